@@ -1,0 +1,49 @@
+# 一业一查 joint inspections — developer entry points. Everything installs from here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: help install run test test-unit test-e2e bench token migrate clean-data
+
+help:
+	@echo "make run        start every service (embedded PostgreSQL unless JC_DATABASE_URL is set)"
+	@echo "make test       the whole suite (unit, service, e2e) against real PostgreSQL"
+	@echo "make bench      benchmarks; print their figures"
+	@echo "make token ROLE=admin|officer|inspector|auditor|service [DEPT=SCJG]"
+	@echo "make migrate    create and migrate every service database"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,bench]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m jointcheck.launcher run
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+test-e2e: $(STAMP)
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+
+token: $(STAMP)
+	@$(PY) -m jointcheck.launcher token --role $(or $(ROLE),admin) $(if $(DEPT),--dept $(DEPT))
+
+migrate: $(STAMP)
+	$(PY) -m jointcheck.launcher migrate
+
+clean-data:
+	rm -rf .data

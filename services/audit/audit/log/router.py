@@ -1,0 +1,57 @@
+"""HTTP routes of the audit log (read-only; entries arrive as outbox events)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from audit.log import repository, service
+from audit.log.schemas import AuditEventRead, ChainVerdict
+from jointcheck.auth import Role, require_roles
+from jointcheck.db import Session
+from jointcheck.errors import problem_responses
+from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/v1/audit-events", tags=["audit log / 审计日志"])
+_readers = [Depends(require_roles(Role.admin, Role.auditor))]
+
+
+@router.get(
+    "",
+    response_model=Page[AuditEventRead],
+    summary="审计日志 / List audit log entries",
+    description="Every audited action of every service, oldest first, each chained to the previous by SHA-256. "
+    "各服务所有被审计操作，按顺序排列并以哈希链相连。",
+    dependencies=_readers,
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def list_audit_events(
+    session: Session,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    source: Annotated[str | None, Query(description="service name / 来源服务")] = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor: Annotated[str | None, Query(description="actor subject / 操作人")] = None,
+) -> Page[AuditEventRead]:
+    after = int(decode_cursor(cursor)["seq"]) if cursor else None
+    rows = await repository.list_entries(
+        session, after_seq=after, limit=limit + 1, source=source, action=action,
+        object_type=object_type, object_id=object_id, actor_subject=actor,
+    )
+    items = [AuditEventRead.model_validate(r) for r in rows[:limit]]
+    nxt = encode_cursor({"seq": items[-1].seq}) if len(rows) > limit else None
+    return Page[AuditEventRead](items=items, next_cursor=nxt)
+
+
+@router.get(
+    "/verify",
+    response_model=ChainVerdict,
+    summary="校验审计哈希链 / Verify the hash chain",
+    dependencies=_readers,
+    responses=problem_responses(401, 403),
+)
+async def verify_audit_chain(session: Session) -> ChainVerdict:
+    return await service.verify_chain(session)

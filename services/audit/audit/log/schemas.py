@@ -1,0 +1,47 @@
+"""Schemas of the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    event_id: uuid.UUID
+    source: str
+    actor: dict[str, Any] | None
+    action: str
+    object_type: str
+    object_id: str
+    data: dict[str, Any]
+    occurred_at: datetime
+    recorded_at: datetime
+    prev_hash: str
+    hash: str
+
+
+class ChainVerdict(BaseModel):
+    """Result of recomputing the whole chain."""
+
+    ok: bool
+    entries: int
+    head_hash: str
+    first_broken_seq: int | None = None
+    reason: str | None = None
+
+
+class AuditRecordPayload(BaseModel):
+    """Payload of the ``audit.record`` event every service sends through its outbox."""
+
+    actor: dict[str, Any] | None = None
+    action: str
+    object_type: str
+    object_id: str
+    data: dict[str, Any] = {}
+    occurred_at: datetime

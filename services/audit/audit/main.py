@@ -1,0 +1,25 @@
+"""Wiring of the audit service: the only place its parts are put together."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from audit.log.router import router as log_router
+from audit.log.service import handle_audit_record
+from audit.config import Settings, get_settings
+from jointcheck.app import create_service_app
+
+DESCRIPTION = "Announcement register with timestamped receipts, replay verdicts, the hash-chained audit log and oversight reports.\n\n抽取公告登记回执、复核结论、哈希链审计日志及督查报告。"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the audit service app (``uvicorn --factory audit.main:create_app``)."""
+    settings = settings or get_settings()
+    return create_service_app(
+        settings,
+        title="审计监督服务 / Audit",
+        description=DESCRIPTION,
+        routers=[log_router],
+        event_handlers={"audit.record": handle_audit_record},
+        depends_on=["registry", "sampling"],
+    )

@@ -1,0 +1,95 @@
+"""GSXT emulator app (国家企业信用信息公示系统 模拟器). NOT the real system."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query
+from pydantic import BaseModel, Field
+
+from jointcheck.errors import NotFound, UpstreamUnavailable, install_error_handlers
+from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
+
+
+class PublicationIn(BaseModel):
+    """A result record sent for publication; ``record_id`` makes resubmission idempotent."""
+
+    record_id: str = Field(min_length=1, max_length=128, description="sender's id of the record / 发送方记录编号")
+    uscc: str = Field(min_length=18, max_length=18, description="统一社会信用代码")
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class Publication(PublicationIn):
+    publication_id: str
+    received_at: datetime
+
+
+class Faults(BaseModel):
+    """Fault injection: fail the next N calls, fail a fraction, or add latency."""
+
+    fail_next: int = Field(0, ge=0)
+    fail_rate: float = Field(0.0, ge=0, le=1)
+    fail_status: int = Field(503, ge=400, le=599)
+    delay_ms: int = Field(0, ge=0, le=60_000)
+
+
+def create_app() -> FastAPI:
+    configure_logging("gsxt-emulator")
+    app = FastAPI(
+        title="GSXT 公示系统模拟器 / Publicity-system EMULATOR",
+        description="**Emulator, not the real 国家企业信用信息公示系统.** Stores publications in memory; "
+        "`PUT /emulator/faults` makes it fail or slow down for retry tests.",
+    )
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=Metrics("gsxt-emulator"))
+    store: dict[str, Publication] = {}
+    faults = Faults()
+
+    async def _maybe_fail() -> None:
+        if faults.delay_ms:
+            await asyncio.sleep(faults.delay_ms / 1000)
+        if faults.fail_next > 0:
+            faults.fail_next -= 1
+            raise UpstreamUnavailable("emulated failure (fail_next)", status=faults.fail_status, code="emulated_failure")
+        if faults.fail_rate and random.random() < faults.fail_rate:
+            raise UpstreamUnavailable("emulated failure (fail_rate)", status=faults.fail_status, code="emulated_failure")
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "gsxt-emulator"}
+
+    @app.post("/api/publications", response_model=Publication, status_code=201, summary="公示 / Publish a record")
+    async def publish(body: PublicationIn) -> Publication:
+        await _maybe_fail()
+        existing = store.get(body.record_id)
+        if existing:
+            return existing
+        pub = Publication(**body.model_dump(), publication_id=uuid.uuid4().hex, received_at=datetime.now(timezone.utc))
+        store[body.record_id] = pub
+        return pub
+
+    @app.get("/api/publications", response_model=list[Publication], summary="已公示记录 / List publications")
+    async def list_publications(uscc: Annotated[str | None, Query()] = None) -> list[Publication]:
+        return [p for p in store.values() if uscc is None or p.uscc == uscc]
+
+    @app.get("/api/publications/{record_id}", response_model=Publication)
+    async def get_publication(record_id: str) -> Publication:
+        if record_id not in store:
+            raise NotFound(f"no publication for record {record_id}")
+        return store[record_id]
+
+    @app.put("/emulator/faults", response_model=Faults, summary="故障注入 / Set fault injection")
+    async def set_faults(body: Faults) -> Faults:
+        nonlocal faults
+        faults = body
+        return faults
+
+    @app.delete("/emulator/publications", status_code=204, summary="清空 / Forget every publication")
+    async def reset() -> None:
+        store.clear()
+
+    return app

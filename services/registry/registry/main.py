@@ -1,0 +1,23 @@
+"""Wiring of the registry service: the only place its parts are put together."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from registry.config import Settings, get_settings
+from jointcheck.app import create_service_app
+
+DESCRIPTION = "Directories every draw is taken from: departments, market entities (with full history), inspectors, experts, recusals; canonical draw-v1 frames as of any registry version.\n\n检查对象名录库、执法检查人员名录库、专家库及回避声明；按任意历史版本生成可验证的抽取底册。"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the registry service app (``uvicorn --factory registry.main:create_app``)."""
+    settings = settings or get_settings()
+    return create_service_app(
+        settings,
+        title="名录库服务 / Registry",
+        description=DESCRIPTION,
+        routers=[],
+        event_handlers={},
+        depends_on=["audit"],
+    )

@@ -1,0 +1,21 @@
+"""Settings of the results service (environment variables prefixed ``RESULTS_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import SettingsConfigDict
+
+from jointcheck.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="RESULTS_", extra="ignore")
+
+    service_name: str = "results"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/jc_results"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

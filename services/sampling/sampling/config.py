@@ -1,0 +1,21 @@
+"""Settings of the sampling service (environment variables prefixed ``SAMPLING_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import SettingsConfigDict
+
+from jointcheck.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SAMPLING_", extra="ignore")
+
+    service_name: str = "sampling"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/jc_sampling"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

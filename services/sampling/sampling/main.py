@@ -1,0 +1,23 @@
+"""Wiring of the sampling service: the only place its parts are put together."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from sampling.config import Settings, get_settings
+from jointcheck.app import create_service_app
+
+DESCRIPTION = "draw-v1 verifiable draws of entities, inspection teams and experts, with commit-reveal and public bundles.\n\n按 draw-v1 规范进行可验证的随机抽取（检查对象、执法人员、专家），先承诺后揭示。"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the sampling service app (``uvicorn --factory sampling.main:create_app``)."""
+    settings = settings or get_settings()
+    return create_service_app(
+        settings,
+        title="随机抽取服务 / Sampling",
+        description=DESCRIPTION,
+        routers=[],
+        event_handlers={},
+        depends_on=["registry", "planning", "results", "audit"],
+    )

@@ -1,0 +1,183 @@
+"""Bearer JWT authentication and role / department authorisation.
+
+Roles: ``admin`` (joint-meeting office), ``officer`` (scoped by its ``dept`` claim),
+``inspector``, ``auditor`` (reads everything, writes only audit), ``service``
+(service to service). HS256 with a configured secret in development; RS256 with keys
+fetched from a JWKS URL in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any, Iterable
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from jointcheck.errors import Forbidden, Unauthorized
+from jointcheck.settings import ServiceSettings
+
+
+class Role(StrEnum):
+    admin = "admin"
+    officer = "officer"
+    inspector = "inspector"
+    auditor = "auditor"
+    service = "service"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    subject: str
+    roles: frozenset[str]
+    dept: str | None = None
+    name: str | None = None
+    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.admin in self.roles
+
+    def audit_actor(self) -> dict[str, Any]:
+        return {"subject": self.subject, "roles": sorted(self.roles), "dept": self.dept}
+
+
+class TokenVerifier:
+    """Verifies bearer tokens according to the service settings."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self._jwks: jwt.PyJWKClient | None = None
+        if settings.jwks_url:
+            self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=600)
+
+    async def verify(self, token: str) -> Principal:
+        s = self.settings
+        try:
+            header = jwt.get_unverified_header(token)
+            alg = header.get("alg")
+            if alg not in s.jwt_algorithms:
+                raise Unauthorized(f"token algorithm {alg!r} is not accepted", detail_zh=f"不接受的令牌算法 {alg!r}")
+            if alg.startswith("HS"):
+                key: Any = s.jwt_secret
+            else:
+                assert self._jwks is not None
+                # PyJWKClient does blocking HTTP; keep it off the event loop.
+                key = (await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)).key
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[alg],
+                issuer=s.jwt_issuer,
+                audience=s.jwt_audience,
+                options={"require": ["exp", "sub"], "verify_aud": s.jwt_audience is not None},
+                leeway=30,
+            )
+        except Unauthorized:
+            raise
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the token has expired", detail_zh="令牌已过期", code="token_expired") from None
+        except (jwt.PyJWTError, ValueError, KeyError) as exc:
+            raise Unauthorized(f"invalid token: {exc}", detail_zh="令牌无效", code="invalid_token") from None
+        roles = claims.get("roles") or []
+        if isinstance(roles, str):
+            roles = [roles]
+        known = {r.value for r in Role}
+        roles = frozenset(r for r in roles if r in known)
+        if not roles:
+            raise Unauthorized("the token carries no known role", detail_zh="令牌未包含有效角色", code="invalid_token")
+        dept = claims.get("dept")
+        if Role.officer in roles and not dept:
+            raise Unauthorized("an officer token needs a dept claim", detail_zh="执法人员令牌缺少部门", code="invalid_token")
+        return Principal(subject=str(claims["sub"]), roles=roles, dept=dept, name=claims.get("name"), claims=claims)
+
+
+def mint_token(
+    secret: str,
+    *,
+    subject: str,
+    roles: Iterable[str],
+    dept: str | None = None,
+    name: str | None = None,
+    ttl_seconds: int = 12 * 3600,
+    issuer: str = "jointcheck",
+    audience: str | None = None,
+) -> str:
+    """Issue an HS256 token (development, tests and service-to-service in dev)."""
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "roles": list(roles),
+        "iat": now,
+        "exp": now + ttl_seconds,
+        "iss": issuer,
+        "jti": uuid.uuid4().hex,
+    }
+    if dept:
+        claims["dept"] = dept
+    if name:
+        claims["name"] = name
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+_bearer = HTTPBearer(auto_error=False, description="Bearer JWT / 持有者令牌")
+
+
+async def current_user(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthorized("a bearer token is required", detail_zh="请提供 Bearer 令牌")
+    principal = await request.app.state.token_verifier.verify(credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def require_roles(*roles: str):
+    """Dependency factory: the caller must hold one of ``roles``."""
+    allowed = frozenset(roles)
+
+    async def _check(user: CurrentUser) -> Principal:
+        if not user.roles.intersection(allowed):
+            raise Forbidden(
+                f"this action needs one of the roles: {', '.join(sorted(allowed))}",
+                detail_zh=f"此操作需要以下角色之一：{'、'.join(sorted(allowed))}",
+                code="role_not_allowed",
+            )
+        return user
+
+    return _check
+
+
+def ensure_department(user: Principal, dept: str | None, *, action: str = "change") -> None:
+    """Officers may act only on their own department's records; admins and services on all."""
+    if user.is_admin or Role.service in user.roles:
+        return
+    if Role.officer in user.roles and dept is not None and user.dept == dept:
+        return
+    raise Forbidden(
+        f"an officer of {user.dept or 'no department'} may not {action} records of department {dept}",
+        detail_zh=f"{user.dept or '无部门'} 的执法人员无权操作 {dept} 部门的记录",
+        code="department_scope",
+    )
+
+
+Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
+Writer = Annotated[Principal, Depends(require_roles(Role.admin, Role.officer))]
+Reader = Annotated[Principal, Depends(require_roles(Role.admin, Role.officer, Role.auditor, Role.inspector, Role.service))]
+ServiceCaller = Annotated[Principal, Depends(require_roles(Role.service, Role.admin))]

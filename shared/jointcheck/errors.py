@@ -1,0 +1,303 @@
+"""Domain errors and their RFC 9457 ``application/problem+json`` rendering.
+
+Services raise :class:`DomainError` subclasses, never ``HTTPException``. One set of
+handlers (installed by :func:`install_error_handlers`) renders them, request
+validation errors (422 listing every field) and unhandled errors (500 with the
+request id, no stack trace) as problem documents. ``title`` and ``detail`` follow
+``Accept-Language`` (zh-CN or en); the machine ``code`` never changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jointcheck.observability import get_request_id
+
+log = logging.getLogger("jointcheck.errors")
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://jointcheck.example.gov.cn/problems/"
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose.
+
+    ``code`` is stable and machine-readable; ``status`` the HTTP status; ``title``
+    a short bilingual summary; ``detail`` says what happened in this instance.
+    """
+
+    status: int = 400
+    code: str = "bad_request"
+    title_en: str = "Bad request"
+    title_zh: str = "请求有误"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        detail_zh: str | None = None,
+        code: str | None = None,
+        status: int | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title_en)
+        self.detail = detail
+        self.detail_zh = detail_zh
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+
+class BadRequest(DomainError):
+    status, code, title_en, title_zh = 400, "bad_request", "Bad request", "请求有误"
+
+
+class Unauthorized(DomainError):
+    status, code, title_en, title_zh = 401, "unauthorized", "Authentication required", "需要身份认证"
+
+    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(DomainError):
+    status, code, title_en, title_zh = 403, "forbidden", "Not allowed", "无权执行此操作"
+
+
+class NotFound(DomainError):
+    status, code, title_en, title_zh = 404, "not_found", "Not found", "资源不存在"
+
+
+class Conflict(DomainError):
+    status, code, title_en, title_zh = 409, "conflict", "Conflict", "与当前状态冲突"
+
+
+class InvalidState(Conflict):
+    """A state-machine transition attempted from the wrong state."""
+
+    code, title_en, title_zh = "invalid_state", "Invalid state transition", "当前状态不允许此操作"
+
+    def __init__(self, detail: str | None = None, *, current_state: str, **kw: Any) -> None:
+        extra = kw.pop("extra", {}) | {"current_state": current_state}
+        super().__init__(detail, extra=extra, **kw)
+
+
+class PreconditionFailed(DomainError):
+    status, code, title_en, title_zh = 412, "precondition_failed", "Precondition failed", "前置条件不满足"
+
+
+class PreconditionRequired(DomainError):
+    status, code, title_en, title_zh = 428, "precondition_required", "If-Match required", "缺少 If-Match 请求头"
+
+
+class UnprocessableEntity(DomainError):
+    """Input that is well-formed but breaks a rule. ``errors`` lists every problem."""
+
+    status, code, title_en, title_zh = 422, "validation_failed", "Validation failed", "数据校验未通过"
+
+    def __init__(self, detail: str | None = None, *, errors: list[dict[str, Any]] | None = None, **kw: Any) -> None:
+        extra = kw.pop("extra", {})
+        if errors is not None:
+            extra = extra | {"errors": errors}
+        super().__init__(detail, extra=extra, **kw)
+
+
+class UpstreamUnavailable(DomainError):
+    status, code, title_en, title_zh = 503, "upstream_unavailable", "A service this call depends on is unavailable", "依赖的服务暂不可用"
+
+
+def prefers_chinese(request: Request) -> bool:
+    """True when Accept-Language ranks Chinese above English (default: Chinese)."""
+    header = request.headers.get("accept-language", "")
+    if not header:
+        return True
+    best_lang, best_q = None, -1.0
+    for part in header.split(","):
+        bits = part.strip().split(";")
+        lang = bits[0].strip().lower()
+        q = 1.0
+        for b in bits[1:]:
+            b = b.strip()
+            if b.startswith("q="):
+                try:
+                    q = float(b[2:])
+                except ValueError:
+                    q = 0.0
+        if (lang.startswith("zh") or lang.startswith("en")) and q > best_q:
+            best_lang, best_q = lang, q
+    return best_lang is None or best_lang.startswith("zh")
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "code": code,
+        "instance": str(request.url.path),
+        "request_id": get_request_id(),
+    }
+    if detail:
+        body["detail"] = detail
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    zh = prefers_chinese(request)
+    title = exc.title_zh if zh else exc.title_en
+    detail = (exc.detail_zh or exc.detail) if zh else exc.detail
+    if exc.status >= 500:
+        log.warning("domain error %s: %s", exc.code, exc.detail)
+    return problem_response(
+        request, status=exc.status, code=exc.code, title=title, detail=detail, extra=exc.extra, headers=exc.headers
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    zh = prefers_chinese(request)
+    errors = [
+        {
+            "field": ".".join(str(p) for p in err.get("loc", ())),
+            "message": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        | ({"input": _jsonable(err["input"])} if "input" in err and err.get("type") != "missing" else {})
+        for err in exc.errors()
+    ]
+    fields = ", ".join(e["field"] for e in errors)
+    return problem_response(
+        request,
+        status=422,
+        code="request_validation_failed",
+        title="请求数据校验未通过" if zh else "Request validation failed",
+        detail=(f"以下字段有误：{fields}" if zh else f"Invalid fields: {fields}"),
+        extra={"errors": errors},
+    )
+
+
+_HTTP_CODES = {
+    401: ("unauthorized", "Authentication required", "需要身份认证"),
+    403: ("forbidden", "Not allowed", "无权执行此操作"),
+    404: ("not_found", "Not found", "资源不存在"),
+    405: ("method_not_allowed", "Method not allowed", "不支持该请求方法"),
+    406: ("not_acceptable", "Not acceptable", "无法提供请求的格式"),
+    413: ("payload_too_large", "Payload too large", "请求体过大"),
+    415: ("unsupported_media_type", "Unsupported media type", "不支持的内容类型"),
+}
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, en, zh_title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error", "HTTP 错误"))
+    zh = prefers_chinese(request)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(
+        request,
+        status=exc.status_code,
+        code=code,
+        title=zh_title if zh else en,
+        detail=detail,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+class UnhandledErrorMiddleware:
+    """Turns any unhandled exception into a 500 problem with the request id, no trace.
+
+    Sits inside the request-context middleware so the request id is still known, and
+    swallows the exception once it is logged (the response is the whole story).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            request = Request(scope)
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            if started:
+                return
+            zh = prefers_chinese(request)
+            rid = get_request_id()
+            response = problem_response(
+                request,
+                status=500,
+                code="internal_error",
+                title="服务器内部错误" if zh else "Internal server error",
+                detail=(f"请凭请求编号 {rid} 联系运维人员" if zh else f"Quote request id {rid} to the operators"),
+            )
+            await response(scope, receive, send)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries documenting problem+json errors in OpenAPI."""
+    docs = {
+        400: "Bad request / 请求有误",
+        401: "No or invalid bearer token / 未认证",
+        403: "Role or department not allowed / 无权限",
+        404: "Not found / 不存在",
+        409: "Conflict with the current state / 状态冲突",
+        412: "ETag does not match / 版本不一致",
+        422: "Validation failed, every field listed / 校验失败",
+        428: "If-Match required / 缺少 If-Match",
+        503: "A dependency is unavailable / 依赖服务不可用",
+    }
+    return {
+        s: {
+            "description": docs.get(s, "Problem"),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for s in statuses
+    }

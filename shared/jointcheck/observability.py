@@ -1,0 +1,171 @@
+"""Request ids, JSON logs and Prometheus metrics.
+
+``X-Request-ID`` is accepted from the caller (if it looks sane) or generated at the
+edge, kept in a context variable for the whole request, written into every log line,
+echoed in the response and forwarded by the inter-service client and the outbox.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+_SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+def get_request_id() -> str | None:
+    """The current request id, if inside a request (or a job that set one)."""
+    return _request_id.get()
+
+
+def set_request_id(value: str | None) -> contextvars.Token:
+    return _request_id.set(value)
+
+
+def reset_request_id(token: contextvars.Token) -> None:
+    _request_id.reset(token)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, extras."""
+
+    _skip = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        rid = get_request_id()
+        if rid:
+            entry["request_id"] = rid
+        for key, value in record.__dict__.items():
+            if key not in self._skip and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:
+    """Route the root logger (and uvicorn's) through one JSON handler on stdout."""
+    handler = logging.StreamHandler(sys.stdout)
+    if json_logs:
+        handler.setFormatter(JsonFormatter(service))
+    else:
+        handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        lg = logging.getLogger(name)
+        lg.handlers[:] = []
+        lg.propagate = True
+    # Our middleware writes the access line (with the request id); silence uvicorn's.
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+class Metrics:
+    """Per-app Prometheus registry (several apps may live in one test process)."""
+
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total", "HTTP requests", ["service", "method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+        self.outbox_delivered = Counter(
+            "outbox_events_delivered_total", "Outbox events delivered", ["service", "destination"], registry=self.registry
+        )
+        self.outbox_failures = Counter(
+            "outbox_delivery_failures_total", "Failed outbox delivery attempts", ["service", "destination"], registry=self.registry
+        )
+        self.outbox_dead = Counter(
+            "outbox_events_dead_total", "Outbox events moved to dead-letter", ["service", "destination"], registry=self.registry
+        )
+        self.service = service
+
+    def render(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class RequestContextMiddleware:
+    """Pure ASGI middleware: request id, access log line, metrics."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, logger_name: str = "jointcheck.access") -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log = logging.getLogger(logger_name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for k, v in scope.get("headers", ()):
+            if k == b"x-request-id":
+                incoming = v.decode("latin-1")
+                break
+        rid = incoming if incoming and _SANE_ID.match(incoming) else new_request_id()
+        token = set_request_id(rid)
+        start = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", rid.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = scope.get("route")
+            route_path = getattr(route, "path", None) or "unmatched"
+            method = scope.get("method", "")
+            status = status_holder["status"]
+            if route_path not in ("/metrics", "/healthz"):
+                self.log.info(
+                    "%s %s %s %.1fms",
+                    method,
+                    scope.get("path", ""),
+                    status,
+                    elapsed * 1000,
+                    extra={"method": method, "path": scope.get("path", ""), "status": status, "duration_ms": round(elapsed * 1000, 2)},
+                )
+            self.metrics.requests.labels(self.metrics.service, method, route_path, str(status)).inc()
+            self.metrics.latency.labels(self.metrics.service, method, route_path).observe(elapsed)
+            reset_request_id(token)

@@ -1,0 +1,92 @@
+"""Settings base shared by every service (pydantic-settings).
+
+Each service subclasses :class:`ServiceSettings` with its own ``env_prefix``
+(``REGISTRY_``, ``PLANNING_``…). Secrets have development defaults so that
+``make run`` works out of the box, and those defaults are refused in any other
+environment.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+
+SERVICE_NAMES: tuple[str, ...] = ("registry", "planning", "sampling", "results", "audit")
+DEFAULT_PORTS: dict[str, int] = {
+    "registry": 8001,
+    "planning": 8002,
+    "sampling": 8003,
+    "results": 8004,
+    "audit": 8005,
+    "gsxt": 8009,
+}
+
+
+class ServiceSettings(BaseSettings):
+    """Configuration common to all five services."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    service_name: str = "service"
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    db_pool_size: int = 10
+    db_echo: bool = False
+
+    # Auth. HS256 with a shared secret in development; RS256 via JWKS in production.
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
+    jwks_url: str | None = None
+    jwt_issuer: str = "jointcheck"
+    jwt_audience: str | None = None
+    # A pre-issued token this service presents to others; minted from jwt_secret if unset.
+    service_token: str | None = None
+
+    # Where the other services live (used by inter-service clients and the outbox).
+    registry_url: str = "http://127.0.0.1:8001"
+    planning_url: str = "http://127.0.0.1:8002"
+    sampling_url: str = "http://127.0.0.1:8003"
+    results_url: str = "http://127.0.0.1:8004"
+    audit_url: str = "http://127.0.0.1:8005"
+    gsxt_url: str = "http://127.0.0.1:8009"
+
+    http_connect_timeout: float = 3.0
+    http_read_timeout: float = 30.0
+    http_retries: int = 3
+
+    # Transactional outbox.
+    outbox_enabled: bool = True
+    outbox_poll_interval: float = 0.5
+    outbox_batch_size: int = 50
+    outbox_max_attempts: int = 12
+    outbox_backoff_base: float = 0.5
+    outbox_backoff_max: float = 300.0
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> "ServiceSettings":
+        if self.environment != "development":
+            uses_hs = any(a.startswith("HS") for a in self.jwt_algorithms)
+            if uses_hs and self.jwt_secret == DEV_JWT_SECRET:
+                raise ValueError(
+                    f"{self.service_name}: the development JWT secret may not be used in "
+                    f"the {self.environment!r} environment; set a real secret or use RS256 with a JWKS URL"
+                )
+            if uses_hs and len(self.jwt_secret) < 32:
+                raise ValueError(f"{self.service_name}: jwt_secret must be at least 32 characters")
+        if any(a.startswith("RS") for a in self.jwt_algorithms) and not self.jwks_url:
+            raise ValueError(f"{self.service_name}: RS256 needs jwks_url")
+        return self
+
+    def service_url(self, name: str) -> str:
+        """Base URL of a sibling service by name."""
+        try:
+            return getattr(self, f"{name}_url").rstrip("/")
+        except AttributeError as exc:  # pragma: no cover - programming error
+            raise KeyError(f"unknown service {name!r}") from exc

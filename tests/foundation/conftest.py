@@ -1,0 +1,111 @@
+"""Fixtures for platform-library tests: a probe app built with the real factory."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from jointcheck.app import create_service_app
+from jointcheck.auth import Writer
+from jointcheck.db import Session
+from jointcheck.errors import Conflict
+from jointcheck.outbox import enqueue_event
+from jointcheck.testing import service_settings
+
+probe = APIRouter(prefix="/v1/probe")
+
+
+class ProbeBody(BaseModel):
+    name: str = Field(min_length=2)
+    count: int = Field(ge=0)
+    fail: bool = False
+
+
+@probe.post("", status_code=201)
+async def probe_write(body: ProbeBody, session: Session, _user: Writer) -> dict[str, Any]:
+    """Writes an outbox row, then fails on demand: proves the transaction rule."""
+    eid = await enqueue_event(session, destination="audit", topic="probe.written", payload=body.model_dump())
+    if body.fail:
+        raise Conflict("asked to fail after writing", code="probe_failed")
+    return {"event_id": str(eid)}
+
+
+@probe.get("/boom")
+async def probe_boom() -> None:
+    raise RuntimeError("secret internals that must not leak")
+
+
+@pytest.fixture(scope="session")
+def probe_app(service_database_urls: dict[str, str]):
+    """An app on the registry's test database with a probe router."""
+    settings = service_settings("registry", service_database_urls["registry"])
+    return create_service_app(settings, title="probe", description="probe", routers=[probe])
+
+
+@pytest_asyncio.fixture
+async def probe_client(probe_app, clean_databases) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=probe_app), base_url="http://probe.test") as c:
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """A real uvicorn server on loopback in a background thread."""
+
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> "LiveServer":
+        self.server.should_exit = False
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise TimeoutError("live server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread:
+            self.thread.join(10)
+        self.server.started = False
+
+
+@pytest.fixture
+def live_service(service_database_urls: dict[str, str]) -> Iterator[Any]:
+    """Start a service's app (built afresh: its own engine, its own loop) on loopback."""
+    servers: list[LiveServer] = []
+
+    def start(service: str, port: int | None = None) -> LiveServer:
+        import importlib
+
+        app = importlib.import_module(f"{service}.main").create_app(
+            service_settings(service, service_database_urls[service])
+        )
+        s = LiveServer(app, port).start()
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        s.stop()
