@@ -6,8 +6,8 @@
 * ``JC_DATABASE_URL`` — a PostgreSQL *server* URL (``postgresql://user:pw@host:5432/postgres``).
   Each service gets its own database on it (``jc_registry``…). Unset: an embedded
   PostgreSQL (the ``pgserver`` package) is started in ``.data/pg`` and kept between runs.
-* ``JC_<SETTING>`` — applied to every service as ``<SERVICE>_<SETTING>`` unless that is
-  set itself (e.g. ``JC_JWT_SECRET``, ``JC_ENVIRONMENT``, ``JC_LOG_LEVEL``).
+* ``JC_<SETTING>`` — read by every service unless ``<SERVICE>_<SETTING>`` is set
+  (e.g. ``JC_JWT_SECRET``, ``JC_ENVIRONMENT``, ``JC_LOG_LEVEL``).
 * ``JC_DEMO_DATA=0`` — do not load the demo county into an empty registry.
 """
 
@@ -116,12 +116,9 @@ def prepare_databases(cfg: StackConfig, *, fresh: bool = False) -> None:
 
 
 def service_env(cfg: StackConfig, service: str) -> dict[str, str]:
-    """Environment of one service process: common JC_* settings fanned out to its prefix."""
-    env = dict(os.environ)
+    """Environment of one service process (``JC_*`` settings are read by every service)."""
+    env = {k: v for k, v in os.environ.items() if k != "JC_DATABASE_URL"}
     prefix = service.upper() + "_"
-    for key, value in os.environ.items():
-        if key.startswith("JC_") and key not in ("JC_DATABASE_URL", "JC_DEMO_DATA"):
-            env.setdefault(prefix + key[3:], value)
     env[prefix + "DATABASE_URL"] = cfg.database_url(service)
     for other in (*SERVICE_NAMES, "gsxt"):
         if other in cfg.ports:

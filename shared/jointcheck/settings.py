@@ -1,7 +1,8 @@
 """Settings base shared by every service (pydantic-settings).
 
 Each service subclasses :class:`ServiceSettings` with its own ``env_prefix``
-(``REGISTRY_``, ``PLANNING_``…). Secrets have development defaults so that
+(``REGISTRY_``, ``PLANNING_``…); ``JC_<SETTING>`` is a fallback shared by all of them
+(so ``JC_JWT_SECRET`` sets every service's secret, ``REGISTRY_JWT_SECRET`` one). Secrets have development defaults so that
 ``make run`` works out of the box, and those defaults are refused in any other
 environment.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 
@@ -83,6 +84,19 @@ class ServiceSettings(BaseSettings):
         if any(a.startswith("RS") for a in self.jwt_algorithms) and not self.jwks_url:
             raise ValueError(f"{self.service_name}: RS256 needs jwks_url")
         return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """``<SERVICE>_X`` wins; ``JC_X`` is the fallback every service shares."""
+        shared_env = EnvSettingsSource(settings_cls, env_prefix="JC_", case_sensitive=False)
+        return (init_settings, env_settings, shared_env, dotenv_settings, file_secret_settings)
 
     def service_url(self, name: str) -> str:
         """Base URL of a sibling service by name."""

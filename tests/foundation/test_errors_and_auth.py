@@ -188,3 +188,13 @@ def test_settings_read_their_own_env_prefix(monkeypatch):
     monkeypatch.setenv("REGISTRY_LOG_LEVEL", "DEBUG")
     assert RegistrySettings().log_level == "DEBUG"
     assert PlanningSettings().log_level == "INFO"
+
+
+def test_jc_prefix_is_a_shared_fallback(monkeypatch):
+    from registry.config import Settings as RegistrySettings
+    from results.config import Settings as ResultsSettings
+
+    monkeypatch.setenv("JC_LOG_LEVEL", "ERROR")
+    monkeypatch.setenv("RESULTS_LOG_LEVEL", "DEBUG")
+    assert RegistrySettings().log_level == "ERROR"
+    assert ResultsSettings().log_level == "DEBUG"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from registry.departments.router import router as departments_router
 from registry.config import Settings, get_settings
 from jointcheck.app import create_service_app
 
@@ -17,7 +18,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings,
         title="名录库服务 / Registry",
         description=DESCRIPTION,
-        routers=[],
+        routers=[departments_router],
         event_handlers={},
         depends_on=["audit"],
     )

@@ -1,0 +1,32 @@
+"""Department schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CODE_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
+
+
+class DepartmentCreate(BaseModel):
+    code: str = Field(pattern=CODE_PATTERN, description="部门代码, e.g. SCJG", examples=["SCJG"])
+    name: str = Field(min_length=2, max_length=64, description="部门全称", examples=["市场监督管理局"])
+    short_name: str = Field(min_length=1, max_length=32, description="简称", examples=["市场监管"])
+
+
+class DepartmentUpdate(BaseModel):
+    name: str | None = Field(None, min_length=2, max_length=64)
+    short_name: str | None = Field(None, min_length=1, max_length=32)
+    active: bool | None = None
+
+
+class DepartmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    short_name: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
