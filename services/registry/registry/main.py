@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from registry.departments.router import router as departments_router
+from registry.entities.router import router as entities_router
+from registry.frames.router import router as frames_router
 from registry.config import Settings, get_settings
 from jointcheck.app import create_service_app
 
@@ -18,7 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings,
         title="名录库服务 / Registry",
         description=DESCRIPTION,
-        routers=[departments_router],
+        routers=[departments_router, entities_router, frames_router],
         event_handlers={},
         depends_on=["audit"],
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, String, func
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, Integer, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,3 +37,20 @@ class RegistryVersion(Base):
     actor: Mapped[str | None] = mapped_column(String(128))
     reason: Mapped[str] = mapped_column(String(128))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+class Versioned:
+    """Columns of every versioned record (slowly changing, type 2).
+
+    A record's state at registry version V is the row with
+    ``valid_from <= V AND (valid_to IS NULL OR valid_to > V)``; a soft delete is a new
+    row with ``deleted = true``. Rows are never updated except to close ``valid_to``.
+    """
+
+    row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    valid_from: Mapped[int] = mapped_column(BigInteger)
+    valid_to: Mapped[int | None] = mapped_column(BigInteger)
+    deleted: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    changed_by: Mapped[str | None] = mapped_column(String(128))
+    change_reason: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())

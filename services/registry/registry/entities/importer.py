@@ -1,0 +1,298 @@
+"""Reading entity directory files as county offices have them (CSV or XLSX, Chinese headers).
+
+Pure parsing and row validation, no database: :class:`RowValidator` turns one row into
+the tuple staged by ``COPY`` or into a list of :class:`RowError`. Harmless variants are
+normalised (lower-case codes, stray spaces, full-width characters, ``2024/1/5`` dates,
+``A类``, department names or short names); everything else is reported by line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any
+
+from jointcheck.codes import (
+    CodeValueError,
+    InvalidUSCC,
+    normalize_division_code,
+    normalize_industry_code,
+    normalize_uscc,
+    parse_credit_class,
+    parse_date_loose,
+    parse_entity_type,
+    parse_registration_status,
+    validate_uscc,
+)
+from registry.entities.schemas import RowError
+
+#: Template columns, in order: (field, Chinese header, required, description).
+COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
+    ("uscc", "统一社会信用代码", True, "18 位，GB 32100-2015 校验"),
+    ("name", "市场主体名称", True, ""),
+    ("entity_type", "市场主体类型", True, "企业 / 个体工商户 / 农民专业合作社 / 其他（或具体企业类型）"),
+    ("industry_code", "行业代码", True, "GB/T 4754-2017，如 F5265 或 5265"),
+    ("industry_name", "行业名称", False, "仅供阅读，不导入"),
+    ("address", "住所（经营场所）", False, ""),
+    ("division_code", "所在行政区划", False, "GB/T 2260 六位代码；空则取信用代码第 3–8 位"),
+    ("registered_on", "成立日期", False, "2024-01-05、2024/1/5、20240105 均可"),
+    ("status", "登记状态", True, "存续 / 注销 / 吊销 / 撤销 / 迁出"),
+    ("credit_class", "信用风险分类", False, "A / B / C / D，空为未分类"),
+    ("departments", "监管部门", False, "部门名称或代码，多个用 ; 分隔"),
+    ("tags", "标签", False, "多个用 ; 分隔"),
+)
+
+HEADER_ALIASES: dict[str, str] = {
+    "统一社会信用代码": "uscc", "信用代码": "uscc", "社会信用代码": "uscc", "uscc": "uscc",
+    "市场主体名称": "name", "名称": "name", "企业名称": "name", "主体名称": "name", "name": "name",
+    "市场主体类型": "entity_type", "主体类型": "entity_type", "企业类型": "entity_type", "类型": "entity_type", "entity_type": "entity_type",
+    "行业代码": "industry_code", "国民经济行业代码": "industry_code", "industry_code": "industry_code",
+    "行业名称": "industry_name", "industry_name": "industry_name",
+    "住所（经营场所）": "address", "住所(经营场所)": "address", "住所": "address", "经营场所": "address", "地址": "address", "address": "address",
+    "所在行政区划": "division_code", "行政区划": "division_code", "行政区划代码": "division_code", "division_code": "division_code",
+    "成立日期": "registered_on", "登记日期": "registered_on", "registered_on": "registered_on",
+    "登记状态": "status", "经营状态": "status", "status": "status",
+    "信用风险分类": "credit_class", "信用风险等级": "credit_class", "风险分类": "credit_class", "credit_class": "credit_class",
+    "监管部门": "departments", "departments": "departments",
+    "标签": "tags", "tags": "tags",
+}
+REQUIRED = tuple(f for f, _, req, _ in COLUMNS if req and f != "division_code")
+_SPLIT = re.compile(r"[;；,，、|/]")
+MAX_ERRORS_PER_ROW = 12
+
+#: Columns of the staging table, in COPY order.
+STAGING_COLUMNS = (
+    "line", "uscc", "name", "entity_type", "industry_code", "division_code", "address", "status",
+    "registered_on", "credit_class", "departments", "tags", "legacy_code",
+)
+
+
+class FileError(ValueError):
+    """The file as a whole cannot be read (encoding, headers, format)."""
+
+    def __init__(self, detail: str, detail_zh: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.detail_zh = detail_zh
+
+
+def _clean_header(h: Any) -> str:
+    s = "" if h is None else str(h)
+    return s.replace("\ufeff", "").strip().replace(" ", "").replace("\u3000", "")
+
+
+def map_headers(header: list[Any]) -> dict[str, int]:
+    """Column index of each known field; unknown columns are ignored."""
+    index: dict[str, int] = {}
+    for i, h in enumerate(header):
+        key = HEADER_ALIASES.get(_clean_header(h)) or HEADER_ALIASES.get(_clean_header(h).lower())
+        if key and key not in index:
+            index[key] = i
+    missing = [f for f in REQUIRED if f not in index]
+    if missing:
+        labels = {f: zh for f, zh, _, _ in COLUMNS}
+        raise FileError(
+            f"missing required columns: {', '.join(labels[m] + ' (' + m + ')' for m in missing)}",
+            f"缺少必填列：{'、'.join(labels[m] for m in missing)}",
+        )
+    return index
+
+
+def detect_encoding(head: bytes) -> str:
+    """UTF-8 (with or without BOM) if it decodes, else GB18030 (Excel on Chinese Windows)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut at the sample's end
+            return "utf-8"
+        return "gb18030"
+
+
+def iter_csv(raw: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each record; the header is line 1."""
+    head = raw.read(65536)
+    raw.seek(0)
+    encoding = detect_encoding(head)
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    reader = csv.reader(text)
+    try:
+        for cells in reader:
+            yield reader.line_num, cells
+    except UnicodeDecodeError:
+        raise FileError(f"the file is not valid {encoding} after line {reader.line_num}",
+                        f"第 {reader.line_num} 行之后的内容不是有效的 {encoding} 编码") from None
+    except csv.Error as exc:
+        raise FileError(f"CSV syntax error at line {reader.line_num}: {exc}", f"第 {reader.line_num} 行 CSV 格式错误") from None
+
+
+def iter_xlsx(raw: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of the first worksheet; cells as strings."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(raw, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a broken file
+        raise FileError(f"not a readable XLSX file: {type(exc).__name__}", "不是可读取的 XLSX 文件") from None
+    try:
+        ws = wb.worksheets[0]
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield number, [_xlsx_cell(v) for v in row]
+    finally:
+        wb.close()
+
+
+def _xlsx_cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, date):
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def is_xlsx(head: bytes) -> bool:
+    return head.startswith(b"PK\x03\x04")
+
+
+@dataclass
+class RowValidator:
+    """Validates and normalises rows; remembers USCCs seen to report duplicates."""
+
+    index: dict[str, int]
+    department_codes: dict[str, str]
+    legacy_codes: frozenset[str] = frozenset()
+    required_department: str | None = None
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self, line: int, cells: list[str]) -> tuple | list[RowError]:
+        errors: list[RowError] = []
+        idx = self.index
+        ncells = len(cells)
+
+        def cell(name: str) -> str:
+            i = idx.get(name)
+            return cells[i].strip() if i is not None and i < ncells else ""
+
+        def bad(field_name: str, value: str, reason: str, reason_zh: str) -> None:
+            errors.append(RowError(line=line, field=field_name, value=value[:100], reason=reason, reason_zh=reason_zh))
+
+        raw_uscc = cell("uscc")
+        uscc = normalize_uscc(raw_uscc) if raw_uscc else ""
+        legacy = False
+        if not uscc:
+            bad("uscc", raw_uscc, "missing", "缺少统一社会信用代码")
+        else:
+            try:
+                validate_uscc(uscc)
+            except InvalidUSCC as exc:
+                if exc.reason == "check" and uscc in self.legacy_codes:
+                    legacy = True
+                else:
+                    bad("uscc", raw_uscc, exc.detail, exc.detail_zh)
+            first = self.seen.get(uscc)
+            if first is not None:
+                bad("uscc", raw_uscc, f"duplicate of line {first}", f"与第 {first} 行重复")
+            else:
+                self.seen[uscc] = line
+        name = cell("name")
+        if not name:
+            bad("name", name, "missing", "缺少市场主体名称")
+        elif len(name) > 256 or "\t" in name or "\n" in name:
+            bad("name", name, "longer than 256 characters or contains a tab/newline", "名称过长或含制表符/换行")
+        entity_type = status = industry = division = None
+        registered: date | None = None
+        credit: str | None = None
+        raw = cell("entity_type")
+        try:
+            entity_type = parse_entity_type(raw).value
+        except CodeValueError as exc:
+            bad("entity_type", raw, exc.detail, exc.detail_zh)
+        raw = cell("industry_code")
+        try:
+            industry = normalize_industry_code(raw)
+        except CodeValueError as exc:
+            bad("industry_code", raw, exc.detail, exc.detail_zh)
+        raw = cell("division_code") or (uscc[2:8] if len(uscc) == 18 else "")
+        try:
+            division = normalize_division_code(raw)
+        except CodeValueError as exc:
+            bad("division_code", raw, exc.detail, exc.detail_zh)
+        raw = cell("status")
+        try:
+            status = parse_registration_status(raw).value
+        except CodeValueError as exc:
+            bad("status", raw, exc.detail, exc.detail_zh)
+        raw = cell("registered_on")
+        if raw:
+            try:
+                registered = parse_date_loose(raw)
+            except CodeValueError as exc:
+                bad("registered_on", raw, exc.detail, exc.detail_zh)
+        raw = cell("credit_class")
+        try:
+            cc = parse_credit_class(raw)
+            credit = cc.value if cc is not None else None
+        except CodeValueError as exc:
+            bad("credit_class", raw, exc.detail, exc.detail_zh)
+        departments: list[str] = []
+        raw = cell("departments")
+        if raw:
+            for part in _SPLIT.split(raw):
+                part = part.strip()
+                if not part:
+                    continue
+                code = self.department_codes.get(part) or self.department_codes.get(part.upper())
+                if code is None:
+                    bad("departments", part, f"unknown department {part!r}", f"部门“{part}”不存在")
+                else:
+                    departments.append(code)
+        if self.required_department and self.required_department not in departments:
+            bad("departments", cell("departments"), f"an officer of {self.required_department} may import only entities "
+                f"their department supervises", f"只能导入本部门（{self.required_department}）监管的市场主体")
+        tags: list[str] = []
+        raw = cell("tags")
+        if raw:
+            tags = sorted({t.strip() for t in _SPLIT.split(raw) if t.strip()})
+            if any(len(t) > 64 for t in tags):
+                bad("tags", raw, "a tag has at most 64 characters", "标签过长")
+        if errors:
+            return errors[:MAX_ERRORS_PER_ROW]
+        return (line, uscc, name, entity_type, industry, division, cell("address")[:500], status, registered,
+                credit, sorted(set(departments)), tags, legacy)
+
+
+def template_csv() -> bytes:
+    """The import template: header row and one example row, UTF-8 with BOM (opens in Excel)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([zh for _, zh, _, _ in COLUMNS])
+    w.writerow(["91411523MA0000004J", "新县新集镇示例饭店有限公司", "有限责任公司", "H6210", "正餐服务",
+                "河南省信阳市新县新集镇1号", "411523", "2020-05-01", "存续", "B", "市场监督管理局;消防救援大队", "食品经营许可"])
+    return codecs.BOM_UTF8 + buf.getvalue().encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "名录库"
+    ws.append([zh for _, zh, _, _ in COLUMNS])
+    ws.append(["91411523MA0000004J", "新县新集镇示例饭店有限公司", "有限责任公司", "H6210", "正餐服务",
+               "河南省信阳市新县新集镇1号", "411523", "2020-05-01", "存续", "B", "市场监督管理局;消防救援大队", "食品经营许可"])
+    notes = wb.create_sheet("说明")
+    notes.append(["列名", "必填", "说明"])
+    for _, zh, req, desc in COLUMNS:
+        notes.append([zh, "是" if req else "否", desc])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

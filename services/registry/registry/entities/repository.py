@@ -1,0 +1,243 @@
+"""Every query on entities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jointcheck.codes import CodeValueError, normalize_industry_code
+from jointcheck.codes.classification import _division_prefix
+from jointcheck.errors import UnprocessableEntity
+from registry.entities.models import Entity
+from registry.entities.schemas import EntityFilter
+from registry.versioning.store import get_state, history, visible_at
+
+
+def industry_prefix(raw: str) -> str:
+    """Canonical industry prefix: "52" → "F52", "f5265" → "F5265", "F" → "F"."""
+    s = raw.strip().upper()
+    if len(s) == 1 and s.isalpha():
+        return s
+    try:
+        return normalize_industry_code(s)
+    except CodeValueError as exc:
+        raise UnprocessableEntity(f"industry prefix {raw!r}: {exc}", detail_zh=f"行业代码前缀 {raw!r} 无效",
+                                  code="invalid_filter") from None
+
+
+def division_prefix(raw: str) -> str:
+    try:
+        return _division_prefix(raw)
+    except CodeValueError as exc:
+        raise UnprocessableEntity(f"division prefix {raw!r}: {exc}", detail_zh=f"行政区划前缀 {raw!r} 无效",
+                                  code="invalid_filter") from None
+
+
+def _escape_like(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filter_conditions(f: EntityFilter) -> list[ColumnElement[bool]]:
+    """SQL conditions of a scope filter (each list means "any of")."""
+    conds: list[ColumnElement[bool]] = []
+    if f.industry_prefixes:
+        conds.append(or_(*(Entity.industry_code.startswith(industry_prefix(p), autoescape=True) for p in f.industry_prefixes)))
+    if f.division_prefixes:
+        conds.append(or_(*(Entity.division_code.startswith(division_prefix(p), autoescape=True) for p in f.division_prefixes)))
+    if f.entity_types:
+        conds.append(Entity.entity_type.in_([t.value for t in f.entity_types]))
+    if f.statuses:
+        conds.append(Entity.status.in_([s.value for s in f.statuses]))
+    if f.tags:
+        conds.append(Entity.tags.overlap(list(f.tags)))
+    if f.departments:
+        conds.append(Entity.departments.overlap([d.upper() for d in f.departments]))
+    if f.credit_classes:
+        classes = [c for c in f.credit_classes if c != "U"]
+        parts: list[ColumnElement[bool]] = []
+        if classes:
+            parts.append(Entity.credit_class.in_(classes))
+        if "U" in f.credit_classes:
+            parts.append(Entity.credit_class.is_(None))
+        conds.append(or_(*parts))
+    if f.name_contains:
+        conds.append(Entity.name.ilike(f"%{_escape_like(f.name_contains)}%", escape="\\"))
+    return conds
+
+
+async def get(session: AsyncSession, uscc: str, *, version: int | None = None, include_deleted: bool = False) -> Entity | None:
+    return await get_state(session, Entity, Entity.uscc, uscc, version=version, include_deleted=include_deleted)
+
+
+async def get_any_current(session: AsyncSession, uscc: str) -> Entity | None:
+    """The current row, deleted or not."""
+    return await get_state(session, Entity, Entity.uscc, uscc, include_deleted=True)
+
+
+async def list_page(session: AsyncSession, *, f: EntityFilter, version: int, after: str | None, limit: int) -> list[Entity]:
+    stmt = select(Entity).where(visible_at(Entity, version), *filter_conditions(f))
+    if after:
+        stmt = stmt.where(Entity.uscc > after)
+    return list((await session.execute(stmt.order_by(Entity.uscc).limit(limit))).scalars())
+
+
+async def versions_of(session: AsyncSession, uscc: str) -> list[Entity]:
+    return await history(session, Entity, Entity.uscc, uscc)
+
+
+def frame_query(f: EntityFilter, version: int) -> Any:
+    """``uscc, class`` lines of a scope as of a version, in bytewise USCC order."""
+    return (
+        select(Entity.uscc, func.coalesce(Entity.credit_class, literal("U")))
+        .where(visible_at(Entity, version), *filter_conditions(f))
+        .order_by(Entity.uscc)
+    )
+
+
+async def counts_by_class(session: AsyncSession, *, f: EntityFilter, version: int) -> dict[str, int]:
+    cls = func.coalesce(Entity.credit_class, literal("U"))
+    rows = (await session.execute(
+        select(cls, func.count()).where(visible_at(Entity, version), *filter_conditions(f)).group_by(cls)
+    )).all()
+    return {c: n for c, n in rows}
+
+
+async def current_by_usccs(session: AsyncSession, usccs: Sequence[str]) -> dict[str, Entity]:
+    rows = (await session.execute(
+        select(Entity).where(Entity.uscc.in_(list(usccs)), Entity.valid_to.is_(None), Entity.deleted.is_(False))
+    )).scalars()
+    return {e.uscc: e for e in rows}
+
+
+
+# ------------------------------------------------------------------ bulk import
+
+_STAGING_DDL = """
+CREATE TEMP TABLE entity_import_staging (
+    line integer NOT NULL,
+    uscc varchar(18) COLLATE "C" NOT NULL,
+    name varchar(256) NOT NULL,
+    entity_type varchar(24) NOT NULL,
+    industry_code varchar(5) COLLATE "C" NOT NULL,
+    division_code varchar(6) COLLATE "C" NOT NULL,
+    address text NOT NULL,
+    status varchar(16) NOT NULL,
+    registered_on date,
+    credit_class varchar(1),
+    departments varchar(16)[] NOT NULL,
+    tags varchar(64)[] NOT NULL,
+    legacy_code boolean NOT NULL
+) ON COMMIT DROP
+"""
+
+_DIFF_SQL = """
+CREATE TEMP TABLE entity_import_diff ON COMMIT DROP AS
+SELECT s.*, e.row_id AS current_row_id,
+       CASE WHEN e.row_id IS NULL OR e.deleted THEN 'insert'
+            WHEN (e.name, e.entity_type, e.industry_code, e.division_code, e.address, e.status,
+                  e.registered_on, e.credit_class, e.departments, e.tags, e.legacy_code)
+                 IS DISTINCT FROM
+                 (s.name, s.entity_type, s.industry_code, s.division_code, s.address, s.status,
+                  s.registered_on, s.credit_class, s.departments, s.tags, s.legacy_code) THEN 'update'
+            ELSE 'same' END AS action,
+       CASE WHEN s.credit_class IS NULL THEN NULL
+            WHEN e.credit_class IS NOT DISTINCT FROM s.credit_class THEN e.classified_at
+            ELSE now() END AS classified_at
+FROM entity_import_staging s
+LEFT JOIN entities e ON e.uscc = s.uscc AND e.valid_to IS NULL
+"""
+
+
+async def raw_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's transaction (for COPY)."""
+    conn = await session.connection()
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
+
+
+async def create_import_staging(session: AsyncSession) -> None:
+    await session.execute(text(_STAGING_DDL))
+
+
+async def copy_into_staging(session: AsyncSession, records: Any) -> None:
+    """``COPY`` rows (an async iterable of tuples) into the staging table, binary format."""
+    from registry.entities.importer import STAGING_COLUMNS
+
+    conn = await raw_connection(session)
+    await conn.copy_records_to_table("entity_import_staging", records=records, columns=list(STAGING_COLUMNS))
+
+
+async def diff_staged(session: AsyncSession) -> dict[str, int]:
+    """Compare staged rows with the current registry; counts per action."""
+    await session.execute(text(_DIFF_SQL))
+    rows = (await session.execute(text("SELECT action, count(*) FROM entity_import_diff GROUP BY action"))).all()
+    return {a: n for a, n in rows}
+
+
+async def apply_staged(session: AsyncSession, *, version: int, actor: str | None) -> None:
+    """Close changed rows at ``version`` and insert their new state (set-based)."""
+    await session.execute(
+        text("UPDATE entities e SET valid_to = :v FROM entity_import_diff d "
+             "WHERE d.action <> 'same' AND e.row_id = d.current_row_id"),
+        {"v": version},
+    )
+    await session.execute(
+        text(
+            "INSERT INTO entities (uscc, name, entity_type, industry_code, division_code, address, status, "
+            "registered_on, credit_class, classified_at, departments, tags, legacy_code, valid_from, deleted, "
+            "changed_by, change_reason) "
+            "SELECT uscc, name, entity_type, industry_code, division_code, address, status, registered_on, "
+            "credit_class, classified_at, departments, tags, legacy_code, :v, false, :actor, 'import' "
+            "FROM entity_import_diff WHERE action <> 'same' ORDER BY uscc"
+        ),
+        {"v": version, "actor": actor},
+    )
+
+
+# ------------------------------------------------------------------ credit classes
+
+
+async def stage_credit_classes(session: AsyncSession, rows: list[tuple[str, str | None, Any]]) -> dict[str, Any]:
+    """Stage (uscc, class, classified_at) rows and classify them against the registry."""
+    await session.execute(text(
+        "CREATE TEMP TABLE credit_sync (uscc varchar(18) COLLATE \"C\" PRIMARY KEY, credit_class varchar(1), "
+        "classified_at timestamptz NOT NULL) ON COMMIT DROP"))
+    conn = await raw_connection(session)
+    await conn.copy_records_to_table("credit_sync", records=rows, columns=["uscc", "credit_class", "classified_at"])
+    result = (await session.execute(text(
+        "SELECT c.uscc, CASE WHEN e.row_id IS NULL THEN 'unknown' "
+        "WHEN e.classified_at IS NOT NULL AND c.classified_at < e.classified_at THEN 'stale' "
+        "WHEN e.credit_class IS NOT DISTINCT FROM c.credit_class AND e.classified_at = c.classified_at THEN 'same' "
+        "ELSE 'update' END AS action "
+        "FROM credit_sync c LEFT JOIN entities e ON e.uscc = c.uscc AND e.valid_to IS NULL AND NOT e.deleted"
+    ))).all()
+    out: dict[str, Any] = {"unknown": [], "stale": [], "same": 0, "update": 0}
+    for uscc, action in result:
+        if action in ("unknown", "stale"):
+            out[action].append(uscc)
+        else:
+            out[action] += 1
+    out["unknown"].sort()
+    out["stale"].sort()
+    return out
+
+
+async def apply_credit_classes(session: AsyncSession, *, version: int, actor: str | None) -> None:
+    await session.execute(text(
+        "CREATE TEMP TABLE credit_apply ON COMMIT DROP AS "
+        "SELECT e.row_id, c.credit_class, c.classified_at FROM credit_sync c "
+        "JOIN entities e ON e.uscc = c.uscc AND e.valid_to IS NULL AND NOT e.deleted "
+        "WHERE (e.classified_at IS NULL OR c.classified_at >= e.classified_at) "
+        "AND NOT (e.credit_class IS NOT DISTINCT FROM c.credit_class AND e.classified_at = c.classified_at)"))
+    await session.execute(text(
+        "UPDATE entities e SET valid_to = :v FROM credit_apply a WHERE e.row_id = a.row_id"), {"v": version})
+    await session.execute(text(
+        "INSERT INTO entities (uscc, name, entity_type, industry_code, division_code, address, status, "
+        "registered_on, credit_class, classified_at, departments, tags, legacy_code, valid_from, deleted, "
+        "changed_by, change_reason) "
+        "SELECT e.uscc, e.name, e.entity_type, e.industry_code, e.division_code, e.address, e.status, "
+        "e.registered_on, a.credit_class, a.classified_at, e.departments, e.tags, e.legacy_code, :v, false, "
+        ":actor, 'credit_sync' FROM credit_apply a JOIN entities e ON e.row_id = a.row_id"), {"v": version, "actor": actor})

@@ -1,0 +1,237 @@
+"""HTTP routes for market entities (市场主体): CRUD, history, import, export, credit classes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+
+from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
+from jointcheck.codes import EntityType, RegistrationStatus, normalize_uscc
+from jointcheck.db import Database, Session
+from jointcheck.errors import problem_responses
+from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from registry.entities import importer, repository, service
+from registry.entities.models import Entity
+from registry.entities.schemas import (
+    CreditClassSync,
+    CreditClassSyncResult,
+    EntityCreate,
+    EntityFilter,
+    EntityRead,
+    EntityUpdate,
+    EntityVersionRead,
+    ImportResult,
+)
+from registry.versioning.service import resolve_as_of
+from registry.versioning.store import visible_at
+
+router = APIRouter(prefix="/v1/entities", tags=["entities / 市场主体"])
+
+AsOfQuery = Annotated[str | None, Query(description="registry version or RFC 3339 timestamp / 历史版本或时间")]
+
+
+def list_filter(
+    industry: Annotated[list[str], Query(description="industry prefixes, any of / 行业代码前缀")] = [],  # noqa: B006
+    division: Annotated[list[str], Query(description="division prefixes, any of / 行政区划前缀")] = [],  # noqa: B006
+    entity_type: Annotated[list[EntityType], Query(alias="type")] = [],  # noqa: B006
+    status: Annotated[list[RegistrationStatus], Query(description="default: every status")] = [],  # noqa: B006
+    credit_class: Annotated[list[Literal["A", "B", "C", "D", "U"]], Query(alias="class")] = [],  # noqa: B006
+    tag: Annotated[list[str], Query(description="holds any of these tags")] = [],  # noqa: B006
+    department: Annotated[list[str], Query(description="supervised by any of")] = [],  # noqa: B006
+    name: Annotated[str | None, Query(description="name contains / 名称包含", max_length=100)] = None,
+) -> EntityFilter:
+    return EntityFilter(industry_prefixes=industry, division_prefixes=division, entity_types=entity_type,
+                        statuses=status, credit_classes=credit_class, tags=tag, departments=department,
+                        name_contains=name)
+
+
+Filter = Annotated[EntityFilter, Depends(list_filter)]
+
+
+def _etag(response: Response, entity: Entity) -> None:
+    response.headers["ETag"] = service.etag_of(entity)
+    response.headers["X-Registry-Version"] = str(entity.valid_from)
+
+
+@router.post("", response_model=EntityRead, status_code=201, summary="登记市场主体 / Create an entity",
+             description="The USCC must pass the GB 32100-2015 check; an admin may register a known legacy code "
+             "with `legacy_code: true` and a reason (logged). Officers create only entities their department supervises.",
+             responses=problem_responses(401, 403, 409, 422))
+async def create_entity(body: EntityCreate, session: Session, user: Writer, response: Response) -> EntityRead:
+    entity = await service.create(session, data=body, actor=user)
+    _etag(response, entity)
+    response.headers["Location"] = f"/v1/entities/{entity.uscc}"
+    return EntityRead.model_validate(entity)
+
+
+@router.get("", response_model=Page[EntityRead], summary="查询市场主体 / List entities",
+            description="Filters combine with AND; repeated values of one filter with OR. `as_of` returns the past exactly.",
+            responses=problem_responses(400, 401, 403, 422))
+async def list_entities(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
+                        cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[EntityRead]:
+    version = await resolve_as_of(session, as_of)
+    after = decode_cursor(cursor)["after"] if cursor else None
+    rows = await repository.list_page(session, f=f, version=version, after=after, limit=limit + 1)
+    items = [EntityRead.model_validate(r) for r in rows[:limit]]
+    nxt = encode_cursor({"after": items[-1].uscc}) if len(rows) > limit else None
+    response.headers["X-Registry-Version"] = str(version)
+    return Page[EntityRead](items=items, next_cursor=nxt)
+
+
+@router.get("/import/template", summary="导入模板 / Download the import template",
+            description="CSV (UTF-8 with BOM, opens in Excel) or XLSX with a 说明 sheet describing each column.",
+            response_class=Response, responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+async def import_template(format: Literal["csv", "xlsx"] = "csv") -> Response:
+    if format == "xlsx":
+        return Response(importer.template_xlsx(),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": "attachment; filename*=UTF-8''%E5%90%8D%E5%BD%95%E5%BA%93%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"})
+    return Response(importer.template_csv(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename*=UTF-8''%E5%90%8D%E5%BD%95%E5%BA%93%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.csv"})
+
+
+@router.post(
+    "/import",
+    response_model=ImportResult,
+    summary="批量导入 / Bulk import a CSV or XLSX directory file",
+    description=(
+        "Upload the file as multipart field `file`. CSV in UTF-8 (with or without BOM) or GB18030; XLSX (first sheet). "
+        "Chinese headers as in the template (`GET /v1/entities/import/template`); columns in any order.\n\n"
+        "* `mode=all_or_nothing` (default): if any row is bad, **nothing** is imported and the 422 problem lists "
+        "every bad row with its line and reason.\n"
+        "* `mode=valid_rows`: good rows are imported, bad rows are reported.\n"
+        "* Rows are upserted by USCC in one registry version; importing the same file again changes nothing.\n"
+        "* `dry_run=true`: validate and count, write nothing.\n\n"
+        "全部成功才导入（默认）或仅导入有效行；逐行报告错误；按统一社会信用代码更新；重复导入不产生变化。"
+    ),
+    responses=problem_responses(401, 403, 422),
+)
+async def import_entities(
+    session: Session,
+    user: Writer,
+    file: Annotated[UploadFile, File(description="CSV or XLSX")],
+    mode: Literal["all_or_nothing", "valid_rows"] = "all_or_nothing",
+    dry_run: bool = False,
+    legacy_codes: Annotated[list[str], Query(description="admin: known legacy codes to accept despite the check character")] = [],  # noqa: B006
+) -> ImportResult:
+    return await service.import_file(session, upload=file.file, actor=user, mode=mode, dry_run=dry_run,
+                                     legacy_codes=frozenset(normalize_uscc(c) for c in legacy_codes))
+
+
+@router.get("/export", summary="导出 / Export entities as CSV or XLSX",
+            description="Same columns as the import template, so an export can be imported back. Honors the list filters and `as_of`.",
+            response_class=Response, responses=problem_responses(401, 403, 422))
+async def export_entities(request: Request, session: Session, _user: Reader, f: Filter,
+                          format: Literal["csv", "xlsx"] = "csv", as_of: AsOfQuery = None) -> Response:
+    version = await resolve_as_of(session, as_of)
+    db: Database = request.app.state.db
+    stmt = select(Entity).where(visible_at(Entity, version), *repository.filter_conditions(f)).order_by(Entity.uscc)
+    filename = f"entities-v{version}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "X-Registry-Version": str(version)}
+    names = await _department_names(session)
+    if format == "xlsx":
+        return await _export_xlsx(db, stmt, names, headers)
+    return StreamingResponse(_export_csv(db, stmt, names), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+async def _department_names(session) -> dict[str, str]:  # noqa: ANN001
+    from registry.departments.repository import list_all
+
+    return {d.code: d.name for d in await list_all(session)}
+
+
+def _export_row(e: Entity, names: dict[str, str]) -> list[str]:
+    return [
+        e.uscc, e.name, EntityType(e.entity_type).label, e.industry_code, "", e.address, e.division_code,
+        e.registered_on.isoformat() if e.registered_on else "", RegistrationStatus(e.status).label,
+        e.credit_class or "", ";".join(names.get(d, d) for d in e.departments), ";".join(e.tags),
+    ]
+
+
+async def _export_csv(db: Database, stmt, names: dict[str, str]) -> AsyncIterator[bytes]:  # noqa: ANN001
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([zh for _, zh, _, _ in importer.COLUMNS])
+    yield b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
+    async with db.transaction() as s:
+        result = await s.stream(stmt.execution_options(yield_per=2000))
+        async for partition in result.scalars().partitions():
+            buf.seek(0)
+            buf.truncate()
+            for e in partition:
+                writer.writerow(_export_row(e, names))
+            yield buf.getvalue().encode("utf-8")
+
+
+async def _export_xlsx(db: Database, stmt, names: dict[str, str], headers: dict[str, str]) -> Response:  # noqa: ANN001
+    import asyncio
+
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("名录库")
+    ws.append([zh for _, zh, _, _ in importer.COLUMNS])
+    async with db.transaction() as s:
+        result = await s.stream(stmt.execution_options(yield_per=2000))
+        async for partition in result.scalars().partitions():
+            for e in partition:
+                ws.append(_export_row(e, names))
+    with tempfile.SpooledTemporaryFile(max_size=50 << 20) as tmp:
+        await asyncio.to_thread(wb.save, tmp)
+        tmp.seek(0)
+        data = tmp.read()
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=headers)
+
+
+@router.post("/credit-classes", response_model=CreditClassSyncResult, summary="信用风险分类同步 / Sync credit-risk classes",
+             description="Rows from the credit system: (uscc, class, classified_at). Classes change with history in one "
+             "registry version; unknown USCCs and rows older than the classification on record are reported, not applied.",
+             responses=problem_responses(401, 403, 422))
+async def sync_credit_classes(
+    body: CreditClassSync, session: Session,
+    user: Annotated[Principal, Depends(require_roles(Role.admin, Role.service))],
+) -> CreditClassSyncResult:
+    return await service.sync_credit_classes(session, data=body, actor=user)
+
+
+@router.get("/{uscc}", response_model=EntityRead, summary="市场主体详情 / Get an entity (optionally as of the past)",
+            responses=problem_responses(401, 403, 404, 422))
+async def get_entity(uscc: str, session: Session, _user: Reader, response: Response, as_of: AsOfQuery = None) -> EntityRead:
+    version = await resolve_as_of(session, as_of) if as_of is not None else None
+    entity = await service.get(session, uscc=normalize_uscc(uscc), version=version)
+    _etag(response, entity)
+    return EntityRead.model_validate(entity)
+
+
+@router.get("/{uscc}/history", response_model=list[EntityVersionRead], summary="变更历史 / Every version of an entity",
+            responses=problem_responses(401, 403, 404))
+async def entity_history(uscc: str, session: Session, _user: Reader) -> list[EntityVersionRead]:
+    return [EntityVersionRead.model_validate(v) for v in await service.versions(session, uscc=normalize_uscc(uscc))]
+
+
+@router.patch("/{uscc}", response_model=EntityRead, summary="修改市场主体 / Update an entity",
+              description="Requires `If-Match` with the entity's current ETag (412 if it changed since, 428 if missing).",
+              responses=problem_responses(401, 403, 404, 412, 422, 428))
+async def update_entity(uscc: str, body: EntityUpdate, session: Session, user: Writer, response: Response,
+                        if_match: Annotated[str | None, Header()] = None) -> EntityRead:
+    entity = await service.update(session, uscc=normalize_uscc(uscc), data=body, actor=user, if_match=if_match)
+    _etag(response, entity)
+    return EntityRead.model_validate(entity)
+
+
+@router.delete("/{uscc}", status_code=204, summary="注销登记（软删除）/ Soft-delete an entity",
+               description="Writes a deleted version; history and `as_of` reads keep the past. Requires `If-Match`.",
+               responses=problem_responses(401, 403, 404, 412, 422, 428))
+async def delete_entity(uscc: str, session: Session, user: Writer,
+                        reason: Annotated[str, Query(min_length=2, max_length=500, description="why / 原因")],
+                        if_match: Annotated[str | None, Header()] = None) -> Response:
+    version = await service.delete(session, uscc=normalize_uscc(uscc), actor=user, if_match=if_match, reason=reason)
+    return Response(status_code=204, headers={"X-Registry-Version": str(version)})
+

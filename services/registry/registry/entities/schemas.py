@@ -1,0 +1,225 @@
+"""Entity schemas: create, update, read, filters, imports and credit-class sync."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from jointcheck.codes import (
+    CodeValueError,
+    EntityType,
+    RegistrationStatus,
+    normalize_division_code,
+    normalize_industry_code,
+    normalize_uscc,
+)
+
+CreditClassCode = Literal["A", "B", "C", "D"]
+FrameClass = Literal["A", "B", "C", "D", "U"]
+DEPT_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
+
+
+def _industry(v: str) -> str:
+    try:
+        return normalize_industry_code(v)
+    except CodeValueError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _division(v: str) -> str:
+    try:
+        return normalize_division_code(v)
+    except CodeValueError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _departments(v: list[str]) -> list[str]:
+    out = sorted({d.strip().upper() for d in v if d.strip()})
+    bad = [d for d in out if not re.match(DEPT_PATTERN, d)]
+    if bad:
+        raise ValueError(f"not department codes: {bad}")
+    return out
+
+
+def _tags(v: list[str]) -> list[str]:
+    out = sorted({t.strip() for t in v if t.strip()})
+    if any(len(t) > 64 or "\t" in t or "\n" in t for t in out):
+        raise ValueError("a tag has at most 64 characters and no tab or newline")
+    return out
+
+
+class EntityBase(BaseModel):
+    name: str = Field(min_length=1, max_length=256, description="市场主体名称", examples=["新县新集镇张记饭店有限公司"])
+    entity_type: EntityType = Field(description="市场主体类型 (enterprise 企业 / individual_business 个体工商户 / "
+                                    "farmers_cooperative 农民专业合作社 / other 其他)")
+    industry_code: str = Field(description="行业代码 GB/T 4754-2017, e.g. H6210", examples=["H6210"])
+    division_code: str = Field(description="所在行政区划 GB/T 2260", examples=["411523"])
+    address: str = Field("", max_length=500, description="住所（经营场所）")
+    status: RegistrationStatus = Field(RegistrationStatus.ACTIVE, description="登记状态")
+    registered_on: date | None = Field(None, description="成立日期")
+    credit_class: CreditClassCode | None = Field(None, description="信用风险分类 A/B/C/D, null = 未分类")
+    classified_at: datetime | None = Field(None, description="分类时间")
+    departments: list[str] = Field(default_factory=list, description="监管部门代码", examples=[["SCJG", "XFJY"]])
+    tags: list[str] = Field(default_factory=list, description="标签, e.g. 许可证", examples=[["食品经营许可"]])
+
+    @field_validator("industry_code")
+    @classmethod
+    def check_industry(cls, v: str) -> str:
+        return _industry(v)
+
+    @field_validator("division_code")
+    @classmethod
+    def check_division(cls, v: str) -> str:
+        return _division(v)
+
+    @field_validator("departments")
+    @classmethod
+    def check_departments(cls, v: list[str]) -> list[str]:
+        return _departments(v)
+
+    @field_validator("tags")
+    @classmethod
+    def check_tags(cls, v: list[str]) -> list[str]:
+        return _tags(v)
+
+
+class EntityCreate(EntityBase):
+    uscc: str = Field(description="统一社会信用代码 (GB 32100-2015)", examples=["91411523MA0000004J"])
+    legacy_code: bool = Field(False, description="admin only: accept a known legacy code whose check character fails "
+                              "/ 仅管理员：接受校验位不符的历史代码")
+    legacy_reason: str | None = Field(None, max_length=500, description="why the legacy code is genuine (required with legacy_code)")
+
+    @field_validator("uscc")
+    @classmethod
+    def _norm(cls, v: str) -> str:
+        return normalize_uscc(v)
+
+
+class EntityUpdate(BaseModel):
+    """Fields to change; everything omitted stays as it is."""
+
+    name: str | None = Field(None, min_length=1, max_length=256)
+    entity_type: EntityType | None = None
+    industry_code: str | None = None
+    division_code: str | None = None
+    address: str | None = Field(None, max_length=500)
+    status: RegistrationStatus | None = None
+    registered_on: date | None = None
+    credit_class: CreditClassCode | None = None
+    classified_at: datetime | None = None
+    departments: list[str] | None = None
+    tags: list[str] | None = None
+
+    @field_validator("industry_code")
+    @classmethod
+    def check_industry(cls, v: str | None) -> str | None:
+        return None if v is None else _industry(v)
+
+    @field_validator("division_code")
+    @classmethod
+    def check_division(cls, v: str | None) -> str | None:
+        return None if v is None else _division(v)
+
+    @field_validator("departments")
+    @classmethod
+    def check_departments(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _departments(v)
+
+    @field_validator("tags")
+    @classmethod
+    def check_tags(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _tags(v)
+
+
+class EntityRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    uscc: str
+    name: str
+    entity_type: str
+    industry_code: str
+    division_code: str
+    address: str
+    status: str
+    registered_on: date | None
+    credit_class: str | None
+    classified_at: datetime | None
+    departments: list[str]
+    tags: list[str]
+    legacy_code: bool
+    deleted: bool
+    version: int = Field(validation_alias="valid_from", description="registry version of this state / 名录库版本")
+    changed_at: datetime
+    changed_by: str | None
+    change_reason: str
+
+
+class EntityVersionRead(EntityRead):
+    valid_to: int | None
+
+
+class EntityFilter(BaseModel):
+    """A scope of entities; the same shape planning stores as a task's object scope."""
+
+    industry_prefixes: list[str] = Field(default_factory=list, description="GB/T 4754 prefixes, any of (F52, F5265, 52)")
+    division_prefixes: list[str] = Field(default_factory=list, description="GB/T 2260 prefixes, any of (41, 4115, 411523)")
+    entity_types: list[EntityType] = Field(default_factory=list, description="any of")
+    statuses: list[RegistrationStatus] = Field(default_factory=lambda: [RegistrationStatus.ACTIVE],
+                                               description="any of; default active only")
+    tags: list[str] = Field(default_factory=list, description="entities holding at least one of these tags")
+    credit_classes: list[FrameClass] = Field(default_factory=list, description="any of (U = unclassified)")
+    departments: list[str] = Field(default_factory=list, description="supervised by any of these departments")
+    name_contains: str | None = Field(None, max_length=100)
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreditClassItem(BaseModel):
+    uscc: str
+    credit_class: CreditClassCode | None = Field(alias="class", description="A/B/C/D or null")
+    classified_at: datetime
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @field_validator("uscc")
+    @classmethod
+    def _norm(cls, v: str) -> str:
+        return normalize_uscc(v)
+
+
+class CreditClassSync(BaseModel):
+    items: list[CreditClassItem] = Field(min_length=1, max_length=1_000_000)
+
+
+class CreditClassSyncResult(BaseModel):
+    version: int | None = Field(description="registry version written, null if nothing changed")
+    received: int
+    updated: int
+    unchanged: int
+    stale: list[str] = Field(description="USCCs whose classified_at is older than the one on record (ignored)")
+    unknown: list[str] = Field(description="USCCs not in the registry / 名录库中不存在")
+
+
+class RowError(BaseModel):
+    line: int = Field(description="line in the file (the header is line 1) / 行号")
+    field: str | None = None
+    value: str | None = None
+    reason: str
+    reason_zh: str | None = None
+
+
+class ImportResult(BaseModel):
+    committed: bool
+    mode: Literal["all_or_nothing", "valid_rows"]
+    dry_run: bool
+    version: int | None = Field(description="registry version written, null if nothing changed")
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    errors: list[RowError]
+    sha256: str = Field(description="SHA-256 of the uploaded file")

@@ -1,0 +1,57 @@
+"""Frames: the canonical draw-v1 input files, as of any registry version."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from jointcheck.auth import Reader
+from jointcheck.db import Session
+from jointcheck.errors import problem_responses
+from registry.entities import repository as entities
+from registry.frames.schemas import ClassCounts, EntityFrameRequest
+from registry.frames.service import FrameFile, build_file
+from registry.versioning.service import resolve_as_of
+
+router = APIRouter(prefix="/v1/frames", tags=["frames / 抽取底册"])
+
+FRAME_DOC = (
+    "Body: the draw-v1 file (UTF-8, one `id<TAB>field` line per record, LF-terminated, sorted by bytes). "
+    "Headers: `X-Registry-Version`, `X-Frame-Lines`, `X-Frame-SHA256`. The same request as of the same "
+    "version returns byte-identical output forever. 返回 draw-v1 规范的底册文件及其版本、行数和 SHA-256。"
+)
+FRAME_RESPONSES = {200: {"content": {"text/plain": {}}, "description": "the file / 底册文件"}} | problem_responses(401, 403, 422)
+
+
+def frame_response(frame: FrameFile) -> Response:
+    return Response(
+        content=frame.content,
+        media_type="text/plain; charset=utf-8",
+        headers={
+            "X-Registry-Version": str(frame.version),
+            "X-Frame-Lines": str(frame.lines),
+            "X-Frame-SHA256": frame.sha256,
+            "ETag": f'"{frame.sha256}"',
+            "Cache-Control": "private, max-age=31536000, immutable",
+        },
+    )
+
+
+def _as_of(value: str | int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@router.post("", summary="检查对象底册 / Entity frame (USCC<TAB>credit class)", description=FRAME_DOC,
+             response_class=Response, responses=FRAME_RESPONSES)
+async def entity_frame(body: EntityFrameRequest, session: Session, _user: Reader) -> Response:
+    version = await resolve_as_of(session, _as_of(body.as_of))
+    frame = await build_file(session, entities.frame_query(body.filter, version), version=version)
+    return frame_response(frame)
+
+
+@router.post("/counts", response_model=ClassCounts, summary="底册各类别数量 / Population per credit class",
+             description="What the frame of this scope would hold, counted per class (for previews).",
+             responses=problem_responses(401, 403, 422))
+async def entity_counts(body: EntityFrameRequest, session: Session, _user: Reader) -> ClassCounts:
+    version = await resolve_as_of(session, _as_of(body.as_of))
+    counts = await entities.counts_by_class(session, f=body.filter, version=version)
+    return ClassCounts(version=version, total=sum(counts.values()), by_class=dict(sorted(counts.items())))
