@@ -194,6 +194,8 @@ async def import_file(
     if legacy_codes and not actor.is_admin:
         raise Forbidden("only an admin may declare legacy codes", code="legacy_override_admin_only")
     dept_map = await departments.name_to_code(session)
+    sha = hashlib.sha256()
+    await asyncio.to_thread(_hash_file, upload, sha)
     head = upload.read(8)
     upload.seek(0)
     rows = importer.iter_xlsx(upload) if importer.is_xlsx(head) else importer.iter_csv(upload)
@@ -253,7 +255,6 @@ async def import_file(
             for record in item:
                 yield record
 
-    sha = hashlib.sha256()
     await repository.create_import_staging(session)
     producer = loop.run_in_executor(None, produce)
     try:
@@ -263,7 +264,6 @@ async def import_file(
     finally:
         stop.set()
         await producer
-    await asyncio.to_thread(_hash_file, upload, sha)
     if counters["rows"] == 0:
         raise UnprocessableEntity("the file has a header but no rows", detail_zh="文件没有数据行", code="empty_file")
     errors.sort(key=lambda e: e.line)
@@ -297,6 +297,7 @@ def _hash_file(upload: IO[bytes], sha: Any) -> None:
     upload.seek(0)
     for chunk in iter(lambda: upload.read(1 << 20), b""):
         sha.update(chunk)
+    upload.seek(0)
 
 
 async def sync_credit_classes(session: AsyncSession, *, data: CreditClassSync, actor: Principal) -> CreditClassSyncResult:
