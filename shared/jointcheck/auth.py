@@ -55,13 +55,27 @@ class Principal:
 class TokenVerifier:
     """Verifies bearer tokens according to the service settings."""
 
+    CACHE_SIZE = 10_000
+
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
+        # Verified tokens, until they expire: callers present the same token many times.
+        self._cache: dict[str, tuple[Principal, float]] = {}
         self._jwks: jwt.PyJWKClient | None = None
         if settings.jwks_url:
             self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=600)
 
     async def verify(self, token: str) -> Principal:
+        hit = self._cache.get(token)
+        if hit is not None and hit[1] > time.time():
+            return hit[0]
+        principal = await self._verify(token)
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.clear()
+        self._cache[token] = (principal, float(principal.claims.get("exp", 0)))
+        return principal
+
+    async def _verify(self, token: str) -> Principal:
         s = self.settings
         try:
             header = jwt.get_unverified_header(token)

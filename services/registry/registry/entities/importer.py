@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
+from operator import mul as _mul
+
 from jointcheck.codes import (
+    USCC_ALPHABET,
+    USCC_WEIGHTS,
     CodeValueError,
     InvalidUSCC,
     normalize_division_code,
@@ -64,6 +68,8 @@ HEADER_ALIASES: dict[str, str] = {
 REQUIRED = tuple(f for f, _, req, _ in COLUMNS if req and f != "division_code")
 _SPLIT = re.compile(r"[;；,，、|/]")
 MAX_ERRORS_PER_ROW = 12
+
+_VALUES = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
 
 #: Columns of the staging table, in COPY order.
 STAGING_COLUMNS = (
@@ -163,9 +169,47 @@ def is_xlsx(head: bytes) -> bool:
     return head.startswith(b"PK\x03\x04")
 
 
+_OK = object()
+
+
+def _memo(parse: Any) -> Any:
+    """Cache a field parser: directory files repeat the same few values endlessly.
+
+    The cached callable returns ``(value, None)`` or ``(None, (detail, detail_zh))``.
+    """
+    cache: dict[str, tuple[Any, tuple[str, str] | None]] = {}
+
+    def run(raw: str) -> tuple[Any, tuple[str, str] | None]:
+        hit = cache.get(raw)
+        if hit is None:
+            try:
+                hit = (parse(raw), None)
+            except CodeValueError as exc:
+                hit = (None, (exc.detail, exc.detail_zh))
+            if len(cache) < 100_000:
+                cache[raw] = hit
+        return hit
+
+    return run
+
+
+def _maybe_date(raw: str) -> date | None:
+    return parse_date_loose(raw) if raw else None
+
+
+def _credit(raw: str) -> str | None:
+    cc = parse_credit_class(raw)
+    return cc.value if cc is not None else None
+
+
 @dataclass
 class RowValidator:
-    """Validates and normalises rows; remembers USCCs seen to report duplicates."""
+    """Validates and normalises rows; remembers USCCs seen to report duplicates.
+
+    Hot path of bulk imports (a million rows): field parsers are memoised and the USCC
+    check runs on a fast path; anything unusual falls back to the full validators,
+    which give the precise reasons.
+    """
 
     index: dict[str, int]
     department_codes: dict[str, str]
@@ -173,101 +217,133 @@ class RowValidator:
     required_department: str | None = None
     seen: dict[str, int] = field(default_factory=dict)
 
-    def __call__(self, line: int, cells: list[str]) -> tuple | list[RowError]:
-        errors: list[RowError] = []
-        idx = self.index
-        ncells = len(cells)
+    def __post_init__(self) -> None:
+        self._width = max(self.index.values()) + 1
+        self._type = _memo(lambda r: parse_entity_type(r).value)
+        self._industry = _memo(normalize_industry_code)
+        self._division = _memo(normalize_division_code)
+        self._status = _memo(lambda r: parse_registration_status(r).value)
+        self._date = _memo(_maybe_date)
+        self._credit = _memo(_credit)
+        self._departments: dict[str, tuple[list[str], list[str]]] = {}
+        self._tags: dict[str, list[str]] = {}
+        self._cols = tuple(self.index.get(f, -1) for f in (
+            "uscc", "name", "entity_type", "industry_code", "division_code", "address", "status",
+            "registered_on", "credit_class", "departments", "tags"))
 
-        def cell(name: str) -> str:
-            i = idx.get(name)
-            return cells[i].strip() if i is not None and i < ncells else ""
-
-        def bad(field_name: str, value: str, reason: str, reason_zh: str) -> None:
-            errors.append(RowError(line=line, field=field_name, value=value[:100], reason=reason, reason_zh=reason_zh))
-
-        raw_uscc = cell("uscc")
-        uscc = normalize_uscc(raw_uscc) if raw_uscc else ""
-        legacy = False
-        if not uscc:
-            bad("uscc", raw_uscc, "missing", "缺少统一社会信用代码")
-        else:
+    def _uscc(self, raw: str) -> tuple[str, bool, tuple[str, str] | None]:
+        """(canonical code, legacy?, error)."""
+        code = raw.upper() if raw.isascii() and " " not in raw else normalize_uscc(raw)
+        if len(code) == 18:
             try:
-                validate_uscc(uscc)
-            except InvalidUSCC as exc:
-                if exc.reason == "check" and uscc in self.legacy_codes:
-                    legacy = True
-                else:
-                    bad("uscc", raw_uscc, exc.detail, exc.detail_zh)
-            first = self.seen.get(uscc)
-            if first is not None:
-                bad("uscc", raw_uscc, f"duplicate of line {first}", f"与第 {first} 行重复")
-            else:
-                self.seen[uscc] = line
-        name = cell("name")
-        if not name:
-            bad("name", name, "missing", "缺少市场主体名称")
-        elif len(name) > 256 or "\t" in name or "\n" in name:
-            bad("name", name, "longer than 256 characters or contains a tab/newline", "名称过长或含制表符/换行")
-        entity_type = status = industry = division = None
-        registered: date | None = None
-        credit: str | None = None
-        raw = cell("entity_type")
+                total = sum(map(_mul, map(_VALUES.__getitem__, code[:17]), USCC_WEIGHTS))
+                if code[17] == USCC_ALPHABET[(31 - total % 31) % 31] and code[0] == "9" and code[1] in "123" and code[2:8].isdigit():
+                    return code, False, None
+            except KeyError:
+                pass
         try:
-            entity_type = parse_entity_type(raw).value
-        except CodeValueError as exc:
-            bad("entity_type", raw, exc.detail, exc.detail_zh)
-        raw = cell("industry_code")
-        try:
-            industry = normalize_industry_code(raw)
-        except CodeValueError as exc:
-            bad("industry_code", raw, exc.detail, exc.detail_zh)
-        raw = cell("division_code") or (uscc[2:8] if len(uscc) == 18 else "")
-        try:
-            division = normalize_division_code(raw)
-        except CodeValueError as exc:
-            bad("division_code", raw, exc.detail, exc.detail_zh)
-        raw = cell("status")
-        try:
-            status = parse_registration_status(raw).value
-        except CodeValueError as exc:
-            bad("status", raw, exc.detail, exc.detail_zh)
-        raw = cell("registered_on")
-        if raw:
-            try:
-                registered = parse_date_loose(raw)
-            except CodeValueError as exc:
-                bad("registered_on", raw, exc.detail, exc.detail_zh)
-        raw = cell("credit_class")
-        try:
-            cc = parse_credit_class(raw)
-            credit = cc.value if cc is not None else None
-        except CodeValueError as exc:
-            bad("credit_class", raw, exc.detail, exc.detail_zh)
-        departments: list[str] = []
-        raw = cell("departments")
-        if raw:
+            validate_uscc(code)
+        except InvalidUSCC as exc:
+            if exc.reason == "check" and code in self.legacy_codes:
+                return code, True, None
+            return code, False, (exc.detail, exc.detail_zh)
+        return code, False, None
+
+    def _split_departments(self, raw: str) -> tuple[list[str], list[str]]:
+        hit = self._departments.get(raw)
+        if hit is None:
+            codes: set[str] = set()
+            unknown: list[str] = []
             for part in _SPLIT.split(raw):
                 part = part.strip()
                 if not part:
                     continue
                 code = self.department_codes.get(part) or self.department_codes.get(part.upper())
                 if code is None:
-                    bad("departments", part, f"unknown department {part!r}", f"部门“{part}”不存在")
+                    unknown.append(part)
                 else:
-                    departments.append(code)
+                    codes.add(code)
+            hit = (sorted(codes), unknown)
+            self._departments[raw] = hit
+        return hit
+
+    def __call__(self, line: int, cells: list[str]) -> tuple | list[RowError]:
+        if len(cells) < self._width:
+            cells = cells + [""] * (self._width - len(cells))
+        c_uscc, c_name, c_type, c_ind, c_div, c_addr, c_status, c_date, c_credit, c_dept, c_tags = self._cols
+        errors: list[RowError] | None = None
+
+        def bad(field_name: str, value: str, detail: str, detail_zh: str) -> None:
+            nonlocal errors
+            if errors is None:
+                errors = []
+            errors.append(RowError(line=line, field=field_name, value=value[:100], reason=detail, reason_zh=detail_zh))
+
+        raw_uscc = cells[c_uscc].strip()
+        uscc, legacy = "", False
+        if not raw_uscc:
+            bad("uscc", raw_uscc, "missing", "缺少统一社会信用代码")
+        else:
+            uscc, legacy, err = self._uscc(raw_uscc)
+            if err:
+                bad("uscc", raw_uscc, *err)
+            first = self.seen.get(uscc)
+            if first is not None:
+                bad("uscc", raw_uscc, f"duplicate of line {first}", f"与第 {first} 行重复")
+            else:
+                self.seen[uscc] = line
+        name = cells[c_name].strip()
+        if not name:
+            bad("name", name, "missing", "缺少市场主体名称")
+        elif len(name) > 256 or "\t" in name or "\n" in name:
+            bad("name", name, "longer than 256 characters or contains a tab/newline", "名称过长或含制表符/换行")
+        raw = cells[c_type].strip()
+        entity_type, err = self._type(raw)
+        if err:
+            bad("entity_type", raw, *err)
+        raw = cells[c_ind].strip()
+        industry, err = self._industry(raw)
+        if err:
+            bad("industry_code", raw, *err)
+        raw = (cells[c_div].strip() if c_div >= 0 else "") or (uscc[2:8] if len(uscc) == 18 else "")
+        division, err = self._division(raw)
+        if err:
+            bad("division_code", raw, *err)
+        raw = cells[c_status].strip()
+        status, err = self._status(raw)
+        if err:
+            bad("status", raw, *err)
+        raw = cells[c_date].strip() if c_date >= 0 else ""
+        registered, err = self._date(raw)
+        if err:
+            bad("registered_on", raw, *err)
+        raw = cells[c_credit].strip() if c_credit >= 0 else ""
+        credit, err = self._credit(raw)
+        if err:
+            bad("credit_class", raw, *err)
+        departments: list[str] = []
+        raw = cells[c_dept].strip() if c_dept >= 0 else ""
+        if raw:
+            departments, unknown = self._split_departments(raw)
+            for part in unknown:
+                bad("departments", part, f"unknown department {part!r}", f"部门“{part}”不存在")
         if self.required_department and self.required_department not in departments:
-            bad("departments", cell("departments"), f"an officer of {self.required_department} may import only entities "
+            bad("departments", raw, f"an officer of {self.required_department} may import only entities "
                 f"their department supervises", f"只能导入本部门（{self.required_department}）监管的市场主体")
         tags: list[str] = []
-        raw = cell("tags")
+        raw = cells[c_tags].strip() if c_tags >= 0 else ""
         if raw:
-            tags = sorted({t.strip() for t in _SPLIT.split(raw) if t.strip()})
+            tags = self._tags.get(raw)  # type: ignore[assignment]
+            if tags is None:
+                tags = sorted({t.strip() for t in _SPLIT.split(raw) if t.strip()})
+                self._tags[raw] = tags
             if any(len(t) > 64 for t in tags):
                 bad("tags", raw, "a tag has at most 64 characters", "标签过长")
         if errors:
             return errors[:MAX_ERRORS_PER_ROW]
-        return (line, uscc, name, entity_type, industry, division, cell("address")[:500], status, registered,
-                credit, sorted(set(departments)), tags, legacy)
+        address = cells[c_addr].strip()[:500] if c_addr >= 0 else ""
+        return (line, uscc, name, entity_type, industry, division, address, status, registered,
+                credit, departments, tags, legacy)
 
 
 def template_csv() -> bytes:

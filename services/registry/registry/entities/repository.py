@@ -177,7 +177,10 @@ async def diff_staged(session: AsyncSession) -> dict[str, int]:
     return {a: n for a, n in rows}
 
 
-async def apply_staged(session: AsyncSession, *, version: int, actor: str | None) -> None:
+ANALYZE_AFTER_ROWS = 10_000
+
+
+async def apply_staged(session: AsyncSession, *, version: int, actor: str | None, changed: int) -> None:
     """Close changed rows at ``version`` and insert their new state (set-based)."""
     await session.execute(
         text("UPDATE entities e SET valid_to = :v FROM entity_import_diff d "
@@ -195,6 +198,10 @@ async def apply_staged(session: AsyncSession, *, version: int, actor: str | None
         ),
         {"v": version, "actor": actor},
     )
+    if changed >= ANALYZE_AFTER_ROWS:
+        # A bulk load changes the table's shape at once; fresh statistics keep lookups
+        # on the indexes instead of waiting for autovacuum (ANALYZE is transactional).
+        await session.execute(text("ANALYZE entities"))
 
 
 # ------------------------------------------------------------------ credit classes

@@ -281,7 +281,7 @@ async def import_file(
     if (inserted or updated) and not dry_run:
         version = await next_version(session, actor=actor, reason="entity.import",
                                      details={"sha256": sha.hexdigest(), "inserted": inserted, "updated": updated})
-        await repository.apply_staged(session, version=version, actor=actor.subject)
+        await repository.apply_staged(session, version=version, actor=actor.subject, changed=inserted + updated)
         await record_audit(session, actor=actor, action="entity.import", object_type="entity_import",
                            object_id=sha.hexdigest(), data={"version": version, "rows": counters["rows"],
                                                             "inserted": inserted, "updated": updated,

@@ -1,0 +1,34 @@
+"""Shared set-up for benchmarks: a PostgreSQL server and a running stack on loopback."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from jointcheck.auth import mint_token  # noqa: E402
+from jointcheck.launcher import Stack, StackConfig, start_stack  # noqa: E402
+from jointcheck.testing import TEST_JWT_SECRET, resolve_test_server_url  # noqa: E402
+
+BENCH_PORTS = {"registry": 19001, "planning": 19002, "sampling": 19003, "results": 19004, "audit": 19005, "gsxt": 19009}
+
+
+def bench_stack(services: tuple[str, ...]) -> Stack:
+    """Start ``services`` on bench ports with fresh ``jcbench_*`` databases."""
+    cfg = StackConfig(
+        server_url=os.environ.get("JC_BENCH_DATABASE_URL") or resolve_test_server_url(),
+        ports=dict(BENCH_PORTS),
+        db_prefix="jcbench_",
+        services=services,
+        with_gsxt=False,
+        log_dir=ROOT / ".data" / "bench-logs",
+        extra_env={"{PREFIX}ENVIRONMENT": "test", "{PREFIX}JWT_SECRET": TEST_JWT_SECRET, "{PREFIX}LOG_LEVEL": "WARNING"},
+    )
+    return start_stack(cfg, fresh=True)
+
+
+def auth(role: str = "admin", dept: str | None = None) -> dict[str, str]:
+    return {"Authorization": "Bearer " + mint_token(TEST_JWT_SECRET, subject=f"bench-{role}", roles=[role], dept=dept)}
