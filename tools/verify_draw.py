@@ -1,0 +1,1 @@
+../shared/jointcheck/draw/drawv1.py
