@@ -130,7 +130,6 @@ async def test_readyz_at_head(probe_client):
 
 
 async def test_readyz_503_when_migrations_pending(pg_server_url):
-    import asyncio
     import httpx
     from jointcheck.app import create_service_app
     from jointcheck.launcher import _drop_databases, _ensure_databases

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from audit.announcements.router import public_router as public_announcements_router
+from audit.announcements.router import router as announcements_router
 from audit.log.router import router as log_router
 from audit.log.service import handle_audit_record
 from audit.config import Settings, get_settings
@@ -19,7 +21,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings,
         title="审计监督服务 / Audit",
         description=DESCRIPTION,
-        routers=[log_router],
+        routers=[log_router, announcements_router, public_announcements_router],
         event_handlers={"audit.record": handle_audit_record},
         depends_on=["registry", "sampling"],
     )

@@ -1,6 +1,7 @@
 """Every ORM model of the audit service, imported so that its metadata is complete."""
 
 from audit.database import Base, metadata
+from audit.announcements.models import Announcement
 from audit.log.models import AuditEvent
 
-__all__ = ["Base", "metadata", "AuditEvent"]
+__all__ = ["Base", "metadata", "Announcement", "AuditEvent"]

@@ -20,6 +20,10 @@ from registry.departments.models import Department
 from registry.departments.schemas import DepartmentCreate
 from registry.departments.service import create as create_department
 from registry.entities.service import import_file
+from registry.experts.schemas import ExpertCreate
+from registry.experts.service import create as create_expert
+from registry.inspectors.schemas import InspectorCreate
+from registry.inspectors.service import create as create_inspector
 
 log = logging.getLogger("registry.demo")
 DEMO_ACTOR = Principal(subject="system:demo-loader", roles=frozenset({"admin"}))
@@ -48,17 +52,21 @@ async def load_demo_if_empty(database_url: str, *, entities: int = DEMO_ENTITIES
                 fh.seek(0)
                 result = await import_file(session, upload=fh, actor=DEMO_ACTOR)
             await _load_people(session)
-        print(f"Loaded the demo county 新县: {len(county.departments())} departments, {result.inserted} entities "
-              f"(registry version {result.version}).")
+        print(f"Loaded the demo county 新县: {len(county.departments())} departments, {result.inserted} entities, "
+              "60 inspectors, 20 experts.")
         return True
     finally:
         await db.dispose()
 
 
 async def _load_people(session) -> None:  # noqa: ANN001
-    """Inspectors and experts of the demo county (when those parts of the registry exist)."""
-    try:
-        from registry.inspectors import demo as inspectors_demo  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    await inspectors_demo.load(session, actor=DEMO_ACTOR)
+    """Inspectors and experts of the demo county, through the same rules as the API."""
+    for row in county.inspectors(60, seed=2024):
+        await create_inspector(session, actor=DEMO_ACTOR, data=InspectorCreate(
+            inspector_id=row["inspector_id"], name=row["name"], department=row["department_code"],
+            certificate_no=row["certificate_no"], specialties=row["specialties"], region=row["division_code"],
+            status=row["status"]))
+    for row in county.experts(20, seed=2024):
+        await create_expert(session, actor=DEMO_ACTOR, data=ExpertCreate(
+            expert_id=row["expert_id"], name=row["name"], field=row["field"], organisation=row["organisation"],
+            title=row.get("title"), status=row["status"]))

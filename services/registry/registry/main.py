@@ -6,7 +6,10 @@ from fastapi import FastAPI
 
 from registry.departments.router import router as departments_router
 from registry.entities.router import router as entities_router
+from registry.experts.router import router as experts_router
 from registry.frames.router import router as frames_router
+from registry.inspectors.router import router as inspectors_router
+from registry.recusals.router import router as recusals_router
 from registry.config import Settings, get_settings
 from jointcheck.app import create_service_app
 
@@ -20,7 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings,
         title="名录库服务 / Registry",
         description=DESCRIPTION,
-        routers=[departments_router, entities_router, frames_router],
+        routers=[departments_router, entities_router, inspectors_router, experts_router, recusals_router, frames_router],
         event_handlers={},
         depends_on=["audit"],
     )

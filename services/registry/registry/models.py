@@ -3,6 +3,11 @@
 from registry.database import Base, metadata
 from registry.departments.models import Department
 from registry.entities.models import Entity
+from registry.experts.models import Expert
+from registry.inspectors.models import Inspector
+from registry.recusals.models import Recusal
 from registry.versioning.models import RegistryState, RegistryVersion
 
-__all__ = ["Base", "metadata", "Department", "Entity", "RegistryState", "RegistryVersion"]
+__all__ = [
+    "Base", "metadata", "Department", "Entity", "Expert", "Inspector", "Recusal", "RegistryState", "RegistryVersion",
+]

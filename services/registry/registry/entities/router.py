@@ -30,7 +30,7 @@ from registry.entities.schemas import (
     ImportResult,
 )
 from registry.versioning.service import resolve_as_of
-from registry.versioning.store import visible_at
+from registry.versioning.store import etag_of, visible_at
 
 router = APIRouter(prefix="/v1/entities", tags=["entities / 市场主体"])
 
@@ -56,7 +56,7 @@ Filter = Annotated[EntityFilter, Depends(list_filter)]
 
 
 def _etag(response: Response, entity: Entity) -> None:
-    response.headers["ETag"] = service.etag_of(entity)
+    response.headers["ETag"] = etag_of(entity)
     response.headers["X-Registry-Version"] = str(entity.valid_from)
 
 

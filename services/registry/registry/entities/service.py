@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.auth import Principal, Role
 from jointcheck.codes import InvalidUSCC, validate_uscc
-from jointcheck.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity
+from jointcheck.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from jointcheck.outbox import record_audit
 from registry.departments import repository as departments
 from registry.entities import importer, repository
@@ -28,29 +28,12 @@ from registry.entities.schemas import (
     RowError,
 )
 from registry.versioning.service import next_version
-from registry.versioning.store import write_version
+from registry.versioning.store import check_if_match, write_version
 
 ATTRIBUTES = (
     "name", "entity_type", "industry_code", "division_code", "address", "status", "registered_on",
     "credit_class", "classified_at", "departments", "tags", "legacy_code",
 )
-
-
-def etag_of(entity: Entity) -> str:
-    return f'"{entity.valid_from}"'
-
-
-def check_if_match(entity: Entity, if_match: str | None) -> None:
-    """Updates of shared records need the ETag the caller last saw (no lost updates)."""
-    if if_match is None:
-        raise PreconditionRequired("send If-Match with the ETag you last read", detail_zh="请在 If-Match 中提供最近读取的 ETag")
-    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
-    if "*" not in tags and etag_of(entity) not in tags:
-        raise PreconditionFailed(
-            f"entity {entity.uscc} changed since (now at version {entity.valid_from})",
-            detail_zh=f"该主体已被修改（当前版本 {entity.valid_from}）", code="etag_mismatch",
-            extra={"current_etag": etag_of(entity)},
-        )
 
 
 def ensure_entity_scope(user: Principal, departments_of_entity: list[str], *, action: str) -> None:
@@ -125,7 +108,7 @@ async def get(session: AsyncSession, *, uscc: str, version: int | None = None) -
 
 async def update(session: AsyncSession, *, uscc: str, data: EntityUpdate, actor: Principal, if_match: str | None) -> Entity:
     current = await get(session, uscc=uscc)
-    check_if_match(current, if_match)
+    check_if_match(current, if_match, label=f"entity {uscc}", label_zh=f"市场主体 {uscc} ")
     ensure_entity_scope(actor, current.departments, action="change")
     changes = data.model_dump(exclude_unset=True)
     for required in ("name", "entity_type", "industry_code", "division_code", "status", "departments", "tags"):
@@ -153,7 +136,7 @@ async def update(session: AsyncSession, *, uscc: str, data: EntityUpdate, actor:
 
 async def delete(session: AsyncSession, *, uscc: str, actor: Principal, if_match: str | None, reason: str) -> int:
     current = await get(session, uscc=uscc)
-    check_if_match(current, if_match)
+    check_if_match(current, if_match, label=f"entity {uscc}", label_zh=f"市场主体 {uscc} ")
     ensure_entity_scope(actor, current.departments, action="delete")
     values = {a: getattr(current, a) for a in ATTRIBUTES} | {"uscc": uscc}
     version = await next_version(session, actor=actor, reason="entity.delete", details={"uscc": uscc, "reason": reason})

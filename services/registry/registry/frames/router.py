@@ -8,7 +8,16 @@ from jointcheck.auth import Reader
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from registry.entities import repository as entities
-from registry.frames.schemas import ClassCounts, EntityFrameRequest
+from registry.experts import repository as experts
+from registry.frames.schemas import (
+    ClassCounts,
+    EntityFrameRequest,
+    ExpertFrameRequest,
+    InspectorPoolRequest,
+    RecusalPairsRequest,
+)
+from registry.inspectors import repository as inspectors
+from registry.recusals import repository as recusals
 from registry.frames.service import FrameFile, build_file
 from registry.versioning.service import resolve_as_of
 
@@ -55,3 +64,31 @@ async def entity_counts(body: EntityFrameRequest, session: Session, _user: Reade
     version = await resolve_as_of(session, _as_of(body.as_of))
     counts = await entities.counts_by_class(session, f=body.filter, version=version)
     return ClassCounts(version=version, total=sum(counts.values()), by_class=dict(sorted(counts.items())))
+
+
+@router.post("/inspector-pool", summary="执法人员抽取池 / Inspector pool (inspector_id<TAB>department)",
+             description="Active inspectors (optionally of some departments only): the draw-v1 `pool` file of a "
+             "teams draw. 在岗执法人员。" + FRAME_DOC, response_class=Response, responses=FRAME_RESPONSES)
+async def inspector_pool_frame(body: InspectorPoolRequest, session: Session, _user: Reader) -> Response:
+    version = await resolve_as_of(session, _as_of(body.as_of))
+    frame = await build_file(session, inspectors.pool_query(departments=body.departments, version=version), version=version)
+    return frame_response(frame)
+
+
+@router.post("/recusals", summary="回避约束 / Recusal constraints (recusal<TAB>inspector_id<TAB>uscc)",
+             description="Pairs barred by a recusal in force on `on` (withdrawn recusals excluded), one line per pair: "
+             "the draw-v1 `constraints` file (or its recusal part). 在指定日期有效的回避声明。" + FRAME_DOC,
+             response_class=Response, responses=FRAME_RESPONSES)
+async def recusal_pairs_frame(body: RecusalPairsRequest, session: Session, _user: Reader) -> Response:
+    version = await resolve_as_of(session, _as_of(body.as_of))
+    stmt = recusals.pairs_query(on=body.on, inspector_ids=body.inspector_ids, usccs=body.usccs, version=version)
+    return frame_response(await build_file(session, stmt, version=version))
+
+
+@router.post("/experts", summary="专家抽取底册 / Expert frame (expert_id<TAB>field)",
+             description="Active experts (optionally of some fields only): the frame of an experts draw, the field "
+             "being the stratum. 在库专家。" + FRAME_DOC, response_class=Response, responses=FRAME_RESPONSES)
+async def expert_frame(body: ExpertFrameRequest, session: Session, _user: Reader) -> Response:
+    version = await resolve_as_of(session, _as_of(body.as_of))
+    frame = await build_file(session, experts.frame_query(fields=body.fields, version=version), version=version)
+    return frame_response(frame)

@@ -1,0 +1,103 @@
+"""HTTP routes for the expert pool (专家库)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from jointcheck.auth import Admin, Reader
+from jointcheck.db import Session
+from jointcheck.errors import problem_responses
+from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from registry.versioning.store import etag_of
+from registry.experts import repository, service
+from registry.experts.models import Expert
+from registry.experts.schemas import (
+    ExpertCreate,
+    ExpertFilter,
+    ExpertRead,
+    ExpertStatus,
+    ExpertUpdate,
+    ExpertVersionRead,
+)
+from registry.versioning.service import resolve_as_of
+
+router = APIRouter(prefix="/v1/experts", tags=["experts / 专家库"])
+
+AsOfQuery = Annotated[str | None, Query(description="registry version or RFC 3339 timestamp / 历史版本或时间")]
+IfMatch = Annotated[str | None, Header(description="the ETag last read / 最近读取的 ETag")]
+
+
+def list_filter(
+    field: Annotated[list[str], Query(description="fields of expertise, any of / 专业领域")] = [],  # noqa: B006
+    status: Annotated[list[ExpertStatus], Query(description="default: every status / 状态")] = [],  # noqa: B006
+) -> ExpertFilter:
+    return ExpertFilter(fields=field, statuses=status)
+
+
+Filter = Annotated[ExpertFilter, Depends(list_filter)]
+
+
+def _etag(response: Response, expert: Expert) -> None:
+    response.headers["ETag"] = etag_of(expert)
+    response.headers["X-Registry-Version"] = str(expert.valid_from)
+
+
+@router.post("", response_model=ExpertRead, status_code=201, summary="登记专家 / Create an expert",
+             responses=problem_responses(401, 403, 409, 422))
+async def create_expert(body: ExpertCreate, session: Session, user: Admin, response: Response) -> ExpertRead:
+    expert = await service.create(session, data=body, actor=user)
+    _etag(response, expert)
+    response.headers["Location"] = f"/v1/experts/{expert.expert_id}"
+    return ExpertRead.model_validate(expert)
+
+
+@router.get("", response_model=Page[ExpertRead], summary="查询专家 / List experts",
+            description="Filters combine with AND; repeated values of one filter with OR. `as_of` returns the past exactly.",
+            responses=problem_responses(400, 401, 403, 422))
+async def list_experts(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
+                       cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[ExpertRead]:
+    version = await resolve_as_of(session, as_of)
+    after = decode_cursor(cursor).get("after") if cursor else None
+    rows = await repository.list_page(session, f=f, version=version, after=after, limit=limit + 1)
+    items = [ExpertRead.model_validate(r) for r in rows[:limit]]
+    nxt = encode_cursor({"after": items[-1].expert_id}) if len(rows) > limit else None
+    response.headers["X-Registry-Version"] = str(version)
+    return Page[ExpertRead](items=items, next_cursor=nxt)
+
+
+@router.get("/{expert_id}", response_model=ExpertRead, summary="专家详情 / Get an expert (optionally as of the past)",
+            responses=problem_responses(401, 403, 404, 422))
+async def get_expert(expert_id: str, session: Session, _user: Reader, response: Response,
+                     as_of: AsOfQuery = None) -> ExpertRead:
+    version = await resolve_as_of(session, as_of) if as_of is not None else None
+    expert = await service.get(session, expert_id=expert_id, version=version)
+    _etag(response, expert)
+    return ExpertRead.model_validate(expert)
+
+
+@router.get("/{expert_id}/history", response_model=list[ExpertVersionRead],
+            summary="变更历史 / Every version of an expert", responses=problem_responses(401, 403, 404))
+async def expert_history(expert_id: str, session: Session, _user: Reader) -> list[ExpertVersionRead]:
+    return [ExpertVersionRead.model_validate(v) for v in await service.versions(session, expert_id=expert_id)]
+
+
+@router.patch("/{expert_id}", response_model=ExpertRead, summary="修改专家 / Update an expert",
+              description="Requires `If-Match` with the expert's current ETag (412 if it changed since, 428 if missing).",
+              responses=problem_responses(401, 403, 404, 412, 422, 428))
+async def update_expert(expert_id: str, body: ExpertUpdate, session: Session, user: Admin, response: Response,
+                        if_match: IfMatch = None) -> ExpertRead:
+    expert = await service.update(session, expert_id=expert_id, data=body, actor=user, if_match=if_match)
+    _etag(response, expert)
+    return ExpertRead.model_validate(expert)
+
+
+@router.delete("/{expert_id}", status_code=204, summary="移出专家库（软删除）/ Soft-delete an expert",
+               description="Writes a deleted version; history and `as_of` reads keep the past. Requires `If-Match`.",
+               responses=problem_responses(401, 403, 404, 412, 422, 428))
+async def delete_expert(expert_id: str, session: Session, user: Admin,
+                        reason: Annotated[str, Query(min_length=2, max_length=500, description="why / 原因")],
+                        if_match: IfMatch = None) -> Response:
+    version = await service.delete(session, expert_id=expert_id, actor=user, if_match=if_match, reason=reason)
+    return Response(status_code=204, headers={"X-Registry-Version": str(version)})

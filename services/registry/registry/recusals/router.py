@@ -1,0 +1,81 @@
+"""HTTP routes for recusals (回避声明)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from jointcheck.auth import Reader, Writer
+from jointcheck.db import Session
+from jointcheck.errors import problem_responses
+from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from registry.recusals import repository, service
+from registry.recusals.schemas import RecusalCreate, RecusalFilter, RecusalRead, RecusalVersionRead
+from registry.versioning.service import resolve_as_of
+
+router = APIRouter(prefix="/v1/recusals", tags=["recusals / 回避"])
+
+AsOfQuery = Annotated[str | None, Query(description="registry version or RFC 3339 timestamp / 历史版本或时间")]
+
+
+def list_filter(
+    inspector_id: Annotated[list[str], Query(description="inspectors, any of / 执法人员")] = [],  # noqa: B006
+    uscc: Annotated[list[str], Query(description="entities, any of / 市场主体")] = [],  # noqa: B006
+    valid_on: Annotated[date | None, Query(description="in force on this date / 在该日有效")] = None,
+) -> RecusalFilter:
+    return RecusalFilter(inspector_ids=inspector_id, usccs=uscc, valid_on=valid_on)
+
+
+Filter = Annotated[RecusalFilter, Depends(list_filter)]
+
+
+@router.post("", response_model=RecusalRead, status_code=201, summary="登记回避声明 / Declare a recusal",
+             description="The inspector must exist and the USCC be a current entity. Admins, or officers of the "
+             "inspector's department. `declared_by` is the caller.",
+             responses=problem_responses(401, 403, 422))
+async def create_recusal(body: RecusalCreate, session: Session, user: Writer, response: Response) -> RecusalRead:
+    recusal = await service.create(session, data=body, actor=user)
+    response.headers["Location"] = f"/v1/recusals/{recusal.recusal_id}"
+    response.headers["X-Registry-Version"] = str(recusal.valid_from)
+    return RecusalRead.model_validate(recusal)
+
+
+@router.get("", response_model=Page[RecusalRead], summary="查询回避声明 / List recusals",
+            description="Withdrawn recusals are not listed (see history). `as_of` returns the past exactly.",
+            responses=problem_responses(400, 401, 403, 422))
+async def list_recusals(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
+                        cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[RecusalRead]:
+    version = await resolve_as_of(session, as_of)
+    after = decode_cursor(cursor).get("after") if cursor else None
+    rows = await repository.list_page(session, f=f, version=version, after=after, limit=limit + 1)
+    items = [RecusalRead.model_validate(r) for r in rows[:limit]]
+    nxt = encode_cursor({"after": items[-1].recusal_id}) if len(rows) > limit else None
+    response.headers["X-Registry-Version"] = str(version)
+    return Page[RecusalRead](items=items, next_cursor=nxt)
+
+
+@router.get("/{recusal_id}", response_model=RecusalRead, summary="回避声明详情 / Get a recusal",
+            responses=problem_responses(401, 403, 404, 422))
+async def get_recusal(recusal_id: str, session: Session, _user: Reader, response: Response,
+                      as_of: AsOfQuery = None) -> RecusalRead:
+    version = await resolve_as_of(session, as_of) if as_of is not None else None
+    recusal = await service.get(session, recusal_id=recusal_id, version=version)
+    response.headers["X-Registry-Version"] = str(recusal.valid_from)
+    return RecusalRead.model_validate(recusal)
+
+
+@router.get("/{recusal_id}/history", response_model=list[RecusalVersionRead],
+            summary="变更历史 / Every version of a recusal", responses=problem_responses(401, 403, 404))
+async def recusal_history(recusal_id: str, session: Session, _user: Reader) -> list[RecusalVersionRead]:
+    return [RecusalVersionRead.model_validate(v) for v in await service.versions(session, recusal_id=recusal_id)]
+
+
+@router.delete("/{recusal_id}", status_code=204, summary="撤回回避声明 / Withdraw a recusal",
+               description="Writes a withdrawn (deleted) version with the reason; history and `as_of` reads keep the past.",
+               responses=problem_responses(401, 403, 404, 422))
+async def withdraw_recusal(recusal_id: str, session: Session, user: Writer,
+                           reason: Annotated[str, Query(min_length=2, max_length=500, description="why / 撤回原因")]) -> Response:
+    version = await service.withdraw(session, recusal_id=recusal_id, actor=user, reason=reason)
+    return Response(status_code=204, headers={"X-Registry-Version": str(version)})
