@@ -14,6 +14,8 @@ import asyncio
 import importlib
 import os
 import socket
+import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +24,7 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+import uvicorn
 from sqlalchemy.engine import make_url
 
 from jointcheck import migrations
@@ -199,3 +202,39 @@ class Tokens:
 @pytest.fixture(scope="session")
 def tokens() -> Tokens:
     return Tokens()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """A real uvicorn server on loopback in a background thread (its own event loop).
+
+    Build the app for it afresh (``create_app(...)``): an app's engine belongs to one loop.
+    """
+
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"))
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> "LiveServer":
+        self.server.should_exit = False
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise TimeoutError("live server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread:
+            self.thread.join(15)
+        self.server.started = False

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
@@ -20,7 +16,7 @@ from jointcheck.auth import Writer
 from jointcheck.db import Session
 from jointcheck.errors import Conflict
 from jointcheck.outbox import enqueue_event
-from jointcheck.testing import service_settings
+from jointcheck.testing import LiveServer, service_settings
 
 probe = APIRouter(prefix="/v1/probe")
 
@@ -56,39 +52,6 @@ def probe_app(service_database_urls: dict[str, str]):
 async def probe_client(probe_app, clean_databases) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=probe_app), base_url="http://probe.test") as c:
         yield c
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """A real uvicorn server on loopback in a background thread."""
-
-    def __init__(self, app: Any, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> "LiveServer":
-        self.server.should_exit = False
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise TimeoutError("live server did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        if self.thread:
-            self.thread.join(10)
-        self.server.started = False
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from results.inspections.router import router as inspections_router
+from results.inspections.service import handle_inspections_create, handle_inspections_voided
 from results.config import Settings, get_settings
 from jointcheck.app import create_service_app
 
@@ -17,7 +19,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings,
         title="检查结果服务 / Results",
         description=DESCRIPTION,
-        routers=[],
-        event_handlers={},
+        routers=[inspections_router],
+        event_handlers={
+            "inspections.create": handle_inspections_create,
+            "inspections.voided": handle_inspections_voided,
+        },
         depends_on=["registry", "planning", "audit"],
     )

@@ -1,5 +1,6 @@
 """Every ORM model of the results service, imported so that its metadata is complete."""
 
 from results.database import Base, metadata
+from results.inspections.models import Inspection
 
-__all__ = ["Base", "metadata"]
+__all__ = ["Base", "metadata", "Inspection"]

@@ -14,6 +14,10 @@ class Settings(ServiceSettings):
 
     service_name: str = "sampling"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/jc_sampling"
+    # Processes used to compute tickets of large frames (results are identical for any count).
+    draw_workers: int = 2
+    # A deployment may allow internal draws with no public entropy (announced as "none").
+    allow_draws_without_entropy: bool = False
 
 
 @lru_cache

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from sampling.draws.router import public_router as public_draws_router
+from sampling.draws.router import router as draws_router
 from sampling.config import Settings, get_settings
 from jointcheck.app import create_service_app
 
@@ -17,7 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings,
         title="随机抽取服务 / Sampling",
         description=DESCRIPTION,
-        routers=[],
+        routers=[draws_router, public_draws_router],
         event_handlers={},
         depends_on=["registry", "planning", "results", "audit"],
     )

@@ -1,5 +1,6 @@
 """Every ORM model of the sampling service, imported so that its metadata is complete."""
 
 from sampling.database import Base, metadata
+from sampling.draws.models import Draw
 
-__all__ = ["Base", "metadata"]
+__all__ = ["Base", "metadata", "Draw"]

@@ -1,0 +1,59 @@
+"""Every query on inspections."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from results.inspections.models import Inspection
+
+
+async def upsert_teams(session: AsyncSession, *, task_id: str, draw_id: str, teams: list[tuple[str, list[str]]]) -> int:
+    if not teams:
+        return 0
+    stmt = insert(Inspection).values([
+        {"id": uuid.uuid4(), "task_id": task_id, "draw_id": draw_id, "uscc": uscc, "inspectors": inspectors}
+        for uscc, inspectors in teams
+    ])
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["task_id", "uscc"],
+        set_={"draw_id": stmt.excluded.draw_id, "inspectors": stmt.excluded.inspectors},
+        where=Inspection.state == "assigned",
+    )
+    return (await session.execute(stmt)).rowcount
+
+
+async def delete_assigned_of_draw(session: AsyncSession, *, task_id: str, draw_id: str) -> int:
+    return (await session.execute(delete(Inspection).where(
+        Inspection.task_id == task_id, Inspection.draw_id == draw_id, Inspection.state == "assigned"))).rowcount
+
+
+async def get(session: AsyncSession, inspection_id: uuid.UUID) -> Inspection | None:
+    return await session.get(Inspection, inspection_id)
+
+
+async def list_for_task(session: AsyncSession, *, task_id: str | None, after: str | None, limit: int) -> list[Inspection]:
+    stmt = select(Inspection)
+    if task_id:
+        stmt = stmt.where(Inspection.task_id == task_id)
+    if after:
+        stmt = stmt.where(Inspection.uscc > after)
+    return list((await session.execute(stmt.order_by(Inspection.uscc).limit(limit))).scalars())
+
+
+async def inspected_since(session: AsyncSession, since: date) -> list[str]:
+    rows = await session.execute(
+        select(Inspection.uscc).where(Inspection.inspected_on >= since).distinct().order_by(Inspection.uscc))
+    return list(rows.scalars())
+
+
+async def last_inspectors(session: AsyncSession, usccs: list[str]) -> dict[str, list[str]]:
+    rows = await session.execute(text(
+        "SELECT DISTINCT ON (uscc) uscc, inspectors FROM inspections "
+        "WHERE uscc = ANY(:u) AND inspected_on IS NOT NULL ORDER BY uscc, inspected_on DESC, created_at DESC"
+    ), {"u": usccs})
+    return {u: list(i) for u, i in rows.all()}

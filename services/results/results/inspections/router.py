@@ -1,0 +1,59 @@
+"""HTTP routes of inspections (minimal form; findings and publication come with the results issue)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from jointcheck.auth import Principal, Reader, Role, require_roles
+from jointcheck.db import Session
+from jointcheck.errors import problem_responses
+from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from results.inspections import repository, service
+from results.inspections.schemas import (
+    InspectionRead,
+    InspectionVisit,
+    LastInspectors,
+    LastInspectorsQuery,
+    RecentlyInspected,
+    RecentlyInspectedQuery,
+)
+
+router = APIRouter(prefix="/v1/inspections", tags=["inspections / 检查"])
+_sampling = Depends(require_roles(Role.service, Role.admin, Role.auditor))
+
+
+@router.get("", response_model=Page[InspectionRead], summary="检查列表 / List inspections",
+            responses=problem_responses(400, 401, 403))
+async def list_inspections(session: Session, _user: Reader, task_id: Annotated[str | None, Query()] = None,
+                           limit: Limit = 100, cursor: Cursor = None) -> Page[InspectionRead]:
+    after = decode_cursor(cursor)["after"] if cursor else None
+    rows = await repository.list_for_task(session, task_id=task_id, after=after, limit=limit + 1)
+    items = [InspectionRead.model_validate(r) for r in rows[:limit]]
+    return Page[InspectionRead](items=items, next_cursor=encode_cursor({"after": items[-1].uscc}) if len(rows) > limit else None)
+
+
+@router.post("/{inspection_id}/visit", response_model=InspectionRead, summary="记录实施检查 / Record the on-site visit",
+             responses=problem_responses(401, 403, 404, 409, 422))
+async def record_visit(inspection_id: uuid.UUID, body: InspectionVisit, session: Session,
+                       user: Annotated[Principal, Depends(require_roles(Role.admin, Role.officer, Role.inspector))]) -> InspectionRead:
+    return InspectionRead.model_validate(
+        await service.record_visit(session, inspection_id=inspection_id, inspected_on=body.inspected_on, actor=user))
+
+
+@router.post("/recently-inspected", response_model=RecentlyInspected, dependencies=[_sampling],
+             summary="近期已检查主体 / Entities inspected since a date",
+             description="Used by sampling to apply a task's exclusion window. 供随机抽取服务排除近期已检查对象。",
+             responses=problem_responses(401, 403, 422))
+async def recently_inspected(body: RecentlyInspectedQuery, session: Session) -> RecentlyInspected:
+    return RecentlyInspected(since=body.since, usccs=await repository.inspected_since(session, body.since))
+
+
+@router.post("/last-inspectors", response_model=LastInspectors, dependencies=[_sampling],
+             summary="上次检查人员 / Inspectors of each entity's last inspection",
+             description="Used by teams draws: the same inspector is not sent to the same entity twice in a row.",
+             responses=problem_responses(401, 403, 422))
+async def last_inspectors(body: LastInspectorsQuery, session: Session) -> LastInspectors:
+    return LastInspectors(last=await repository.last_inspectors(session, body.usccs))

@@ -1,0 +1,53 @@
+"""Draws: frozen inputs, commitment, receipt, entropy, result — every step kept."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, DateTime, Index, LargeBinary, String, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sampling.database import Base
+
+
+class Draw(Base):
+    """One draw of one kind for one task. Status: frozen → committed → executed; or voided."""
+
+    __tablename__ = "draws"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    task_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    objects_draw_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    announcement: Mapped[str] = mapped_column(Text)
+    announcement_sha256: Mapped[str] = mapped_column(String(64))
+    commitment: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(String(64))
+    entropy_source: Mapped[str] = mapped_column(String(200))
+    input_hashes: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    inputs_gz: Mapped[bytes] = mapped_column(LargeBinary)
+    context: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    public_from: Mapped[date] = mapped_column(Date)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    registered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    registration_error: Mapped[str | None] = mapped_column(Text)
+    entropy: Mapped[str | None] = mapped_column(Text)
+    entropy_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result_gz: Mapped[bytes | None] = mapped_column(LargeBinary)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    executed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by: Mapped[str | None] = mapped_column(String(128))
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        # One active draw per task and kind; a voided draw stays, visible, beside its successor.
+        Index("uq_draws_active_task_kind", "task_id", "kind", unique=True, postgresql_where=text("status <> 'voided'")),
+        Index("ix_draws_task_id", "task_id"),
+    )

@@ -1,0 +1,38 @@
+"""Every query on draws."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sampling.draws.models import Draw
+
+
+async def get(session: AsyncSession, draw_id: uuid.UUID, *, for_update: bool = False) -> Draw | None:
+    stmt = select(Draw).where(Draw.id == draw_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def active(session: AsyncSession, task_id: str, kind: str) -> Draw | None:
+    return (await session.execute(
+        select(Draw).where(Draw.task_id == task_id, Draw.kind == kind, Draw.status != "voided"))).scalar_one_or_none()
+
+
+async def list_draws(session: AsyncSession, *, task_id: str | None, kind: str | None, status: str | None,
+                     before: tuple[str, str] | None, limit: int) -> list[Draw]:
+    stmt = select(Draw)
+    if task_id:
+        stmt = stmt.where(Draw.task_id == task_id)
+    if kind:
+        stmt = stmt.where(Draw.kind == kind)
+    if status:
+        stmt = stmt.where(Draw.status == status)
+    if before:
+        from datetime import datetime
+
+        stmt = stmt.where((Draw.created_at, Draw.id) < (datetime.fromisoformat(before[0]), uuid.UUID(before[1])))
+    return list((await session.execute(stmt.order_by(Draw.created_at.desc(), Draw.id.desc()).limit(limit))).scalars())

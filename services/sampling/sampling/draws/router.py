@@ -1,0 +1,146 @@
+"""HTTP routes of draws (抽取): create, register, entropy, void, status, result, bundle, public view."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
+from jointcheck.db import Session
+from jointcheck.errors import Forbidden, NotFound, problem_responses
+from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from sampling.draws import repository, service
+from sampling.draws.models import Draw
+from sampling.draws.schemas import DrawCreate, DrawKind, DrawRead, DrawStatus, EntropyIn, PublicDrawRead, VoidIn
+
+router = APIRouter(prefix="/v1/draws", tags=["draws / 抽取"])
+public_router = APIRouter(prefix="/public/draws", tags=["public / 公开"])
+Auditors = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor))]
+
+
+def _settings(request: Request):  # noqa: ANN202
+    return request.app.state.settings
+
+
+@router.post(
+    "",
+    response_model=DrawRead,
+    status_code=201,
+    summary="冻结并承诺抽取 / Freeze and commit a draw",
+    description=(
+        "Fetches the task from planning, the frame (or pool and recusals) from the registry and the exclusions "
+        "from results; freezes them; draws a secret from a CSPRNG; builds the canonical announcement and registers "
+        "it with the audit service. With a receipt the draw is `committed` and awaits entropy; if audit is "
+        "unreachable it stays `frozen` (retry `POST /v1/draws/{id}/register`) and refuses entropy. One active "
+        "draw per task and kind (409 otherwise; void the old one with a reason).\n\n"
+        "冻结输入、生成秘密值并承诺，公告在审计服务登记后方可提供随机值。每个任务每类抽取仅一个有效抽取。"
+    ),
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
+async def create_draw(body: DrawCreate, request: Request, session: Session, user: Writer) -> DrawRead:
+    draw = await service.create(session, settings=_settings(request), task_id=body.task_id, kind=body.kind,
+                                entropy_source=body.entropy_source, actor=user)
+    return DrawRead.model_validate(draw)
+
+
+@router.post("/{draw_id}/register", response_model=DrawRead, summary="重新登记公告 / Retry registering the announcement",
+             responses=problem_responses(401, 403, 404, 409))
+async def register_draw(draw_id: uuid.UUID, request: Request, session: Session, user: Writer) -> DrawRead:
+    return DrawRead.model_validate(await service.register(session, settings=_settings(request), draw_id=draw_id, actor=user))
+
+
+@router.post("/{draw_id}/entropy", response_model=DrawRead, summary="提供公开随机值并执行 / Supply entropy and execute",
+             description="Accepted once, only after the audit receipt. The draw executes at once (off the event loop) "
+             "and its result is announced to planning (and, for teams, to results). 仅在登记回执之后接受一次。",
+             responses=problem_responses(401, 403, 404, 409, 422))
+async def supply_entropy(draw_id: uuid.UUID, body: EntropyIn, request: Request, session: Session, user: Writer) -> DrawRead:
+    return DrawRead.model_validate(await service.supply_entropy(
+        session, settings=_settings(request), draw_id=draw_id, entropy=body.entropy, actor=user))
+
+
+@router.post("/{draw_id}/void", response_model=DrawRead, summary="作废抽取 / Void a draw (with a reason)",
+             description="The draw stays visible with its reason, to auditors and in oversight reports.",
+             responses=problem_responses(401, 403, 404, 409, 422))
+async def void_draw(draw_id: uuid.UUID, body: VoidIn, session: Session, user: Writer) -> DrawRead:
+    return DrawRead.model_validate(await service.void(session, draw_id=draw_id, reason=body.reason, actor=user))
+
+
+@router.get("", response_model=Page[DrawRead], summary="抽取列表 / List draws (voided ones included)",
+            responses=problem_responses(400, 401, 403))
+async def list_draws(session: Session, _user: Reader, task_id: str | None = None, kind: DrawKind | None = None,
+                     status: DrawStatus | None = None, limit: Limit = 50, cursor: Cursor = None) -> Page[DrawRead]:
+    before = None
+    if cursor:
+        c = decode_cursor(cursor)
+        before = (c["t"], c["id"])
+    rows = await repository.list_draws(session, task_id=task_id, kind=kind, status=status, before=before, limit=limit + 1)
+    items = [DrawRead.model_validate(r) for r in rows[:limit]]
+    nxt = encode_cursor({"t": items[-1].created_at.isoformat(), "id": str(items[-1].id)}) if len(rows) > limit else None
+    return Page[DrawRead](items=items, next_cursor=nxt)
+
+
+@router.get("/{draw_id}", response_model=DrawRead, summary="抽取状态 / Draw status", responses=problem_responses(401, 403, 404))
+async def get_draw(draw_id: uuid.UUID, session: Session, _user: Reader) -> DrawRead:
+    return DrawRead.model_validate(await service.get(session, draw_id=draw_id))
+
+
+@router.get("/{draw_id}/result", summary="抽取结果 / Draw result",
+            description="objects/experts: `selected`, `alternates`, `sizes`; teams: `teams`, `unassigned` (with reasons).",
+            responses=problem_responses(401, 403, 404, 409))
+async def get_result(draw_id: uuid.UUID, session: Session,
+                     _user: Annotated[Principal, Depends(require_roles(Role.admin, Role.officer, Role.auditor, Role.service))]) -> dict[str, Any]:
+    return service.result_of(await service.get(session, draw_id=draw_id))
+
+
+def _bundle_response(draw: Draw) -> Response:
+    body = json.dumps(service.bundle_of(draw), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(body, media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="draw-{draw.id}.json"'})
+
+
+@router.get("/{draw_id}/bundle", summary="抽取包 / Download the draw bundle (auditors, admins)",
+            description="The draw-bundle/1 JSON: verify it with `python tools/verify_draw.py bundle.json`.",
+            response_class=Response, responses=problem_responses(401, 403, 404, 409))
+async def get_bundle(draw_id: uuid.UUID, session: Session, _user: Auditors) -> Response:
+    return _bundle_response(await service.get(session, draw_id=draw_id))
+
+
+def _public(draw: Draw) -> PublicDrawRead:
+    return PublicDrawRead(
+        id=draw.id, task_id=draw.task_id, kind=draw.kind, status=draw.status, announcement=draw.announcement,
+        announcement_sha256=draw.announcement_sha256, commitment=draw.commitment, entropy_source=draw.entropy_source,
+        input_hashes=draw.input_hashes, registered_at=draw.registered_at,
+        receipt_id=(draw.receipt or {}).get("receipt_id"), entropy=draw.entropy, entropy_at=draw.entropy_at,
+        executed_at=draw.executed_at, void_reason=draw.void_reason, voided_at=draw.voided_at,
+        public_from=draw.public_from, bundle_available=service.bundle_is_public(draw),
+    )
+
+
+@public_router.get("", response_model=list[PublicDrawRead], summary="公开：任务的抽取 / Public: the draws of a task")
+async def public_draws(session: Session, task_id: Annotated[str, Query(min_length=1)]) -> list[PublicDrawRead]:
+    rows = await repository.list_draws(session, task_id=task_id, kind=None, status=None, before=None, limit=100)
+    return [_public(d) for d in rows if d.status != "frozen"]
+
+
+@public_router.get("/{draw_id}", response_model=PublicDrawRead, summary="公开：抽取公告 / Public: a draw's announcement",
+                   description="The announcement, its hashes and the audit receipt time are public at once; the bundle "
+                   "(secret, inputs, result) once the inspection window has closed.", responses=problem_responses(404))
+async def public_draw(draw_id: uuid.UUID, session: Session) -> PublicDrawRead:
+    draw = await service.get(session, draw_id=draw_id)
+    if draw.status == "frozen":
+        raise NotFound("no such public draw", code="draw_not_found")
+    return _public(draw)
+
+
+@public_router.get("/{draw_id}/bundle", summary="公开：抽取包 / Public: the bundle, after the inspection window",
+                   response_class=Response, responses=problem_responses(403, 404))
+async def public_bundle(draw_id: uuid.UUID, session: Session) -> Response:
+    draw = await service.get(session, draw_id=draw_id)
+    if not service.bundle_is_public(draw):
+        raise Forbidden(f"the bundle is public from {draw.public_from.isoformat()} (after the inspection window)",
+                        detail_zh=f"抽取包自 {draw.public_from.isoformat()} 起公开（检查期结束后）", code="bundle_not_public_yet",
+                        extra={"public_from": draw.public_from.isoformat()})
+    return _bundle_response(draw)

@@ -1,0 +1,90 @@
+"""Draw schemas."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DrawKind = Literal["objects", "teams", "experts"]
+DrawStatus = Literal["frozen", "committed", "executed", "voided"]
+
+
+class DrawCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str = Field(min_length=1, max_length=64)
+    kind: DrawKind = "objects"
+    entropy_source: str = Field(
+        min_length=1, max_length=200,
+        description="how the public entropy will be produced, announced before it exists, e.g. "
+        "\"witness dice\", \"福利彩票 3D 第 2026321 期开奖号码\"; \"none\" for internal draws without entropy "
+        "/ 公开随机源说明",
+        examples=["witness dice"],
+    )
+
+
+class EntropyIn(BaseModel):
+    entropy: str = Field(max_length=2000, description="the public value, verbatim (UTF-8) / 公开随机值，原样记录",
+                         examples=["witness dice: 3 1 4 1 5 9 2 6"])
+
+
+class VoidIn(BaseModel):
+    reason: str = Field(min_length=5, max_length=2000, description="why the draw is voided (kept forever) / 作废原因")
+
+
+class DrawRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    task_id: str
+    kind: str
+    status: str
+    objects_draw_id: uuid.UUID | None
+    announcement: str
+    announcement_sha256: str
+    commitment: str
+    entropy_source: str
+    input_hashes: dict[str, Any]
+    context: dict[str, Any]
+    receipt: dict[str, Any] | None
+    registered_at: datetime | None
+    registration_error: str | None
+    entropy: str | None
+    entropy_at: datetime | None
+    summary: dict[str, Any] | None
+    executed_at: datetime | None
+    void_reason: str | None
+    voided_at: datetime | None
+    voided_by: str | None
+    created_by: str
+    created_at: datetime
+    public_from: date
+
+
+class PublicDrawRead(BaseModel):
+    """What the public may see at once: the commitment, its receipt, the entropy, the hashes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    task_id: str
+    kind: str
+    status: str
+    announcement: str
+    announcement_sha256: str
+    commitment: str
+    entropy_source: str
+    input_hashes: dict[str, Any]
+    registered_at: datetime | None
+    receipt_id: str | None = None
+    entropy: str | None
+    entropy_at: datetime | None
+    executed_at: datetime | None
+    void_reason: str | None
+    voided_at: datetime | None
+    public_from: date = Field(description="the bundle (secret, inputs, result) is public from this date "
+                              "(the day after the inspection window closes) / 抽取包公开日期")
+    bundle_available: bool
