@@ -25,7 +25,7 @@ def bench_stack(services: tuple[str, ...]) -> Stack:
         services=services,
         with_gsxt=False,
         log_dir=ROOT / ".data" / "bench-logs",
-        extra_env={"{PREFIX}ENVIRONMENT": "test", "{PREFIX}JWT_SECRET": TEST_JWT_SECRET, "{PREFIX}LOG_LEVEL": "WARNING"},
+        extra_env={"{PREFIX}ENVIRONMENT": "test", "{PREFIX}JWT_SECRET": TEST_JWT_SECRET, "{PREFIX}LOG_LEVEL": "INFO"},
     )
     return start_stack(cfg, fresh=True)
 

@@ -155,3 +155,16 @@ async def test_template_and_export_round_trip(clients, tokens, departments, tmp_
     exported_xlsx = await clients.registry.get("/v1/entities/export", params={"format": "xlsx", "industry": "F"}, headers=tokens.auditor)
     out = (await _import(clients, tokens.admin, exported_xlsx.content, filename="x.xlsx")).json()
     assert out["inserted"] == 0 and out["updated"] == 0 and out["unchanged"] > 0
+
+
+async def test_backslashes_and_quotes_survive_the_copy_path(clients, tokens, departments):
+    from .conftest import uscc
+
+    content = ("统一社会信用代码,市场主体名称,市场主体类型,行业代码,住所（经营场所）,登记状态,监管部门,标签\n"
+               f'{uscc(77)},"新县\\测试""引号""店",企业,H6210,"路\\N 号",存续,市场监督管理局,"许可\\证;甲""乙"\n').encode()
+    r = await _import(clients, tokens.admin, content)
+    assert r.status_code == 200, r.text
+    e = (await clients.registry.get(f"/v1/entities/{uscc(77)}", headers=tokens.admin)).json()
+    assert e["name"] == '新县\\测试"引号"店' and e["address"] == "路\\N 号"
+    assert e["tags"] == sorted(['许可\\证', '甲"乙'])
+    assert e["registered_on"] is None and e["credit_class"] is None

@@ -159,15 +159,18 @@ async def raw_connection(session: AsyncSession) -> Any:
 
 
 async def create_import_staging(session: AsyncSession) -> None:
+    # The diff join and the USCC-ordered insert of a bulk import sort/hash up to millions
+    # of rows: give this transaction enough memory to do it without spilling to disk.
+    await session.execute(text("SET LOCAL work_mem = '256MB'"))
     await session.execute(text(_STAGING_DDL))
 
 
-async def copy_into_staging(session: AsyncSession, records: Any) -> None:
-    """``COPY`` rows (an async iterable of tuples) into the staging table, binary format."""
+async def copy_into_staging(session: AsyncSession, chunks: Any) -> None:
+    """``COPY`` text-format lines (an async iterable of byte chunks) into the staging table."""
     from registry.entities.importer import STAGING_COLUMNS
 
     conn = await raw_connection(session)
-    await conn.copy_records_to_table("entity_import_staging", records=records, columns=list(STAGING_COLUMNS))
+    await conn.copy_to_table("entity_import_staging", source=chunks, columns=list(STAGING_COLUMNS), format="text")
 
 
 async def diff_staged(session: AsyncSession) -> dict[str, int]:
