@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from planning.config import Settings, get_settings
 from jointcheck.app import create_service_app
+from planning.checklists.router import router as checklists_router
+from planning.config import Settings, get_settings
+from planning.items.router import router as items_router
+from planning.plans.router import router as plans_router
+from planning.public.router import router as public_router
+from planning.tasks.events import EVENT_HANDLERS
+from planning.tasks.router import router as tasks_router
 
 DESCRIPTION = "Check items per department, industry checklists (行业统一检查单), annual plans and joint inspection tasks.\n\n各部门抽查事项清单、行业统一检查单、年度抽查计划与联合抽查任务。"
 
@@ -17,7 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings,
         title="抽查计划服务 / Planning",
         description=DESCRIPTION,
-        routers=[],
-        event_handlers={},
+        routers=[items_router, checklists_router, plans_router, tasks_router, public_router],
+        event_handlers=dict(EVENT_HANDLERS),
         depends_on=["registry", "audit"],
     )

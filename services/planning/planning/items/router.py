@@ -1,0 +1,75 @@
+"""HTTP routes for check items (抽查事项)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from jointcheck.auth import Reader, Writer
+from jointcheck.db import Session
+from jointcheck.errors import problem_responses
+from jointcheck.pagination import Cursor, Limit, Page
+from planning.common import etag, next_cursor, page_cursor
+from planning.items import repository, service
+from planning.items.schemas import Category, ItemCreate, ItemRead, ItemUpdate
+
+router = APIRouter(prefix="/v1/items", tags=["items / 抽查事项"])
+
+VersionQuery = Annotated[int | None, Query(ge=1, description="a past version / 指定版本（缺省为当前版本）")]
+
+
+def _etag(response: Response, item: ItemRead) -> None:
+    response.headers["ETag"] = etag(item.current_version)
+
+
+@router.post("", response_model=ItemRead, status_code=201, summary="新增抽查事项 / Create a check item",
+             description="Officers create items of their own department only. 执法人员只能新增本部门的事项。",
+             responses=problem_responses(401, 403, 409, 422))
+async def create_item(body: ItemCreate, session: Session, user: Writer, response: Response) -> ItemRead:
+    item = await service.create(session, data=body, actor=user)
+    _etag(response, item)
+    response.headers["Location"] = f"/v1/items/{item.id}"
+    return item
+
+
+@router.get("", response_model=Page[ItemRead], summary="抽查事项列表 / List check items (current versions)",
+            responses=problem_responses(400, 401, 403, 422))
+async def list_items(
+    session: Session, _user: Reader, limit: Limit = 100, cursor: Cursor = None,
+    department: Annotated[str | None, Query(description="部门代码")] = None,
+    category: Annotated[Category | None, Query(description="general 一般 / key 重点")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="名称或编号包含")] = None,
+) -> Page[ItemRead]:
+    rows = await repository.list_page(session, department=department, category=category, q=q,
+                                      after=page_cursor(cursor), limit=limit + 1)
+    items = [service.to_read(i, v) for i, v in rows[:limit]]
+    return Page[ItemRead](items=items, next_cursor=next_cursor([i for i, _ in rows], limit))
+
+
+@router.get("/{item_id}", response_model=ItemRead, summary="抽查事项详情 / Get a check item (any version)",
+            responses=problem_responses(401, 403, 404, 422))
+async def get_item(item_id: uuid.UUID, session: Session, _user: Reader, response: Response,
+                   version: VersionQuery = None) -> ItemRead:
+    item = await service.get(session, item_id=item_id, version=version)
+    _etag(response, item)
+    return item
+
+
+@router.get("/{item_id}/versions", response_model=list[ItemRead], summary="事项历史版本 / Every version of an item",
+            responses=problem_responses(401, 403, 404))
+async def item_versions(item_id: uuid.UUID, session: Session, _user: Reader) -> list[ItemRead]:
+    return await service.history(session, item_id=item_id)
+
+
+@router.patch("/{item_id}", response_model=ItemRead, summary="修改抽查事项（生成新版本）/ Update a check item (new version)",
+              description="Writes version n+1; checklists keep the versions they pinned. Requires `If-Match` "
+              "(428 without, 412 if stale). Officers change only their own department's items. "
+              "修改生成新版本，已引用旧版本的检查单不受影响。",
+              responses=problem_responses(401, 403, 404, 412, 422, 428))
+async def update_item(item_id: uuid.UUID, body: ItemUpdate, session: Session, user: Writer, response: Response,
+                      if_match: Annotated[str | None, Header()] = None) -> ItemRead:
+    item = await service.update(session, item_id=item_id, data=body, actor=user, if_match=if_match)
+    _etag(response, item)
+    return item

@@ -1,0 +1,38 @@
+"""Public routes (no token): published annual plans and their tasks, public fields only."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from jointcheck.db import Session
+from jointcheck.errors import problem_responses
+from jointcheck.pagination import Cursor, Limit, Page
+from planning.common import next_cursor, page_cursor
+from planning.plans import repository as plans
+from planning.public import service
+from planning.public.schemas import PublicPlan, PublicPlanSummary
+
+router = APIRouter(prefix="/public", tags=["public / 公开"])
+
+
+@router.get("/plans", response_model=Page[PublicPlanSummary], summary="已公布的年度计划 / Published annual plans",
+            description="No token needed. Drafts and filed-but-unpublished plans never appear. 无需令牌；仅已公布计划。",
+            responses=problem_responses(400, 422))
+async def public_plans(session: Session, limit: Limit = 50, cursor: Cursor = None,
+                       year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Page[PublicPlanSummary]:
+    rows = await plans.list_page(session, year=year, lead_department=None, states=["published"],
+                                 after=page_cursor(cursor), limit=limit + 1)
+    return Page[PublicPlanSummary](items=[await service.summary(session, p) for p in rows[:limit]],
+                                   next_cursor=next_cursor(rows, limit))
+
+
+@router.get("/plans/{plan_id}", response_model=PublicPlan, summary="已公布计划详情 / A published plan and its tasks",
+            description="Tasks with their industry, departments, object scope, draw type, ratios per credit class, "
+            "inspection window and items; no people, no state history. Tasks still in draft are not shown. "
+            "公开任务名称、行业、部门、对象范围、抽取方式与比例、检查时间及事项。",
+            responses=problem_responses(404, 422))
+async def public_plan(plan_id: uuid.UUID, session: Session) -> PublicPlan:
+    return await service.published_plan(session, plan_id=plan_id)

@@ -1,0 +1,72 @@
+"""Public views of published plans (一公开): only what the regime publishes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jointcheck.codes import EntityType, RegistrationStatus
+from jointcheck.errors import NotFound
+from planning.checklists import service as checklist_service
+from planning.plans import repository as plans
+from planning.plans.models import Plan
+from planning.public.schemas import PublicItem, PublicPlan, PublicPlanSummary, PublicTask
+from planning.tasks import repository as tasks
+from planning.tasks.models import Task
+
+#: Tasks still being drafted are not part of what is published.
+HIDDEN_TASK_STATES = ("draft",)
+CLASS_LABELS = {"A": "A类", "B": "B类", "C": "C类", "D": "D类", "U": "未分类"}
+
+
+def scope_summary(scope: dict[str, Any]) -> str:
+    """The object scope in one Chinese sentence, e.g. ``行业：F5265；行政区划：411523；登记状态：存续``."""
+    parts = []
+    if scope.get("industry_prefixes"):
+        parts.append("行业：" + "、".join(scope["industry_prefixes"]))
+    if scope.get("division_prefixes"):
+        parts.append("行政区划：" + "、".join(scope["division_prefixes"]))
+    if scope.get("entity_types"):
+        parts.append("主体类型：" + "、".join(EntityType(t).label for t in scope["entity_types"]))
+    if scope.get("statuses"):
+        parts.append("登记状态：" + "、".join(RegistrationStatus(s).label for s in scope["statuses"]))
+    if scope.get("credit_classes"):
+        parts.append("信用风险分类：" + "、".join(CLASS_LABELS[c] for c in scope["credit_classes"]))
+    if scope.get("departments"):
+        parts.append("监管部门：" + "、".join(scope["departments"]))
+    if scope.get("tags"):
+        parts.append("标签：" + "、".join(scope["tags"]))
+    if scope.get("name_contains"):
+        parts.append(f"名称包含：{scope['name_contains']}")
+    return "；".join(parts) or "全部市场主体"
+
+
+async def _public_task(session: AsyncSession, task: Task) -> PublicTask:
+    checklist = await checklist_service.get(session, checklist_id=task.checklist_id, version=task.checklist_version)
+    return PublicTask(
+        id=task.id, name=task.name, industry=checklist.name, industry_codes=checklist.industry_codes,
+        lead_department=task.lead_department, departments=task.departments, scope_summary=scope_summary(task.scope),
+        draw_type=task.draw_type, sampling_ratios=task.sampling_rules, frequency_per_year=checklist.frequency_per_year,
+        inspection_start=task.inspection_start, inspection_end=task.inspection_end, executing_body=task.executing_body,
+        items=[PublicItem(name=i.name, department=i.department, legal_basis=i.legal_basis, methods=list(i.methods))
+               for i in checklist.items if i.department in task.departments],
+    )
+
+
+async def summary(session: AsyncSession, plan: Plan) -> PublicPlanSummary:
+    visible = await tasks.list_for_plan(session, plan.id, exclude_states=HIDDEN_TASK_STATES)
+    assert plan.published_at is not None
+    return PublicPlanSummary(id=plan.id, year=plan.year, lead_department=plan.lead_department, name=plan.name,
+                             description=plan.description, published_at=plan.published_at, task_count=len(visible))
+
+
+async def published_plan(session: AsyncSession, *, plan_id: uuid.UUID) -> PublicPlan:
+    plan = await plans.get(session, plan_id)
+    if plan is None or plan.state != "published":
+        raise NotFound(f"no published plan {plan_id}", detail_zh="没有这个已公布的计划", code="plan_not_found")
+    visible = await tasks.list_for_plan(session, plan.id, exclude_states=HIDDEN_TASK_STATES)
+    head = await summary(session, plan)
+    return PublicPlan(**head.model_dump(), tasks=[await _public_task(session, t) for t in visible])
+

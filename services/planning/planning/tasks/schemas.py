@@ -1,0 +1,216 @@
+"""Task schemas: the object scope, the task spec, its state and its preview."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from jointcheck.codes import CodeValueError, EntityType, RegistrationStatus
+from planning.common import dedupe, division_prefix, industry_prefix, is_department_code
+from planning.plans.schemas import Transition
+
+FrameClass = Literal["A", "B", "C", "D", "U"]
+
+SAMPLING_RULES_DOC = (
+    "A draw-v1 rule for every credit-risk class, unclassified included: keys exactly `A`, `B`, `C`, `D`, `U`; "
+    "each `{\"ratio\": \"0.05\"}` (decimal string in [0, 1]) or `{\"count\": 3}`, plus optional `min`, `max` "
+    "(or null) and `alternates` (default 0). 各信用风险分类（含未分类 U）的抽取规则：比例或数量，可设最少、最多、备选数。"
+)
+SAMPLING_RULES_EXAMPLE = {
+    "A": {"ratio": "0.03"},
+    "B": {"ratio": "0.05", "min": 1},
+    "C": {"ratio": "0.2", "alternates": 1},
+    "D": {"ratio": "0.6", "max": 50},
+    "U": {"ratio": "0.05"},
+}
+
+
+class TaskState(StrEnum):
+    draft = "draft"  # 草稿
+    approved = "approved"  # 已审批
+    objects_drawn = "objects_drawn"  # 已抽取检查对象
+    teams_assigned = "teams_assigned"  # 已选派检查人员
+    in_progress = "in_progress"  # 检查中
+    completed = "completed"  # 检查完成
+    results_published = "results_published"  # 结果已公示
+    closed = "closed"  # 已关闭
+
+
+class DrawType(StrEnum):
+    directed = "directed"  # 定向抽查：按条件筛选的对象
+    undirected = "undirected"  # 不定向抽查
+
+
+def _industry(v: list[str]) -> list[str]:
+    out = []
+    for raw in v:
+        try:
+            out.append(industry_prefix(raw))
+        except CodeValueError as exc:
+            raise ValueError(f"industry prefix {raw!r}: {exc.detail}") from None
+    return dedupe(out)
+
+
+def _division(v: list[str]) -> list[str]:
+    out = []
+    for raw in v:
+        try:
+            out.append(division_prefix(raw))
+        except CodeValueError as exc:
+            raise ValueError(f"division prefix {raw!r}: {exc.detail}") from None
+    return dedupe(out)
+
+
+class ObjectScope(BaseModel):
+    """The entities a task draws from: the registry's frame filter, field for field."""
+
+    industry_prefixes: list[str] = Field(default_factory=list, description="GB/T 4754 prefixes, any of (F52, F5265, 52)")
+    division_prefixes: list[str] = Field(default_factory=list, description="GB/T 2260 prefixes, any of (41, 4115, 411523)")
+    entity_types: list[EntityType] = Field(default_factory=list, description="any of")
+    statuses: list[RegistrationStatus] = Field(default_factory=lambda: [RegistrationStatus.ACTIVE],
+                                               description="any of; default active only")
+    tags: list[str] = Field(default_factory=list, description="entities holding at least one of these tags")
+    credit_classes: list[FrameClass] = Field(default_factory=list, description="any of (U = unclassified)")
+    departments: list[str] = Field(default_factory=list, description="supervised by any of these departments")
+    name_contains: str | None = Field(None, max_length=100)
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("industry_prefixes")
+    @classmethod
+    def _industry(cls, v: list[str]) -> list[str]:
+        return _industry(v)
+
+    @field_validator("division_prefixes")
+    @classmethod
+    def _division(cls, v: list[str]) -> list[str]:
+        return _division(v)
+
+    @field_validator("departments")
+    @classmethod
+    def _departments(cls, v: list[str]) -> list[str]:
+        out = dedupe([d.strip().upper() for d in v])
+        bad = [d for d in out if not is_department_code(d)]
+        if bad:
+            raise ValueError(f"not department codes: {bad}")
+        return out
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: list[str]) -> list[str]:
+        out = dedupe([t.strip() for t in v if t.strip()])
+        if any(len(t) > 64 or "\t" in t or "\n" in t for t in out):
+            raise ValueError("a tag has at most 64 characters and no tab or newline")
+        return out
+
+
+class TeamRulesIn(BaseModel):
+    """draw-v1 team rules; anything omitted takes its default."""
+
+    required_departments: list[str] | None = Field(None, description="lead first; default: every participating department")
+    team_size: int | None = Field(None, description=">= 2 and >= len(required_departments); default: the smallest allowed")
+    max_load: int | None = Field(None, description="most entities one inspector gets in a draw; default 10")
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskUpdate(BaseModel):
+    """Fields to change in a draft task (requires If-Match); every field optional."""
+
+    name: str | None = Field(None, min_length=1, max_length=200, description="任务名称")
+    checklist_id: uuid.UUID | None = Field(None, description="行业统一检查单")
+    checklist_version: int | None = Field(None, ge=1, description="pinned checklist version; default: current")
+    departments: list[str] | None = Field(None, description="participating departments, lead first; default: the "
+                                          "checklist's lead and cooperating departments")
+    scope: ObjectScope | None = Field(None, description="object scope; default: the checklist's industry codes")
+    draw_type: DrawType | None = Field(None, description="directed 定向 / undirected 不定向")
+    sampling_rules: dict[str, Any] | None = Field(None, description=SAMPLING_RULES_DOC, examples=[SAMPLING_RULES_EXAMPLE])
+    exclusion_days: int | None = Field(None, ge=0, le=3650, description="skip entities inspected in the last N days")
+    team_rules: TeamRulesIn | None = None
+    experts: dict[str, int] | None = Field(None, description="experts per field of expertise / 各专业领域专家人数",
+                                           examples=[{"危险化学品": 1}])
+    inspection_start: date | None = None
+    inspection_end: date | None = None
+    executing_body: str | None = Field(None, min_length=1, max_length=200, description="实施主体")
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskCreate(BaseModel):
+    plan_id: uuid.UUID = Field(description="年度计划")
+    name: str = Field(min_length=1, max_length=200, description="任务名称", examples=["2027年加油站“一业一查”联合抽查"])
+    checklist_id: uuid.UUID = Field(description="行业统一检查单")
+    checklist_version: int | None = Field(None, ge=1, description="pinned checklist version; default: current")
+    departments: list[str] | None = Field(None, description="participating departments, lead first; default: the "
+                                          "checklist's lead and cooperating departments")
+    scope: ObjectScope | None = Field(None, description="object scope; default: the checklist's industry codes")
+    draw_type: DrawType = Field(DrawType.directed, description="directed 定向 / undirected 不定向")
+    sampling_rules: dict[str, Any] = Field(description=SAMPLING_RULES_DOC, examples=[SAMPLING_RULES_EXAMPLE])
+    exclusion_days: int = Field(365, ge=0, le=3650, description="skip entities inspected in the last N days")
+    team_rules: TeamRulesIn | None = None
+    experts: dict[str, int] = Field(default_factory=dict, description="experts per field / 各专业领域专家人数")
+    inspection_start: date = Field(description="检查开始日期")
+    inspection_end: date = Field(description="检查结束日期（应不晚于10月31日）")
+    executing_body: str | None = Field(None, min_length=1, max_length=200, description="实施主体; default: the lead department")
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskTransitionRequest(BaseModel):
+    to: TaskState = Field(description="approved / in_progress / completed / closed (others are driven by events)")
+    reason: str = Field("", max_length=2000, description="说明")
+
+
+class TaskRead(BaseModel):
+    """The task spec other services read (sampling builds its draws from it)."""
+
+    id: uuid.UUID
+    name: str
+    plan_id: uuid.UUID
+    year: int
+    checklist_id: uuid.UUID
+    checklist_version: int
+    lead_department: str
+    departments: list[str] = Field(description="lead first")
+    scope: dict[str, Any] = Field(description="ObjectScope: the registry's frame filter")
+    draw_type: DrawType
+    sampling_rules: dict[str, dict[str, Any]] = Field(description="keys A, B, C, D, U; draw-v1 rules")
+    exclusion_days: int
+    team_rules: dict[str, Any] = Field(description="required_departments, team_size, max_load (draw-v1)")
+    experts: dict[str, int]
+    inspection_start: date
+    inspection_end: date
+    executing_body: str
+    state: TaskState
+    state_history: list[Transition]
+    warnings: list[str]
+    objects_draw_id: str | None = Field(description="the active objects draw / 当前有效的对象抽取")
+    teams_draw_id: str | None = Field(description="the active teams draw / 当前有效的人员选派")
+    version: int = Field(description="changes with every change; the ETag")
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+
+
+class ClassPreview(BaseModel):
+    population: int = Field(description="entities of this class in scope now / 当前范围内数量")
+    expected_sample: int = Field(description="draw-v1 sample size / 预计抽取数")
+    expected_alternates: int = Field(description="预计备选数")
+    rule: dict[str, Any]
+
+
+class TaskPreview(BaseModel):
+    task_id: uuid.UUID
+    registry_version: int = Field(description="registry version the counts were taken at / 名录库版本")
+    scope: dict[str, Any]
+    by_class: dict[str, ClassPreview] = Field(description="A, B, C, D, U")
+    total_population: int
+    total_expected_sample: int
+    total_expected_alternates: int
+    exclusion_days: int
+    note: str
+    warnings: list[str]

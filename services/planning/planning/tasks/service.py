@@ -1,0 +1,307 @@
+"""Rules for tasks: the spec, who may change it, and the state machine.
+
+draft → approved → objects_drawn → teams_assigned → in_progress → completed →
+results_published → closed. People approve, start, complete and close (admin or an
+officer of the lead department); the sampling service moves a task through the draws
+(and back when a draw is voided) and the results service marks results published, both
+through events. Every transition is recorded with who, when and why, and audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jointcheck.auth import Principal, Role, ensure_department
+from jointcheck.errors import Conflict, Forbidden, InvalidState, NotFound, UnprocessableEntity
+from jointcheck.outbox import record_audit
+from planning.checklists import repository as checklists
+from planning.checklists import service as checklist_service
+from planning.checklists.schemas import ChecklistRead
+from planning.clients import RegistryClient
+from planning.common import actor_name, check_if_match, dedupe, now_utc
+from planning.plans import repository as plans
+from planning.plans.models import Plan
+from planning.plans.schemas import Transition
+from planning.tasks import repository, rules
+from planning.tasks.models import Task, TaskTransition
+from planning.tasks.schemas import (
+    ClassPreview,
+    ObjectScope,
+    TaskCreate,
+    TaskPreview,
+    TaskRead,
+    TaskTransitionRequest,
+    TaskUpdate,
+)
+
+#: (from, to) of the transitions people make; the others are driven by events.
+HUMAN_TRANSITIONS = {
+    ("draft", "approved"),
+    ("teams_assigned", "in_progress"),
+    ("in_progress", "completed"),
+    ("results_published", "closed"),
+}
+EVENT_DRIVEN = {"objects_drawn": "sampling", "teams_assigned": "sampling", "results_published": "results"}
+
+SPEC_FIELDS = ("name", "checklist_id", "checklist_version", "lead_department", "departments", "scope", "draw_type",
+               "sampling_rules", "exclusion_days", "team_rules", "experts", "inspection_start", "inspection_end",
+               "executing_body")
+
+
+def not_found(task_id: uuid.UUID) -> NotFound:
+    return NotFound(f"no task {task_id}", detail_zh=f"抽查任务 {task_id} 不存在", code="task_not_found")
+
+
+# ----------------------------------------------------------------- reading
+
+
+def ensure_can_read(user: Principal, task: Task) -> None:
+    """Officers read the tasks their department takes part in (lead or cooperating)."""
+    if user.roles.intersection({Role.admin, Role.auditor, Role.inspector, Role.service}):
+        return
+    if user.dept in task.departments:
+        return
+    raise Forbidden(f"department {user.dept} does not take part in task {task.id}",
+                    detail_zh=f"{user.dept} 未参加该抽查任务", code="department_scope")
+
+
+def ensure_lead(user: Principal, task: Task, *, action: str) -> None:
+    """Only the lead department's officers (or admins) change a task; cooperating ones only read it."""
+    ensure_department(user, task.lead_department, action=f"{action} tasks led by")
+
+
+async def get_task(session: AsyncSession, task_id: uuid.UUID, *, for_update: bool = False) -> Task:
+    task = await repository.get(session, task_id, for_update=for_update)
+    if task is None:
+        raise not_found(task_id)
+    return task
+
+
+async def _item_departments(session: AsyncSession, task: Task) -> list[str]:
+    return [e.department for e in await checklists.entries(session, task.checklist_id, task.checklist_version)]
+
+
+async def warnings_of(session: AsyncSession, task: Task, plan: Plan) -> list[str]:
+    return rules.task_warnings(year=plan.year, inspection_start=task.inspection_start, inspection_end=task.inspection_end,
+                               plan_filed_late=plan.filed_late, departments=task.departments,
+                               item_departments=await _item_departments(session, task))
+
+
+async def read(session: AsyncSession, task: Task) -> TaskRead:
+    plan = await plans.get(session, task.plan_id)
+    assert plan is not None
+    history = await repository.transitions(session, task.id)
+    return TaskRead(
+        id=task.id, name=task.name, plan_id=task.plan_id, year=plan.year, checklist_id=task.checklist_id,
+        checklist_version=task.checklist_version, lead_department=task.lead_department, departments=task.departments,
+        scope=task.scope, draw_type=task.draw_type, sampling_rules=task.sampling_rules,
+        exclusion_days=task.exclusion_days, team_rules=task.team_rules, experts=task.experts,
+        inspection_start=task.inspection_start, inspection_end=task.inspection_end, executing_body=task.executing_body,
+        state=task.state,
+        state_history=[Transition(from_=h.from_state, to=h.to_state, by=h.by, at=h.at, reason=h.reason) for h in history],
+        warnings=await warnings_of(session, task, plan), objects_draw_id=task.objects_draw_id,
+        teams_draw_id=task.teams_draw_id, version=task.version, created_at=task.created_at,
+        updated_at=task.updated_at, created_by=task.created_by,
+    )
+
+
+async def pinned_checklist(session: AsyncSession, task: Task) -> ChecklistRead:
+    """The checklist version the task pinned, with its items as pinned then (never a newer one)."""
+    return await checklist_service.get(session, checklist_id=task.checklist_id, version=task.checklist_version)
+
+
+# ----------------------------------------------------------------- the spec
+
+
+async def _resolve_spec(session: AsyncSession, *, plan: Plan, spec: dict[str, Any]) -> dict[str, Any]:
+    """Defaults from the checklist, then every rule; one 422 lists every problem."""
+    problems: list[dict[str, str]] = []
+    lead = plan.lead_department
+    checklist = await checklists.get(session, spec["checklist_id"])
+    version = None
+    if checklist is None:
+        problems.append(rules.problem("checklist_id", f"no checklist {spec['checklist_id']}", "检查单不存在"))
+    else:
+        spec["checklist_version"] = spec.get("checklist_version") or checklist.current_version
+        version = await checklists.get_version(session, checklist.id, spec["checklist_version"])
+        if version is None:
+            problems.append(rules.problem("checklist_version", f"the checklist has no version {spec['checklist_version']}",
+                                          "检查单版本不存在"))
+        elif version.lead_department != lead:
+            problems.append(rules.problem(
+                "checklist_id", f"the checklist is led by {version.lead_department}, the plan by {lead}",
+                f"检查单的牵头部门为 {version.lead_department}，与计划的牵头部门 {lead} 不一致"))
+    if spec.get("departments") is None:
+        spec["departments"] = dedupe([lead, *(version.cooperating_departments if version else [])])
+    if spec.get("scope") is None:
+        spec["scope"] = ObjectScope(industry_prefixes=list(version.industry_codes) if version else []).model_dump(mode="json")
+    departments, errs = rules.check_departments(spec["departments"], lead=lead)
+    problems += errs
+    sampling, errs = rules.check_sampling_rules(spec["sampling_rules"])
+    problems += errs
+    team, errs = rules.check_team_rules(spec.get("team_rules"), lead=lead, departments=departments)
+    problems += errs
+    experts, errs = rules.check_experts(spec.get("experts") or {})
+    problems += errs
+    problems += rules.check_window(spec["inspection_start"], spec["inspection_end"])
+    if problems:
+        raise UnprocessableEntity(f"the task has {len(problems)} problem(s)", detail_zh=f"抽查任务有 {len(problems)} 处问题",
+                                  code="invalid_task", errors=problems)
+    return spec | {"lead_department": lead, "departments": departments, "sampling_rules": sampling,
+                   "team_rules": team, "experts": experts, "executing_body": spec.get("executing_body") or lead}
+
+
+def _record(session: AsyncSession, task: Task, *, frm: str | None, to: str, by: str, reason: str) -> None:
+    session.add(TaskTransition(task_id=task.id, from_state=frm, to_state=to, by=by, at=now_utc(), reason=reason))
+
+
+async def create(session: AsyncSession, *, data: TaskCreate, actor: Principal) -> Task:
+    plan = await plans.get(session, data.plan_id)
+    if plan is None:
+        raise UnprocessableEntity(f"no plan {data.plan_id}", detail_zh="年度计划不存在", code="invalid_task",
+                                  errors=[rules.problem("plan_id", f"no plan {data.plan_id}", "年度计划不存在")])
+    ensure_department(actor, plan.lead_department, action="create tasks in plans of")
+    spec = data.model_dump(mode="python", exclude={"plan_id"})
+    spec["scope"] = data.scope.model_dump(mode="json") if data.scope else None
+    spec["team_rules"] = data.team_rules.model_dump(exclude_none=True) if data.team_rules else None
+    spec = await _resolve_spec(session, plan=plan, spec=spec)
+    now = now_utc()
+    task = Task(id=uuid.uuid4(), plan_id=plan.id, state="draft", version=1, created_at=now, updated_at=now,
+                created_by=actor_name(actor), **{f: spec[f] for f in SPEC_FIELDS})
+    session.add(task)
+    await session.flush()
+    _record(session, task, frm=None, to="draft", by=actor_name(actor), reason="created")
+    await session.flush()
+    await record_audit(session, actor=actor, action="task.create", object_type="task", object_id=str(task.id),
+                       data={"plan_id": str(plan.id)} | _audit_spec(spec))
+    return task
+
+
+async def update(session: AsyncSession, *, task_id: uuid.UUID, data: TaskUpdate, actor: Principal,
+                 if_match: str | None) -> Task:
+    """Change a draft task (its spec is frozen once approved)."""
+    task = await get_task(session, task_id, for_update=True)
+    ensure_lead(actor, task, action="change")
+    check_if_match(if_match, current_version=task.version, what=f"task {task.name}")
+    if task.state != "draft":
+        raise InvalidState(f"task is {task.state}; only a draft task can be changed",
+                           detail_zh="只有草稿状态的任务可以修改", current_state=task.state)
+    plan = await plans.get(session, task.plan_id)
+    assert plan is not None
+    changes = data.model_dump(exclude_unset=True)
+    spec = {f: getattr(task, f) for f in SPEC_FIELDS}
+    if "checklist_id" in changes and changes["checklist_id"] != task.checklist_id and "checklist_version" not in changes:
+        spec["checklist_version"] = None  # another checklist: pin its current version
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "scope":
+            value = data.scope.model_dump(mode="json") if data.scope else None
+        elif key == "team_rules":
+            value = dict(task.team_rules) | (data.team_rules.model_dump(exclude_none=True) if data.team_rules else {})
+        spec[key] = value
+    spec = await _resolve_spec(session, plan=plan, spec=spec)
+    for f in SPEC_FIELDS:
+        setattr(task, f, spec[f])
+    task.version += 1
+    task.updated_at = now_utc()
+    await session.flush()
+    await record_audit(session, actor=actor, action="task.update", object_type="task", object_id=str(task.id),
+                       data={"version": task.version, "changed": sorted(changes)} | _audit_spec(spec))
+    return task
+
+
+def _audit_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    return {f: (str(spec[f]) if f in ("checklist_id", "inspection_start", "inspection_end") else spec[f])
+            for f in SPEC_FIELDS}
+
+
+# ----------------------------------------------------------------- state machine
+
+
+async def transition(session: AsyncSession, *, task_id: uuid.UUID, data: TaskTransitionRequest,
+                     actor: Principal) -> Task:
+    """approve, start, complete, close; anything else is 409 naming the current state."""
+    task = await get_task(session, task_id, for_update=True)
+    ensure_lead(actor, task, action="move")
+    to = data.to.value
+    if (task.state, to) not in HUMAN_TRANSITIONS:
+        if to in EVENT_DRIVEN:
+            detail = f"{to} is set by the {EVENT_DRIVEN[to]} service, not by hand (task is {task.state})"
+            detail_zh = f"{to} 状态由{EVENT_DRIVEN[to]}服务设置，不能手工变更（当前状态 {task.state}）"
+        else:
+            detail = f"a task in state {task.state} cannot move to {to}"
+            detail_zh = f"任务当前状态为 {task.state}，不能变为 {to}"
+        raise InvalidState(detail, detail_zh=detail_zh, current_state=task.state)
+    frm = task.state
+    _record(session, task, frm=frm, to=to, by=actor_name(actor), reason=data.reason)
+    task.state = to
+    task.version += 1
+    task.updated_at = now_utc()
+    await session.flush()
+    await record_audit(session, actor=actor, action=f"task.{to}", object_type="task", object_id=str(task.id),
+                       data={"from": frm, "to": to, "reason": data.reason})
+    return task
+
+
+async def apply_event(
+    session: AsyncSession, *, task_id: uuid.UUID, frm: str, to: str, source: str, topic: str,
+    draw_kind: str | None = None, draw_id: str | None = None, voided: bool = False,
+) -> bool:
+    """Move a task on behalf of another service. Already there: nothing to do (returns False).
+
+    From any state but ``frm`` it raises a conflict, which dead-letters the event at the
+    sender where operators see it.
+    """
+    task = await repository.get(session, task_id, for_update=True)
+    if task is None:
+        raise Conflict(f"no task {task_id}", detail_zh=f"抽查任务 {task_id} 不存在", code="unknown_task")
+    if task.state == to:
+        return False
+    if task.state != frm:
+        raise InvalidState(f"{topic}: task {task_id} is {task.state}, expected {frm}",
+                           detail_zh=f"{topic}：任务当前状态为 {task.state}，应为 {frm}", current_state=task.state)
+    attr = f"{draw_kind}_draw_id" if draw_kind else None
+    if voided and attr and draw_id and getattr(task, attr) not in (None, draw_id):
+        raise InvalidState(f"{topic}: draw {draw_id} is not the task's active {draw_kind} draw ({getattr(task, attr)})",
+                           detail_zh="作废的抽取不是该任务当前有效的抽取", code="not_active_draw",
+                           current_state=task.state)
+    if attr:
+        setattr(task, attr, None if voided else draw_id)
+    by = f"service:{source}"
+    reason = topic + (f" (draw {draw_id})" if draw_id else "")
+    _record(session, task, frm=frm, to=to, by=by, reason=reason)
+    task.state = to
+    task.version += 1
+    task.updated_at = now_utc()
+    await session.flush()
+    service = Principal(subject=by, roles=frozenset({Role.service.value}))
+    await record_audit(session, actor=service, action=f"task.{to}", object_type="task", object_id=str(task.id),
+                       data={"from": frm, "to": to, "topic": topic, "draw_id": draw_id})
+    return True
+
+
+# ----------------------------------------------------------------- preview
+
+
+async def preview(session: AsyncSession, *, task: Task, registry: RegistryClient) -> TaskPreview:
+    """Population and expected sample per class from the registry's current counts (no draw)."""
+    counts = await registry.frame_counts(task.scope)
+    sizes = rules.expected_sizes(task.sampling_rules, counts.by_class)
+    plan = await plans.get(session, task.plan_id)
+    assert plan is not None
+    by_class = {c: ClassPreview(rule=task.sampling_rules[c], **sizes[c]) for c in rules.CLASSES}
+    return TaskPreview(
+        task_id=task.id, registry_version=counts.version, scope=task.scope, by_class=by_class,
+        total_population=sum(s["population"] for s in sizes.values()),
+        total_expected_sample=sum(s["expected_sample"] for s in sizes.values()),
+        total_expected_alternates=sum(s["expected_alternates"] for s in sizes.values()),
+        exclusion_days=task.exclusion_days,
+        note=(f"预计数按当前名录库计算，尚未排除近{task.exclusion_days}天内已检查的主体，实际抽取以抽取时为准 / "
+              f"counts are before excluding entities inspected in the last {task.exclusion_days} days; "
+              "the draw uses the registry as of its own time"),
+        warnings=await warnings_of(session, task, plan),
+    )
