@@ -485,7 +485,8 @@ def test_file_roundtrip(rows):
     text = make_file(rows)
     check_file(text)
     parsed = parse_file(text, 2)
-    assert sorted(set(map(tuple, parsed))) == [tuple(r) for r in parsed]
+    # Files sort by line bytes, which is not the order of the field tuples when a field
+    # holds a character below TAB; the byte order is checked just below.
     assert set(map(tuple, parsed)) == set(rows)
     blines = [ln.encode() for ln in text.split("\n")[:-1]] if text else []
     assert blines == sorted(set(blines))
