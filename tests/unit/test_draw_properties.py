@@ -534,8 +534,11 @@ def test_primitives():
     assert canonical_json({"b": [1, True, None], "a": "中"}) == '{"a":"中","b":[1,true,null]}'.encode()
     with pytest.raises(ValueError):
         canonical_json({"a": 1.5})
+    # BMP keys (experts' strata are Chinese field names) sort the same by code point and by
+    # UTF-16 unit, as RFC 8785 requires; keys beyond U+FFFF would not, and are refused.
+    assert canonical_json({"乙": 1, "甲": 2, "A": 0}) == '{"A":0,"乙":1,"甲":2}'.encode()
     with pytest.raises(ValueError):
-        canonical_json({"中": 1})
+        canonical_json({"\U0001F600": 1})
     k_sample, k_assign = derive_keys(b"{}", b"s", "")
     assert len(k_sample) == len(k_assign) == 32 and k_sample != k_assign
     assert derive_keys(b"{}", b"s", "x") != (k_sample, k_assign)

@@ -139,8 +139,15 @@ def _check_json_value(obj, path: str = "$") -> None:
         return
     if isinstance(obj, dict):
         for k, v in obj.items():
-            if not isinstance(k, str) or not k.isascii():
-                raise ValueError(f"{path}: object keys must be ASCII strings, got {k!r}")
+            # RFC 8785 orders keys by UTF-16 code units; Python's sort_keys by code points.
+            # The two agree unless a key holds a character beyond U+FFFF, so those are refused
+            # (experts' strata are field names such as "危险化学品": BMP characters, fine).
+            if not isinstance(k, str) or any(ord(ch) > 0xFFFF for ch in k):
+                raise ValueError(f"{path}: object keys must be strings of BMP characters, got {k!r}")
+            try:
+                u(k)
+            except UnicodeEncodeError:
+                raise ValueError(f"{path}: key is not valid Unicode (lone surrogate)") from None
             _check_json_value(v, f"{path}.{k}")
         return
     raise ValueError(
@@ -150,7 +157,7 @@ def _check_json_value(obj, path: str = "$") -> None:
 
 
 def canonical_json(obj) -> bytes:
-    """RFC 8785 serialisation for the JSON subset draw-v1 uses (no floats, ASCII keys)."""
+    """RFC 8785 serialisation for the JSON subset draw-v1 uses (no floats; keys in the BMP)."""
     _check_json_value(obj)
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 

@@ -94,7 +94,7 @@ async def create(session: AsyncSession, *, settings: Settings, task_id: str, kin
             team=rules if kind == "teams" else None, context=context,
         )
     except drawv1.DrawError as exc:
-        raise UnprocessableEntity(f"cannot commit this draw: {exc}", detail_zh="无法生成抽取公告", code="draw_invalid",
+        raise UnprocessableEntity(f"cannot commit this draw: {exc}", detail_zh=f"无法生成抽取公告：{exc}", code="draw_invalid",
                                   extra={"check": exc.check}) from None
     ann = json.loads(announcement)
     hashes = {k: v for k, v in ann.items() if k.endswith("_sha256") or k == "frame_size"}
