@@ -351,12 +351,17 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def copy_text(value: str) -> str:
     """A value escaped for PostgreSQL's COPY text format."""
-    return value.translate(_COPY_ESCAPES)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
 
 
 def _array_literal(items: list[str]) -> str:
     quoted = ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items)
     return copy_text("{" + quoted + "}")
+
+
+NULL = "\\N"
 
 
 class CopyLineWriter:
@@ -381,11 +386,9 @@ class CopyLineWriter:
     def line(self, row: tuple) -> str:
         (line, uscc, name, entity_type, industry, division, address, status, registered, credit,
          departments, tags, legacy) = row
-        return "\t".join((
-            str(line), uscc, copy_text(name), entity_type, industry, division, copy_text(address), status,
-            registered.isoformat() if registered else "\\N", credit or "\\N", self._array(departments),
-            self._array(tags), "t" if legacy else "f",
-        )) + "\n"
+        return (f"{line}\t{uscc}\t{copy_text(name)}\t{entity_type}\t{industry}\t{division}\t{copy_text(address)}\t"
+                f"{status}\t{registered or NULL}\t{credit or NULL}\t{self._array(departments)}\t{self._array(tags)}\t"
+                f"{'t' if legacy else 'f'}\n")
 
 
 def template_csv() -> bytes:

@@ -162,7 +162,9 @@ async def versions(session: AsyncSession, *, uscc: str) -> list[Entity]:
 
 # ------------------------------------------------------------------ bulk import
 
-IMPORT_BATCH = 5000
+# Rows per chunk handed from the parsing thread to COPY. Large chunks matter: every hand-off
+# needs the GIL on the event loop's side, and each switch can wait a whole switch interval.
+IMPORT_BATCH = 50_000
 
 
 async def import_file(
@@ -189,7 +191,7 @@ async def import_file(
     errors: list[RowError] = []
     counters = {"rows": 0}
     required = actor.dept if (Role.officer in actor.roles and not actor.is_admin) else None
-    queue: asyncio.Queue = asyncio.Queue(maxsize=8)
+    queue: asyncio.Queue = asyncio.Queue(maxsize=4)
     loop = asyncio.get_running_loop()
     stop = threading.Event()
 
