@@ -14,6 +14,9 @@ class Settings(ServiceSettings):
 
     service_name: str = "registry"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/jc_registry"
+    # Bulk imports of CSV files at least this large are validated by this many processes.
+    import_workers: int = 2
+    import_parallel_min_bytes: int = 16 << 20
 
 
 @lru_cache

@@ -173,6 +173,10 @@ async def copy_into_staging(session: AsyncSession, chunks: Any) -> None:
     await conn.copy_to_table("entity_import_staging", source=chunks, columns=list(STAGING_COLUMNS), format="text")
 
 
+async def drop_staged_lines(session: AsyncSession, lines: list[int]) -> None:
+    await session.execute(text("DELETE FROM entity_import_staging WHERE line = ANY(:lines)"), {"lines": lines})
+
+
 async def diff_staged(session: AsyncSession) -> dict[str, int]:
     """Compare staged rows with the current registry; counts per action."""
     await session.execute(text(_DIFF_SQL))

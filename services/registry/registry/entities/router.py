@@ -114,6 +114,7 @@ async def import_template(format: Literal["csv", "xlsx"] = "csv") -> Response:
     responses=problem_responses(401, 403, 422),
 )
 async def import_entities(
+    request: Request,
     session: Session,
     user: Writer,
     file: Annotated[UploadFile, File(description="CSV or XLSX")],
@@ -121,8 +122,10 @@ async def import_entities(
     dry_run: bool = False,
     legacy_codes: Annotated[list[str], Query(description="admin: known legacy codes to accept despite the check character")] = [],  # noqa: B006
 ) -> ImportResult:
+    settings = request.app.state.settings
     return await service.import_file(session, upload=file.file, actor=user, mode=mode, dry_run=dry_run,
-                                     legacy_codes=frozenset(normalize_uscc(c) for c in legacy_codes))
+                                     legacy_codes=frozenset(normalize_uscc(c) for c in legacy_codes),
+                                     workers=settings.import_workers, parallel_min_bytes=settings.import_parallel_min_bytes)
 
 
 @router.get("/export", summary="导出 / Export entities as CSV or XLSX",

@@ -6,6 +6,8 @@ import asyncio
 import concurrent.futures
 import hashlib
 import logging
+import os
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -19,7 +21,7 @@ from jointcheck.codes import InvalidUSCC, validate_uscc
 from jointcheck.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from jointcheck.outbox import record_audit
 from registry.departments import repository as departments
-from registry.entities import importer, repository
+from registry.entities import importer, parallel_import, repository
 from registry.entities.models import Entity
 from registry.entities.schemas import (
     CreditClassSync,
@@ -175,6 +177,8 @@ async def import_file(
     mode: str = "all_or_nothing",
     dry_run: bool = False,
     legacy_codes: frozenset[str] = frozenset(),
+    workers: int = 1,
+    parallel_min_bytes: int = 16 << 20,
 ) -> ImportResult:
     """Stream a CSV/XLSX file through validation into a COPY-loaded staging table, then
     upsert by USCC in one registry version. ``all_or_nothing``: any bad row → nothing
@@ -183,12 +187,15 @@ async def import_file(
     if legacy_codes and not actor.is_admin:
         raise Forbidden("only an admin may declare legacy codes", code="legacy_override_admin_only")
     dept_map = await departments.name_to_code(session)
-    sha = hashlib.sha256()
-    await asyncio.to_thread(_hash_file, upload, sha)
     head = upload.read(8)
     upload.seek(0)
-    rows = importer.iter_xlsx(upload) if importer.is_xlsx(head) else importer.iter_csv(upload)
+    xlsx = importer.is_xlsx(head)
+    sha = hashlib.sha256()
+    parallel = workers > 1 and not xlsx and not _is_small(upload, parallel_min_bytes)
+    spooled = await asyncio.to_thread(_hash_file, upload, sha, spool=parallel)
+    rows = importer.iter_xlsx(upload) if xlsx else importer.iter_csv(upload)
     errors: list[RowError] = []
+    drop_lines: list[int] = []
     counters = {"rows": 0}
     required = actor.dept if (Role.officer in actor.roles and not actor.is_admin) else None
     queue: asyncio.Queue = asyncio.Queue(maxsize=4)
@@ -206,8 +213,25 @@ async def import_file(
                     fut.cancel()
                     return False
 
+    def produce_in_processes(path: str) -> None:
+        encoding, header, data_start = parallel_import.read_header(path)
+        index = importer.map_headers(header)
+        ranges = parallel_import.split_points(path, workers, data_start)
+        results = parallel_import.run(path, ranges, (encoding, index, dept_map, legacy_codes, required),
+                                      emit=put, stopped=stop.is_set)
+        for r in results:
+            counters["rows"] += r.rows
+            errors.extend(r.errors)
+        duplicates, drop = parallel_import.merge_duplicates(results)
+        errors.extend(duplicates)
+        drop_lines.extend(drop)
+
     def produce() -> None:
         try:
+            if spooled is not None:
+                produce_in_processes(spooled)
+                put(None)
+                return
             line, header = next(rows, (0, None))
             if header is None:
                 raise importer.FileError("the file is empty", "文件为空")
@@ -255,6 +279,10 @@ async def import_file(
     finally:
         stop.set()
         await producer
+        if spooled is not None:
+            os.unlink(spooled)
+    if drop_lines:
+        await repository.drop_staged_lines(session, drop_lines)
     if counters["rows"] == 0:
         raise UnprocessableEntity("the file has a header but no rows", detail_zh="文件没有数据行", code="empty_file")
     errors.sort(key=lambda e: e.line)
@@ -289,11 +317,27 @@ async def import_file(
     )
 
 
-def _hash_file(upload: IO[bytes], sha: Any) -> None:
+def _is_small(upload: IO[bytes], limit: int) -> bool:
+    upload.seek(0, os.SEEK_END)
+    size = upload.tell()
     upload.seek(0)
-    for chunk in iter(lambda: upload.read(1 << 20), b""):
-        sha.update(chunk)
+    return size < limit
+
+
+def _hash_file(upload: IO[bytes], sha: Any, *, spool: bool = False) -> str | None:
+    """Hash the upload; with ``spool``, also copy it to a named file worker processes can open."""
     upload.seek(0)
+    out = tempfile.NamedTemporaryFile(prefix="jc-import-", suffix=".csv", delete=False) if spool else None  # noqa: SIM115
+    try:
+        for chunk in iter(lambda: upload.read(1 << 20), b""):
+            sha.update(chunk)
+            if out is not None:
+                out.write(chunk)
+    finally:
+        if out is not None:
+            out.close()
+    upload.seek(0)
+    return out.name if out is not None else None
 
 
 async def sync_credit_classes(session: AsyncSession, *, data: CreditClassSync, actor: Principal) -> CreditClassSyncResult:
