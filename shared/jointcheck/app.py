@@ -26,6 +26,7 @@ from jointcheck.auth import Role, TokenVerifier, require_roles
 from jointcheck.db import Database
 from jointcheck.errors import PROBLEM_JSON, DomainError, UnhandledErrorMiddleware, install_error_handlers, problem_response, problem_responses
 from jointcheck.http import ServiceClient, close_shared_http_client
+from jointcheck.idempotency import IdempotencyMiddleware
 from jointcheck.migrations import current_revision, head_revision
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
 from jointcheck.outbox import EventHandler, EventHandlers, OutboxDispatcher, internal_router, ops_router
@@ -122,6 +123,7 @@ def create_service_app(
     app.state.event_handlers = EventHandlers(dict(event_handlers or {}))
     app.state.outbox_dispatcher = None
     install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, get_db=lambda: app.state.db)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
 

@@ -117,10 +117,12 @@ class ServiceClient:
         content: bytes | None = None,
         expect: tuple[int, ...] = (200, 201, 202, 204),
         timeout: float | None = None,
+        safe: bool = False,
     ) -> httpx.Response:
+        """``safe=True`` marks a POST that only reads (a query with a body): it may be retried."""
         method = method.upper()
         hdrs = self.headers(headers)
-        retryable = method in IDEMPOTENT or "Idempotency-Key" in hdrs
+        retryable = safe or method in IDEMPOTENT or "Idempotency-Key" in hdrs
         attempts = (self.settings.http_retries + 1) if retryable else 1
         url = self.base_url + path
         last_exc: Exception | None = None

@@ -132,3 +132,30 @@ def outbox_v1_downgrade() -> None:
     op.drop_index("ix_outbox_events_status_created", table_name="outbox_events")
     op.drop_index("ix_outbox_events_due", table_name="outbox_events")
     op.drop_table("outbox_events")
+
+
+def idempotency_v1_upgrade() -> None:
+    """Create ``idempotency_keys`` (Idempotency-Key support on POSTs)."""
+    import sqlalchemy as sa
+    from alembic import op
+    from sqlalchemy.dialects import postgresql
+
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("caller", sa.String(64), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("request", sa.String(600), nullable=False),
+        sa.Column("fingerprint", sa.String(64)),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("response_status", sa.Integer()),
+        sa.Column("response_headers", postgresql.JSONB()),
+        sa.Column("response_body", sa.LargeBinary()),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("caller", "key", name="pk_idempotency_keys"),
+    )
+
+
+def idempotency_v1_downgrade() -> None:
+    from alembic import op
+
+    op.drop_table("idempotency_keys")

@@ -250,9 +250,17 @@ class OutboxDispatcher:
         }
         token = set_request_id(row.request_id or str(row.id))
         try:
-            resp = await shared_http_client(s).post(url, json=body, headers=headers, timeout=10.0)
-        except httpx.HTTPError as exc:
-            return "failed", f"{type(exc).__name__}: {exc}"[:1000]
+            for attempt in (1, 2):
+                try:
+                    resp = await shared_http_client(s).post(url, json=body, headers=headers, timeout=10.0)
+                    break
+                except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                    # A pooled keep-alive connection the peer has closed (it restarted): the
+                    # receiver is idempotent on the event id, so sending again at once is safe.
+                    if attempt == 2:
+                        return "failed", f"{type(exc).__name__}: {exc}"[:1000]
+                except httpx.HTTPError as exc:
+                    return "failed", f"{type(exc).__name__}: {exc}"[:1000]
         finally:
             reset_request_id(token)
         if 200 <= resp.status_code < 300:

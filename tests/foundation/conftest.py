@@ -36,6 +36,15 @@ async def probe_write(body: ProbeBody, session: Session, _user: Writer) -> dict[
     return {"event_id": str(eid)}
 
 
+BOOMS = {"count": 0}
+
+
+@probe.post("/boom")
+async def probe_boom_post(_user: Writer) -> None:
+    BOOMS["count"] += 1
+    raise RuntimeError("secret internals that must not leak")
+
+
 @probe.get("/boom")
 async def probe_boom() -> None:
     raise RuntimeError("secret internals that must not leak")

@@ -51,7 +51,7 @@ def _rs256(key, **claims) -> str:
     return jwt.encode(base | claims, key, algorithm="RS256", headers={"kid": "test-key"})
 
 
-async def test_rs256_tokens_are_verified_against_the_jwks(jwks, service_database_urls):
+async def test_rs256_tokens_are_verified_against_the_jwks(jwks, service_database_urls, clean_databases):
     key, url = jwks
     settings = service_settings("registry", service_database_urls["registry"], jwt_algorithms=["RS256"], jwks_url=url)
     app = create_service_app(settings, title="t", description="t", routers=[probe])

@@ -34,7 +34,8 @@ async def test_event_is_delivered_once_over_http(apps, clients, live_service, se
     audit = live_service("audit")
     dispatcher = OutboxDispatcher(settings=_settings(service_database_urls, audit.url), db=apps["registry"].state.db)
     eid = await _enqueue(apps["registry"].state.db, topic="audit.record", payload=_audit_payload())
-    assert await dispatcher.dispatch_once() == 1
+    delivered = await dispatcher.dispatch_once()
+    assert delivered == 1, (await _row(apps["registry"].state.db, eid))["last_error"]
     assert (await _row(apps["registry"].state.db, eid))["status"] == "delivered"
     assert await dispatcher.dispatch_once() == 0
     log = (await clients.audit.get("/v1/audit-events", headers=tokens.auditor)).json()["items"]

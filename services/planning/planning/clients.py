@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -34,9 +33,8 @@ class RegistryClient(ServiceClient):
     service = "registry"
 
     async def frame_counts(self, scope: dict[str, Any], *, as_of: int | str | None = None) -> ClassCounts:
-        """Population per credit class of ``scope`` (a read: safe to retry, hence the idempotency key)."""
-        body = await self.post_json("/v1/frames/counts", {"filter": scope, "as_of": as_of},
-                                    headers={"Idempotency-Key": str(uuid.uuid4())})
+        """Population per credit class of ``scope`` (a query with a body: safe to retry)."""
+        body = await self.post_json("/v1/frames/counts", {"filter": scope, "as_of": as_of}, safe=True)
         return ClassCounts.model_validate(body)
 
     async def departments(self) -> list[DepartmentInfo]:

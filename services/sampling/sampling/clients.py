@@ -32,18 +32,19 @@ class RegistryClient(ServiceClient):
     service = "registry"
 
     async def entity_frame(self, scope: dict[str, Any], as_of: int | None = None) -> FetchedFile:
-        return _file(await self.request("POST", "/v1/frames", json={"filter": scope, "as_of": as_of}, timeout=120))
+        return _file(await self.request("POST", "/v1/frames", json={"filter": scope, "as_of": as_of}, timeout=120, safe=True))
 
     async def inspector_pool(self, departments: list[str], as_of: int) -> FetchedFile:
         return _file(await self.request("POST", "/v1/frames/inspector-pool",
-                                        json={"departments": departments, "as_of": as_of}, timeout=60))
+                                        json={"departments": departments, "as_of": as_of}, timeout=60, safe=True))
 
     async def recusal_pairs(self, on: date, usccs: list[str], as_of: int) -> FetchedFile:
         return _file(await self.request("POST", "/v1/frames/recusals",
-                                        json={"on": on.isoformat(), "usccs": usccs, "as_of": as_of}, timeout=60))
+                                        json={"on": on.isoformat(), "usccs": usccs, "as_of": as_of}, timeout=60, safe=True))
 
     async def expert_frame(self, fields: list[str], as_of: int | None = None) -> FetchedFile:
-        return _file(await self.request("POST", "/v1/frames/experts", json={"fields": fields, "as_of": as_of}, timeout=60))
+        return _file(await self.request("POST", "/v1/frames/experts", json={"fields": fields, "as_of": as_of}, timeout=60,
+                                        safe=True))
 
 
 class PlanningClient(ServiceClient):
@@ -57,12 +58,10 @@ class ResultsClient(ServiceClient):
     service = "results"
 
     async def recently_inspected(self, since: date) -> list[str]:
-        return (await self.post_json("/v1/inspections/recently-inspected", {"since": since.isoformat()},
-                                     headers={"Idempotency-Key": f"recent-{since.isoformat()}"}))["usccs"]
+        return (await self.post_json("/v1/inspections/recently-inspected", {"since": since.isoformat()}, safe=True))["usccs"]
 
     async def last_inspectors(self, usccs: list[str]) -> dict[str, list[str]]:
-        return (await self.post_json("/v1/inspections/last-inspectors", {"usccs": usccs},
-                                     headers={"Idempotency-Key": "last-inspectors"}))["last"]
+        return (await self.post_json("/v1/inspections/last-inspectors", {"usccs": usccs}, safe=True))["last"]
 
 
 class AuditClient(ServiceClient):

@@ -1,0 +1,150 @@
+"""``Idempotency-Key`` on POSTs: a retried request gets the first answer, not a second effect.
+
+Other systems call our POSTs over unreliable networks and retry. When a POST carries an
+``Idempotency-Key`` header, the first request with that key (per caller, i.e. per bearer
+token subject hash) is executed and its response stored; a retry with the same key and
+the same body gets the stored response replayed (``Idempotent-Replayed: true``); the same
+key with a different body is refused (422 ``idempotency_key_reused``); a retry while the
+first is still running gets 409 ``idempotency_in_progress``. 5xx answers are not stored, so
+the caller may retry them. Responses over 1 MiB are not stored (those POSTs — frames,
+imports — are idempotent by nature and simply run again). Keys are kept 24 hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jointcheck.errors import PROBLEM_JSON
+from jointcheck.observability import get_request_id
+
+log = logging.getLogger("jointcheck.idempotency")
+HEADER = b"idempotency-key"
+MAX_STORED_BODY = 1 << 20
+STALE_AFTER = timedelta(minutes=5)
+KEEP_FOR = timedelta(hours=24)
+
+
+def add_idempotency_table(metadata: MetaData) -> Table:
+    return Table(
+        "idempotency_keys",
+        metadata,
+        Column("caller", String(64), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("request", String(600), nullable=False),
+        Column("fingerprint", String(64)),
+        Column("state", String(16), nullable=False),
+        Column("response_status", Integer),
+        Column("response_headers", JSONB),
+        Column("response_body", LargeBinary),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("caller", "key", name="pk_idempotency_keys"),
+    )
+
+
+def _problem(status: int, code: str, detail: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    body = json.dumps({"type": f"https://jointcheck.example.gov.cn/problems/{code}", "title": detail, "status": status,
+                       "code": code, "detail": detail, "request_id": get_request_id()}, ensure_ascii=False).encode()
+    return status, [(b"content-type", PROBLEM_JSON.encode())], body
+
+
+class IdempotencyMiddleware:
+    """Pure ASGI middleware; uses the app's database (``app.state.db``) in short transactions."""
+
+    def __init__(self, app: ASGIApp, *, get_db: Any) -> None:
+        self.app = app
+        self.get_db = get_db
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        raw_key = headers.get(HEADER)
+        if not raw_key or scope["path"].startswith("/internal/"):  # the inbox has its own dedup
+            await self.app(scope, receive, send)
+            return
+        key = raw_key.decode("latin-1")[:200]
+        caller = hashlib.sha256(headers.get(b"authorization", b"")).hexdigest()
+        request_line = f"POST {scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"[:600]
+        db = self.get_db()
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => :s)"),
+                               {"s": KEEP_FOR.total_seconds()})
+            claimed = (await conn.execute(text(
+                "INSERT INTO idempotency_keys (caller, key, request, state) VALUES (:c, :k, :r, 'running') "
+                "ON CONFLICT (caller, key) DO UPDATE SET state = 'running', created_at = now(), request = :r, "
+                "fingerprint = NULL WHERE idempotency_keys.state = 'running' "
+                "AND idempotency_keys.created_at < now() - make_interval(secs => :stale) "
+                "RETURNING key"), {"c": caller, "k": key, "r": request_line, "stale": STALE_AFTER.total_seconds()})).first()
+            existing = None if claimed else (await conn.execute(text(
+                "SELECT * FROM idempotency_keys WHERE caller = :c AND key = :k"), {"c": caller, "k": key})).mappings().first()
+        if existing is not None:
+            await self._answer_retry(existing, request_line, receive, send)
+            return
+        await self._execute(scope, receive, send, db=db, caller=caller, key=key)
+
+    async def _answer_retry(self, existing: Any, request_line: str, receive: Receive, send: Send) -> None:
+        fingerprint = hashlib.sha256()
+        more = True
+        while more:
+            message = await receive()
+            fingerprint.update(message.get("body", b""))
+            more = message.get("more_body", False)
+        if existing["state"] == "running":
+            status, hdrs, body = _problem(409, "idempotency_in_progress",
+                                          "a request with this Idempotency-Key is still running; retry later")
+        elif existing["request"] != request_line or existing["fingerprint"] != fingerprint.hexdigest():
+            status, hdrs, body = _problem(422, "idempotency_key_reused",
+                                          "this Idempotency-Key was used for a different request")
+        else:
+            status = existing["response_status"]
+            hdrs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in existing["response_headers"]]
+            hdrs.append((b"idempotent-replayed", b"true"))
+            body = existing["response_body"]
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [*hdrs, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _execute(self, scope: Scope, receive: Receive, send: Send, *, db: Any, caller: str, key: str) -> None:
+        fingerprint = hashlib.sha256()
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray(), "too_large": False}
+
+        async def hashing_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                fingerprint.update(message.get("body", b""))
+            return message
+
+        async def capturing_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
+                                       if k.lower() not in (b"content-length", b"x-request-id")]
+            elif message["type"] == "http.response.body" and not captured["too_large"]:
+                captured["body"] += message.get("body", b"")
+                if len(captured["body"]) > MAX_STORED_BODY:
+                    captured["too_large"] = True
+                    captured["body"] = bytearray()
+            await send(message)
+
+        try:
+            await self.app(scope, hashing_receive, capturing_send)
+        finally:
+            async with db.engine.begin() as conn:
+                if captured["status"] >= 500 or captured["too_large"]:
+                    await conn.execute(text("DELETE FROM idempotency_keys WHERE caller = :c AND key = :k"),
+                                       {"c": caller, "k": key})
+                else:
+                    await conn.execute(text(
+                        "UPDATE idempotency_keys SET state = 'done', fingerprint = :f, response_status = :s, "
+                        "response_headers = CAST(:h AS jsonb), response_body = :b WHERE caller = :c AND key = :k"),
+                        {"f": fingerprint.hexdigest(), "s": captured["status"], "h": json.dumps(captured["headers"]),
+                         "b": bytes(captured["body"]), "c": caller, "k": key})

@@ -1,0 +1,54 @@
+"""Idempotency-Key on POSTs: retries replay the first answer and never repeat the effect."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from .conftest import BOOMS
+
+
+async def _outbox_rows(app) -> int:
+    async with app.state.db.transaction() as s:
+        return (await s.execute(text("SELECT count(*) FROM outbox_events"))).scalar_one()
+
+
+async def test_a_retry_replays_the_first_response(probe_client, probe_app, tokens):
+    headers = tokens.admin | {"Idempotency-Key": "order-1"}
+    first = await probe_client.post("/v1/probe", json={"name": "甲乙", "count": 1}, headers=headers)
+    retry = await probe_client.post("/v1/probe", json={"name": "甲乙", "count": 1}, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json() and retry.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert await _outbox_rows(probe_app) == 1
+    other = await probe_client.post("/v1/probe", json={"name": "甲乙", "count": 1}, headers=tokens.admin)
+    assert other.status_code == 201 and await _outbox_rows(probe_app) == 2  # no key, no dedup
+
+
+async def test_the_same_key_for_another_request_is_refused(probe_client, tokens):
+    headers = tokens.admin | {"Idempotency-Key": "order-2"}
+    assert (await probe_client.post("/v1/probe", json={"name": "甲乙", "count": 1}, headers=headers)).status_code == 201
+    reused = await probe_client.post("/v1/probe", json={"name": "甲乙", "count": 2}, headers=headers)
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+
+
+async def test_keys_belong_to_their_caller(probe_client, probe_app, tokens):
+    body = {"name": "甲乙", "count": 1}
+    a = await probe_client.post("/v1/probe", json=body, headers=tokens.officer("SCJG") | {"Idempotency-Key": "k"})
+    b = await probe_client.post("/v1/probe", json=body, headers=tokens.officer("XFJY") | {"Idempotency-Key": "k"})
+    assert a.status_code == b.status_code == 201 and a.json() != b.json()
+    assert await _outbox_rows(probe_app) == 2
+
+
+async def test_client_errors_are_replayed_server_errors_are_not(probe_client, probe_app, tokens):
+    headers = tokens.admin | {"Idempotency-Key": "order-3"}
+    body = {"name": "甲乙", "count": 1, "fail": True}
+    first = await probe_client.post("/v1/probe", json=body, headers=headers)
+    retry = await probe_client.post("/v1/probe", json=body, headers=headers)
+    assert first.status_code == retry.status_code == 409 and retry.headers["idempotent-replayed"] == "true"
+    assert await _outbox_rows(probe_app) == 0
+
+    before = BOOMS["count"]
+    boom = tokens.admin | {"Idempotency-Key": "order-4"}
+    assert (await probe_client.post("/v1/probe/boom", headers=boom)).status_code == 500
+    assert (await probe_client.post("/v1/probe/boom", headers=boom)).status_code == 500
+    assert BOOMS["count"] == before + 2  # a 5xx is not stored: the caller may retry it
