@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 
-from jointcheck.testing import service_settings
+from jointcheck.testing import LiveServer, free_port, service_settings
 
 LEAD = "SWJ"  # 商务局 leads the petrol-station checklist
 COOPERATING = ["YJGL", "XFJY"]
@@ -115,38 +111,6 @@ async def send_event(clients, tokens, topic: str, payload: dict[str, Any], *, ev
 
 
 # ----------------------------------------------------------------- a live registry
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """A real uvicorn server on loopback in a background thread (its own event loop)."""
-
-    def __init__(self, app: Any, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="off"))
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> "LiveServer":
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise TimeoutError("live server did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        if self.thread:
-            self.thread.join(10)
 
 
 @pytest.fixture(scope="session")
