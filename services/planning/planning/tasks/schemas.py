@@ -5,15 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from jointcheck.codes import CodeValueError, EntityType, RegistrationStatus
-from planning.common import dedupe, division_prefix, industry_prefix, is_department_code
+from jointcheck.contracts import EntityScope
 from planning.plans.schemas import Transition
-
-FrameClass = Literal["A", "B", "C", "D", "U"]
 
 SAMPLING_RULES_DOC = (
     "A draw-v1 rule for every credit-risk class, unclassified included: keys exactly `A`, `B`, `C`, `D`, `U`; "
@@ -45,67 +42,8 @@ class DrawType(StrEnum):
     undirected = "undirected"  # 不定向抽查
 
 
-def _industry(v: list[str]) -> list[str]:
-    out = []
-    for raw in v:
-        try:
-            out.append(industry_prefix(raw))
-        except CodeValueError as exc:
-            raise ValueError(f"industry prefix {raw!r}: {exc.detail}") from None
-    return dedupe(out)
-
-
-def _division(v: list[str]) -> list[str]:
-    out = []
-    for raw in v:
-        try:
-            out.append(division_prefix(raw))
-        except CodeValueError as exc:
-            raise ValueError(f"division prefix {raw!r}: {exc.detail}") from None
-    return dedupe(out)
-
-
-class ObjectScope(BaseModel):
-    """The entities a task draws from: the registry's frame filter, field for field."""
-
-    industry_prefixes: list[str] = Field(default_factory=list, description="GB/T 4754 prefixes, any of (F52, F5265, 52)")
-    division_prefixes: list[str] = Field(default_factory=list, description="GB/T 2260 prefixes, any of (41, 4115, 411523)")
-    entity_types: list[EntityType] = Field(default_factory=list, description="any of")
-    statuses: list[RegistrationStatus] = Field(default_factory=lambda: [RegistrationStatus.ACTIVE],
-                                               description="any of; default active only")
-    tags: list[str] = Field(default_factory=list, description="entities holding at least one of these tags")
-    credit_classes: list[FrameClass] = Field(default_factory=list, description="any of (U = unclassified)")
-    departments: list[str] = Field(default_factory=list, description="supervised by any of these departments")
-    name_contains: str | None = Field(None, max_length=100)
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("industry_prefixes")
-    @classmethod
-    def _industry(cls, v: list[str]) -> list[str]:
-        return _industry(v)
-
-    @field_validator("division_prefixes")
-    @classmethod
-    def _division(cls, v: list[str]) -> list[str]:
-        return _division(v)
-
-    @field_validator("departments")
-    @classmethod
-    def _departments(cls, v: list[str]) -> list[str]:
-        out = dedupe([d.strip().upper() for d in v])
-        bad = [d for d in out if not is_department_code(d)]
-        if bad:
-            raise ValueError(f"not department codes: {bad}")
-        return out
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, v: list[str]) -> list[str]:
-        out = dedupe([t.strip() for t in v if t.strip()])
-        if any(len(t) > 64 or "\t" in t or "\n" in t for t in out):
-            raise ValueError("a tag has at most 64 characters and no tab or newline")
-        return out
+ObjectScope = EntityScope
+"""A task's object scope: the registry's frame filter (:class:`jointcheck.contracts.EntityScope`)."""
 
 
 class TeamRulesIn(BaseModel):

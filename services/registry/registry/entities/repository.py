@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jointcheck.codes import CodeValueError, normalize_industry_code
-from jointcheck.codes.classification import _division_prefix
+from jointcheck import contracts
+from jointcheck.codes import CodeValueError
 from jointcheck.errors import UnprocessableEntity
 from registry.entities.models import Entity
 from registry.entities.schemas import EntityFilter
@@ -18,11 +18,8 @@ from registry.versioning.store import get_state, history, visible_at
 
 def industry_prefix(raw: str) -> str:
     """Canonical industry prefix: "52" → "F52", "f5265" → "F5265", "F" → "F"."""
-    s = raw.strip().upper()
-    if len(s) == 1 and s.isalpha():
-        return s
     try:
-        return normalize_industry_code(s)
+        return contracts.industry_prefix(raw)
     except CodeValueError as exc:
         raise UnprocessableEntity(f"industry prefix {raw!r}: {exc}", detail_zh=f"行业代码前缀 {raw!r} 无效",
                                   code="invalid_filter") from None
@@ -30,7 +27,7 @@ def industry_prefix(raw: str) -> str:
 
 def division_prefix(raw: str) -> str:
     try:
-        return _division_prefix(raw)
+        return contracts.division_prefix(raw)
     except CodeValueError as exc:
         raise UnprocessableEntity(f"division prefix {raw!r}: {exc}", detail_zh=f"行政区划前缀 {raw!r} 无效",
                                   code="invalid_filter") from None

@@ -10,12 +10,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
 from jointcheck.codes import EntityType, RegistrationStatus, normalize_uscc
 from jointcheck.db import Database, Session
-from jointcheck.errors import problem_responses
+from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from registry.entities import importer, repository, service
 from registry.entities.models import Entity
@@ -47,9 +48,15 @@ def list_filter(
     department: Annotated[list[str], Query(description="supervised by any of")] = [],  # noqa: B006
     name: Annotated[str | None, Query(description="name contains / 名称包含", max_length=100)] = None,
 ) -> EntityFilter:
-    return EntityFilter(industry_prefixes=industry, division_prefixes=division, entity_types=entity_type,
-                        statuses=status, credit_classes=credit_class, tags=tag, departments=department,
-                        name_contains=name)
+    try:
+        return EntityFilter(industry_prefixes=industry, division_prefixes=division, entity_types=entity_type,
+                            statuses=status, credit_classes=credit_class, tags=tag, departments=department,
+                            name_contains=name)
+    except ValidationError as exc:
+        raise UnprocessableEntity(
+            "; ".join(e["msg"] for e in exc.errors()), detail_zh="查询条件无效", code="invalid_filter",
+            errors=[{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()],
+        ) from None
 
 
 Filter = Annotated[EntityFilter, Depends(list_filter)]

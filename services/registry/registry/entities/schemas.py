@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from jointcheck.contracts import EntityScope
 from jointcheck.codes import (
     CodeValueError,
     EntityType,
@@ -161,20 +162,8 @@ class EntityVersionRead(EntityRead):
     valid_to: int | None
 
 
-class EntityFilter(BaseModel):
-    """A scope of entities; the same shape planning stores as a task's object scope."""
-
-    industry_prefixes: list[str] = Field(default_factory=list, description="GB/T 4754 prefixes, any of (F52, F5265, 52)")
-    division_prefixes: list[str] = Field(default_factory=list, description="GB/T 2260 prefixes, any of (41, 4115, 411523)")
-    entity_types: list[EntityType] = Field(default_factory=list, description="any of")
-    statuses: list[RegistrationStatus] = Field(default_factory=lambda: [RegistrationStatus.ACTIVE],
-                                               description="any of; default active only")
-    tags: list[str] = Field(default_factory=list, description="entities holding at least one of these tags")
-    credit_classes: list[FrameClass] = Field(default_factory=list, description="any of (U = unclassified)")
-    departments: list[str] = Field(default_factory=list, description="supervised by any of these departments")
-    name_contains: str | None = Field(None, max_length=100)
-
-    model_config = ConfigDict(extra="forbid")
+EntityFilter = EntityScope
+"""A scope of entities (the published contract, :class:`jointcheck.contracts.EntityScope`)."""
 
 
 class CreditClassItem(BaseModel):

@@ -1,0 +1,89 @@
+"""Schemas that cross service boundaries, published once.
+
+:class:`EntityScope` is the registry's frame filter: planning stores it as a task's object
+scope, sampling passes it back to the registry's frames. Defining it here (validators
+included) means a scope planning accepts is exactly a scope the registry understands.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from jointcheck.codes import CodeValueError, EntityType, RegistrationStatus, normalize_industry_code
+from jointcheck.codes.classification import _division_prefix
+
+FrameClass = Literal["A", "B", "C", "D", "U"]
+DEPT_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
+_DEPT_RE = re.compile(DEPT_PATTERN)
+
+
+def industry_prefix(raw: str) -> str:
+    """Canonical GB/T 4754 code or prefix: "52" → "F52", "f5265" → "F5265", "f" → "F"."""
+    return normalize_industry_code(raw)
+
+
+def division_prefix(raw: str) -> str:
+    """Canonical GB/T 2260 prefix: 2, 4 or 6 digits; "411500" → "4115" (the whole prefecture)."""
+    return _division_prefix(raw)
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+class EntityScope(BaseModel):
+    """A scope of entities: every list means "any of"; the lists combine with AND."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    industry_prefixes: list[str] = Field(default_factory=list, description="GB/T 4754 prefixes, any of (F52, F5265, 52)")
+    division_prefixes: list[str] = Field(default_factory=list, description="GB/T 2260 prefixes, any of (41, 4115, 411523)")
+    entity_types: list[EntityType] = Field(default_factory=list, description="any of")
+    statuses: list[RegistrationStatus] = Field(default_factory=lambda: [RegistrationStatus.ACTIVE],
+                                               description="any of; default active only")
+    tags: list[str] = Field(default_factory=list, description="entities holding at least one of these tags")
+    credit_classes: list[FrameClass] = Field(default_factory=list, description="any of (U = unclassified)")
+    departments: list[str] = Field(default_factory=list, description="supervised by any of these departments")
+    name_contains: str | None = Field(None, max_length=100)
+
+    @field_validator("industry_prefixes")
+    @classmethod
+    def _industry(cls, v: list[str]) -> list[str]:
+        out = []
+        for raw in v:
+            try:
+                out.append(industry_prefix(raw))
+            except CodeValueError as exc:
+                raise ValueError(f"industry prefix {raw!r}: {exc.detail}") from None
+        return _unique(out)
+
+    @field_validator("division_prefixes")
+    @classmethod
+    def _division(cls, v: list[str]) -> list[str]:
+        out = []
+        for raw in v:
+            try:
+                out.append(division_prefix(raw))
+            except CodeValueError as exc:
+                raise ValueError(f"division prefix {raw!r}: {exc.detail}") from None
+        return _unique(out)
+
+    @field_validator("departments")
+    @classmethod
+    def _departments(cls, v: list[str]) -> list[str]:
+        out = _unique([d.strip().upper() for d in v])
+        bad = [d for d in out if not _DEPT_RE.match(d)]
+        if bad:
+            raise ValueError(f"not department codes: {bad}")
+        return out
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: list[str]) -> list[str]:
+        out = _unique([t.strip() for t in v if t.strip()])
+        if any(len(t) > 64 or "\t" in t or "\n" in t for t in out):
+            raise ValueError("a tag has at most 64 characters and no tab or newline")
+        return out
