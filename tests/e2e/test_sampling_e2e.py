@@ -189,3 +189,28 @@ def test_recently_inspected_entities_are_excluded(http, urls, tokens):
     assert ann["exclusion"]["count"] == 1 and ann["frame_size"] == len(population) - 1
     selected = {s["id"] for s in w.get("sampling", f"/v1/draws/{draw['id']}/result")["selected"]}
     assert visited["uscc"] not in selected and len(selected) == len(population) - 1
+
+
+def test_who_may_draw_and_what_is_refused(http, urls, tokens):
+    w = World(http, urls, tokens)
+    w.departments()
+    w.entities("ABC")
+    draft = w.task(rules=RULES, year=2037, window=("2037-04-01", "2037-09-30"), approve=False)
+    body = {"task_id": draft["id"], "kind": "objects", "entropy_source": "witness dice"}
+    not_approved = http.post(f"{urls['sampling']}/v1/draws", json=body, headers=tokens.officer(LEAD))
+    assert not_approved.status_code == 409 and not_approved.json()["current_state"] == "draft"
+    w.post("planning", f"/v1/tasks/{draft['id']}/transitions", {"to": "approved", "reason": "同意"},
+           headers=tokens.officer(LEAD), expect=200)
+    cooperating = http.post(f"{urls['sampling']}/v1/draws", json=body, headers=tokens.officer("YJGL"))
+    assert cooperating.status_code == 403 and cooperating.json()["code"] == "draw_not_allowed"
+    auditor = http.post(f"{urls['sampling']}/v1/draws", json=body, headers=tokens.auditor)
+    assert auditor.status_code == 403
+    internal = http.post(f"{urls['sampling']}/v1/draws", json=body | {"entropy_source": "none"}, headers=tokens.admin)
+    assert internal.status_code == 422 and internal.json()["code"] == "entropy_required"
+    teams_first = http.post(f"{urls['sampling']}/v1/draws", json=body | {"kind": "teams"}, headers=tokens.admin)
+    assert teams_first.status_code == 409
+    experts = http.post(f"{urls['sampling']}/v1/draws", json=body | {"kind": "experts"}, headers=tokens.admin)
+    assert experts.status_code == 409  # the task is not at objects_drawn yet
+    missing = http.post(f"{urls['sampling']}/v1/draws", json=body | {"task_id": "00000000-0000-0000-0000-000000000000"},
+                        headers=tokens.admin)
+    assert missing.status_code == 404 and missing.json()["code"] == "task_not_found"

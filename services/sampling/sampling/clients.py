@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from jointcheck.http import ServiceClient
+from jointcheck.errors import NotFound
+from jointcheck.http import ServiceCallError, ServiceClient
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,13 @@ class PlanningClient(ServiceClient):
     service = "planning"
 
     async def task(self, task_id: str) -> dict[str, Any]:
-        return await self.get_json(f"/v1/tasks/{task_id}")
+        try:
+            return await self.get_json(f"/v1/tasks/{task_id}")
+        except ServiceCallError as exc:
+            if exc.extra.get("upstream_status") in (404, 422):
+                raise NotFound(f"planning has no task {task_id}", detail_zh=f"抽查任务 {task_id} 不存在",
+                               code="task_not_found") from None
+            raise
 
 
 class ResultsClient(ServiceClient):
