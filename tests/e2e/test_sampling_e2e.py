@@ -67,6 +67,9 @@ def test_full_draw_is_verifiable_and_drives_the_task(http, urls, tokens, tmp_pat
     checked = verify(tmp_path, bundle.content)
     assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stdout + checked.stderr
     assert http.get(f"{urls['sampling']}/v1/draws/{objects['id']}/bundle", headers=tokens.officer(LEAD)).status_code == 403
+    assert http.get(f"{urls['sampling']}/v1/draws/{objects['id']}/result", headers=tokens.officer("XFJY")).status_code == 200
+    outsider = http.get(f"{urls['sampling']}/v1/draws/{objects['id']}/result", headers=tokens.officer("GAJ"))
+    assert outsider.status_code == 403 and outsider.json()["code"] == "result_not_allowed"
 
     teams = w.draw(task["id"], kind="teams")
     assert teams["status"] == "executed"

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, Field
 
-from jointcheck.errors import NotFound, UpstreamUnavailable, install_error_handlers
+from jointcheck.errors import NotFound, UnhandledErrorMiddleware, UpstreamUnavailable, install_error_handlers
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
 
 
@@ -45,6 +45,7 @@ def create_app() -> FastAPI:
         "`PUT /emulator/faults` makes it fail or slow down for retry tests.",
     )
     install_error_handlers(app)
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=Metrics("gsxt-emulator"))
     store: dict[str, Publication] = {}
     faults = Faults()

@@ -88,11 +88,14 @@ async def get_draw(draw_id: uuid.UUID, session: Session, _user: Reader) -> DrawR
 
 
 @router.get("/{draw_id}/result", summary="抽取结果 / Draw result",
-            description="objects/experts: `selected`, `alternates`, `sizes`; teams: `teams`, `unassigned` (with reasons).",
+            description="objects/experts: `selected`, `alternates`, `sizes`; teams: `teams`, `unassigned` (with reasons). "
+            "Officers of the task's departments, admins, auditors and services only. 仅参与任务的部门等可查看。",
             responses=problem_responses(401, 403, 404, 409))
 async def get_result(draw_id: uuid.UUID, session: Session,
-                     _user: Annotated[Principal, Depends(require_roles(Role.admin, Role.officer, Role.auditor, Role.service))]) -> dict[str, Any]:
-    return service.result_of(await service.get(session, draw_id=draw_id))
+                     user: Annotated[Principal, Depends(require_roles(Role.admin, Role.officer, Role.auditor, Role.service))]) -> dict[str, Any]:
+    draw = await service.get(session, draw_id=draw_id)
+    service.ensure_can_see_result(user, draw)
+    return service.result_of(draw)
 
 
 def _bundle_response(draw: Draw) -> Response:

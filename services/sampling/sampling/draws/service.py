@@ -83,7 +83,8 @@ async def create(session: AsyncSession, *, settings: Settings, task_id: str, kin
     builder = {"objects": _freeze_objects, "teams": _freeze_teams, "experts": _freeze_experts}[kind]
     inputs, context, rules, extra_files, objects_draw_id = await builder(session, settings=settings, task=task)
     window_end = date.fromisoformat(task["inspection_end"])
-    context = {"task_id": task_id, "draw_id": str(draw_id), "lead_department": task["lead_department"], **context,
+    context = {"task_id": task_id, "draw_id": str(draw_id), "lead_department": task["lead_department"],
+               "departments": list(task.get("departments") or [task["lead_department"]]), **context,
                "inspection_window": [task["inspection_start"], task["inspection_end"]]}
     secret = drawv1.new_secret()
     commitment = drawv1.commitment_of(secret)
@@ -314,6 +315,17 @@ async def _get_for_update(session: AsyncSession, draw_id: uuid.UUID) -> Draw:
     if draw is None:
         raise NotFound(f"no draw {draw_id}", detail_zh="抽取记录不存在", code="draw_not_found")
     return draw
+
+
+def ensure_can_see_result(user: Principal, draw: Draw) -> None:
+    """Who is drawn stays among those who must act on it until the window closes: officers
+    of the task's departments (plus admins, auditors and services)."""
+    if user.is_admin or user.has(Role.auditor, Role.service):
+        return
+    if Role.officer in user.roles and user.dept in draw.context.get("departments", [draw.context.get("lead_department")]):
+        return
+    raise Forbidden("only the task's departments may see who was drawn", detail_zh="仅参与该任务的部门可查看抽取结果",
+                    code="result_not_allowed")
 
 
 def result_of(draw: Draw) -> dict[str, Any]:
