@@ -2,6 +2,7 @@
 
 * A real PostgreSQL for every run: ``JC_TEST_DATABASE_URL`` if set, else the local server
   on 127.0.0.1:5432 if it answers, else an embedded one (pgserver) in ``.data/pg-test``.
+  Databases are named ``jctest_<service>`` (``JC_TEST_DB_PREFIX`` changes the prefix).
 * Each service's test database is dropped, created and migrated once per run.
 * Each test is isolated: every table a test may have written is truncated after it.
 * ``clients.registry`` … an ``httpx.AsyncClient`` per service over ``ASGITransport``.
@@ -33,7 +34,8 @@ from jointcheck.launcher import ROOT, _drop_databases, _ensure_databases
 from jointcheck.settings import SERVICE_NAMES
 
 TEST_JWT_SECRET = "test-secret-not-for-production-0123456789abcdef"
-TEST_DB_PREFIX = "jctest_"
+# Another prefix (and JC_E2E_PORT_BASE) lets two suites share one PostgreSQL server at once.
+TEST_DB_PREFIX = os.environ.get("JC_TEST_DB_PREFIX", "jctest_")
 
 
 def _local_server_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:

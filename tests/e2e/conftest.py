@@ -3,6 +3,7 @@ launcher ``make run`` uses, talking to each other over real HTTP."""
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -12,9 +13,11 @@ import httpx
 import pytest
 
 from jointcheck.launcher import Stack, StackConfig, start_stack
-from jointcheck.testing import TEST_JWT_SECRET
+from jointcheck.testing import TEST_DB_PREFIX, TEST_JWT_SECRET
 
-E2E_PORTS = {"registry": 18001, "planning": 18002, "sampling": 18003, "results": 18004, "audit": 18005, "gsxt": 18009}
+_BASE = int(os.environ.get("JC_E2E_PORT_BASE", "18000"))
+E2E_PORTS = {"registry": _BASE + 1, "planning": _BASE + 2, "sampling": _BASE + 3, "results": _BASE + 4,
+             "audit": _BASE + 5, "gsxt": _BASE + 9}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -42,7 +45,7 @@ def stack(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     cfg = StackConfig(
         server_url=pg_server_url,
         ports=dict(E2E_PORTS),
-        db_prefix="jce2e_",
+        db_prefix=TEST_DB_PREFIX.replace("test", "e2e", 1) if "test" in TEST_DB_PREFIX else TEST_DB_PREFIX + "e2e_",
         log_dir=log_dir,
         extra_env={
             "{PREFIX}ENVIRONMENT": "test",

@@ -133,15 +133,15 @@ async def test_readyz_503_when_migrations_pending(pg_server_url):
     import httpx
     from jointcheck.app import create_service_app
     from jointcheck.launcher import _drop_databases, _ensure_databases
-    from jointcheck.testing import service_settings, database_url_for
+    from jointcheck.testing import TEST_DB_PREFIX, database_url_for, service_settings
 
-    await _drop_databases(pg_server_url, ["jctest_unmigrated"])
-    await _ensure_databases(pg_server_url, ["jctest_unmigrated"])
+    await _drop_databases(pg_server_url, [f"{TEST_DB_PREFIX}unmigrated"])
+    await _ensure_databases(pg_server_url, [f"{TEST_DB_PREFIX}unmigrated"])
     app = create_service_app(service_settings("registry", database_url_for(pg_server_url, "unmigrated")), title="t", description="t")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         r = await c.get("/readyz")
     await app.state.db.dispose()
-    await _drop_databases(pg_server_url, ["jctest_unmigrated"])
+    await _drop_databases(pg_server_url, [f"{TEST_DB_PREFIX}unmigrated"])
     assert r.status_code == 503
     assert r.json()["code"] == "migrations_pending"
     assert r.json()["migration"] is None

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from jointcheck import migrations
 from jointcheck.launcher import _drop_databases, _ensure_databases
 from jointcheck.settings import SERVICE_NAMES
-from jointcheck.testing import database_url_for
+from jointcheck.testing import TEST_DB_PREFIX, database_url_for
 
 
 async def _diff(url: str, metadata) -> list:
@@ -37,7 +37,7 @@ async def test_no_drift_between_models_and_migrations(service_database_urls, ser
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
 async def test_migrations_downgrade_to_base_and_up_again(pg_server_url, service):
-    name = f"jctest_roundtrip_{service}"
+    name = f"{TEST_DB_PREFIX}roundtrip_{service}"
     await _drop_databases(pg_server_url, [name])
     await _ensure_databases(pg_server_url, [name])
     url = database_url_for(pg_server_url, f"roundtrip_{service}")
