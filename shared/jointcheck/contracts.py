@@ -20,6 +20,10 @@ DEPT_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
 _DEPT_RE = re.compile(DEPT_PATTERN)
 
 
+def is_department_code(code: object) -> bool:
+    return isinstance(code, str) and bool(_DEPT_RE.match(code))
+
+
 def industry_prefix(raw: str) -> str:
     """Canonical GB/T 4754 code or prefix: "52" → "F52", "f5265" → "F5265", "f" → "F"."""
     return normalize_industry_code(raw)
@@ -75,7 +79,7 @@ class EntityScope(BaseModel):
     @classmethod
     def _departments(cls, v: list[str]) -> list[str]:
         out = _unique([d.strip().upper() for d in v])
-        bad = [d for d in out if not _DEPT_RE.match(d)]
+        bad = [d for d in out if not is_department_code(d)]
         if bad:
             raise ValueError(f"not department codes: {bad}")
         return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData
@@ -51,10 +51,6 @@ def asyncpg_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def with_database(url: str, database: str) -> str:
-    """The same server URL pointing at another database."""
-    return make_url(url).set(database=database).render_as_string(hide_password=False)
-
 
 class Database:
     """An engine and a session factory for one service database."""
@@ -88,7 +84,3 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 """The request's session; the transaction commits when the route returns."""
-
-
-def row_to_dict(row: Any) -> dict[str, Any]:
-    return dict(row._mapping)

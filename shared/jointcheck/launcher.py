@@ -270,11 +270,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _load_demo_data(cfg: StackConfig) -> None:
-    """Load the demo county into an empty registry (a no-op until the registry offers it)."""
-    try:
-        from registry.demo_loader import load_demo_if_empty  # type: ignore[import-not-found]
-    except ImportError:
-        return
+    """Load the demo county into an empty registry."""
+    from registry.demo_loader import load_demo_if_empty
+
     asyncio.run(load_demo_if_empty(cfg.database_url("registry")))
 
 

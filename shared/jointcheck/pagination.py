@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -35,6 +36,23 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
         return data
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the cursor is not valid; start again without one", detail_zh="分页游标无效", code="invalid_cursor") from None
+
+
+def cursor_field(cursor: str | None, key: str) -> Any:
+    """The ``key`` of an opaque cursor, or None without a cursor; a foreign cursor is a 400."""
+    if not cursor:
+        return None
+    data = decode_cursor(cursor)
+    if key not in data:
+        raise BadRequest("the cursor does not belong to this list; start again without one",
+                         detail_zh="分页游标无效", code="invalid_cursor")
+    return data[key]
+
+
+def page_of(rows: Sequence[Any], limit: int, *, read: Callable[[Any], T], cursor_of: Callable[[T], dict[str, Any]]) -> Page[T]:
+    """A page from ``limit + 1`` fetched rows: the extra row only tells that more follow."""
+    items = [read(r) for r in rows[:limit]]
+    return Page[T](items=items, next_cursor=encode_cursor(cursor_of(items[-1])) if len(rows) > limit else None)
 
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size / 每页条数")]

@@ -102,6 +102,11 @@ def test_second_draw_refused_until_the_first_is_voided_with_a_reason(http, urls,
     w.departments()
     w.entities("ABCDU")
     task = w.task(rules=RULES, year=2032, window=("2032-04-01", "2032-09-30"))
+    pending = w.draw(task["id"], entropy=None)  # committed, not executed: the task is still approved
+    body = {"task_id": task["id"], "kind": "objects", "entropy_source": "x"}
+    twin = http.post(f"{urls['sampling']}/v1/draws", json=body, headers=tokens.admin)
+    assert twin.status_code == 409 and twin.json()["code"] == "draw_exists" and twin.json()["draw_id"] == pending["id"]
+    w.post("sampling", f"/v1/draws/{pending['id']}/void", {"reason": "公告中的随机源说明有误"}, expect=200)
     first = w.draw(task["id"])
     assert eventually(lambda: task_state(w, task["id"]) == "objects_drawn")
     refused = http.post(f"{urls['sampling']}/v1/draws", json={"task_id": task["id"], "kind": "objects", "entropy_source": "x"},
@@ -118,9 +123,13 @@ def test_second_draw_refused_until_the_first_is_voided_with_a_reason(http, urls,
     second = w.draw(task["id"])
     assert second["status"] == "executed" and second["id"] != first["id"]
     listed = w.get("sampling", "/v1/draws", task_id=task["id"])["items"]
-    assert {(d["id"], d["status"]) for d in listed} == {(first["id"], "voided"), (second["id"], "executed")}
+    assert {(d["id"], d["status"]) for d in listed} == {
+        (pending["id"], "voided"), (first["id"], "voided"), (second["id"], "executed")}
+    page1 = w.get("sampling", "/v1/draws", task_id=task["id"], limit=2)
+    page2 = w.get("sampling", "/v1/draws", task_id=task["id"], limit=2, cursor=page1["next_cursor"])
+    assert [d["id"] for d in page1["items"] + page2["items"]] == [d["id"] for d in listed] and page2["next_cursor"] is None
     public = w.get("sampling", "/public/draws", headers={}, task_id=task["id"])
-    assert {d["status"] for d in public} == {"voided", "executed"}
+    assert sorted(d["status"] for d in public) == ["executed", "voided", "voided"]
 
 
 def test_entropy_is_refused_before_the_audit_receipt(stack, http, urls, tokens):

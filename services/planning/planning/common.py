@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from jointcheck.auth import Principal
-from jointcheck.codes import normalize_industry_code
-from jointcheck.codes.classification import _division_prefix
 from jointcheck.errors import BadRequest, PreconditionFailed, PreconditionRequired
 from jointcheck.pagination import decode_cursor, encode_cursor
 
-DEPT_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
-_DEPT_RE = re.compile(DEPT_PATTERN)
 
 #: China Standard Time: deadlines (31 January, 31 October) are calendar days in Beijing.
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 T = TypeVar("T")
-
-
-def is_department_code(code: object) -> bool:
-    return isinstance(code, str) and bool(_DEPT_RE.match(code))
 
 
 def now_utc() -> datetime:
@@ -88,13 +79,3 @@ def dedupe(values: Sequence[T]) -> list[T]:
             seen.add(v)
             out.append(v)
     return out
-
-
-def industry_prefix(raw: str) -> str:
-    """Canonical GB/T 4754 code or prefix: "52" → "F52", "f5265" → "F5265", "F" → "F"."""
-    return normalize_industry_code(raw)
-
-
-def division_prefix(raw: str) -> str:
-    """Canonical GB/T 2260 prefix: 2, 4 or 6 digits; "411500" → "4115" (the whole prefecture)."""
-    return _division_prefix(raw)

@@ -10,8 +10,3 @@ from audit.announcements.models import Announcement
 
 async def by_sha256(session: AsyncSession, sha256: str) -> Announcement | None:
     return (await session.execute(select(Announcement).where(Announcement.announcement_sha256 == sha256))).scalar_one_or_none()
-
-
-async def by_draw(session: AsyncSession, draw_id: str) -> list[Announcement]:
-    return list((await session.execute(
-        select(Announcement).where(Announcement.draw_id == draw_id).order_by(Announcement.registered_at))).scalars())

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from audit.announcements import repository, service
+from audit.announcements import service
 from audit.announcements.schemas import AnnouncementRead, AnnouncementRegister, Receipt
 from jointcheck.auth import Principal, Role, require_roles
 from jointcheck.db import Session
@@ -24,9 +24,8 @@ async def register_announcement(
     body: AnnouncementRegister, session: Session, response: Response,
     caller: Annotated[Principal, Depends(require_roles(Role.service, Role.admin))],
 ) -> Receipt:
-    before = await repository.by_sha256(session, _sha(body.announcement))
-    row = await service.register(session, draw_id=body.draw_id, announcement=body.announcement, caller=caller)
-    if before is not None:
+    row, created = await service.register(session, draw_id=body.draw_id, announcement=body.announcement, caller=caller)
+    if not created:
         response.status_code = 200
     return Receipt.model_validate(row)
 
@@ -43,9 +42,3 @@ async def get_announcement(sha256: str, session: Session) -> AnnouncementRead:
                    responses=problem_responses(404))
 async def public_announcement(sha256: str, session: Session) -> AnnouncementRead:
     return AnnouncementRead.model_validate(await service.get(session, sha256=sha256))
-
-
-def _sha(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

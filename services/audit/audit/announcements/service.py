@@ -16,8 +16,9 @@ from jointcheck.auth import Principal
 from jointcheck.errors import NotFound, UnprocessableEntity
 
 
-async def register(session: AsyncSession, *, draw_id: str, announcement: str, caller: Principal) -> Announcement:
-    """Timestamp an announcement. Registering the same bytes again returns the first receipt."""
+async def register(session: AsyncSession, *, draw_id: str, announcement: str,
+                   caller: Principal) -> tuple[Announcement, bool]:
+    """Timestamp an announcement; (receipt, newly registered?). The same bytes again give the first receipt."""
     try:
         parsed = json.loads(announcement)
     except ValueError:
@@ -27,7 +28,7 @@ async def register(session: AsyncSession, *, draw_id: str, announcement: str, ca
     sha = hashlib.sha256(announcement.encode("utf-8")).hexdigest()
     existing = await repository.by_sha256(session, sha)
     if existing is not None:
-        return existing
+        return existing, False
     receipt_id = uuid.uuid4()
     entry = await log.append(
         session, event_id=receipt_id, source="audit", actor=caller.audit_actor(), action="announcement.register",
@@ -38,7 +39,7 @@ async def register(session: AsyncSession, *, draw_id: str, announcement: str, ca
                        source=caller.subject, chain_seq=entry.seq, chain_hash=entry.hash, registered_at=entry.recorded_at)
     session.add(row)
     await session.flush()
-    return row
+    return row, True
 
 
 async def get(session: AsyncSession, *, sha256: str) -> Announcement:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit.log.models import AuditEvent
@@ -45,10 +45,6 @@ async def list_entries(
     if actor_subject:
         stmt = stmt.where(AuditEvent.actor["subject"].astext == actor_subject)
     return list((await session.execute(stmt.order_by(AuditEvent.seq).limit(limit))).scalars())
-
-
-async def count_entries(session: AsyncSession) -> int:
-    return (await session.execute(select(func.count()).select_from(AuditEvent))).scalar_one()
 
 
 async def stream_entries(session: AsyncSession, batch: int = 5000) -> AsyncIterator[AuditEvent]:

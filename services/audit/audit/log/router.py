@@ -11,7 +11,7 @@ from audit.log.schemas import AuditEventRead, ChainVerdict
 from jointcheck.auth import Role, require_roles
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
-from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
 
 router = APIRouter(prefix="/v1/audit-events", tags=["audit log / 审计日志"])
 _readers = [Depends(require_roles(Role.admin, Role.auditor))]
@@ -36,14 +36,12 @@ async def list_audit_events(
     object_id: str | None = None,
     actor: Annotated[str | None, Query(description="actor subject / 操作人")] = None,
 ) -> Page[AuditEventRead]:
-    after = int(decode_cursor(cursor)["seq"]) if cursor else None
+    after = cursor_field(cursor, "seq")
     rows = await repository.list_entries(
         session, after_seq=after, limit=limit + 1, source=source, action=action,
         object_type=object_type, object_id=object_id, actor_subject=actor,
     )
-    items = [AuditEventRead.model_validate(r) for r in rows[:limit]]
-    nxt = encode_cursor({"seq": items[-1].seq}) if len(rows) > limit else None
-    return Page[AuditEventRead](items=items, next_cursor=nxt)
+    return page_of(rows, limit, read=AuditEventRead.model_validate, cursor_of=lambda e: {"seq": e.seq})
 
 
 @router.get(

@@ -14,7 +14,8 @@ from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page
 from planning.checklists import repository, service
 from planning.checklists.schemas import ChecklistCreate, ChecklistRead, ChecklistUpdate
-from planning.common import etag, industry_prefix, next_cursor, page_cursor
+from jointcheck.contracts import industry_prefix
+from planning.common import etag, next_cursor, page_cursor
 
 router = APIRouter(prefix="/v1/checklists", tags=["checklists / 行业统一检查单"])
 

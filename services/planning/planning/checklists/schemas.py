@@ -8,7 +8,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jointcheck.codes import CodeValueError
-from planning.common import DEPT_PATTERN, dedupe, industry_prefix, is_department_code
+from jointcheck.contracts import DEPT_PATTERN, industry_prefix, is_department_code
+from planning.common import dedupe
 from planning.items.schemas import Category, Method
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from planning.common import DEPT_PATTERN
+from jointcheck.contracts import DEPT_PATTERN
 
 
 class Method(StrEnum):

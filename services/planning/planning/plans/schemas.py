@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planning.common import DEPT_PATTERN
+from jointcheck.contracts import DEPT_PATTERN
 
 
 class PlanState(StrEnum):

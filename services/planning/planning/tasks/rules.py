@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jointcheck.draw import DrawError, sample_size, validate_rule, validate_team_rules
-from planning.common import dedupe, is_department_code
+from jointcheck.contracts import is_department_code
+from planning.common import dedupe
 
 #: Credit-risk strata: A low, B general, C fairly high, D high, U not yet classified.
 CLASSES: tuple[str, ...] = ("A", "B", "C", "D", "U")

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CODE_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
+from jointcheck.contracts import DEPT_PATTERN
+
 
 
 class DepartmentCreate(BaseModel):
-    code: str = Field(pattern=CODE_PATTERN, description="部门代码, e.g. SCJG", examples=["SCJG"])
+    code: str = Field(pattern=DEPT_PATTERN, description="部门代码, e.g. SCJG", examples=["SCJG"])
     name: str = Field(min_length=2, max_length=64, description="部门全称", examples=["市场监督管理局"])
     short_name: str = Field(min_length=1, max_length=32, description="简称", examples=["市场监管"])
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal, or_, select, text
@@ -100,13 +99,6 @@ async def counts_by_class(session: AsyncSession, *, f: EntityFilter, version: in
         select(cls, func.count()).where(visible_at(Entity, version), *filter_conditions(f)).group_by(cls)
     )).all()
     return {c: n for c, n in rows}
-
-
-async def current_by_usccs(session: AsyncSession, usccs: Sequence[str]) -> dict[str, Entity]:
-    rows = (await session.execute(
-        select(Entity).where(Entity.uscc.in_(list(usccs)), Entity.valid_to.is_(None), Entity.deleted.is_(False))
-    )).scalars()
-    return {e.uscc: e for e in rows}
 
 
 

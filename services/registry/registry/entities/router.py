@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import tempfile
@@ -17,7 +18,7 @@ from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
 from jointcheck.codes import EntityType, RegistrationStatus, normalize_uscc
 from jointcheck.db import Database, Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
-from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
 from registry.entities import importer, repository, service
 from registry.entities.models import Entity
 from registry.entities.schemas import (
@@ -30,13 +31,11 @@ from registry.entities.schemas import (
     EntityVersionRead,
     ImportResult,
 )
+from registry.versioning.http import AsOfQuery, version_headers
 from registry.versioning.service import resolve_as_of
-from registry.versioning.store import etag_of, visible_at
+from registry.versioning.store import visible_at
 
 router = APIRouter(prefix="/v1/entities", tags=["entities / 市场主体"])
-
-AsOfQuery = Annotated[str | None, Query(description="registry version or RFC 3339 timestamp / 历史版本或时间")]
-
 
 def list_filter(
     industry: Annotated[list[str], Query(description="industry prefixes, any of / 行业代码前缀")] = [],  # noqa: B006
@@ -62,18 +61,13 @@ def list_filter(
 Filter = Annotated[EntityFilter, Depends(list_filter)]
 
 
-def _etag(response: Response, entity: Entity) -> None:
-    response.headers["ETag"] = etag_of(entity)
-    response.headers["X-Registry-Version"] = str(entity.valid_from)
-
-
 @router.post("", response_model=EntityRead, status_code=201, summary="登记市场主体 / Create an entity",
              description="The USCC must pass the GB 32100-2015 check; an admin may register a known legacy code "
              "with `legacy_code: true` and a reason (logged). Officers create only entities their department supervises.",
              responses=problem_responses(401, 403, 409, 422))
 async def create_entity(body: EntityCreate, session: Session, user: Writer, response: Response) -> EntityRead:
     entity = await service.create(session, data=body, actor=user)
-    _etag(response, entity)
+    version_headers(response, entity)
     response.headers["Location"] = f"/v1/entities/{entity.uscc}"
     return EntityRead.model_validate(entity)
 
@@ -84,12 +78,11 @@ async def create_entity(body: EntityCreate, session: Session, user: Writer, resp
 async def list_entities(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
                         cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[EntityRead]:
     version = await resolve_as_of(session, as_of)
-    after = decode_cursor(cursor)["after"] if cursor else None
+    after = cursor_field(cursor, "after")
     rows = await repository.list_page(session, f=f, version=version, after=after, limit=limit + 1)
-    items = [EntityRead.model_validate(r) for r in rows[:limit]]
-    nxt = encode_cursor({"after": items[-1].uscc}) if len(rows) > limit else None
+    page = page_of(rows, limit, read=EntityRead.model_validate, cursor_of=lambda i: {"after": i.uscc})
     response.headers["X-Registry-Version"] = str(version)
-    return Page[EntityRead](items=items, next_cursor=nxt)
+    return page
 
 
 @router.get("/import/template", summary="导入模板 / Download the import template",
@@ -181,9 +174,7 @@ async def _export_csv(db: Database, stmt, names: dict[str, str]) -> AsyncIterato
 
 
 async def _export_xlsx(db: Database, stmt, names: dict[str, str], headers: dict[str, str]) -> Response:  # noqa: ANN001
-    import asyncio
-
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # only exports need it
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("名录库")
@@ -216,7 +207,7 @@ async def sync_credit_classes(
 async def get_entity(uscc: str, session: Session, _user: Reader, response: Response, as_of: AsOfQuery = None) -> EntityRead:
     version = await resolve_as_of(session, as_of) if as_of is not None else None
     entity = await service.get(session, uscc=normalize_uscc(uscc), version=version)
-    _etag(response, entity)
+    version_headers(response, entity)
     return EntityRead.model_validate(entity)
 
 
@@ -232,7 +223,7 @@ async def entity_history(uscc: str, session: Session, _user: Reader) -> list[Ent
 async def update_entity(uscc: str, body: EntityUpdate, session: Session, user: Writer, response: Response,
                         if_match: Annotated[str | None, Header()] = None) -> EntityRead:
     entity = await service.update(session, uscc=normalize_uscc(uscc), data=body, actor=user, if_match=if_match)
-    _etag(response, entity)
+    version_headers(response, entity)
     return EntityRead.model_validate(entity)
 
 

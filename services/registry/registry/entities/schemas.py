@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jointcheck.contracts import EntityScope
+from jointcheck.contracts import DEPT_PATTERN, EntityScope
 from jointcheck.codes import (
     CodeValueError,
     EntityType,
@@ -20,7 +20,6 @@ from jointcheck.codes import (
 
 CreditClassCode = Literal["A", "B", "C", "D"]
 FrameClass = Literal["A", "B", "C", "D", "U"]
-DEPT_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
 
 
 def _industry(v: str) -> str:

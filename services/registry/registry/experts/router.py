@@ -9,10 +9,8 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from jointcheck.auth import Admin, Reader
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
-from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
-from registry.versioning.store import etag_of
+from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
 from registry.experts import repository, service
-from registry.experts.models import Expert
 from registry.experts.schemas import (
     ExpertCreate,
     ExpertFilter,
@@ -21,11 +19,11 @@ from registry.experts.schemas import (
     ExpertUpdate,
     ExpertVersionRead,
 )
+from registry.versioning.http import AsOfQuery, version_headers
 from registry.versioning.service import resolve_as_of
 
 router = APIRouter(prefix="/v1/experts", tags=["experts / 专家库"])
 
-AsOfQuery = Annotated[str | None, Query(description="registry version or RFC 3339 timestamp / 历史版本或时间")]
 IfMatch = Annotated[str | None, Header(description="the ETag last read / 最近读取的 ETag")]
 
 
@@ -39,16 +37,11 @@ def list_filter(
 Filter = Annotated[ExpertFilter, Depends(list_filter)]
 
 
-def _etag(response: Response, expert: Expert) -> None:
-    response.headers["ETag"] = etag_of(expert)
-    response.headers["X-Registry-Version"] = str(expert.valid_from)
-
-
 @router.post("", response_model=ExpertRead, status_code=201, summary="登记专家 / Create an expert",
              responses=problem_responses(401, 403, 409, 422))
 async def create_expert(body: ExpertCreate, session: Session, user: Admin, response: Response) -> ExpertRead:
     expert = await service.create(session, data=body, actor=user)
-    _etag(response, expert)
+    version_headers(response, expert)
     response.headers["Location"] = f"/v1/experts/{expert.expert_id}"
     return ExpertRead.model_validate(expert)
 
@@ -59,12 +52,11 @@ async def create_expert(body: ExpertCreate, session: Session, user: Admin, respo
 async def list_experts(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
                        cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[ExpertRead]:
     version = await resolve_as_of(session, as_of)
-    after = decode_cursor(cursor).get("after") if cursor else None
+    after = cursor_field(cursor, "after")
     rows = await repository.list_page(session, f=f, version=version, after=after, limit=limit + 1)
-    items = [ExpertRead.model_validate(r) for r in rows[:limit]]
-    nxt = encode_cursor({"after": items[-1].expert_id}) if len(rows) > limit else None
+    page = page_of(rows, limit, read=ExpertRead.model_validate, cursor_of=lambda i: {"after": i.expert_id})
     response.headers["X-Registry-Version"] = str(version)
-    return Page[ExpertRead](items=items, next_cursor=nxt)
+    return page
 
 
 @router.get("/{expert_id}", response_model=ExpertRead, summary="专家详情 / Get an expert (optionally as of the past)",
@@ -73,7 +65,7 @@ async def get_expert(expert_id: str, session: Session, _user: Reader, response: 
                      as_of: AsOfQuery = None) -> ExpertRead:
     version = await resolve_as_of(session, as_of) if as_of is not None else None
     expert = await service.get(session, expert_id=expert_id, version=version)
-    _etag(response, expert)
+    version_headers(response, expert)
     return ExpertRead.model_validate(expert)
 
 
@@ -89,7 +81,7 @@ async def expert_history(expert_id: str, session: Session, _user: Reader) -> lis
 async def update_expert(expert_id: str, body: ExpertUpdate, session: Session, user: Admin, response: Response,
                         if_match: IfMatch = None) -> ExpertRead:
     expert = await service.update(session, expert_id=expert_id, data=body, actor=user, if_match=if_match)
-    _etag(response, expert)
+    version_headers(response, expert)
     return ExpertRead.model_validate(expert)
 
 

@@ -9,10 +9,8 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from jointcheck.auth import Reader, Writer
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
-from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
-from registry.versioning.store import etag_of
+from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
 from registry.inspectors import repository, service
-from registry.inspectors.models import Inspector
 from registry.inspectors.schemas import (
     InspectorCreate,
     InspectorFilter,
@@ -21,11 +19,11 @@ from registry.inspectors.schemas import (
     InspectorUpdate,
     InspectorVersionRead,
 )
+from registry.versioning.http import AsOfQuery, version_headers
 from registry.versioning.service import resolve_as_of
 
 router = APIRouter(prefix="/v1/inspectors", tags=["inspectors / 执法检查人员"])
 
-AsOfQuery = Annotated[str | None, Query(description="registry version or RFC 3339 timestamp / 历史版本或时间")]
 IfMatch = Annotated[str | None, Header(description="the ETag last read / 最近读取的 ETag")]
 
 
@@ -41,18 +39,13 @@ def list_filter(
 Filter = Annotated[InspectorFilter, Depends(list_filter)]
 
 
-def _etag(response: Response, inspector: Inspector) -> None:
-    response.headers["ETag"] = etag_of(inspector)
-    response.headers["X-Registry-Version"] = str(inspector.valid_from)
-
-
 @router.post("", response_model=InspectorRead, status_code=201, summary="登记执法人员 / Create an inspector",
              description="Officers create only inspectors of their own department. The certificate number (执法证号) "
              "must be unique among current inspectors.",
              responses=problem_responses(401, 403, 409, 422))
 async def create_inspector(body: InspectorCreate, session: Session, user: Writer, response: Response) -> InspectorRead:
     inspector = await service.create(session, data=body, actor=user)
-    _etag(response, inspector)
+    version_headers(response, inspector)
     response.headers["Location"] = f"/v1/inspectors/{inspector.inspector_id}"
     return InspectorRead.model_validate(inspector)
 
@@ -63,12 +56,11 @@ async def create_inspector(body: InspectorCreate, session: Session, user: Writer
 async def list_inspectors(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
                           cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[InspectorRead]:
     version = await resolve_as_of(session, as_of)
-    after = decode_cursor(cursor).get("after") if cursor else None
+    after = cursor_field(cursor, "after")
     rows = await repository.list_page(session, f=f, version=version, after=after, limit=limit + 1)
-    items = [InspectorRead.model_validate(r) for r in rows[:limit]]
-    nxt = encode_cursor({"after": items[-1].inspector_id}) if len(rows) > limit else None
+    page = page_of(rows, limit, read=InspectorRead.model_validate, cursor_of=lambda i: {"after": i.inspector_id})
     response.headers["X-Registry-Version"] = str(version)
-    return Page[InspectorRead](items=items, next_cursor=nxt)
+    return page
 
 
 @router.get("/{inspector_id}", response_model=InspectorRead,
@@ -78,7 +70,7 @@ async def get_inspector(inspector_id: str, session: Session, _user: Reader, resp
                         as_of: AsOfQuery = None) -> InspectorRead:
     version = await resolve_as_of(session, as_of) if as_of is not None else None
     inspector = await service.get(session, inspector_id=inspector_id, version=version)
-    _etag(response, inspector)
+    version_headers(response, inspector)
     return InspectorRead.model_validate(inspector)
 
 
@@ -95,7 +87,7 @@ async def inspector_history(inspector_id: str, session: Session, _user: Reader) 
 async def update_inspector(inspector_id: str, body: InspectorUpdate, session: Session, user: Writer,
                            response: Response, if_match: IfMatch = None) -> InspectorRead:
     inspector = await service.update(session, inspector_id=inspector_id, data=body, actor=user, if_match=if_match)
-    _etag(response, inspector)
+    version_headers(response, inspector)
     return InspectorRead.model_validate(inspector)
 
 

@@ -10,15 +10,13 @@ from fastapi import APIRouter, Depends, Query, Response
 from jointcheck.auth import Reader, Writer
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
-from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
 from registry.recusals import repository, service
 from registry.recusals.schemas import RecusalCreate, RecusalFilter, RecusalRead, RecusalVersionRead
+from registry.versioning.http import AsOfQuery
 from registry.versioning.service import resolve_as_of
 
 router = APIRouter(prefix="/v1/recusals", tags=["recusals / 回避"])
-
-AsOfQuery = Annotated[str | None, Query(description="registry version or RFC 3339 timestamp / 历史版本或时间")]
-
 
 def list_filter(
     inspector_id: Annotated[list[str], Query(description="inspectors, any of / 执法人员")] = [],  # noqa: B006
@@ -48,12 +46,11 @@ async def create_recusal(body: RecusalCreate, session: Session, user: Writer, re
 async def list_recusals(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
                         cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[RecusalRead]:
     version = await resolve_as_of(session, as_of)
-    after = decode_cursor(cursor).get("after") if cursor else None
+    after = cursor_field(cursor, "after")
     rows = await repository.list_page(session, f=f, version=version, after=after, limit=limit + 1)
-    items = [RecusalRead.model_validate(r) for r in rows[:limit]]
-    nxt = encode_cursor({"after": items[-1].recusal_id}) if len(rows) > limit else None
+    page = page_of(rows, limit, read=RecusalRead.model_validate, cursor_of=lambda i: {"after": i.recusal_id})
     response.headers["X-Registry-Version"] = str(version)
-    return Page[RecusalRead](items=items, next_cursor=nxt)
+    return page
 
 
 @router.get("/{recusal_id}", response_model=RecusalRead, summary="回避声明详情 / Get a recusal",

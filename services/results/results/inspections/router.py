@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from jointcheck.auth import Principal, Reader, Role, require_roles
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
-from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
 from results.inspections import repository, service
 from results.inspections.schemas import (
     InspectionRead,
@@ -29,10 +29,8 @@ _sampling = Depends(require_roles(Role.service, Role.admin, Role.auditor))
             responses=problem_responses(400, 401, 403))
 async def list_inspections(session: Session, _user: Reader, task_id: Annotated[str | None, Query()] = None,
                            limit: Limit = 100, cursor: Cursor = None) -> Page[InspectionRead]:
-    after = decode_cursor(cursor)["after"] if cursor else None
-    rows = await repository.list_for_task(session, task_id=task_id, after=after, limit=limit + 1)
-    items = [InspectionRead.model_validate(r) for r in rows[:limit]]
-    return Page[InspectionRead](items=items, next_cursor=encode_cursor({"after": items[-1].uscc}) if len(rows) > limit else None)
+    rows = await repository.list_for_task(session, task_id=task_id, after=cursor_field(cursor, "after"), limit=limit + 1)
+    return page_of(rows, limit, read=InspectionRead.model_validate, cursor_of=lambda i: {"after": i.uscc})
 
 
 @router.post("/{inspection_id}/visit", response_model=InspectionRead, summary="记录实施检查 / Record the on-site visit",

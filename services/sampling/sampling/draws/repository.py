@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jointcheck.errors import BadRequest
 from sampling.draws.models import Draw
 
 
@@ -32,7 +34,9 @@ async def list_draws(session: AsyncSession, *, task_id: str | None, kind: str | 
     if status:
         stmt = stmt.where(Draw.status == status)
     if before:
-        from datetime import datetime
-
-        stmt = stmt.where((Draw.created_at, Draw.id) < (datetime.fromisoformat(before[0]), uuid.UUID(before[1])))
+        try:
+            after_key = (datetime.fromisoformat(before[0]), uuid.UUID(before[1]))
+        except (TypeError, ValueError):
+            raise BadRequest("the cursor is not valid; start again without one", code="invalid_cursor") from None
+        stmt = stmt.where(tuple_(Draw.created_at, Draw.id) < after_key)
     return list((await session.execute(stmt.order_by(Draw.created_at.desc(), Draw.id.desc()).limit(limit))).scalars())

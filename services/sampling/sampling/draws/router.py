@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
 from jointcheck.db import Session
 from jointcheck.errors import Forbidden, NotFound, problem_responses
-from jointcheck.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
 from sampling.draws import repository, service
 from sampling.draws.models import Draw
 from sampling.draws.schemas import DrawCreate, DrawKind, DrawRead, DrawStatus, EntropyIn, PublicDrawRead, VoidIn
@@ -72,14 +72,10 @@ async def void_draw(draw_id: uuid.UUID, body: VoidIn, session: Session, user: Wr
             responses=problem_responses(400, 401, 403))
 async def list_draws(session: Session, _user: Reader, task_id: str | None = None, kind: DrawKind | None = None,
                      status: DrawStatus | None = None, limit: Limit = 50, cursor: Cursor = None) -> Page[DrawRead]:
-    before = None
-    if cursor:
-        c = decode_cursor(cursor)
-        before = (c["t"], c["id"])
+    before = (cursor_field(cursor, "t"), cursor_field(cursor, "id")) if cursor else None
     rows = await repository.list_draws(session, task_id=task_id, kind=kind, status=status, before=before, limit=limit + 1)
-    items = [DrawRead.model_validate(r) for r in rows[:limit]]
-    nxt = encode_cursor({"t": items[-1].created_at.isoformat(), "id": str(items[-1].id)}) if len(rows) > limit else None
-    return Page[DrawRead](items=items, next_cursor=nxt)
+    return page_of(rows, limit, read=DrawRead.model_validate,
+                   cursor_of=lambda d: {"t": d.created_at.isoformat(), "id": str(d.id)})
 
 
 @router.get("/{draw_id}", response_model=DrawRead, summary="抽取状态 / Draw status", responses=problem_responses(401, 403, 404))
