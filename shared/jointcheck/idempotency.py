@@ -7,7 +7,8 @@ the same body gets the stored response replayed (``Idempotent-Replayed: true``);
 key with a different body is refused (422 ``idempotency_key_reused``); a retry while the
 first is still running gets 409 ``idempotency_in_progress``. 5xx answers are not stored, so
 the caller may retry them. Responses over 1 MiB are not stored (those POSTs — frames,
-imports — are idempotent by nature and simply run again). Keys are kept 24 hours.
+imports — are idempotent by nature and simply run again). Keys are kept at least 24 hours
+(expired ones are swept now and then, indexed by creation time).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, func, text
+from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,6 +32,7 @@ HEADER = b"idempotency-key"
 MAX_STORED_BODY = 1 << 20
 STALE_AFTER = timedelta(minutes=5)
 KEEP_FOR = timedelta(hours=24)
+CLEANUP_SHARE = 0.01
 
 
 def add_idempotency_table(metadata: MetaData) -> Table:
@@ -46,6 +49,7 @@ def add_idempotency_table(metadata: MetaData) -> Table:
         Column("response_body", LargeBinary),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         PrimaryKeyConstraint("caller", "key", name="pk_idempotency_keys"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
     )
 
 
@@ -76,8 +80,9 @@ class IdempotencyMiddleware:
         request_line = f"POST {scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"[:600]
         db = self.get_db()
         async with db.engine.begin() as conn:
-            await conn.execute(text("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => :s)"),
-                               {"s": KEEP_FOR.total_seconds()})
+            if random.random() < CLEANUP_SHARE:  # expired keys go now and then, not on every request
+                await conn.execute(text("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => :s)"),
+                                   {"s": KEEP_FOR.total_seconds()})
             claimed = (await conn.execute(text(
                 "INSERT INTO idempotency_keys (caller, key, request, state) VALUES (:c, :k, :r, 'running') "
                 "ON CONFLICT (caller, key) DO UPDATE SET state = 'running', created_at = now(), request = :r, "

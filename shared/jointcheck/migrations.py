@@ -153,6 +153,7 @@ def idempotency_v1_upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.PrimaryKeyConstraint("caller", "key", name="pk_idempotency_keys"),
     )
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
 
 
 def idempotency_v1_downgrade() -> None:
