@@ -82,6 +82,7 @@ async def enqueue_event(
     topic: str,
     payload: dict[str, Any],
     event_id: uuid.UUID | None = None,
+    ordering_key: str | None = None,  # accepted; per-key ordering comes with the outbox package
 ) -> uuid.UUID:
     """Write an event into this service's outbox, inside the caller's transaction."""
     eid = event_id or uuid.uuid4()

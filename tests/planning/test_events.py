@@ -80,7 +80,8 @@ async def test_voided_draws_move_the_task_back(clients, tokens, world):
 async def test_bad_payloads_and_callers_are_refused(clients, tokens, world):
     tid = await _approved(clients, tokens, world)
     r = await send_event(clients, tokens, "task.objects_drawn", {"draw_id": "D-1"})
-    assert r.status_code == 422 and r.json()["code"] == "invalid_event"
+    assert r.status_code == 422 and r.json()["code"] == "invalid_event_payload"
+    assert r.json()["errors"][0]["field"] == "payload.task_id"
     r = await send_event(clients, tokens, "task.draw_voided", {"task_id": tid, "kind": "experts"})
     assert r.status_code == 422
     r = await send_event(clients, tokens, "task.exploded", {"task_id": tid})

@@ -8,6 +8,7 @@ from results.inspections.router import router as inspections_router
 from results.inspections.service import handle_inspections_create, handle_inspections_voided
 from results.config import Settings, get_settings
 from jointcheck.app import create_service_app
+from jointcheck.contracts import InspectionsCreate, InspectionsVoided, event_handlers
 
 DESCRIPTION = "Joint inspections, findings per department, review, 20-working-day deadlines and publication to the publicity system (GSXT).\n\n联合检查记录、各部门检查结果、审核、20个工作日时限及向国家企业信用信息公示系统公示。"
 
@@ -20,9 +21,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="检查结果服务 / Results",
         description=DESCRIPTION,
         routers=[inspections_router],
-        event_handlers={
-            "inspections.create": handle_inspections_create,
-            "inspections.voided": handle_inspections_voided,
-        },
+        event_handlers=event_handlers(
+            (InspectionsCreate, handle_inspections_create),
+            (InspectionsVoided, handle_inspections_voided),
+        ),
         depends_on=["registry", "planning", "audit"],
     )

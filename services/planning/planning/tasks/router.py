@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from jointcheck.auth import Reader, Role, Writer
+from jointcheck.clients import Registry
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.pagination import Cursor, Limit, Page
 from planning.checklists.schemas import ChecklistRead
-from planning.clients import Registry
 from planning.common import etag, next_cursor, page_cursor
 from planning.tasks import repository, service
 from planning.tasks.models import Task

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jointcheck.contracts import EntityScope
+from jointcheck.contracts import EntityScope, TaskSpec, TaskState
 from planning.plans.schemas import Transition
 
 SAMPLING_RULES_DOC = (
@@ -24,17 +24,6 @@ SAMPLING_RULES_EXAMPLE = {
     "D": {"ratio": "0.6", "max": 50},
     "U": {"ratio": "0.05"},
 }
-
-
-class TaskState(StrEnum):
-    draft = "draft"  # 草稿
-    approved = "approved"  # 已审批
-    objects_drawn = "objects_drawn"  # 已抽取检查对象
-    teams_assigned = "teams_assigned"  # 已选派检查人员
-    in_progress = "in_progress"  # 检查中
-    completed = "completed"  # 检查完成
-    results_published = "results_published"  # 结果已公示
-    closed = "closed"  # 已关闭
 
 
 class DrawType(StrEnum):
@@ -103,27 +92,17 @@ class TaskTransitionRequest(BaseModel):
     reason: str = Field("", max_length=2000, description="说明")
 
 
-class TaskRead(BaseModel):
-    """The task spec other services read (sampling builds its draws from it)."""
+class TaskRead(TaskSpec):
+    """The task spec other services read: :class:`jointcheck.contracts.TaskSpec` (what sampling builds its
+    draws from) and the rest of the task."""
 
-    id: uuid.UUID
     name: str
     plan_id: uuid.UUID
     year: int
     checklist_id: uuid.UUID
     checklist_version: int
-    lead_department: str
-    departments: list[str] = Field(description="lead first")
-    scope: dict[str, Any] = Field(description="ObjectScope: the registry's frame filter")
     draw_type: DrawType
-    sampling_rules: dict[str, dict[str, Any]] = Field(description="keys A, B, C, D, U; draw-v1 rules")
-    exclusion_days: int
-    team_rules: dict[str, Any] = Field(description="required_departments, team_size, max_load (draw-v1)")
-    experts: dict[str, int]
-    inspection_start: date
-    inspection_end: date
     executing_body: str
-    state: TaskState
     state_history: list[Transition]
     warnings: list[str]
     objects_draw_id: str | None = Field(description="the active objects draw / 当前有效的对象抽取")

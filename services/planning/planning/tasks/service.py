@@ -20,7 +20,7 @@ from jointcheck.outbox import record_audit
 from planning.checklists import repository as checklists
 from planning.checklists import service as checklist_service
 from planning.checklists.schemas import ChecklistRead
-from planning.clients import RegistryClient
+from jointcheck.clients import RegistryClient
 from planning.common import actor_name, check_if_match, dedupe, now_utc
 from planning.plans import repository as plans
 from planning.plans.models import Plan

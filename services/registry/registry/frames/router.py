@@ -9,8 +9,8 @@ from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from registry.entities import repository as entities
 from registry.experts import repository as experts
+from jointcheck.contracts import ClassCounts
 from registry.frames.schemas import (
-    ClassCounts,
     EntityFrameRequest,
     ExpertFrameRequest,
     InspectorPoolRequest,

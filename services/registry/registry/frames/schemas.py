@@ -36,9 +36,3 @@ class RecusalPairsRequest(AsOf):
 class ExpertFrameRequest(AsOf):
     model_config = ConfigDict(extra="forbid")
     fields: list[str] = Field(default_factory=list, description="only these fields of expertise (default: all)")
-
-
-class ClassCounts(BaseModel):
-    version: int
-    total: int
-    by_class: dict[str, int] = Field(description="population per credit-risk class, U = unclassified")

@@ -25,36 +25,17 @@ class InspectionVisit(BaseModel):
     inspected_on: date = Field(description="date of the on-site visit / 实施检查日期")
 
 
-class RecentlyInspectedQuery(BaseModel):
-    since: date = Field(description="inspected on or after this date / 起始日期")
+# What sampling reads from results (queries and answers) and sends to it (events) is the
+# published contract; these names stay importable here for the service's own modules.
+from jointcheck.contracts import (  # noqa: E402
+    InspectionsCreate,
+    InspectionsVoided,
+    InspectionTeam,
+    LastInspectors,
+    LastInspectorsQuery,
+    RecentlyInspected,
+    RecentlyInspectedQuery,
+)
 
-
-class RecentlyInspected(BaseModel):
-    since: date
-    usccs: list[str] = Field(description="sorted, unique / 已排序、去重")
-
-
-class LastInspectorsQuery(BaseModel):
-    usccs: list[str] = Field(max_length=1_000_000)
-
-
-class LastInspectors(BaseModel):
-    last: dict[str, list[str]] = Field(description="uscc → inspectors of its most recent inspection / 最近一次检查的执法人员")
-
-
-class InspectionTeam(BaseModel):
-    entity: str
-    inspectors: list[str]
-
-
-class InspectionsCreate(BaseModel):
-    """Payload of the ``inspections.create`` event sent by sampling after a teams draw."""
-
-    task_id: str
-    draw_id: str
-    teams: list[InspectionTeam]
-
-
-class InspectionsVoided(BaseModel):
-    task_id: str
-    draw_id: str
+__all__ = ["InspectionRead", "InspectionVisit", "InspectionsCreate", "InspectionsVoided", "InspectionTeam",
+           "LastInspectors", "LastInspectorsQuery", "RecentlyInspected", "RecentlyInspectedQuery"]

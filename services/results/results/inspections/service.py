@@ -5,35 +5,25 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.auth import Principal
-from jointcheck.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
-from jointcheck.outbox import IncomingEvent, record_audit
+from jointcheck.errors import Conflict, Forbidden, NotFound
+from jointcheck.outbox import record_audit
 from results.inspections import repository
 from results.inspections.models import Inspection
 from results.inspections.schemas import InspectionsCreate, InspectionsVoided
 
 
-def _payload(model, event: IncomingEvent):  # noqa: ANN001, ANN202
-    try:
-        return model.model_validate(event.payload)
-    except ValidationError as exc:
-        raise UnprocessableEntity(f"bad {event.topic} payload: {exc.error_count()} error(s)", code="invalid_event") from None
-
-
-async def handle_inspections_create(session: AsyncSession, event: IncomingEvent) -> None:
+async def handle_inspections_create(session: AsyncSession, event: InspectionsCreate) -> None:
     """Topic ``inspections.create``: one inspection per assigned entity (idempotent per task and entity)."""
-    p = _payload(InspectionsCreate, event)
-    await repository.upsert_teams(session, task_id=p.task_id, draw_id=p.draw_id,
-                                  teams=[(t.entity, t.inspectors) for t in p.teams])
+    await repository.upsert_teams(session, task_id=event.task_id, draw_id=event.draw_id,
+                                  teams=[(t.entity, t.inspectors) for t in event.teams])
 
 
-async def handle_inspections_voided(session: AsyncSession, event: IncomingEvent) -> None:
+async def handle_inspections_voided(session: AsyncSession, event: InspectionsVoided) -> None:
     """Topic ``inspections.voided``: a voided teams draw withdraws its not-yet-visited inspections."""
-    p = _payload(InspectionsVoided, event)
-    await repository.delete_assigned_of_draw(session, task_id=p.task_id, draw_id=p.draw_id)
+    await repository.delete_assigned_of_draw(session, task_id=event.task_id, draw_id=event.draw_id)
 
 
 async def record_visit(session: AsyncSession, *, inspection_id: uuid.UUID, inspected_on: date, actor: Principal) -> Inspection:

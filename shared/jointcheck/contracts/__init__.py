@@ -91,3 +91,39 @@ class EntityScope(BaseModel):
         if any(len(t) > 64 or "\t" in t or "\n" in t for t in out):
             raise ValueError("a tag has at most 64 characters and no tab or newline")
         return out
+
+
+# The rest of the published contracts, one module per subject (imported last: they build on
+# the scope above). What two services must agree on is defined here once; callees use these
+# as response models, callers' clients return them, receivers validate events into them.
+from jointcheck.contracts.audit import AnnouncementReceipt  # noqa: E402
+from jointcheck.contracts.events import (  # noqa: E402
+    AuditRecord,
+    Event,
+    InspectionsCreate,
+    InspectionsVoided,
+    InspectionTeam,
+    TaskDrawVoided,
+    TaskObjectsDrawn,
+    TaskResultsPublished,
+    TaskTeamsAssigned,
+    event_handlers,
+    publish,
+    typed_handler,
+)
+from jointcheck.contracts.registry import ClassCounts, DepartmentInfo, FrameFile  # noqa: E402
+from jointcheck.contracts.results import (  # noqa: E402
+    LastInspectors,
+    LastInspectorsQuery,
+    RecentlyInspected,
+    RecentlyInspectedQuery,
+)
+from jointcheck.contracts.tasks import SamplingRule, TaskSpec, TaskState, TeamRules  # noqa: E402
+
+__all__ = [
+    "DEPT_PATTERN", "EntityScope", "FrameClass", "division_prefix", "industry_prefix", "is_department_code",
+    "AnnouncementReceipt", "AuditRecord", "ClassCounts", "DepartmentInfo", "Event", "FrameFile", "InspectionTeam",
+    "InspectionsCreate", "InspectionsVoided", "LastInspectors", "LastInspectorsQuery", "RecentlyInspected",
+    "RecentlyInspectedQuery", "SamplingRule", "TaskDrawVoided", "TaskObjectsDrawn", "TaskResultsPublished",
+    "TaskSpec", "TaskState", "TaskTeamsAssigned", "TeamRules", "event_handlers", "publish", "typed_handler",
+]

@@ -1,0 +1,32 @@
+"""Planning (计划): the task a draw is built from."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from jointcheck.contracts import TaskSpec
+from jointcheck.errors import NotFound
+from jointcheck.http import ServiceCallError, ServiceClient
+
+
+class PlanningClient(ServiceClient):
+    service = "planning"
+
+    async def task(self, task_id: str) -> TaskSpec:
+        """The task as sampling reads it; 404 ``task_not_found`` if planning has none."""
+        try:
+            return TaskSpec.model_validate(await self.get_json(f"/v1/tasks/{task_id}"))
+        except ServiceCallError as exc:
+            if exc.extra.get("upstream_status") in (404, 422):
+                raise NotFound(f"planning has no task {task_id}", detail_zh=f"抽查任务 {task_id} 不存在",
+                               code="task_not_found") from None
+            raise
+
+
+def planning_client(request: Request) -> PlanningClient:
+    return PlanningClient(request.app.state.settings)
+
+
+Planning = Annotated[PlanningClient, Depends(planning_client)]

@@ -1,0 +1,62 @@
+"""The registry (名录库): frames, pools, recusals, experts, class counts, departments."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, Request
+
+from jointcheck.contracts import ClassCounts, DepartmentInfo, EntityScope, FrameFile
+from jointcheck.http import ServiceClient
+
+
+def _file(resp: httpx.Response) -> FrameFile:
+    return FrameFile(
+        text=resp.content.decode("utf-8"),
+        sha256=resp.headers["x-frame-sha256"],
+        lines=int(resp.headers["x-frame-lines"]),
+        registry_version=int(resp.headers["x-registry-version"]),
+    )
+
+
+def _scope(scope: EntityScope | dict[str, Any]) -> dict[str, Any]:
+    return scope.model_dump(mode="json") if isinstance(scope, EntityScope) else dict(scope)
+
+
+class RegistryClient(ServiceClient):
+    """Frames are queries with a body: ``safe=True`` lets them be retried."""
+
+    service = "registry"
+
+    async def entity_frame(self, scope: EntityScope | dict[str, Any], as_of: int | None = None) -> FrameFile:
+        return _file(await self.request("POST", "/v1/frames", json={"filter": _scope(scope), "as_of": as_of},
+                                        timeout=120, safe=True))
+
+    async def inspector_pool(self, departments: list[str], as_of: int | None) -> FrameFile:
+        return _file(await self.request("POST", "/v1/frames/inspector-pool",
+                                        json={"departments": departments, "as_of": as_of}, timeout=60, safe=True))
+
+    async def recusal_pairs(self, on: date, usccs: list[str], as_of: int) -> FrameFile:
+        return _file(await self.request("POST", "/v1/frames/recusals",
+                                        json={"on": on.isoformat(), "usccs": usccs, "as_of": as_of}, timeout=60, safe=True))
+
+    async def expert_frame(self, fields: list[str], as_of: int | None = None) -> FrameFile:
+        return _file(await self.request("POST", "/v1/frames/experts", json={"fields": fields, "as_of": as_of},
+                                        timeout=60, safe=True))
+
+    async def frame_counts(self, scope: EntityScope | dict[str, Any], *, as_of: int | str | None = None) -> ClassCounts:
+        """Population per credit class of ``scope``."""
+        body = await self.post_json("/v1/frames/counts", {"filter": _scope(scope), "as_of": as_of}, safe=True)
+        return ClassCounts.model_validate(body)
+
+    async def departments(self) -> list[DepartmentInfo]:
+        return [DepartmentInfo.model_validate(d) for d in await self.get_json("/v1/departments")]
+
+
+def registry_client(request: Request) -> RegistryClient:
+    return RegistryClient(request.app.state.settings)
+
+
+Registry = Annotated[RegistryClient, Depends(registry_client)]

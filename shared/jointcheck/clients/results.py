@@ -1,0 +1,30 @@
+"""Results (结果): entities inspected recently, each entity's last inspectors."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from jointcheck.contracts import LastInspectors, LastInspectorsQuery, RecentlyInspected, RecentlyInspectedQuery
+from jointcheck.http import ServiceClient
+
+
+class ResultsClient(ServiceClient):
+    service = "results"
+
+    async def recently_inspected(self, since: date) -> RecentlyInspected:
+        body = RecentlyInspectedQuery(since=since).model_dump(mode="json")
+        return RecentlyInspected.model_validate(await self.post_json("/v1/inspections/recently-inspected", body, safe=True))
+
+    async def last_inspectors(self, usccs: list[str]) -> LastInspectors:
+        body = LastInspectorsQuery(usccs=usccs).model_dump(mode="json")
+        return LastInspectors.model_validate(await self.post_json("/v1/inspections/last-inspectors", body, safe=True))
+
+
+def results_client(request: Request) -> ResultsClient:
+    return ResultsClient(request.app.state.settings)
+
+
+Results = Annotated[ResultsClient, Depends(results_client)]

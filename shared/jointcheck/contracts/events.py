@@ -1,0 +1,148 @@
+"""The events services send each other: one class per topic, validated once by the receiver.
+
+A sender publishes an event with :func:`publish` (into its outbox, in its own transaction);
+a receiver registers :func:`typed_handler` s keyed by ``EventCls.topic``: the payload is
+validated into the class once (a 422 ``invalid_event_payload`` otherwise, which dead-letters
+it at the sender) and the handler gets the model, never a dict.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, ClassVar, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jointcheck.errors import UnprocessableEntity
+from jointcheck.outbox import EventHandler, IncomingEvent, enqueue_event
+
+
+class Event(BaseModel):
+    """Base of every event: its ``topic`` and the key events are ordered by."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    topic: ClassVar[str]
+
+    def ordering_key(self) -> str:
+        raise NotImplementedError
+
+
+class _TaskEvent(Event):
+    task_id: uuid.UUID
+
+    def ordering_key(self) -> str:
+        return f"task:{self.task_id}"
+
+
+class TaskObjectsDrawn(_TaskEvent):
+    """sampling → planning: the objects draw was executed (approved → objects_drawn)."""
+
+    topic: ClassVar[str] = "task.objects_drawn"
+    draw_id: str
+
+
+class TaskTeamsAssigned(_TaskEvent):
+    """sampling → planning: the teams draw was executed (objects_drawn → teams_assigned)."""
+
+    topic: ClassVar[str] = "task.teams_assigned"
+    draw_id: str
+
+
+class TaskDrawVoided(_TaskEvent):
+    """sampling → planning: an executed draw was voided (the task goes back one step)."""
+
+    topic: ClassVar[str] = "task.draw_voided"
+    kind: Literal["objects", "teams"]
+    draw_id: str
+
+
+class TaskResultsPublished(_TaskEvent):
+    """results → planning: the task's results are published (completed → results_published)."""
+
+    topic: ClassVar[str] = "task.results_published"
+
+
+class InspectionTeam(BaseModel):
+    entity: str
+    inspectors: list[str]
+
+
+class _DrawEvent(Event):
+    task_id: str
+    draw_id: str
+
+    def ordering_key(self) -> str:
+        return f"draw:{self.draw_id}"
+
+
+class InspectionsCreate(_DrawEvent):
+    """sampling → results: one inspection per entity a teams draw assigned."""
+
+    topic: ClassVar[str] = "inspections.create"
+    teams: list[InspectionTeam]
+
+
+class InspectionsVoided(_DrawEvent):
+    """sampling → results: a voided teams draw withdraws its not-yet-visited inspections."""
+
+    topic: ClassVar[str] = "inspections.voided"
+
+
+class AuditRecord(Event):
+    """any service → audit: one entry of the hash-chained audit log."""
+
+    topic: ClassVar[str] = "audit.record"
+    actor: dict[str, Any] | None = None
+    action: str = Field(max_length=128)
+    object_type: str = Field(max_length=64)
+    object_id: str = Field(max_length=128)
+    data: dict[str, Any] = Field(default_factory=dict)
+    occurred_at: datetime
+
+    def ordering_key(self) -> str:
+        return f"{self.object_type}:{self.object_id}"
+
+
+async def publish(session: AsyncSession, *, destination: str, event: Event) -> uuid.UUID:
+    """Put ``event`` into this service's outbox for ``destination``, inside the caller's transaction."""
+    return await enqueue_event(session, destination=destination, topic=event.topic,
+                               payload=event.model_dump(mode="json"), ordering_key=event.ordering_key())
+
+
+E = TypeVar("E", bound=Event)
+
+
+def typed_handler(event_cls: type[E], fn: Callable[..., Awaitable[None]], *, envelope: bool = False) -> EventHandler:
+    """An inbox handler that validates the payload into ``event_cls`` once and calls ``fn(session, event)``
+    (``fn(session, event, incoming)`` with ``envelope=True``, for handlers that need the sender or event id)."""
+
+    async def handle(session: AsyncSession, incoming: IncomingEvent) -> None:
+        try:
+            event = event_cls.model_validate(incoming.payload)
+        except ValidationError as exc:
+            errors = [{"field": ".".join(["payload", *map(str, e["loc"])]), "message": e["msg"]} for e in exc.errors()]
+            raise UnprocessableEntity(
+                f"{incoming.topic}: the payload is not a valid {event_cls.__name__} ({exc.error_count()} error(s))",
+                detail_zh=f"{incoming.topic}：事件内容不符合约定（{exc.error_count()} 处错误）",
+                code="invalid_event_payload", errors=errors,
+            ) from None
+        if envelope:
+            await fn(session, event, incoming)
+        else:
+            await fn(session, event)
+
+    handle.__name__ = f"handle_{event_cls.__name__}"
+    return handle
+
+
+def event_handlers(*pairs: tuple[type[Event], Callable[..., Awaitable[None]]] | tuple[type[Event], Callable[..., Awaitable[None]], bool]) -> dict[str, EventHandler]:
+    """``{EventCls.topic: typed_handler(EventCls, fn)}`` for ``(EventCls, fn)`` or ``(EventCls, fn, envelope)`` pairs."""
+    out: dict[str, EventHandler] = {}
+    for pair in pairs:
+        cls, fn, *rest = pair
+        out[cls.topic] = typed_handler(cls, fn, envelope=bool(rest and rest[0]))
+    return out

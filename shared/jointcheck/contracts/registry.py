@@ -1,0 +1,32 @@
+"""What the registry publishes to planning and sampling: class counts, departments, frame files."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ClassCounts(BaseModel):
+    """The answer of ``POST /v1/frames/counts``: what a scope's frame would hold, per class."""
+
+    version: int = Field(description="registry version counted / 名录库版本")
+    total: int
+    by_class: dict[str, int] = Field(description="population per credit-risk class, U = unclassified; classes with "
+                                     "no entity are absent / 各信用风险分类数量")
+
+
+class DepartmentInfo(BaseModel):
+    """An entry of the registry's ``GET /v1/departments`` as other services read it."""
+
+    code: str
+    name: str
+    short_name: str
+    active: bool
+
+
+class FrameFile(BaseModel):
+    """A draw-v1 input file as the registry served it (body and ``X-Frame-*`` headers)."""
+
+    text: str
+    sha256: str
+    lines: int
+    registry_version: int
