@@ -19,9 +19,11 @@ async def get(session: AsyncSession, draw_id: uuid.UUID, *, for_update: bool = F
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def active(session: AsyncSession, task_id: str, kind: str) -> Draw | None:
-    return (await session.execute(
-        select(Draw).where(Draw.task_id == task_id, Draw.kind == kind, Draw.status != "voided"))).scalar_one_or_none()
+async def active(session: AsyncSession, task_id: str, kind: str, *, for_update: bool = False) -> Draw | None:
+    stmt = select(Draw).where(Draw.task_id == task_id, Draw.kind == kind, Draw.status != "voided")
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def list_draws(session: AsyncSession, *, task_id: str | None, kind: str | None, status: str | None,

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
-from jointcheck.db import Session
+from jointcheck.clients import Audit, Planning, Registry, Results
+from jointcheck.db import Database, Session
 from jointcheck.errors import Forbidden, NotFound, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
 from sampling.draws import repository, service
@@ -23,6 +24,15 @@ Auditors = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor))
 
 def _settings(request: Request):  # noqa: ANN202
     return request.app.state.settings
+
+
+def _database(request: Request) -> Database:
+    return request.app.state.db
+
+
+# Creating, registering, executing and voiding call other services between short transactions
+# of their own (no transaction is held across the network), so they take the database, not a Session.
+Db = Annotated[Database, Depends(_database)]
 
 
 @router.post(
@@ -40,32 +50,40 @@ def _settings(request: Request):  # noqa: ANN202
     ),
     responses=problem_responses(401, 403, 404, 409, 422, 503),
 )
-async def create_draw(body: DrawCreate, request: Request, session: Session, user: Writer) -> DrawRead:
-    draw = await service.create(session, settings=_settings(request), task_id=body.task_id, kind=body.kind,
+async def create_draw(body: DrawCreate, request: Request, db: Db, user: Writer, planning: Planning,
+                      registry: Registry, results: Results, audit: Audit) -> DrawRead:
+    callees = service.Callees(planning=planning, registry=registry, results=results, audit=audit)
+    draw = await service.create(db, settings=_settings(request), callees=callees, task_id=body.task_id, kind=body.kind,
                                 entropy_source=body.entropy_source, actor=user)
     return DrawRead.model_validate(draw)
 
 
 @router.post("/{draw_id}/register", response_model=DrawRead, summary="重新登记公告 / Retry registering the announcement",
+             description="Admins or officers of the task's lead department, as for drawing. 与抽取权限相同。",
              responses=problem_responses(401, 403, 404, 409))
-async def register_draw(draw_id: uuid.UUID, request: Request, session: Session, user: Writer) -> DrawRead:
-    return DrawRead.model_validate(await service.register(session, settings=_settings(request), draw_id=draw_id, actor=user))
+async def register_draw(draw_id: uuid.UUID, db: Db, user: Writer, audit: Audit) -> DrawRead:
+    return DrawRead.model_validate(await service.register(db, audit=audit, draw_id=draw_id, actor=user))
 
 
 @router.post("/{draw_id}/entropy", response_model=DrawRead, summary="提供公开随机值并执行 / Supply entropy and execute",
-             description="Accepted once, only after the audit receipt. The draw executes at once (off the event loop) "
-             "and its result is announced to planning (and, for teams, to results). 仅在登记回执之后接受一次。",
+             description="Accepted only after the audit receipt. The first accepted value is recorded before the draw "
+             "executes and is final: if execution is interrupted, a retry with the same value completes the draw, "
+             "any other value is 409 `entropy_already_accepted`. The result is announced to planning (and, for "
+             "teams, to results). 仅在登记回执之后接受；首次接受的随机值先行记录且不可更改，重试须提供相同的值。",
              responses=problem_responses(401, 403, 404, 409, 422))
-async def supply_entropy(draw_id: uuid.UUID, body: EntropyIn, request: Request, session: Session, user: Writer) -> DrawRead:
+async def supply_entropy(draw_id: uuid.UUID, body: EntropyIn, request: Request, db: Db, user: Writer) -> DrawRead:
     return DrawRead.model_validate(await service.supply_entropy(
-        session, settings=_settings(request), draw_id=draw_id, entropy=body.entropy, actor=user))
+        db, settings=_settings(request), draw_id=draw_id, entropy=body.entropy, actor=user))
 
 
 @router.post("/{draw_id}/void", response_model=DrawRead, summary="作废抽取 / Void a draw (with a reason)",
-             description="The draw stays visible with its reason, to auditors and in oversight reports.",
-             responses=problem_responses(401, 403, 404, 409, 422))
-async def void_draw(draw_id: uuid.UUID, body: VoidIn, session: Session, user: Writer) -> DrawRead:
-    return DrawRead.model_validate(await service.void(session, draw_id=draw_id, reason=body.reason, actor=user))
+             description="The draw stays visible with its reason, to auditors and in oversight reports. An executed "
+             "objects or teams draw can be voided only before its task has started (409 `task_started` naming the "
+             "task's `current_state` otherwise). 作废后仍可见；任务检查开始后不能作废已执行的抽取。",
+             responses=problem_responses(401, 403, 404, 409, 422, 502, 503))
+async def void_draw(draw_id: uuid.UUID, body: VoidIn, db: Db, user: Writer, planning: Planning) -> DrawRead:
+    return DrawRead.model_validate(await service.void(db, planning=planning, draw_id=draw_id, reason=body.reason,
+                                                      actor=user))
 
 
 @router.get("", response_model=Page[DrawRead], summary="抽取列表 / List draws (voided ones included)",

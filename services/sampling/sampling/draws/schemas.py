@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DrawKind = Literal["objects", "teams", "experts"]
-DrawStatus = Literal["frozen", "committed", "executed", "voided"]
+from sampling.draws.states import DrawKind, DrawStatus
 
 
 class DrawCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     task_id: str = Field(min_length=1, max_length=64)
-    kind: DrawKind = "objects"
+    kind: DrawKind = DrawKind.objects
     entropy_source: str = Field(
         min_length=1, max_length=200,
         description="how the public entropy will be produced, announced before it exists, e.g. "
@@ -40,8 +39,8 @@ class DrawRead(BaseModel):
 
     id: uuid.UUID
     task_id: str
-    kind: str
-    status: str
+    kind: DrawKind
+    status: DrawStatus
     objects_draw_id: uuid.UUID | None
     announcement: str
     announcement_sha256: str
@@ -71,8 +70,8 @@ class PublicDrawRead(BaseModel):
 
     id: uuid.UUID
     task_id: str
-    kind: str
-    status: str
+    kind: DrawKind
+    status: DrawStatus
     announcement: str
     announcement_sha256: str
     commitment: str

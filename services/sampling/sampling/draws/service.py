@@ -13,6 +13,7 @@ import json
 import logging
 import uuid
 import zlib
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,17 +23,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck import draw as drawv1
 from jointcheck.auth import Principal, Role
+from jointcheck.clients import AuditClient, PlanningClient, RegistryClient, ResultsClient
+from jointcheck.contracts import (
+    AnnouncementReceipt,
+    InspectionsCreate,
+    InspectionsVoided,
+    InspectionTeam,
+    TaskDrawVoided,
+    TaskObjectsDrawn,
+    TaskSpec,
+    TaskTeamsAssigned,
+    publish,
+)
+from jointcheck.db import Database
+from jointcheck.draw.drawv1 import _check_entropy as check_entropy
 from jointcheck.errors import Conflict, DomainError, Forbidden, InvalidState, NotFound, UnprocessableEntity
-from jointcheck.outbox import enqueue_event, record_audit
-from sampling.clients import AuditClient, PlanningClient, RegistryClient, ResultsClient
+from jointcheck.outbox import record_audit
 from sampling.config import Settings
 from sampling.draws import repository
 from sampling.draws.models import Draw
+from sampling.draws.states import REQUIRED_TASK_STATE, VOIDABLE_IN_TASK_STATE, DrawKind, DrawStatus, ensure_can_move
 
 log = logging.getLogger("sampling.draws")
 CHINA = ZoneInfo("Asia/Shanghai")
 CLASSES = ("A", "B", "C", "D", "U")
-REQUIRED_TASK_STATE = {"objects": ("approved",), "teams": ("objects_drawn",), "experts": ("objects_drawn", "teams_assigned")}
 
 
 def today_in_china() -> date:
@@ -47,118 +61,124 @@ def unpack(blob: bytes) -> Any:
     return json.loads(zlib.decompress(blob))
 
 
-def _rules(raw: dict[str, Any]) -> dict[str, Any]:
-    """draw-v1 rule objects without null optional fields."""
-    return {k: v for k, v in raw.items() if v is not None}
-
-
-def ensure_can_draw(user: Principal, task: dict[str, Any]) -> None:
+def ensure_can_draw(user: Principal, lead_department: str | None) -> None:
+    """Drawing, registering, supplying entropy and voiding: admins or the lead department's officers."""
     if user.is_admin:
         return
-    if Role.officer in user.roles and user.dept == task.get("lead_department"):
+    if Role.officer in user.roles and user.dept == lead_department:
         return
     raise Forbidden("only the joint-meeting office or the lead department's officers may draw for this task",
                     detail_zh="仅联席办或牵头部门可为该任务抽取", code="draw_not_allowed")
 
 
 # ------------------------------------------------------------------ freeze + commit
+#
+# Creating a draw calls four services; none of those calls happens inside a database
+# transaction: gather the inputs (no transaction) → freeze (one short transaction: the
+# draw is stored `frozen`, so whatever audit receipts later exist, the draw they name
+# exists) → register the announcement with audit (no transaction) → mark it `committed`
+# (one short transaction).
 
 
-async def create(session: AsyncSession, *, settings: Settings, task_id: str, kind: str, entropy_source: str,
-                 actor: Principal) -> Draw:
-    """Freeze the inputs, commit to a fresh secret, and register the announcement with audit."""
+@dataclass(frozen=True)
+class ObjectsDrawRef:
+    """What a teams draw takes from the task's executed objects draw."""
+
+    id: uuid.UUID
+    selected: list[str]
+    registry_version: int
+
+
+@dataclass(frozen=True)
+class FrozenInputs:
+    """Everything a draw commits to, gathered before anything is stored."""
+
+    kind: DrawKind
+    inputs: dict[str, str]  # the draw-v1 input files
+    rules: dict[str, Any]  # strata (objects, experts) or team rules (teams)
+    context: dict[str, Any]  # what the announcement records besides the files
+    extra_files: dict[str, str] = field(default_factory=dict)  # kept with the inputs, not drawn from
+    objects_draw_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Callees:
+    """The services a draw reads from and reports to (FastAPI dependencies, passed down)."""
+
+    planning: PlanningClient
+    registry: RegistryClient
+    results: ResultsClient
+    audit: AuditClient
+
+
+async def create(db: Database, *, settings: Settings, callees: Callees, task_id: str, kind: DrawKind,
+                 entropy_source: str, actor: Principal) -> Draw:
+    """Gather the inputs, freeze them with a fresh secret's commitment, register the announcement with audit."""
+    kind = DrawKind(kind)
     if entropy_source == "none" and not settings.allow_draws_without_entropy:
         raise UnprocessableEntity("this deployment requires public entropy (entropy_source 'none' is not allowed)",
                                   detail_zh="本系统要求公开随机源", code="entropy_required")
-    task = await PlanningClient(settings).task(task_id)
-    ensure_can_draw(actor, task)
-    if task["state"] not in REQUIRED_TASK_STATE[kind]:
+    task = await callees.planning.task(task_id)
+    ensure_can_draw(actor, task.lead_department)
+    if task.state not in REQUIRED_TASK_STATE[kind]:
         raise InvalidState(f"a {kind} draw needs the task in state {' or '.join(REQUIRED_TASK_STATE[kind])}",
-                           detail_zh="任务当前状态不允许此抽取", current_state=task["state"], code="task_state")
+                           detail_zh="任务当前状态不允许此抽取", current_state=task.state, code="task_state")
+    async with db.transaction() as session:
+        await _ensure_no_active_draw(session, task_id, kind)
+        objects = await _objects_draw_ref(session, task_id) if kind == DrawKind.teams else None
+    frozen = await gather_inputs(task, kind=kind, callees=callees, objects=objects)
+    draw = await freeze(db, task=task, frozen=frozen, entropy_source=entropy_source, actor=actor)
+    return await register_with_audit(db, audit=callees.audit, draw=draw)
+
+
+async def _ensure_no_active_draw(session: AsyncSession, task_id: str, kind: DrawKind) -> None:
     existing = await repository.active(session, task_id, kind)
     if existing is not None:
         raise Conflict(f"task {task_id} already has an active {kind} draw {existing.id}; void it with a reason first",
                        detail_zh="该任务已有有效抽取，须先说明理由作废", code="draw_exists", extra={"draw_id": str(existing.id)})
-    draw_id = uuid.uuid4()
-    builder = {"objects": _freeze_objects, "teams": _freeze_teams, "experts": _freeze_experts}[kind]
-    inputs, context, rules, extra_files, objects_draw_id = await builder(session, settings=settings, task=task)
-    window_end = date.fromisoformat(task["inspection_end"])
-    context = {"task_id": task_id, "draw_id": str(draw_id), "lead_department": task["lead_department"],
-               "departments": list(task.get("departments") or [task["lead_department"]]), **context,
-               "inspection_window": [task["inspection_start"], task["inspection_end"]]}
-    secret = drawv1.new_secret()
-    commitment = drawv1.commitment_of(secret)
-    try:
-        announcement = await asyncio.to_thread(
-            drawv1.build_announcement, "teams" if kind == "teams" else kind, commitment, inputs,
-            entropy_source=entropy_source, strata=rules if kind != "teams" else None,
-            team=rules if kind == "teams" else None, context=context,
-        )
-    except drawv1.DrawError as exc:
-        raise UnprocessableEntity(f"cannot commit this draw: {exc}", detail_zh=f"无法生成抽取公告：{exc}", code="draw_invalid",
-                                  extra={"check": exc.check}) from None
-    ann = json.loads(announcement)
-    hashes = {k: v for k, v in ann.items() if k.endswith("_sha256") or k == "frame_size"}
-    draw = Draw(
-        id=draw_id, task_id=task_id, kind=kind, status="frozen", objects_draw_id=objects_draw_id,
-        announcement=announcement.decode("utf-8"), announcement_sha256=drawv1.sha256_hex(announcement),
-        commitment=commitment, secret=secret.hex(), entropy_source=entropy_source, input_hashes=hashes,
-        inputs_gz=await asyncio.to_thread(pack, {"inputs": inputs, **extra_files}), context=context,
-        public_from=window_end + timedelta(days=1), created_by=actor.subject,
-    )
-    session.add(draw)
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict(f"task {task_id} already has an active {kind} draw", code="draw_exists") from None
-    await record_audit(session, actor=actor, action="draw.commit", object_type="draw", object_id=str(draw_id),
-                       data={"task_id": task_id, "kind": kind, "announcement_sha256": draw.announcement_sha256})
-    await _register(session, settings=settings, draw=draw)
-    return draw
 
 
-async def _register(session: AsyncSession, *, settings: Settings, draw: Draw) -> None:
-    """No receipt, no draw: until audit has timestamped the announcement, entropy is refused."""
-    try:
-        receipt = await AuditClient(settings).register_announcement(str(draw.id), draw.announcement)
-    except DomainError as exc:
-        draw.registration_error = exc.detail or exc.code
-        log.warning("announcement of draw %s not registered yet: %s", draw.id, draw.registration_error)
-        await session.flush()
-        return
-    if receipt.get("announcement_sha256") != draw.announcement_sha256:
-        raise Conflict("the audit receipt does not match the announcement", code="receipt_mismatch")
-    draw.receipt = receipt
-    draw.registered_at = datetime.fromisoformat(receipt["registered_at"])
-    draw.registration_error = None
-    draw.status = "committed"
-    await session.flush()
+async def _objects_draw(session: AsyncSession, task_id: str, *, for_update: bool = False) -> Draw:
+    objects = await repository.active(session, task_id, DrawKind.objects, for_update=for_update)
+    if objects is None or objects.status != DrawStatus.executed:
+        raise InvalidState("the task has no executed objects draw", current_state=objects.status if objects else "none",
+                           code="objects_draw_missing")
+    return objects
 
 
-async def register(session: AsyncSession, *, settings: Settings, draw_id: uuid.UUID, actor: Principal) -> Draw:
-    draw = await _get_for_update(session, draw_id)
-    if draw.status != "frozen":
-        raise InvalidState("only a frozen draw awaits registration", current_state=draw.status, code="draw_state")
-    await _register(session, settings=settings, draw=draw)
-    return draw
+async def _objects_draw_ref(session: AsyncSession, task_id: str) -> ObjectsDrawRef:
+    objects = await _objects_draw(session, task_id)
+    return ObjectsDrawRef(id=objects.id, selected=[s["id"] for s in unpack(objects.result_gz)["selected"]],
+                          registry_version=objects.context["registry_version"])
 
 
-async def _freeze_objects(session: AsyncSession, *, settings: Settings, task: dict[str, Any]):  # noqa: ANN202
-    registry, results = RegistryClient(settings), ResultsClient(settings)
-    frame = await registry.entity_frame(task["scope"])
-    since = today_in_china() - timedelta(days=int(task.get("exclusion_days", 365)))
-    excluded = await results.recently_inspected(since)
+async def gather_inputs(task: TaskSpec, *, kind: DrawKind, callees: Callees,
+                        objects: ObjectsDrawRef | None = None) -> FrozenInputs:
+    """Read every input of the draw from its services (no transaction is open meanwhile)."""
+    if kind == DrawKind.objects:
+        return await _gather_objects(task, callees)
+    if kind == DrawKind.teams:
+        assert objects is not None
+        return await _gather_teams(task, callees, objects)
+    return await _gather_experts(task, callees)
+
+
+async def _gather_objects(task: TaskSpec, callees: Callees) -> FrozenInputs:
+    frame = await callees.registry.entity_frame(task.scope)
+    since = today_in_china() - timedelta(days=task.exclusion_days)
+    excluded = (await callees.results.recently_inspected(since)).usccs
     text, removed = await asyncio.to_thread(_exclude, frame.text, set(excluded))
     exclusions = drawv1.make_file(removed)
-    rules = {c: _rules(task["sampling_rules"][c]) for c in CLASSES}
     context = {
         "registry_version": frame.registry_version,
-        "scope": task["scope"],
+        "scope": task.scope.model_dump(mode="json"),
         "registry_frame_sha256": frame.sha256,
-        "exclusion": {"since": since.isoformat(), "days": int(task.get("exclusion_days", 365)),
+        "exclusion": {"since": since.isoformat(), "days": task.exclusion_days,
                       "count": len(removed), "sha256": drawv1.sha256_hex(exclusions.encode())},
     }
-    return {"frame": text}, context, rules, {"exclusions": exclusions}, None
+    rules = {c: task.sampling_rules[c].draw_rule() for c in CLASSES}
+    return FrozenInputs(kind=DrawKind.objects, inputs={"frame": text}, rules=rules, context=context,
+                        extra_files={"exclusions": exclusions})
 
 
 def _exclude(frame: str, excluded: set[str]) -> tuple[str, list[str]]:
@@ -176,77 +196,180 @@ def _exclude(frame: str, excluded: set[str]) -> tuple[str, list[str]]:
     return "".join(kept), removed
 
 
-async def _objects_draw(session: AsyncSession, task_id: str) -> Draw:
-    objects = await repository.active(session, task_id, "objects")
-    if objects is None or objects.status != "executed":
-        raise InvalidState("the task has no executed objects draw", current_state=objects.status if objects else "none",
-                           code="objects_draw_missing")
-    return objects
-
-
-async def _freeze_teams(session: AsyncSession, *, settings: Settings, task: dict[str, Any]):  # noqa: ANN202
-    objects = await _objects_draw(session, task["id"])
-    selected = [s["id"] for s in unpack(objects.result_gz)["selected"]]
-    registry, results = RegistryClient(settings), ResultsClient(settings)
-    version = objects.context["registry_version"]
-    rules = dict(task["team_rules"])
-    pool = await registry.inspector_pool(rules["required_departments"], as_of=None)
-    on = max(today_in_china(), date.fromisoformat(task["inspection_start"]))
-    recusals = await registry.recusal_pairs(on, selected, as_of=pool.registry_version)
-    previous = await results.last_inspectors(selected)
+async def _gather_teams(task: TaskSpec, callees: Callees, objects: ObjectsDrawRef) -> FrozenInputs:
+    rules = task.team_rules
+    pool = await callees.registry.inspector_pool(rules.required_departments, as_of=None)
+    on = max(today_in_china(), task.inspection_start)
+    recusals = await callees.registry.recusal_pairs(on, objects.selected, as_of=pool.registry_version)
+    previous = (await callees.results.last_inspectors(objects.selected)).last
     lines = [tuple(line.split("\t")) for line in recusals.text.splitlines()]
     lines += [("previous", inspector, uscc) for uscc, team in previous.items() for inspector in team]
-    inputs = {"entities": drawv1.make_file(selected), "pool": pool.text, "constraints": drawv1.make_file(lines)}
-    context = {"objects_draw_id": str(objects.id), "objects_registry_version": version,
+    inputs = {"entities": drawv1.make_file(objects.selected), "pool": pool.text, "constraints": drawv1.make_file(lines)}
+    context = {"objects_draw_id": str(objects.id), "objects_registry_version": objects.registry_version,
                "registry_version": pool.registry_version, "recusals_on": on.isoformat(),
                "previous_pairs": sum(len(t) for t in previous.values())}
-    team = {"required_departments": rules["required_departments"], "team_size": int(rules["team_size"]),
-            "max_load": int(rules["max_load"])}
-    return inputs, context, team, {}, objects.id
+    return FrozenInputs(kind=DrawKind.teams, inputs=inputs, rules=rules.draw_rules(), context=context,
+                        objects_draw_id=objects.id)
 
 
-async def _freeze_experts(session: AsyncSession, *, settings: Settings, task: dict[str, Any]):  # noqa: ANN202
-    wanted = {f: int(n) for f, n in (task.get("experts") or {}).items() if int(n) > 0}
+async def _gather_experts(task: TaskSpec, callees: Callees) -> FrozenInputs:
+    wanted = {f: n for f, n in task.experts.items() if n > 0}
     if not wanted:
         raise UnprocessableEntity("the task asks for no experts", detail_zh="该任务不需要专家", code="no_experts_needed")
-    frame = await RegistryClient(settings).expert_frame(sorted(wanted))
-    rules = {f: {"count": n} for f, n in wanted.items()}
+    frame = await callees.registry.expert_frame(sorted(wanted))
     present = {line.split("\t")[1] for line in frame.text.splitlines()}
     context = {"registry_version": frame.registry_version, "fields": wanted,
                "fields_without_experts": sorted(set(wanted) - present)}
-    return {"frame": frame.text}, context, rules, {}, None
+    return FrozenInputs(kind=DrawKind.experts, inputs={"frame": frame.text},
+                        rules={f: {"count": n} for f, n in wanted.items()}, context=context)
+
+
+async def freeze(db: Database, *, task: TaskSpec, frozen: FrozenInputs, entropy_source: str, actor: Principal) -> Draw:
+    """Commit to a fresh secret over the gathered inputs and store the draw ``frozen`` (one short transaction)."""
+    draw_id = uuid.uuid4()
+    task_id = str(task.id)
+    kind = frozen.kind
+    context = {"task_id": task_id, "draw_id": str(draw_id), "lead_department": task.lead_department,
+               "departments": list(task.departments or [task.lead_department]), **frozen.context,
+               "inspection_window": [task.inspection_start.isoformat(), task.inspection_end.isoformat()]}
+    secret = drawv1.new_secret()
+    commitment = drawv1.commitment_of(secret)
+    try:
+        announcement = await asyncio.to_thread(
+            drawv1.build_announcement, kind.value, commitment, frozen.inputs, entropy_source=entropy_source,
+            strata=frozen.rules if kind != DrawKind.teams else None,
+            team=frozen.rules if kind == DrawKind.teams else None, context=context,
+        )
+    except drawv1.DrawError as exc:
+        raise UnprocessableEntity(f"cannot commit this draw: {exc}", detail_zh=f"无法生成抽取公告：{exc}", code="draw_invalid",
+                                  extra={"check": exc.check}) from None
+    ann = json.loads(announcement)
+    hashes = {k: v for k, v in ann.items() if k.endswith("_sha256") or k == "frame_size"}
+    inputs_gz = await asyncio.to_thread(pack, {"inputs": frozen.inputs, **frozen.extra_files})
+    async with db.transaction() as session:
+        if kind == DrawKind.teams:
+            # Locked: the objects draw cannot be voided while its teams draw is being frozen.
+            objects = await _objects_draw(session, task_id, for_update=True)
+            if objects.id != frozen.objects_draw_id:
+                raise Conflict("the objects draw changed while the teams draw was being prepared; try again",
+                               detail_zh="抽取准备期间检查对象抽取已变更，请重试", code="objects_draw_changed")
+        draw = Draw(
+            id=draw_id, task_id=task_id, kind=kind.value, status=DrawStatus.frozen.value,
+            objects_draw_id=frozen.objects_draw_id, announcement=announcement.decode("utf-8"),
+            announcement_sha256=drawv1.sha256_hex(announcement), commitment=commitment, secret=secret.hex(),
+            entropy_source=entropy_source, input_hashes=hashes, inputs_gz=inputs_gz, context=context,
+            public_from=task.inspection_end + timedelta(days=1), created_by=actor.subject,
+        )
+        session.add(draw)
+        try:
+            await session.flush()
+        except IntegrityError:
+            raise Conflict(f"task {task_id} already has an active {kind} draw", code="draw_exists") from None
+        await record_audit(session, actor=actor, action="draw.commit", object_type="draw", object_id=str(draw_id),
+                           data={"task_id": task_id, "kind": kind.value, "announcement_sha256": draw.announcement_sha256})
+    return draw
+
+
+async def register_with_audit(db: Database, *, audit: AuditClient, draw: Draw) -> Draw:
+    """No receipt, no draw: until audit has timestamped the announcement, entropy is refused.
+
+    The call to audit runs outside any transaction; its outcome is then stored in a short one.
+    """
+    receipt: AnnouncementReceipt | None = None
+    error: str | None = None
+    try:
+        receipt = await audit.register_announcement(str(draw.id), draw.announcement)
+    except DomainError as exc:
+        error = exc.detail or exc.code
+        log.warning("announcement of draw %s not registered yet: %s", draw.id, error)
+    async with db.transaction() as session:
+        current = await _get_for_update(session, draw.id)
+        if receipt is None:
+            if current.status == DrawStatus.frozen:
+                current.registration_error = error
+            return current
+        if receipt.announcement_sha256 != current.announcement_sha256:
+            raise Conflict("the audit receipt does not match the announcement", code="receipt_mismatch")
+        if current.receipt is None:
+            current.receipt = receipt.model_dump(mode="json")
+            current.registered_at = receipt.registered_at
+            current.registration_error = None
+        # A draw voided while audit answered keeps its receipt and stays voided.
+        if current.status == DrawStatus.frozen:
+            ensure_can_move(current.status, DrawStatus.committed)
+            current.status = DrawStatus.committed.value
+        await session.flush()
+        return current
+
+
+async def register(db: Database, *, audit: AuditClient, draw_id: uuid.UUID, actor: Principal) -> Draw:
+    """Retry registering a frozen draw's announcement: the same permission as drawing."""
+    async with db.transaction() as session:
+        draw = await get(session, draw_id=draw_id)
+        ensure_can_draw(actor, draw.context.get("lead_department"))
+        if draw.status != DrawStatus.frozen:
+            raise InvalidState("only a frozen draw awaits registration", current_state=draw.status, code="draw_state")
+    return await register_with_audit(db, audit=audit, draw=draw)
 
 
 # ------------------------------------------------------------------ entropy + execute
 
 
-async def supply_entropy(session: AsyncSession, *, settings: Settings, draw_id: uuid.UUID, entropy: str,
+async def supply_entropy(db: Database, *, settings: Settings, draw_id: uuid.UUID, entropy: str,
                          actor: Principal) -> Draw:
-    draw = await _get_for_update(session, draw_id)
-    if draw.status == "frozen":
-        raise InvalidState("the announcement has no audit receipt yet: entropy is refused until it is registered",
-                           detail_zh="抽取公告尚未在审计服务登记，不能提供随机值", current_state="frozen", code="not_registered")
-    if draw.status != "committed":
-        raise InvalidState(f"entropy can be supplied once, to a committed draw; this draw is {draw.status}",
-                           current_state=draw.status, code="draw_state")
-    ensure_can_draw(actor, {"lead_department": draw.context.get("lead_department")})
-    stored = unpack(draw.inputs_gz)
+    """The first accepted entropy is final: recorded durably before executing (so a crash mid-execution cannot
+    let another value in); a retry with the same value completes the draw, any other value is 409."""
+    async with db.transaction() as session:
+        draw = await _get_for_update(session, draw_id)
+        if draw.status == DrawStatus.frozen:
+            raise InvalidState("the announcement has no audit receipt yet: entropy is refused until it is registered",
+                               detail_zh="抽取公告尚未在审计服务登记，不能提供随机值", current_state="frozen", code="not_registered")
+        if draw.status != DrawStatus.committed:
+            raise InvalidState(f"entropy can be supplied once, to a committed draw; this draw is {draw.status}",
+                               detail_zh=f"随机值只能提供一次，且仅限已登记的抽取；该抽取状态为 {draw.status}",
+                               current_state=draw.status, code="draw_state")
+        ensure_can_draw(actor, draw.context.get("lead_department"))
+        if draw.entropy is None:
+            try:
+                check_entropy(entropy, json.loads(draw.announcement))
+            except drawv1.DrawError as exc:
+                raise UnprocessableEntity(f"entropy rejected: {exc}", detail_zh=f"随机值不符合要求：{exc}",
+                                          code="invalid_entropy", extra={"check": exc.check}) from None
+            draw.entropy = entropy
+            draw.entropy_at = datetime.now(timezone.utc)
+            await session.flush()
+        elif draw.entropy != entropy:
+            raise Conflict(
+                f"entropy was already accepted for this draw at {draw.entropy_at.isoformat() if draw.entropy_at else '?'}; "
+                "only the same value can complete it",
+                detail_zh="该抽取已接受过随机值，只能以相同的随机值完成执行",
+                code="entropy_already_accepted",
+                extra={"entropy": draw.entropy, "entropy_at": draw.entropy_at.isoformat() if draw.entropy_at else None},
+            )
+        announcement, secret, inputs_gz = draw.announcement, draw.secret, draw.inputs_gz
+    stored = await asyncio.to_thread(unpack, inputs_gz)
     try:
-        result = await asyncio.to_thread(drawv1.execute, draw.announcement.encode("utf-8"), draw.secret, entropy,
+        result = await asyncio.to_thread(drawv1.execute, announcement.encode("utf-8"), secret, entropy,
                                          stored["inputs"], workers=settings.draw_workers)
     except drawv1.DrawError as exc:
-        raise UnprocessableEntity(f"entropy rejected: {exc}", code="invalid_entropy", extra={"check": exc.check}) from None
-    draw.entropy = entropy
-    draw.entropy_at = datetime.now(timezone.utc)
-    draw.result_gz = await asyncio.to_thread(pack, result)
-    draw.summary = summarise(draw.kind, result)
-    draw.status = "executed"
-    draw.executed_at = datetime.now(timezone.utc)
-    await session.flush()
-    await _announce_result(session, draw=draw, result=result)
-    await record_audit(session, actor=actor, action="draw.execute", object_type="draw", object_id=str(draw.id),
-                       data={"task_id": draw.task_id, "kind": draw.kind, "summary": draw.summary})
-    return draw
+        raise UnprocessableEntity(f"the draw cannot execute: {exc}", code="invalid_entropy",
+                                  extra={"check": exc.check}) from None
+    result_gz = await asyncio.to_thread(pack, result)
+    async with db.transaction() as session:
+        draw = await _get_for_update(session, draw_id)
+        if draw.status == DrawStatus.executed and draw.entropy == entropy:
+            return draw  # a retry with the same value finished first: same result
+        ensure_can_move(draw.status, DrawStatus.executed,
+                        detail=f"the draw became {draw.status} while executing", code="draw_state")
+        draw.result_gz = result_gz
+        draw.summary = summarise(draw.kind, result)
+        draw.status = DrawStatus.executed.value
+        draw.executed_at = datetime.now(timezone.utc)
+        await session.flush()
+        await _announce_result(session, draw=draw, result=result)
+        await record_audit(session, actor=actor, action="draw.execute", object_type="draw", object_id=str(draw.id),
+                           data={"task_id": draw.task_id, "kind": draw.kind, "summary": draw.summary})
+        return draw
 
 
 def summarise(kind: str, result: dict[str, Any]) -> dict[str, Any]:
@@ -264,43 +387,74 @@ def _count(values: Any) -> dict[str, int]:
 
 
 async def _announce_result(session: AsyncSession, *, draw: Draw, result: dict[str, Any]) -> None:
-    base = {"task_id": draw.task_id, "draw_id": str(draw.id)}
-    if draw.kind == "objects":
-        await enqueue_event(session, destination="planning", topic="task.objects_drawn", payload=base)
-    elif draw.kind == "teams":
-        await enqueue_event(session, destination="planning", topic="task.teams_assigned", payload=base)
-        await enqueue_event(session, destination="results", topic="inspections.create",
-                            payload=base | {"teams": result["teams"]})
+    task_id, draw_id = uuid.UUID(draw.task_id), str(draw.id)
+    if draw.kind == DrawKind.objects:
+        await publish(session, destination="planning", event=TaskObjectsDrawn(task_id=task_id, draw_id=draw_id))
+    elif draw.kind == DrawKind.teams:
+        await publish(session, destination="planning", event=TaskTeamsAssigned(task_id=task_id, draw_id=draw_id))
+        await publish(session, destination="results", event=InspectionsCreate(
+            task_id=draw.task_id, draw_id=draw_id, teams=[InspectionTeam.model_validate(t) for t in result["teams"]]))
 
 
 # ------------------------------------------------------------------ void, reads, bundles
 
 
-async def void(session: AsyncSession, *, draw_id: uuid.UUID, reason: str, actor: Principal) -> Draw:
-    draw = await _get_for_update(session, draw_id)
-    ensure_can_draw(actor, {"lead_department": draw.context.get("lead_department")})
-    if draw.status == "voided":
-        raise InvalidState("the draw is already voided", current_state="voided", code="draw_state")
-    if draw.kind == "objects":
-        teams = await repository.active(session, draw.task_id, "teams")
+async def void(db: Database, *, planning: PlanningClient, draw_id: uuid.UUID, reason: str, actor: Principal) -> Draw:
+    """Void a draw with a reason. An executed objects or teams draw moves the task back one step, which
+    planning accepts only before the task has started: that is asked first (outside any transaction)."""
+    async with db.transaction() as session:
+        draw = await get(session, draw_id=draw_id)
+        ensure_can_draw(actor, draw.context.get("lead_department"))
+        await _ensure_voidable(session, draw)
+    checked_task = False
+    if draw.status == DrawStatus.executed and draw.kind in VOIDABLE_IN_TASK_STATE:
+        await _ensure_task_not_started(planning, draw)
+        checked_task = True
+    async with db.transaction() as session:
+        draw = await _get_for_update(session, draw_id)
+        await _ensure_voidable(session, draw)
+        was_executed = draw.status == DrawStatus.executed
+        if was_executed and draw.kind in VOIDABLE_IN_TASK_STATE and not checked_task:
+            raise InvalidState("the draw was executed meanwhile; try again", detail_zh="抽取刚刚已执行，请重试",
+                               current_state=draw.status, code="draw_state")
+        draw.status = DrawStatus.voided.value
+        draw.void_reason = reason
+        draw.voided_at = datetime.now(timezone.utc)
+        draw.voided_by = actor.subject
+        await session.flush()
+        if was_executed and draw.kind in VOIDABLE_IN_TASK_STATE:
+            await publish(session, destination="planning", event=TaskDrawVoided(
+                task_id=uuid.UUID(draw.task_id), draw_id=str(draw.id), kind=draw.kind))
+        if was_executed and draw.kind == DrawKind.teams:
+            await publish(session, destination="results",
+                          event=InspectionsVoided(task_id=draw.task_id, draw_id=str(draw.id)))
+        await record_audit(session, actor=actor, action="draw.void", object_type="draw", object_id=str(draw.id),
+                           data={"task_id": draw.task_id, "kind": draw.kind, "reason": reason,
+                                 "was": "executed" if was_executed else "open"})
+        return draw
+
+
+async def _ensure_voidable(session: AsyncSession, draw: Draw) -> None:
+    ensure_can_move(draw.status, DrawStatus.voided, detail="the draw is already voided", detail_zh="该抽取已作废")
+    if draw.kind == DrawKind.objects:
+        teams = await repository.active(session, draw.task_id, DrawKind.teams)
         if teams is not None:
-            raise Conflict(f"void the teams draw {teams.id} of this task first", code="teams_draw_active",
-                           extra={"draw_id": str(teams.id)})
-    was_executed = draw.status == "executed"
-    draw.status = "voided"
-    draw.void_reason = reason
-    draw.voided_at = datetime.now(timezone.utc)
-    draw.voided_by = actor.subject
-    await session.flush()
-    if was_executed and draw.kind in ("objects", "teams"):
-        await enqueue_event(session, destination="planning", topic="task.draw_voided",
-                            payload={"task_id": draw.task_id, "draw_id": str(draw.id), "kind": draw.kind})
-    if was_executed and draw.kind == "teams":
-        await enqueue_event(session, destination="results", topic="inspections.voided",
-                            payload={"task_id": draw.task_id, "draw_id": str(draw.id)})
-    await record_audit(session, actor=actor, action="draw.void", object_type="draw", object_id=str(draw.id),
-                       data={"task_id": draw.task_id, "kind": draw.kind, "reason": reason, "was": "executed" if was_executed else "open"})
-    return draw
+            raise Conflict(f"void the teams draw {teams.id} of this task first", detail_zh="须先作废该任务的人员选派抽取",
+                           code="teams_draw_active", extra={"draw_id": str(teams.id)})
+
+
+async def _ensure_task_not_started(planning: PlanningClient, draw: Draw) -> None:
+    """Planning moves the task back only from the states the draw put it in; once inspections have
+    started (or later) it refuses, so sampling refuses first rather than disagree with it."""
+    task = await planning.task(draw.task_id)
+    allowed = VOIDABLE_IN_TASK_STATE[DrawKind(draw.kind)]
+    if task.state not in allowed:
+        raise InvalidState(
+            f"task {draw.task_id} is {task.state}: its inspections have started, so its executed {draw.kind} draw "
+            f"can no longer be voided (only while the task is {' or '.join(allowed)})",
+            detail_zh=f"任务当前状态为 {task.state}，检查已开始，不能再作废已执行的抽取",
+            current_state=task.state, code="task_started", extra={"task_state": task.state.value},
+        )
 
 
 async def get(session: AsyncSession, *, draw_id: uuid.UUID) -> Draw:
