@@ -149,6 +149,8 @@ def test_entropy_is_refused_before_the_audit_receipt(stack, http, urls, tokens):
     finally:
         stack.start("audit")
         stack.wait_ready(["audit"])
+    outsider = http.post(f"{urls['sampling']}/v1/draws/{frozen['id']}/register", json={}, headers=tokens.officer("GAJ"))
+    assert outsider.status_code == 403 and outsider.json()["code"] == "draw_not_allowed"  # same permission as drawing
     registered = w.post("sampling", f"/v1/draws/{frozen['id']}/register", {}, headers=tokens.officer(LEAD), expect=200)
     assert registered["status"] == "committed" and registered["receipt"]
     executed = w.post("sampling", f"/v1/draws/{frozen['id']}/entropy", {"entropy": "1 2 3"}, headers=tokens.officer(LEAD), expect=200)
@@ -190,10 +192,18 @@ def test_recently_inspected_entities_are_excluded(http, urls, tokens):
                    team_rules={"team_size": 3, "max_load": 4})
     w.draw(first["id"])
     eventually(lambda: task_state(w, first["id"]) == "objects_drawn")
-    w.draw(first["id"], kind="teams")
+    teams = w.draw(first["id"], kind="teams")
     inspections = eventually(lambda: w.get("results", "/v1/inspections", task_id=first["id"])["items"])
     visited = inspections[0]
     w.post("results", f"/v1/inspections/{visited['id']}/visit", {"inspected_on": "2026-11-20"}, expect=200)
+    eventually(lambda: task_state(w, first["id"]) == "teams_assigned")
+    w.post("planning", f"/v1/tasks/{first['id']}/transitions", {"to": "in_progress", "reason": "开始检查"},
+           headers=tokens.officer(LEAD), expect=200)
+    # inspections have started: planning would refuse to move the task back, so sampling refuses the void
+    late = http.post(f"{urls['sampling']}/v1/draws/{teams['id']}/void", json={"reason": "检查组人员有误需重新选派"},
+                     headers=tokens.officer(LEAD))
+    assert late.status_code == 409 and late.json()["code"] == "task_started"
+    assert late.json()["current_state"] == "in_progress"
 
     second = w.task(rules={c: {"ratio": "1"} for c in "ABCDU"}, year=2036, window=("2036-04-01", "2036-09-30"))
     draw = w.draw(second["id"])

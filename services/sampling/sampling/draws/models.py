@@ -6,15 +6,22 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Index, LargeBinary, String, Text, func, text
+from sqlalchemy import CheckConstraint, Date, DateTime, Index, LargeBinary, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sampling.database import Base
+from sampling.draws.states import DrawKind, DrawStatus
+
+
+def _one_of(column: str, values: type[DrawKind] | type[DrawStatus]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
 class Draw(Base):
-    """One draw of one kind for one task. Status: frozen → committed → executed; or voided."""
+    """One draw of one kind for one task. Status: frozen → committed → executed; or voided
+    (:mod:`sampling.draws.states` has the transition table). Entropy, once accepted, is
+    recorded on the committed draw before it executes."""
 
     __tablename__ = "draws"
 
@@ -50,4 +57,8 @@ class Draw(Base):
         # One active draw per task and kind; a voided draw stays, visible, beside its successor.
         Index("uq_draws_active_task_kind", "task_id", "kind", unique=True, postgresql_where=text("status <> 'voided'")),
         Index("ix_draws_task_id", "task_id"),
+        CheckConstraint(_one_of("kind", DrawKind), name="kind"),
+        CheckConstraint(_one_of("status", DrawStatus), name="status"),
+        CheckConstraint("status <> 'executed' OR (entropy IS NOT NULL AND result_gz IS NOT NULL)",
+                        name="executed_has_entropy"),
     )
