@@ -10,6 +10,7 @@ from audit.log.router import router as log_router
 from audit.log.service import handle_audit_record
 from audit.config import Settings, get_settings
 from jointcheck.app import create_service_app
+from jointcheck.contracts import AuditRecord, event_handlers
 
 DESCRIPTION = "Announcement register with timestamped receipts, replay verdicts, the hash-chained audit log and oversight reports.\n\n抽取公告登记回执、复核结论、哈希链审计日志及督查报告。"
 
@@ -22,6 +23,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="审计监督服务 / Audit",
         description=DESCRIPTION,
         routers=[log_router, announcements_router, public_announcements_router],
-        event_handlers={"audit.record": handle_audit_record},
+        event_handlers=event_handlers((AuditRecord, handle_audit_record, True)),
         depends_on=["registry", "sampling"],
     )

@@ -97,9 +97,9 @@ class AuditRecord(Event):
 
     topic: ClassVar[str] = "audit.record"
     actor: dict[str, Any] | None = None
-    action: str = Field(max_length=128)
-    object_type: str = Field(max_length=64)
-    object_id: str = Field(max_length=128)
+    action: str
+    object_type: str
+    object_id: str
     data: dict[str, Any] = Field(default_factory=dict)
     occurred_at: datetime
 

@@ -34,14 +34,3 @@ class ChainVerdict(BaseModel):
     head_hash: str
     first_broken_seq: int | None = None
     reason: str | None = None
-
-
-class AuditRecordPayload(BaseModel):
-    """Payload of the ``audit.record`` event every service sends through its outbox."""
-
-    actor: dict[str, Any] | None = None
-    action: str
-    object_type: str
-    object_id: str
-    data: dict[str, Any] = {}
-    occurred_at: datetime

@@ -8,13 +8,12 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit.log import repository
 from audit.log.models import AuditEvent
-from audit.log.schemas import AuditRecordPayload, ChainVerdict
-from jointcheck.errors import UnprocessableEntity
+from audit.log.schemas import ChainVerdict
+from jointcheck.contracts import AuditRecord
 from jointcheck.outbox import IncomingEvent
 
 GENESIS_HASH = "0" * 64
@@ -97,14 +96,9 @@ async def verify_chain(session: AsyncSession) -> ChainVerdict:
     return ChainVerdict(ok=True, entries=count, head_hash=prev)
 
 
-async def handle_audit_record(session: AsyncSession, event: IncomingEvent) -> None:
-    """Outbox handler for topic ``audit.record``: validate, then append."""
-    try:
-        p = AuditRecordPayload.model_validate(event.payload)
-    except ValidationError as exc:
-        raise UnprocessableEntity(f"bad audit.record payload: {exc.error_count()} error(s)",
-                                  errors=[{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]) from None
+async def handle_audit_record(session: AsyncSession, record: AuditRecord, event: IncomingEvent) -> None:
+    """Outbox handler for topic ``audit.record`` (payload validated into :class:`AuditRecord`): append."""
     await append(
-        session, event_id=event.id, source=event.source, actor=p.actor, action=p.action,
-        object_type=p.object_type, object_id=p.object_id, data=p.data, occurred_at=p.occurred_at,
+        session, event_id=event.id, source=event.source, actor=record.actor, action=record.action,
+        object_type=record.object_type, object_id=record.object_id, data=record.data, occurred_at=record.occurred_at,
     )
