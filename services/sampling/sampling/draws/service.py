@@ -119,6 +119,7 @@ async def create(db: Database, *, settings: Settings, callees: Callees, task_id:
         raise UnprocessableEntity("this deployment requires public entropy (entropy_source 'none' is not allowed)",
                                   detail_zh="本系统要求公开随机源", code="entropy_required")
     task = await callees.planning.task(task_id)
+    task_id = str(task.id)  # canonical, as planning names it
     ensure_can_draw(actor, task.lead_department)
     if task.state not in REQUIRED_TASK_STATE[kind]:
         raise InvalidState(f"a {kind} draw needs the task in state {' or '.join(REQUIRED_TASK_STATE[kind])}",
