@@ -11,13 +11,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.errors import UnprocessableEntity
-from jointcheck.outbox import EventHandler, IncomingEvent, enqueue_event
+
+if TYPE_CHECKING:  # the outbox may build on these contracts: import it only where it is used
+    from jointcheck.outbox import EventHandler, IncomingEvent
 
 
 class Event(BaseModel):
@@ -109,6 +111,8 @@ class AuditRecord(Event):
 
 async def publish(session: AsyncSession, *, destination: str, event: Event) -> uuid.UUID:
     """Put ``event`` into this service's outbox for ``destination``, inside the caller's transaction."""
+    from jointcheck.outbox import enqueue_event
+
     return await enqueue_event(session, destination=destination, topic=event.topic,
                                payload=event.model_dump(mode="json"), ordering_key=event.ordering_key())
 
