@@ -1,0 +1,82 @@
+"""The published contracts: one class per topic, ordering keys, rules that read back unchanged, the draw table."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from jointcheck import contracts
+from jointcheck.contracts import (
+    Event,
+    InspectionsCreate,
+    SamplingRule,
+    TaskDrawVoided,
+    TaskSpec,
+    typed_handler,
+)
+from jointcheck.errors import UnprocessableEntity
+from jointcheck.outbox import IncomingEvent
+from sampling.draws.states import TRANSITIONS, DrawStatus, can_move
+
+TASK = uuid.UUID("7f3c1f5e-9a57-4c43-8d1e-3a3c9f0e2b11")
+
+
+def test_one_class_per_topic():
+    classes = [c for c in vars(contracts).values() if isinstance(c, type) and issubclass(c, Event) and c is not Event]
+    topics = [c.topic for c in classes]
+    assert len(topics) == len(set(topics)) == 7
+    assert set(topics) == {"task.objects_drawn", "task.teams_assigned", "task.draw_voided", "task.results_published",
+                           "inspections.create", "inspections.voided", "audit.record"}
+
+
+def test_ordering_keys_follow_the_aggregate():
+    assert TaskDrawVoided(task_id=TASK, kind="teams", draw_id="d-1").ordering_key() == f"task:{TASK}"
+    event = InspectionsCreate(task_id=str(TASK), draw_id="d-1", teams=[{"entity": "e", "inspectors": ["i"]}])
+    assert event.ordering_key() == "draw:d-1"
+    assert event.model_dump(mode="json") == {"task_id": str(TASK), "draw_id": "d-1",
+                                             "teams": [{"entity": "e", "inspectors": ["i"]}]}
+
+
+def test_a_stored_rule_reads_back_unchanged():
+    for raw in ({"ratio": "0.05"}, {"count": 3, "min": 0, "alternates": 1}, {"ratio": "0.6", "max": 50}):
+        assert SamplingRule.model_validate(raw).draw_rule() == raw
+    assert SamplingRule.model_validate({"ratio": "0.1", "max": None}).draw_rule() == {"ratio": "0.1"}
+    with pytest.raises(ValueError):
+        SamplingRule.model_validate({"ratio": "0.1", "share": 2})
+
+
+def test_the_task_spec_ignores_what_sampling_does_not_read():
+    spec = TaskSpec.model_validate({
+        "id": str(TASK), "lead_department": "SWJ", "departments": ["SWJ", "YJGL"], "scope": {"industry_prefixes": ["52"]},
+        "sampling_rules": {c: {"ratio": "0.1"} for c in "ABCDU"}, "exclusion_days": 365,
+        "team_rules": {"required_departments": ["SWJ"], "team_size": 2, "max_load": 10}, "experts": {},
+        "inspection_start": "2031-04-01", "inspection_end": "2031-09-30", "state": "approved", "name": "任务",
+    })
+    assert spec.scope.industry_prefixes == ["F52"] and spec.state == "approved"
+    assert spec.sampling_rules["U"].draw_rule() == {"ratio": "0.1"}
+
+
+async def test_a_typed_handler_validates_once_and_names_the_fields():
+    got = []
+
+    async def fn(session, event):  # noqa: ANN001, ANN202
+        got.append(event)
+
+    handler = typed_handler(TaskDrawVoided, fn)
+    incoming = IncomingEvent(id=uuid.uuid4(), source="sampling", topic="task.draw_voided",
+                             payload={"task_id": str(TASK), "kind": "objects", "draw_id": "d-1"})
+    await handler(None, incoming)  # type: ignore[arg-type]
+    assert got == [TaskDrawVoided(task_id=TASK, kind="objects", draw_id="d-1")]
+    with pytest.raises(UnprocessableEntity) as bad:
+        await handler(None, incoming.model_copy(update={"payload": {"task_id": "x", "kind": "experts"}}))  # type: ignore[arg-type]
+    assert bad.value.code == "invalid_event_payload" and bad.value.status == 422
+    fields = {e["field"] for e in bad.value.extra["errors"]}
+    assert fields == {"payload.task_id", "payload.kind", "payload.draw_id"}
+
+
+def test_the_draw_transition_table():
+    assert can_move("frozen", DrawStatus.committed) and can_move("committed", DrawStatus.executed)
+    assert all(can_move(s, DrawStatus.voided) for s in ("frozen", "committed", "executed"))
+    assert not can_move("frozen", DrawStatus.executed)  # no entropy before the receipt
+    assert not can_move("executed", DrawStatus.committed) and TRANSITIONS[DrawStatus.voided] == frozenset()
