@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
+
+from typing_extensions import TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
@@ -23,21 +25,36 @@ class TaskState(StrEnum):
     closed = "closed"  # 已关闭
 
 
+_RATIO = "decimal string in [0, 1], e.g. \"0.05\" / 比例"
+_COUNT = "a fixed number instead of a ratio / 数量"
+_MIN, _MAX, _ALTERNATES = "at least / 最少", "at most / 最多", "alternates drawn besides / 备选数"
+
+
+class DrawRule(TypedDict, total=False):
+    """A draw-v1 rule object as serialised: only the keys that are set."""
+
+    ratio: Annotated[str, Field(description=_RATIO)]
+    count: Annotated[int, Field(description=_COUNT)]
+    min: Annotated[int, Field(description=_MIN)]
+    max: Annotated[int, Field(description=_MAX)]
+    alternates: Annotated[int, Field(description=_ALTERNATES)]
+
+
 class SamplingRule(BaseModel):
     """One credit class's draw-v1 rule: ``ratio`` (decimal string) or ``count``, optional bounds and alternates."""
 
     model_config = ConfigDict(extra="forbid")
 
-    ratio: str | None = None
-    count: int | None = None
-    min: int | None = None
-    max: int | None = None
-    alternates: int | None = None
+    ratio: str | None = Field(None, description=_RATIO, examples=["0.05"])
+    count: int | None = Field(None, description=_COUNT)
+    min: int | None = Field(None, description=_MIN)
+    max: int | None = Field(None, description=_MAX)
+    alternates: int | None = Field(None, description=_ALTERNATES)
 
     @model_serializer(mode="wrap")
-    def _without_nulls(self, handler: Any) -> dict[str, Any]:
+    def _without_nulls(self, handler: Any) -> DrawRule:
         # draw-v1 rule objects carry no null optional fields; the stored rule reads back unchanged.
-        return {k: v for k, v in handler(self).items() if v is not None}
+        return DrawRule(**{k: v for k, v in handler(self).items() if v is not None})  # type: ignore[typeddict-item]
 
     def draw_rule(self) -> dict[str, Any]:
         """The draw-v1 rule object (what the announcement commits to)."""
