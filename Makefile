@@ -3,9 +3,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The distributions (see pyproject.toml): library, services, development tools.
+DISTS := shared services/registry services/planning services/sampling services/results services/audit services/gsxt_emulator devtools
+PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
+STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | cksum | cut -d' ' -f1)
 
-.PHONY: help install run test test-unit test-e2e bench token migrate clean-data
+.PHONY: help install run test test-unit test-e2e bench token migrate samples clean-data
 
 help:
 	@echo "make run        start every service (embedded PostgreSQL unless JC_DATABASE_URL is set)"
@@ -13,19 +16,20 @@ help:
 	@echo "make bench      benchmarks; print their figures"
 	@echo "make token ROLE=admin|officer|inspector|auditor|service [DEPT=SCJG]"
 	@echo "make migrate    create and migrate every service database"
+	@echo "make samples    rewrite the sample directory files in tests/data/ from the demo generator"
 
-$(STAMP): pyproject.toml
+$(STAMP): $(PYPROJECTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,bench]'
+	$(PY) -m pip install -q --disable-pip-version-check $(foreach d,$(filter-out devtools,$(DISTS)),-e $(d)) -e 'devtools[test,bench]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
 install: $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m jointcheck.launcher run
+	$(PY) -m jcdev run
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -40,10 +44,13 @@ bench: $(STAMP)
 	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b; done
 
 token: $(STAMP)
-	@$(PY) -m jointcheck.launcher token --role $(or $(ROLE),admin) $(if $(DEPT),--dept $(DEPT))
+	@$(PY) -m jcdev token --role $(or $(ROLE),admin) $(if $(DEPT),--dept $(DEPT))
 
 migrate: $(STAMP)
-	$(PY) -m jointcheck.launcher migrate
+	$(PY) -m jcdev migrate
+
+samples: $(STAMP)
+	$(PY) -m jcdev samples tests/data
 
 clean-data:
 	rm -rf .data

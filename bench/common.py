@@ -10,8 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from jointcheck.auth import mint_token  # noqa: E402
-from jointcheck.launcher import Stack, StackConfig, start_stack  # noqa: E402
-from jointcheck.testing import TEST_JWT_SECRET, resolve_test_server_url  # noqa: E402
+from jcdev.stack import Stack, StackConfig, start_stack  # noqa: E402
+from jcdev.testing import TEST_JWT_SECRET, resolve_test_server_url  # noqa: E402
 
 BENCH_PORTS = {"registry": 19001, "planning": 19002, "sampling": 19003, "results": 19004, "audit": 19005, "gsxt": 19009}
 

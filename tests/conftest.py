@@ -4,7 +4,7 @@ import os
 
 from hypothesis import settings
 
-pytest_plugins = ["jointcheck.testing"]
+pytest_plugins = ["jcdev.testing"]
 
 # CI runs property tests with a fixed seed, so a red run is reproducible and not luck;
 # developers get fresh random examples each run.

@@ -9,6 +9,7 @@ shared HTTP client) is wired here once.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -73,6 +74,7 @@ class Problem(BaseModel):
 def create_service_app(
     settings: ServiceSettings,
     *,
+    migrations_location: str | os.PathLike[str],
     title: str,
     description: str,
     routers: Sequence[APIRouter] = (),
@@ -83,11 +85,15 @@ def create_service_app(
     openapi_tags: list[dict[str, str]] | None = None,
     depends_on: Sequence[str] = (),
 ) -> FastAPI:
-    """Assemble a service app. The database engine is lazy: nothing connects until used."""
+    """Assemble a service app. The database engine is lazy: nothing connects until used.
+
+    ``migrations_location`` is the service's own Alembic tree (``/readyz`` compares the
+    database with its head).
+    """
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     db = Database(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
     metrics = Metrics(settings.service_name)
-    head = head_revision(settings.service_name)
+    head = head_revision(migrations_location)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,8 +1,14 @@
-"""Alembic helpers: one migration tree per service, run programmatically or from env.py."""
+"""Alembic helpers: one migration tree per service, run programmatically or from env.py.
+
+The library knows no service and no repository layout: each service ships its Alembic
+tree inside its own package (package data) and passes that location here, as
+``registry.MIGRATIONS`` does (``Path(__file__).parent / "migrations"``).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from alembic import command
@@ -14,35 +20,61 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from jointcheck.db import asyncpg_url
 
-SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+Location = str | os.PathLike[str]
 
 
-def migrations_dir(service: str) -> Path:
-    return SERVICES_DIR / service / "migrations"
-
-
-def alembic_config(service: str, url: str) -> Config:
-    """An Alembic config for a service's tree, pointed at ``url``."""
+def alembic_config(location: Location, url: str) -> Config:
+    """An Alembic config for the tree at ``location`` (a directory holding ``env.py``), pointed at ``url``."""
+    path = Path(location)
+    if not (path / "env.py").is_file():
+        raise FileNotFoundError(
+            f"no Alembic tree at {path}: pass the service's own location, e.g. registry.MIGRATIONS"
+        )
     cfg = Config()
-    cfg.set_main_option("script_location", str(migrations_dir(service)))
+    cfg.set_main_option("script_location", str(path))
     cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     cfg.attributes["database_url"] = asyncpg_url(url)
-    cfg.attributes["service"] = service
     return cfg
 
 
-def head_revision(service: str) -> str | None:
-    """The head revision of the service's migration tree (read from files, no database)."""
-    return ScriptDirectory.from_config(alembic_config(service, "postgresql+asyncpg://x@/x")).get_current_head()
+def head_revision(location: Location) -> str | None:
+    """The head revision of the tree at ``location`` (read from files, no database)."""
+    return ScriptDirectory.from_config(alembic_config(location, "postgresql+asyncpg://x@/x")).get_current_head()
 
 
-def upgrade(service: str, url: str, revision: str = "head") -> None:
-    """``alembic upgrade`` for one service (synchronous; call off the event loop)."""
-    command.upgrade(alembic_config(service, url), revision)
+def upgrade(location: Location, url: str, revision: str = "head") -> None:
+    """``alembic upgrade`` of the tree at ``location`` (synchronous; call off the event loop)."""
+    command.upgrade(alembic_config(location, url), revision)
 
 
-def downgrade(service: str, url: str, revision: str = "base") -> None:
-    command.downgrade(alembic_config(service, url), revision)
+def downgrade(location: Location, url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(location, url), revision)
+
+
+def command_line(location: Location, database_url: str, argv: list[str], *, prog: str) -> int:
+    """``python -m <service> migrate [REVISION]`` / ``downgrade REVISION`` / ``head``.
+
+    What a deployment's migrate job runs, with the service's own tree and database URL.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=prog, description="Alembic migrations of this service's database")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("migrate", help="upgrade the database (to head unless REVISION is given)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = sub.add_parser("downgrade", help="downgrade the database to REVISION")
+    down.add_argument("revision")
+    sub.add_parser("head", help="print the head revision of the code")
+    args = parser.parse_args(argv)
+    if args.command == "head":
+        print(head_revision(location))
+    elif args.command == "migrate":
+        upgrade(location, database_url, args.revision)
+        print(f"{prog}: database at {args.revision}")
+    else:
+        downgrade(location, database_url, args.revision)
+        print(f"{prog}: database at {args.revision}")
+    return 0
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -16,16 +16,6 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSetti
 
 DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 
-SERVICE_NAMES: tuple[str, ...] = ("registry", "planning", "sampling", "results", "audit")
-DEFAULT_PORTS: dict[str, int] = {
-    "registry": 8001,
-    "planning": 8002,
-    "sampling": 8003,
-    "results": 8004,
-    "audit": 8005,
-    "gsxt": 8009,
-}
-
 
 class ServiceSettings(BaseSettings):
     """Configuration common to all five services."""

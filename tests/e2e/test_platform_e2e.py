@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from jointcheck.settings import SERVICE_NAMES
+from jcdev.services import SERVICE_NAMES
 
 from .conftest import eventually
 

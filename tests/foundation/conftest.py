@@ -16,7 +16,8 @@ from jointcheck.auth import Writer
 from jointcheck.db import Session
 from jointcheck.errors import Conflict
 from jointcheck.outbox import enqueue_event
-from jointcheck.testing import LiveServer, service_settings
+from jcdev.testing import LiveServer, service_settings
+import registry
 
 probe = APIRouter(prefix="/v1/probe")
 
@@ -54,7 +55,7 @@ async def probe_boom() -> None:
 def probe_app(service_database_urls: dict[str, str]):
     """An app on the registry's test database with a probe router."""
     settings = service_settings("registry", service_database_urls["registry"])
-    return create_service_app(settings, title="probe", description="probe", routers=[probe])
+    return create_service_app(settings, migrations_location=registry.MIGRATIONS, title="probe", description="probe", routers=[probe])
 
 
 @pytest_asyncio.fixture

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from jointcheck.auth import mint_token
-from jointcheck.settings import DEV_JWT_SECRET, SERVICE_NAMES
-from jointcheck.testing import TEST_JWT_SECRET
+from jointcheck.settings import DEV_JWT_SECRET
+from jcdev.services import SERVICE_NAMES
+from jcdev.testing import TEST_JWT_SECRET
+import registry
 
 PROBLEM = "application/problem+json"
 
@@ -130,16 +132,17 @@ async def test_readyz_at_head(probe_client):
 async def test_readyz_503_when_migrations_pending(pg_server_url):
     import httpx
     from jointcheck.app import create_service_app
-    from jointcheck.launcher import _drop_databases, _ensure_databases
-    from jointcheck.testing import TEST_DB_PREFIX, database_url_for, service_settings
+    from jcdev.stack import drop_databases, ensure_databases
+    from jcdev.testing import TEST_DB_PREFIX, database_url_for, service_settings
 
-    await _drop_databases(pg_server_url, [f"{TEST_DB_PREFIX}unmigrated"])
-    await _ensure_databases(pg_server_url, [f"{TEST_DB_PREFIX}unmigrated"])
-    app = create_service_app(service_settings("registry", database_url_for(pg_server_url, "unmigrated")), title="t", description="t")
+    await drop_databases(pg_server_url, [f"{TEST_DB_PREFIX}unmigrated"])
+    await ensure_databases(pg_server_url, [f"{TEST_DB_PREFIX}unmigrated"])
+    app = create_service_app(service_settings("registry", database_url_for(pg_server_url, "unmigrated")),
+                             migrations_location=registry.MIGRATIONS, title="t", description="t")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         r = await c.get("/readyz")
     await app.state.db.dispose()
-    await _drop_databases(pg_server_url, [f"{TEST_DB_PREFIX}unmigrated"])
+    await drop_databases(pg_server_url, [f"{TEST_DB_PREFIX}unmigrated"])
     assert r.status_code == 503
     assert r.json()["code"] == "migrations_pending"
     assert r.json()["migration"] is None
@@ -148,10 +151,11 @@ async def test_readyz_503_when_migrations_pending(pg_server_url):
 async def test_readyz_503_when_database_unreachable():
     import httpx
     from jointcheck.app import create_service_app
-    from jointcheck.testing import service_settings
+    from jcdev.testing import service_settings
 
     app = create_service_app(
-        service_settings("registry", "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"), title="t", description="t"
+        service_settings("registry", "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"),
+        migrations_location=registry.MIGRATIONS, title="t", description="t",
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         r = await c.get("/readyz")

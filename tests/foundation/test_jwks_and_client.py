@@ -17,7 +17,8 @@ from jointcheck.app import create_service_app
 from jointcheck.errors import UpstreamUnavailable
 from jointcheck.http import ServiceClient, ServiceTokenSource
 from jointcheck.observability import reset_request_id, set_request_id
-from jointcheck.testing import LiveServer, TEST_JWT_SECRET, service_settings
+from jcdev.testing import LiveServer, TEST_JWT_SECRET, service_settings
+import registry
 
 from .conftest import probe
 
@@ -54,7 +55,7 @@ def _rs256(key, **claims) -> str:
 async def test_rs256_tokens_are_verified_against_the_jwks(jwks, service_database_urls, clean_databases):
     key, url = jwks
     settings = service_settings("registry", service_database_urls["registry"], jwt_algorithms=["RS256"], jwks_url=url)
-    app = create_service_app(settings, title="t", description="t", routers=[probe])
+    app = create_service_app(settings, migrations_location=registry.MIGRATIONS, title="t", description="t", routers=[probe])
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         body = {"name": "ok", "count": 1}

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from jcdev.services import SERVICE_NAMES, migrations_location
+from jcdev.stack import drop_databases, ensure_databases
+from jcdev.testing import TEST_DB_PREFIX, database_url_for
 from jointcheck import migrations
-from jointcheck.launcher import _drop_databases, _ensure_databases
-from jointcheck.settings import SERVICE_NAMES
-from jointcheck.testing import TEST_DB_PREFIX, database_url_for
 
 
 async def _diff(url: str, metadata) -> list:
@@ -38,15 +39,29 @@ async def test_no_drift_between_models_and_migrations(service_database_urls, ser
 @pytest.mark.parametrize("service", SERVICE_NAMES)
 async def test_migrations_downgrade_to_base_and_up_again(pg_server_url, service):
     name = f"{TEST_DB_PREFIX}roundtrip_{service}"
-    await _drop_databases(pg_server_url, [name])
-    await _ensure_databases(pg_server_url, [name])
+    await drop_databases(pg_server_url, [name])
+    await ensure_databases(pg_server_url, [name])
     url = database_url_for(pg_server_url, f"roundtrip_{service}")
+    location = migrations_location(service)
     try:
-        await asyncio.to_thread(migrations.upgrade, service, url)
-        await asyncio.to_thread(migrations.downgrade, service, url, "base")
-        await asyncio.to_thread(migrations.upgrade, service, url)
+        await asyncio.to_thread(migrations.upgrade, location, url)
+        await asyncio.to_thread(migrations.downgrade, location, url, "base")
+        await asyncio.to_thread(migrations.upgrade, location, url)
         engine = create_async_engine(url)
-        assert await migrations.current_revision(engine) == migrations.head_revision(service)
+        assert await migrations.current_revision(engine) == migrations.head_revision(location)
         await engine.dispose()
     finally:
-        await _drop_databases(pg_server_url, [name])
+        await drop_databases(pg_server_url, [name])
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_each_service_keeps_its_migrations_inside_its_package(service):
+    package = importlib.import_module(service)
+    location = migrations_location(service)
+    assert location == package.MIGRATIONS and location.parent == Path(package.__file__).resolve().parent
+    assert migrations.head_revision(location) is not None
+
+
+def test_a_location_without_an_alembic_tree_is_refused(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no Alembic tree"):
+        migrations.head_revision(tmp_path)

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import text
 
 from jointcheck.outbox import OutboxDispatcher, backoff_delay, enqueue_event
-from jointcheck.testing import service_settings
+from jcdev.testing import service_settings
 
 
 def _settings(urls, audit_url, **kw):

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from jointcheck.testing import LiveServer, free_port, service_settings
+from jcdev.testing import LiveServer, free_port, service_settings
 
 LEAD = "SWJ"  # 商务局 leads the petrol-station checklist
 COOPERATING = ["YJGL", "XFJY"]

@@ -10,7 +10,7 @@ import pytest
 
 from jointcheck.demo import bad_lines, write_entities_csv, write_entities_xlsx
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data"  # tests/data: `make samples` writes them
 
 
 async def _import(clients, headers, content: bytes, filename="entities.csv", **params):
@@ -82,19 +82,19 @@ async def test_changed_rows_become_new_versions(clients, tokens, departments, tm
 
 @pytest.mark.parametrize("name, rows", [("entities-sample.csv", 300), ("entities-sample-gb18030.csv", 100), ("entities-sample.xlsx", 200)])
 async def test_the_county_sample_files_import(clients, tokens, departments, name, rows):
-    r = await _import(clients, tokens.admin, (SHARED_DATA / name).read_bytes(), filename=name)
+    r = await _import(clients, tokens.admin, (SAMPLE_DIR / name).read_bytes(), filename=name)
     assert r.status_code == 200, r.text[:2000]
     assert r.json()["inserted"] == rows
-    e = (await clients.registry.get("/v1/entities/92411523MAE4U3T9E3", headers=tokens.admin)).json()
+    e = (await clients.registry.get("/v1/entities/93411523MAEKF5P5JF", headers=tokens.admin)).json()
     assert (e["name"], e["entity_type"], e["industry_code"], e["status"], e["credit_class"]) == (
-        "新县吴陈河镇马兴大药房", "individual_business", "F5251", "active", "B")
+        "新县新集镇郭氏医药超市", "farmers_cooperative", "F5251", "active", "A")
     assert e["departments"] == ["SCJG", "YBJ"]
 
 
 async def test_xlsx_and_gb18030_of_the_same_rows_change_nothing(clients, tokens, departments):
-    await _import(clients, tokens.admin, (SHARED_DATA / "entities-sample.csv").read_bytes())
+    await _import(clients, tokens.admin, (SAMPLE_DIR / "entities-sample.csv").read_bytes())
     for name in ("entities-sample-gb18030.csv", "entities-sample.xlsx"):
-        out = (await _import(clients, tokens.admin, (SHARED_DATA / name).read_bytes(), filename=name)).json()
+        out = (await _import(clients, tokens.admin, (SAMPLE_DIR / name).read_bytes(), filename=name)).json()
         assert out["inserted"] == out["updated"] == 0 and out["version"] is None
 
 
@@ -131,7 +131,7 @@ async def test_duplicates_within_a_file_are_reported(clients, tokens, department
 
 
 async def test_officer_imports_only_their_departments_entities(clients, tokens, departments):
-    content = (SHARED_DATA / "entities-sample.csv").read_bytes()
+    content = (SAMPLE_DIR / "entities-sample.csv").read_bytes()
     r = await _import(clients, tokens.officer("YBJ"), content, mode="valid_rows")
     out = r.json()
     assert out["inserted"] > 0 and out["rejected"] > 0

@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 
 from jointcheck.demo import bad_lines, write_entities_csv
-from jointcheck.testing import service_settings
+from jcdev.testing import service_settings
 from registry.entities.parallel_import import split_points
 from registry.main import create_app
 

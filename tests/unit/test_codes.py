@@ -41,7 +41,7 @@ from jointcheck.codes import (
 )
 
 FAST = settings(max_examples=60, deadline=None, database=None)
-SAMPLE_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data"  # tests/data: `make samples` writes them
 SAMPLE_HEADERS = [
     "统一社会信用代码", "市场主体名称", "市场主体类型", "行业代码", "行业名称", "住所（经营场所）",
     "所在行政区划", "成立日期", "登记状态", "信用风险分类", "监管部门", "标签",
@@ -424,8 +424,6 @@ def parse_row(row: dict) -> dict:
 
 def _sample_rows(name: str):
     path = SAMPLE_DIR / name
-    if not path.exists():
-        pytest.skip(f"{path} not available")
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
 

@@ -72,7 +72,7 @@ def test_draw_spec_test_vector_ids(n):
 
 
 def test_sample_file_codes_are_valid():
-    # a few codes copied from shared/data/entities-sample.csv
+    # codes as county directory files carry them: individual business, cooperative, company
     for code in ("92411523MAE4U3T9E3", "93411523MAK9DH1A2J", "91411523MA7E99GFAM"):
         assert is_valid_uscc(code)
 

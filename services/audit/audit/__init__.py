@@ -1,1 +1,7 @@
 """Audit service: Announcement register with timestamped receipts, replay verdicts, the hash-chained audit log and oversight reports."""
+
+from pathlib import Path
+
+#: This service's Alembic tree, shipped inside the package (package data): pass it to
+#: ``jointcheck.migrations`` and ``create_service_app``.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"

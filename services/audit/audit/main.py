@@ -11,6 +11,7 @@ from audit.log.service import handle_audit_record
 from audit.config import Settings, get_settings
 from jointcheck.app import create_service_app
 from jointcheck.contracts import AuditRecord, event_handlers
+from audit import MIGRATIONS
 
 DESCRIPTION = "Announcement register with timestamped receipts, replay verdicts, the hash-chained audit log and oversight reports.\n\n抽取公告登记回执、复核结论、哈希链审计日志及督查报告。"
 
@@ -20,6 +21,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     return create_service_app(
         settings,
+        migrations_location=MIGRATIONS,
         title="审计监督服务 / Audit",
         description=DESCRIPTION,
         routers=[log_router, announcements_router, public_announcements_router],

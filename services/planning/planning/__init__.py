@@ -1,1 +1,7 @@
 """Planning service: Check items per department, industry checklists (行业统一检查单), annual plans and joint inspection tasks."""
+
+from pathlib import Path
+
+#: This service's Alembic tree, shipped inside the package (package data): pass it to
+#: ``jointcheck.migrations`` and ``create_service_app``.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"

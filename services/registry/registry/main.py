@@ -12,6 +12,7 @@ from registry.inspectors.router import router as inspectors_router
 from registry.recusals.router import router as recusals_router
 from registry.config import Settings, get_settings
 from jointcheck.app import create_service_app
+from registry import MIGRATIONS
 
 DESCRIPTION = "Directories every draw is taken from: departments, market entities (with full history), inspectors, experts, recusals; canonical draw-v1 frames as of any registry version.\n\n检查对象名录库、执法检查人员名录库、专家库及回避声明；按任意历史版本生成可验证的抽取底册。"
 
@@ -21,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     return create_service_app(
         settings,
+        migrations_location=MIGRATIONS,
         title="名录库服务 / Registry",
         description=DESCRIPTION,
         routers=[departments_router, entities_router, inspectors_router, experts_router, recusals_router, frames_router],

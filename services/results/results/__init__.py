@@ -1,1 +1,7 @@
 """Results service: Joint inspections, findings per department, review, 20-working-day deadlines and publication to the publicity system (GSXT)."""
+
+from pathlib import Path
+
+#: This service's Alembic tree, shipped inside the package (package data): pass it to
+#: ``jointcheck.migrations`` and ``create_service_app``.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -8,6 +8,7 @@ from sampling.draws.router import public_router as public_draws_router
 from sampling.draws.router import router as draws_router
 from sampling.config import Settings, get_settings
 from jointcheck.app import create_service_app
+from sampling import MIGRATIONS
 
 DESCRIPTION = "draw-v1 verifiable draws of entities, inspection teams and experts, with commit-reveal and public bundles.\n\n按 draw-v1 规范进行可验证的随机抽取（检查对象、执法人员、专家），先承诺后揭示。"
 
@@ -17,6 +18,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     return create_service_app(
         settings,
+        migrations_location=MIGRATIONS,
         title="随机抽取服务 / Sampling",
         description=DESCRIPTION,
         routers=[draws_router, public_draws_router],

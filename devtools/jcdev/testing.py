@@ -1,7 +1,8 @@
-"""Pytest fixtures shared by every service's tests (``pytest_plugins = ["jointcheck.testing"]``).
+"""Pytest fixtures shared by every service's tests (``pytest_plugins = ["jcdev.testing"]``).
 
 * A real PostgreSQL for every run: ``JC_TEST_DATABASE_URL`` if set, else the local server
-  on 127.0.0.1:5432 if it answers, else an embedded one (pgserver) in ``.data/pg-test``.
+  on 127.0.0.1:5432 if it answers, else an embedded one (pgserver) in ``.data/pg-test``
+  (``JC_DATA_DIR`` moves ``.data``).
   Databases are named ``jctest_<service>`` (``JC_TEST_DB_PREFIX`` changes the prefix).
 * Each service's test database is dropped, created and migrated once per run.
 * Each test is isolated: every table a test may have written is truncated after it.
@@ -30,8 +31,9 @@ from sqlalchemy.engine import make_url
 
 from jointcheck import migrations
 from jointcheck.auth import mint_token
-from jointcheck.launcher import ROOT, _drop_databases, _ensure_databases
-from jointcheck.settings import SERVICE_NAMES
+
+from jcdev.services import SERVICE_NAMES, migrations_location
+from jcdev.stack import data_dir, drop_databases, ensure_databases
 
 TEST_JWT_SECRET = "test-secret-not-for-production-0123456789abcdef"
 # Another prefix (and JC_E2E_PORT_BASE) lets two suites share one PostgreSQL server at once.
@@ -62,7 +64,7 @@ def resolve_test_server_url() -> str:
             pass
     import pgserver
 
-    pgdata = ROOT / ".data" / "pg-test"
+    pgdata = data_dir() / "pg-test"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(str(pgdata), cleanup_mode="stop")
     _embedded.append(server)
@@ -91,11 +93,11 @@ def pg_server_url() -> str:
 def service_database_urls(pg_server_url: str) -> dict[str, str]:
     """Fresh, migrated database per service for this run."""
     names = [f"{TEST_DB_PREFIX}{s}" for s in SERVICE_NAMES]
-    asyncio.run(_drop_databases(pg_server_url, names))
-    asyncio.run(_ensure_databases(pg_server_url, names))
+    asyncio.run(drop_databases(pg_server_url, names))
+    asyncio.run(ensure_databases(pg_server_url, names))
     urls = {s: database_url_for(pg_server_url, s) for s in SERVICE_NAMES}
     for service, url in urls.items():
-        migrations.upgrade(service, url)
+        migrations.upgrade(migrations_location(service), url)
     return urls
 
 

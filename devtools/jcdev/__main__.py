@@ -1,0 +1,136 @@
+"""``python -m jcdev run|migrate|token|samples`` — what the Makefile calls.
+
+See :mod:`jcdev.stack` for the environment variables ``run`` and ``migrate`` read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from jointcheck.auth import mint_token
+from jointcheck.settings import DEV_JWT_SECRET
+
+from jcdev import stack as jstack
+from jcdev.demo import load_demo_if_empty
+from jcdev.samples import write_samples
+from jcdev.services import DEFAULT_PORTS
+
+
+def dev_token(role: str, dept: str | None = None, subject: str | None = None) -> str:
+    """A 12-hour token signed with ``JC_JWT_SECRET`` (or the development secret)."""
+    secret = os.environ.get("JC_JWT_SECRET", DEV_JWT_SECRET)
+    return mint_token(secret, subject=subject or f"dev-{role}", roles=[role], dept=dept, name=f"开发用 {role}")
+
+
+def _stack_config(server_url: str) -> jstack.StackConfig:
+    cfg = jstack.StackConfig(server_url=server_url, db_prefix=os.environ.get("JC_DB_PREFIX", "jc_"))
+    base = os.environ.get("JC_PORT_BASE")
+    if base:
+        cfg.ports = {name: int(base) + port % 100 for name, port in DEFAULT_PORTS.items()}
+    return cfg
+
+
+def _server_url() -> str:
+    server_url = jstack.configured_server_url()
+    if server_url:
+        print(f"Using the configured PostgreSQL (JC_DATABASE_URL): {make_url(server_url).render_as_string(hide_password=True)}")
+        return server_url
+    print(f"No JC_DATABASE_URL: starting the embedded PostgreSQL in {jstack.data_dir() / 'pg'} …")
+    return jstack.embedded_server_url()
+
+
+async def _load_demo(cfg: jstack.StackConfig) -> None:
+    headers = {"Authorization": f"Bearer {dev_token('admin', subject='system:demo-loader')}"}
+    async with httpx.AsyncClient(base_url=cfg.base_url("registry"), timeout=30) as client:
+        if not await load_demo_if_empty(client, headers):
+            print("The registry already holds data: demo county not loaded again.")
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    cfg = _stack_config(_server_url())
+    jstack.prepare_databases(cfg)
+    stack = jstack.Stack(cfg)
+    names = [*cfg.services, "gsxt"]
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        for name in names:
+            stack.start(name)
+        stack.wait_ready(names, timeout=90)
+        if os.environ.get("JC_DEMO_DATA", "1") != "0":
+            asyncio.run(_load_demo(cfg))
+        print("\n=== 一业一查 joint inspection services are up ===")
+        for name in names:
+            label = "GSXT emulator (公示系统模拟器)" if name == "gsxt" else name
+            print(f"  {label:<32} {cfg.base_url(name)}/docs")
+        print("\nDev admin token (12 h) — paste into /docs → Authorize:")
+        print(f"  {dev_token('admin')}")
+        print("Other roles: make token ROLE=officer DEPT=SCJG\nCtrl-C stops everything.\n", flush=True)
+        while not stopping:
+            for name, proc in list(stack.processes.items()):
+                if proc.poll() is not None:
+                    print(f"{name} exited with status {proc.returncode}; stopping everything", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("\nStopping services …")
+        stack.stop_all()
+        print("Stopped. Data kept; `make run` again reuses it.")
+    return 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    jstack.prepare_databases(_stack_config(_server_url()))
+    print("Every service database is at head.")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    if args.role == "officer" and not args.dept:
+        print("an officer token needs DEPT=<department code>", file=sys.stderr)
+        return 2
+    print(dev_token(args.role, args.dept, args.subject))
+    return 0
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    changed = write_samples(Path(args.directory))
+    print("\n".join(f"wrote {p}" for p in changed) or f"{args.directory}: the samples are up to date")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jcdev", description=jstack.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start everything (make run)").set_defaults(func=cmd_run)
+    sub.add_parser("migrate", help="create and migrate every service database").set_defaults(func=cmd_migrate)
+    tok = sub.add_parser("token", help="print a development token")
+    tok.add_argument("--role", required=True, choices=["admin", "officer", "inspector", "auditor", "service"])
+    tok.add_argument("--dept", default=None)
+    tok.add_argument("--subject", default=None)
+    tok.set_defaults(func=cmd_token)
+    smp = sub.add_parser("samples", help="write the sample directory files (make samples)")
+    smp.add_argument("directory", nargs="?", default="tests/data")
+    smp.set_defaults(func=cmd_samples)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
