@@ -2,7 +2,7 @@
 
 新县 (GB/T 2260 ``411523``) is a county of 信阳市, Henan. Everything generated here is
 fictitious — names, codes, people — but shaped like the directory files county offices
-exchange (see ``shared/data/entities-sample.csv``): the same Chinese headers, the same
+exchange (see ``tests/data/entities-sample.csv``, written from this module): the same Chinese headers, the same
 supervising departments per industry, valid unified social credit codes.
 
 Every generator is deterministic for a given ``seed`` (``random.Random``; no global

@@ -19,6 +19,8 @@ library (3.9+).  The normative definition is docs/draw-spec.md; in short:
   are alternates.
 * teams: constrained, load-balanced assignment keyed by ``HMAC(K_assign, …)``.
 
+Specification and binding test vectors: docs/draw-spec.md in the jointcheck repository.
+
 Everything here is a pure function except :func:`main` and :func:`new_secret`.
 """
 
