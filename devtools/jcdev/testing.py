@@ -35,6 +35,13 @@ from jointcheck.auth import mint_token
 from jcdev.services import SERVICE_NAMES, migrations_location
 from jcdev.stack import data_dir, drop_databases, ensure_databases
 
+# tests/registry/ and tests/planning/ are packages named like the services. Under
+# --import-mode=importlib pytest binds such a package to the bare name ("planning") unless a
+# module of that name is imported already; importing the services first keeps every
+# service name bound to the service itself (``planning.MIGRATIONS`` included).
+for _service in SERVICE_NAMES:
+    importlib.import_module(_service)
+
 TEST_JWT_SECRET = "test-secret-not-for-production-0123456789abcdef"
 # Another prefix (and JC_E2E_PORT_BASE) lets two suites share one PostgreSQL server at once.
 TEST_DB_PREFIX = os.environ.get("JC_TEST_DB_PREFIX", "jctest_")
