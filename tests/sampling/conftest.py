@@ -31,7 +31,7 @@ from jointcheck.clients import (
 )
 from jointcheck.codes import make_uscc
 from jointcheck.demo import departments
-from jointcheck.testing import service_settings
+from jcdev.testing import service_settings
 
 LEAD, COOPERATING = "SWJ", ["YJGL", "XFJY"]
 YEAR = 2031
@@ -72,7 +72,7 @@ class Wiring:
         self._use(name, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=30))
 
     def unreachable(self, name: str) -> None:
-        from jointcheck.testing import free_port
+        from jcdev.testing import free_port
 
         settings = self.settings.model_copy(update={f"{name}_url": f"http://127.0.0.1:{free_port()}", "http_retries": 0})
         self._use(name, httpx.AsyncClient(timeout=5), settings)
