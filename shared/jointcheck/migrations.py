@@ -166,6 +166,30 @@ def outbox_v1_downgrade() -> None:
     op.drop_table("outbox_events")
 
 
+def outbox_v2_upgrade() -> None:
+    """Ordered delivery: ``seq`` (order written), ``ordering_key``, a head-per-queue index;
+    the status index now follows ``seq``. Existing events get numbers and no key."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.add_column("outbox_events", sa.Column("seq", sa.BigInteger(), sa.Identity(), nullable=False))
+    op.add_column("outbox_events", sa.Column("ordering_key", sa.String(200)))
+    op.drop_index("ix_outbox_events_status_created", table_name="outbox_events")
+    op.create_index("ix_outbox_events_status_seq", "outbox_events", ["status", "seq"])
+    op.create_index("ix_outbox_events_key_open", "outbox_events", ["destination", "ordering_key", "seq"],
+                    postgresql_where=sa.text("status <> 'delivered' AND ordering_key IS NOT NULL"))
+
+
+def outbox_v2_downgrade() -> None:
+    from alembic import op
+
+    op.drop_index("ix_outbox_events_key_open", table_name="outbox_events")
+    op.drop_index("ix_outbox_events_status_seq", table_name="outbox_events")
+    op.create_index("ix_outbox_events_status_created", "outbox_events", ["status", "created_at"])
+    op.drop_column("outbox_events", "ordering_key")
+    op.drop_column("outbox_events", "seq")
+
+
 def idempotency_v1_upgrade() -> None:
     """Create ``idempotency_keys`` (Idempotency-Key support on POSTs)."""
     import sqlalchemy as sa

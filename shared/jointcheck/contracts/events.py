@@ -78,7 +78,9 @@ class _DrawEvent(Event):
     draw_id: str
 
     def ordering_key(self) -> str:
-        return f"draw:{self.draw_id}"
+        # By task, not by draw: results keeps one inspection per task and entity, so a redraw's
+        # create must not overtake an earlier draw's create or void (tests/e2e/test_outbox_ordering_e2e.py).
+        return f"task:{self.task_id}"
 
 
 class InspectionsCreate(_DrawEvent):

@@ -1,0 +1,77 @@
+"""Receiving events: ``POST /internal/events``, applied once per event id (the inbox)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jointcheck.auth import Principal, Role, require_roles
+from jointcheck.db import Session
+from jointcheck.errors import UnprocessableEntity, problem_responses
+from jointcheck.outbox import repository
+
+EventHandler = Callable[[AsyncSession, "IncomingEvent"], Awaitable[None]]
+
+
+class IncomingEvent(BaseModel):
+    """An event delivered by a sibling service's outbox."""
+
+    id: uuid.UUID
+    source: str = Field(max_length=32)
+    topic: str = Field(max_length=128)
+    payload: dict[str, Any]
+    created_at: datetime | None = None
+
+
+class EventAck(BaseModel):
+    id: uuid.UUID
+    status: Literal["applied", "duplicate"]
+
+
+@dataclass
+class EventHandlers:
+    """Topic → handler map of a receiving service."""
+
+    handlers: dict[str, EventHandler]
+
+    def get(self, topic: str) -> EventHandler | None:
+        return self.handlers.get(topic)
+
+
+internal_router = APIRouter(tags=["internal / 内部接口"])
+
+
+@internal_router.post(
+    "/internal/events",
+    response_model=EventAck,
+    summary="接收事件 / Receive an outbox event",
+    description="Called by sibling services' outbox dispatchers. Idempotent on the event id: "
+    "a redelivered event is acknowledged as `duplicate` and not applied again. "
+    "由其他服务的发件箱调用；按事件编号幂等。",
+    responses=problem_responses(401, 403, 422),
+)
+async def receive_event(
+    event: IncomingEvent,
+    request: Request,
+    session: Session,
+    _caller: Annotated[Principal, Depends(require_roles(Role.service))],
+) -> EventAck:
+    handlers: EventHandlers = request.app.state.event_handlers
+    handler = handlers.get(event.topic)
+    if handler is None:
+        raise UnprocessableEntity(
+            f"this service does not handle topic {event.topic!r}",
+            detail_zh=f"本服务不处理主题 {event.topic!r}",
+            code="unknown_topic",
+        )
+    if not await repository.record_inbox(session, event_id=event.id, source=event.source, topic=event.topic):
+        return EventAck(id=event.id, status="duplicate")
+    await handler(session, event)
+    return EventAck(id=event.id, status="applied")
