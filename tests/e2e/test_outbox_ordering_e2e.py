@@ -1,0 +1,78 @@
+"""Events about one task reach a service in the order written, whatever fails in between.
+
+Issue 9 item 10: with results down, a teams draw executed then voided once delivered
+``inspections.voided`` before ``inspections.create`` (each event backed off on its own
+clock), leaving live inspections for a voided draw.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .conftest import eventually
+from .world import LEAD, World
+
+RULES = {c: {"ratio": "1"} for c in "ABCDU"}
+WINDOW = ("2038-04-01", "2038-09-30")
+TEAMS = {"team_size": 3, "max_load": 4}
+
+
+def _task_state(w: World, task_id: str) -> str:
+    return w.get("planning", f"/v1/tasks/{task_id}")["state"]
+
+
+def _execute(w: World, draw_id: str) -> dict:
+    return w.post("sampling", f"/v1/draws/{draw_id}/entropy", {"entropy": "witness dice: 2 7 1 8"},
+                  headers=w.tokens.officer(LEAD), expect=200)
+
+
+def _pending_to_results(w: World) -> list[dict]:
+    items = w.get("sampling", "/ops/outbox", status="pending", limit=500)["items"]
+    return [i for i in items if i["destination"] == "results"]
+
+
+def test_a_draw_voided_while_results_is_down_leaves_no_live_inspections(stack, http, urls, tokens):
+    worlds, tasks, teams_draws = [], [], []
+    for _ in range(3):
+        w = World(http, urls, tokens)
+        w.departments()
+        w.entities("AAAB")
+        w.inspectors(2)
+        task = w.task(rules=RULES, year=2038, window=WINDOW, team_rules=TEAMS)
+        w.draw(task["id"])
+        eventually(lambda: _task_state(w, task["id"]) == "objects_drawn")
+        # Freezing a teams draw asks results for previous teams; executing and voiding it does not.
+        teams_draws.append(w.draw(task["id"], kind="teams", entropy=None))
+        worlds.append(w)
+        tasks.append(task)
+
+    stack.stop("results")
+    try:
+        for w, task, draw in zip(worlds, tasks, teams_draws):
+            assert _execute(w, draw["id"])["status"] == "executed"
+            eventually(lambda: _task_state(w, task["id"]) == "teams_assigned")
+            w.post("sampling", f"/v1/draws/{draw['id']}/void", {"reason": "执法人员名录有误需重抽"}, expect=200)
+            eventually(lambda: _task_state(w, task["id"]) == "objects_drawn")
+
+        # The void waits, visibly, for the create it must follow.
+        pending = {(i["topic"], i["payload"]["draw_id"]): i for i in _pending_to_results(worlds[0])}
+        for task, draw in zip(tasks, teams_draws):
+            create, voided = pending[("inspections.create", draw["id"])], pending[("inspections.voided", draw["id"])]
+            assert voided["blocked_by"] == create["id"] and voided["attempts"] == 0
+            assert create["ordering_key"] == voided["ordering_key"] == f"task:{task['id']}"
+        time.sleep(1.5)  # let the retries spread over the backoff window, as in production
+    finally:
+        stack.start("results")
+        stack.wait_ready(["results"])
+
+    # A new teams draw for the first task at once: its create must not overtake the earlier draw's.
+    w0 = worlds[0]
+    redraw = _execute(w0, w0.draw(tasks[0]["id"], kind="teams", entropy=None)["id"])
+    result = w0.get("sampling", f"/v1/draws/{redraw['id']}/result")
+
+    eventually(lambda: not _pending_to_results(w0), timeout=60)
+    for w, task in zip(worlds[1:], tasks[1:]):
+        assert w.get("results", "/v1/inspections", task_id=task["id"])["items"] == []
+    live = w0.get("results", "/v1/inspections", task_id=tasks[0]["id"])["items"]
+    assert {i["draw_id"] for i in live} == {redraw["id"]}
+    assert {i["uscc"]: i["inspectors"] for i in live} == {t["entity"]: t["inspectors"] for t in result["teams"]}
