@@ -76,3 +76,43 @@ def test_a_draw_voided_while_results_is_down_leaves_no_live_inspections(stack, h
     live = w0.get("results", "/v1/inspections", task_id=tasks[0]["id"])["items"]
     assert {i["draw_id"] for i in live} == {redraw["id"]}
     assert {i["uscc"]: i["inspectors"] for i in live} == {t["entity"]: t["inspectors"] for t in result["teams"]}
+
+
+def test_a_dead_event_holds_the_task_until_requeued_then_all_apply_in_order(stack, http, urls, tokens):
+    w = World(http, urls, tokens)
+    w.departments()
+    w.entities("AAB")
+    w.inspectors(2)
+    task = w.task(rules=RULES, year=2038, window=WINDOW, team_rules=TEAMS)
+    w.draw(task["id"])
+    eventually(lambda: _task_state(w, task["id"]) == "objects_drawn")
+    first = w.draw(task["id"], kind="teams", entropy=None)
+
+    def dead_create() -> dict | None:
+        dead = w.get("sampling", "/ops/outbox", status="dead", limit=500)["items"]
+        return next((i for i in dead if i["payload"].get("draw_id") == first["id"]), None)
+
+    stack.stop("results")
+    try:
+        _execute(w, first["id"])
+        w.post("sampling", f"/v1/draws/{first['id']}/void", {"reason": "执法人员名录有误需重抽"}, expect=200)
+        create = eventually(dead_create, timeout=60)  # outbox_max_attempts failures
+        assert create["topic"] == "inspections.create" and create["holds"] == 1
+    finally:
+        stack.start("results")
+        stack.wait_ready(["results"])
+
+    eventually(lambda: _task_state(w, task["id"]) == "objects_drawn")
+    second = _execute(w, w.draw(task["id"], kind="teams", entropy=None)["id"])
+    blocked = w.get("sampling", "/ops/outbox", status="blocked", limit=500)["items"]
+    held = {(i["topic"], i["payload"]["draw_id"]): i["blocked_by"] for i in blocked if i["payload"].get("task_id") == task["id"]}
+    assert held == {("inspections.voided", first["id"]): create["id"], ("inspections.create", second["id"]): create["id"]}
+    time.sleep(1.0)
+    assert w.get("results", "/v1/inspections", task_id=task["id"])["items"] == []  # nothing overtakes the dead event
+
+    w.post("sampling", f"/ops/outbox/{create['id']}/requeue", {}, expect=200)
+    eventually(lambda: not _pending_to_results(w), timeout=60)
+    live = w.get("results", "/v1/inspections", task_id=task["id"])["items"]
+    result = w.get("sampling", f"/v1/draws/{second['id']}/result")
+    assert {i["draw_id"] for i in live} == {second["id"]}
+    assert {i["uscc"]: i["inspectors"] for i in live} == {t["entity"]: t["inspectors"] for t in result["teams"]}
