@@ -177,7 +177,7 @@ def outbox_v2_upgrade() -> None:
     op.drop_index("ix_outbox_events_status_created", table_name="outbox_events")
     op.create_index("ix_outbox_events_status_seq", "outbox_events", ["status", "seq"])
     op.create_index("ix_outbox_events_key_open", "outbox_events", ["destination", "ordering_key", "seq"],
-                    postgresql_where=sa.text("status <> 'delivered' AND ordering_key IS NOT NULL"))
+                    postgresql_where=sa.text("status IN ('pending', 'dead') AND ordering_key IS NOT NULL"))
 
 
 def outbox_v2_downgrade() -> None:

@@ -214,6 +214,33 @@ async def test_a_dead_event_holds_its_queue_until_requeued(apps, clients, live_s
     assert (await clients.registry.get("/ops/outbox/summary", headers=tokens.auditor)).json()["blocked"] == 0
 
 
+async def test_discarding_a_dead_event_lets_its_queue_go_on_without_it(apps, clients, live_service,
+                                                                      service_database_urls, tokens):
+    db = apps["registry"].state.db
+    first = await _enqueue_keyed(db, "K", 1, topic="no.such.topic")  # permanently rejected: dead at once
+    second = await _enqueue_keyed(db, "K", 2)
+    audit = live_service("audit")
+    up = OutboxDispatcher(settings=_settings(service_database_urls, audit.url), db=db)
+    await _drain(up, db)
+    assert (await _row(db, first))["status"] == "dead" and (await _row(db, second))["attempts"] == 0
+
+    url = f"/ops/outbox/{first}/discard"
+    assert (await clients.registry.post(url, json={"reason": "接收方不支持该主题"}, headers=tokens.auditor)).status_code == 403
+    assert (await clients.registry.post(url, json={}, headers=tokens.admin)).status_code == 422
+    r = await clients.registry.post(url, json={"reason": "接收方不支持该主题"}, headers=tokens.admin)
+    assert r.status_code == 200 and r.json()["status"] == "discarded" and "接收方不支持该主题" in r.json()["last_error"]
+    again = await clients.registry.post(url, json={"reason": "再次"}, headers=tokens.admin)
+    assert again.status_code == 409 and again.json()["code"] == "not_dead"
+    assert (await clients.registry.post(f"/ops/outbox/{uuid.uuid4()}/discard", json={"reason": "无此事件"},
+                                        headers=tokens.admin)).status_code == 404
+
+    await _drain(up, db)
+    assert (await _row(db, second))["status"] == "delivered" and (await _row(db, first))["status"] == "discarded"
+    assert await _audited_actions(clients, tokens) == ["K.2", "outbox.discard"]
+    summary = (await clients.registry.get("/ops/outbox/summary", headers=tokens.auditor)).json()
+    assert summary["discarded"] == 1 and summary["dead"] == 0 and summary["blocked"] == 0
+
+
 async def test_a_replica_does_not_overtake_an_event_another_replica_holds(apps, clients, live_service,
                                                                           service_database_urls, tokens):
     db = apps["registry"].state.db

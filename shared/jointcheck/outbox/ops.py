@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
@@ -39,10 +39,15 @@ class OutboxEventRead(BaseModel):
 OutboxPage = Page[OutboxEventRead]
 
 
+class DiscardRequest(BaseModel):
+    reason: str = Field(min_length=2, max_length=500, description="why the event will never be sent / 放弃投递的原因")
+
+
 class OutboxSummary(BaseModel):
     pending: int = 0
     delivered: int = 0
     dead: int = 0
+    discarded: int = 0
     blocked: int = Field(0, description="pending events held behind a dead one (counted in `pending` too) "
                                         "/ 被死信阻塞的待投递事件")
 
@@ -64,7 +69,7 @@ async def outbox_summary(session: Session) -> OutboxSummary:
     description="Dead-lettered events (`status=dead`) need an operator: fix the cause, then re-queue. "
     "A dead event holds the later events of its queue (same destination and ordering key; `holds` "
     "counts them); `status=blocked` lists those held events, each naming the event it waits for in "
-    "`blocked_by`. Re-queueing the dead event releases them in order. "
+    "`blocked_by`. Re-queueing the dead event releases them in order (or, as a last resort, discarding it). "
     "死信事件需运维处理后重新入队；其后同一队列的事件被阻塞（`status=blocked`），重新入队后按序投递。"
     "Cursor pagination, newest first.",
     responses=problem_responses(400, 401, 403, 422),
@@ -72,7 +77,7 @@ async def outbox_summary(session: Session) -> OutboxSummary:
 )
 async def list_outbox(
     session: Session,
-    status: Annotated[Literal["pending", "delivered", "dead", "blocked"], Query()] = "dead",
+    status: Annotated[Literal["pending", "delivered", "dead", "blocked", "discarded"], Query()] = "dead",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Cursor = None,
 ) -> OutboxPage:
@@ -97,17 +102,52 @@ async def requeue_outbox_event(
 ) -> OutboxEventRead:
     requeued = await repository.requeue_dead(session, event_id)
     if requeued is None:
-        status = await repository.status_of(session, event_id)
-        if status is None:
-            raise NotFound(f"no outbox event {event_id}", detail_zh=f"发件箱事件 {event_id} 不存在")
-        raise Conflict(f"event {event_id} is {status}, only dead events can be re-queued",
-                       detail_zh="只有死信事件可以重新入队", code="not_dead")
+        _raise_not_dead(await repository.status_of(session, event_id), event_id, "re-queued")
     destination, topic = requeued
     await record_audit(session, actor=user, action="outbox.requeue", object_type="outbox_event",
                        object_id=str(event_id), data={"destination": destination, "topic": topic})
-    dispatcher = getattr(request.app.state, "outbox_dispatcher", None)
-    if dispatcher:
-        dispatcher.wake()
+    _wake(request)
     row = await repository.get_read(session, event_id)
     assert row is not None  # updated in this very transaction
     return OutboxEventRead(**row)
+
+
+@ops_router.post(
+    "/outbox/{event_id}/discard",
+    response_model=OutboxEventRead,
+    summary="放弃死信事件 / Discard a dead event",
+    description="Last resort for a dead event the destination will never accept: it is never sent, and the "
+    "events it held go on without it. Audited with the reason. 目的服务永远不会接受的死信事件："
+    "放弃投递，其后事件继续按序投递。",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def discard_outbox_event(
+    event_id: uuid.UUID,
+    body: DiscardRequest,
+    request: Request,
+    session: Session,
+    user: Annotated[Principal, Depends(require_roles(Role.admin))],
+) -> OutboxEventRead:
+    discarded = await repository.discard_dead(session, event_id, reason=body.reason)
+    if discarded is None:
+        _raise_not_dead(await repository.status_of(session, event_id), event_id, "discarded")
+    destination, topic = discarded
+    await record_audit(session, actor=user, action="outbox.discard", object_type="outbox_event", object_id=str(event_id),
+                       data={"destination": destination, "topic": topic, "reason": body.reason})
+    _wake(request)
+    row = await repository.get_read(session, event_id)
+    assert row is not None  # updated in this very transaction
+    return OutboxEventRead(**row)
+
+
+def _raise_not_dead(status: str | None, event_id: uuid.UUID, verb: str) -> NoReturn:
+    if status is None:
+        raise NotFound(f"no outbox event {event_id}", detail_zh=f"发件箱事件 {event_id} 不存在")
+    raise Conflict(f"event {event_id} is {status}, only dead events can be {verb}",
+                   detail_zh="只有死信事件可以" + ("重新入队" if verb == "re-queued" else "放弃"), code="not_dead")
+
+
+def _wake(request: Request) -> None:
+    dispatcher = getattr(request.app.state, "outbox_dispatcher", None)
+    if dispatcher:
+        dispatcher.wake()

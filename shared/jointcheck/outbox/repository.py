@@ -1,8 +1,8 @@
 """Every query on ``outbox_events`` and ``inbox_events``.
 
 Ordering rule, in SQL: an event with an ``ordering_key`` may be sent only when no earlier
-event (smaller ``seq``) with the same ``(destination, ordering_key)`` is still undelivered —
-pending, retrying or dead. See :func:`claim_due`.
+event (smaller ``seq``) with the same ``(destination, ordering_key)`` is still *open* —
+pending, retrying or dead (not delivered, not discarded). See :func:`claim_due`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from sqlalchemy import RowMapping, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# An earlier event of the same queue that is not delivered yet (``o`` is the event at hand).
+# Open events: still to be delivered, or dead (the index ix_outbox_events_key_open covers them).
+_OPEN = "IN ('pending', 'dead')"
+# An earlier open event of the same queue (``o`` is the event at hand).
 _EARLIER_OPEN = (
     "e.destination = o.destination AND e.ordering_key = o.ordering_key "
-    "AND e.seq < o.seq AND e.status <> 'delivered'"
+    f"AND e.seq < o.seq AND e.status {_OPEN}"
 )
 _BEHIND_DEAD = (
     "o.status = 'pending' AND o.ordering_key IS NOT NULL AND EXISTS "
@@ -33,9 +35,9 @@ _READ_COLUMNS = (
 _READ_JOINS = (
     "LEFT JOIN LATERAL (SELECT e.id FROM outbox_events e WHERE o.status = 'pending' "
     f"AND o.ordering_key IS NOT NULL AND {_EARLIER_OPEN} ORDER BY e.seq LIMIT 1) head ON true "
-    "LEFT JOIN LATERAL (SELECT count(*) AS n FROM outbox_events e WHERE o.status <> 'delivered' "
+    f"LEFT JOIN LATERAL (SELECT count(*) AS n FROM outbox_events e WHERE o.status {_OPEN} "
     "AND o.ordering_key IS NOT NULL AND e.destination = o.destination AND e.ordering_key = o.ordering_key "
-    "AND e.seq > o.seq AND e.status <> 'delivered') behind ON true"
+    f"AND e.seq > o.seq AND e.status {_OPEN}) behind ON true"
 )
 
 
@@ -151,6 +153,19 @@ async def requeue_dead(session: AsyncSession, event_id: uuid.UUID) -> tuple[str,
             text("UPDATE outbox_events SET status='pending', attempts=0, next_attempt_at=now() "
                  "WHERE id=:id AND status='dead' RETURNING destination, topic"),
             {"id": event_id},
+        )
+    ).first()
+    return (row.destination, row.topic) if row else None
+
+
+async def discard_dead(session: AsyncSession, event_id: uuid.UUID, *, reason: str) -> tuple[str, str] | None:
+    """Give up on a dead event (it will never be sent); its ``(destination, topic)``, or None if it is not dead."""
+    row = (
+        await session.execute(
+            text("UPDATE outbox_events SET status='discarded', "
+                 "last_error = concat_ws(' | ', 'discarded: ' || :reason, last_error) "
+                 "WHERE id=:id AND status='dead' RETURNING destination, topic"),
+            {"id": event_id, "reason": reason},
         )
     ).first()
     return (row.destination, row.topic) if row else None

@@ -7,8 +7,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-# Statuses of an outbox event. ``pending`` covers both "not tried yet" and "retrying".
-PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+# Statuses of an outbox event. ``pending`` covers both "not tried yet" and "retrying";
+# ``discarded`` is a dead event an operator gave up on (it no longer holds its queue).
+PENDING, DELIVERED, DEAD, DISCARDED = "pending", "delivered", "dead", "discarded"
 
 
 def add_outbox_tables(metadata: MetaData) -> tuple[Table, Table]:
@@ -16,8 +17,8 @@ def add_outbox_tables(metadata: MetaData) -> tuple[Table, Table]:
 
     ``seq`` numbers events in the order they were written (an identity, not a clock: no ties,
     no skew). Events sharing ``(destination, ordering_key)`` are delivered strictly in ``seq``
-    order; ``ix_outbox_events_key_open`` finds the head of each key's queue among the events
-    not yet delivered.
+    order; ``ix_outbox_events_key_open`` finds the head of each key's queue among the open
+    (pending or dead) events.
     """
     outbox = Table(
         "outbox_events",
@@ -38,7 +39,7 @@ def add_outbox_tables(metadata: MetaData) -> tuple[Table, Table]:
         Index("ix_outbox_events_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
         Index("ix_outbox_events_status_seq", "status", "seq"),
         Index("ix_outbox_events_key_open", "destination", "ordering_key", "seq",
-              postgresql_where=text("status <> 'delivered' AND ordering_key IS NOT NULL")),
+              postgresql_where=text("status IN ('pending', 'dead') AND ordering_key IS NOT NULL")),
     )
     inbox = Table(
         "inbox_events",
