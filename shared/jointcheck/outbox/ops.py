@@ -1,4 +1,4 @@
-"""Operator routes: ``/ops/outbox`` — counts, dead letters, held events, re-queue."""
+"""Operator routes: ``/ops/outbox`` — counts, dead letters, held events, re-queue, discard."""
 
 from __future__ import annotations
 
