@@ -9,27 +9,28 @@ shared HTTP client) is wired here once.
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
-
-import time
-
-from fastapi import Depends
 
 from jointcheck.auth import Role, TokenVerifier, require_roles
 from jointcheck.db import Database
-from jointcheck.errors import PROBLEM_JSON, DomainError, UnhandledErrorMiddleware, install_error_handlers, problem_response, problem_responses
+from jointcheck.errors import (
+    DomainError, NotFound, Problem, UnhandledErrorMiddleware, UpstreamUnavailable, install_error_handlers,
+    problem_responses,
+)
 from jointcheck.http import ServiceClient, close_shared_http_client
 from jointcheck.idempotency import IdempotencyMiddleware
 from jointcheck.migrations import current_revision, head_revision
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
+from jointcheck.requestguard import RequestGuardMiddleware
 from jointcheck.outbox import EventHandler, EventHandlers, OutboxDispatcher, internal_router, ops_router
 from jointcheck.settings import ServiceSettings
 
@@ -58,17 +59,92 @@ class DependencyStatus(BaseModel):
     error: str | None = None
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details, with a stable machine `code`."""
+def _client_allowed(request: Request, networks: Sequence[str]) -> bool:
+    host = request.client.host if request.client else None
+    if host is None:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
 
-    type: str
-    title: str
-    status: int
-    code: str
-    detail: str | None = None
-    instance: str | None = None
-    request_id: str | None = None
-    errors: list[dict[str, Any]] | None = None
+
+def platform_ops_router(
+    settings: ServiceSettings, *, db: Database, metrics: Metrics, head: str | None, depends_on: Sequence[str] = ()
+) -> APIRouter:
+    """Liveness, readiness, metrics and dependency health: the routes every service has."""
+    router = APIRouter(tags=["ops / 运维"])
+
+    @router.get("/healthz", response_model=Health, summary="存活检查 / Liveness")
+    async def healthz() -> Health:
+        return Health(status="ok", service=settings.service_name)
+
+    @router.get(
+        "/readyz",
+        response_model=Readiness,
+        summary="就绪检查 / Readiness: database reachable, migrations at head",
+        responses=problem_responses(503),
+    )
+    async def readyz() -> Readiness:
+        try:
+            current = await asyncio.wait_for(current_revision(db.engine), timeout=5)
+        except Exception as exc:  # any failure to reach the database means not ready
+            raise UpstreamUnavailable(
+                f"database unreachable: {type(exc).__name__}", detail_zh=f"数据库不可达：{type(exc).__name__}",
+                code="database_unreachable",
+            ) from None
+        if current != head:
+            raise UpstreamUnavailable(
+                f"database at {current}, code expects {head}", detail_zh=f"数据库迁移版本为 {current}，代码需要 {head}",
+                code="migrations_pending", extra={"migration": current, "head": head},
+            )
+        return Readiness(status="ready", service=settings.service_name, database="ok", migration=current, head=head)
+
+    @router.get(
+        "/metrics", summary="Prometheus 指标 / Metrics", response_class=Response,
+        description="Restricted by `metrics_token` (bearer) and/or `metrics_allow_from` (client networks) "
+        "when configured; refused callers get 404. 可通过配置限制访问。",
+    )
+    async def metrics_route(request: Request) -> Response:
+        if settings.metrics_allow_from and not _client_allowed(request, settings.metrics_allow_from):
+            raise NotFound("no such route", detail_zh="请求的路径不存在")
+        if settings.metrics_token:
+            presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if not hmac.compare_digest(presented.encode(), settings.metrics_token.encode()):
+                raise NotFound("no such route", detail_zh="请求的路径不存在")
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    @router.get(
+        "/ops/dependencies",
+        response_model=list[DependencyStatus],
+        summary="依赖服务状态 / Health of the services this one calls",
+        description="Calls each dependency's `/readyz` with this request's `X-Request-ID`.",
+        dependencies=[Depends(require_roles(Role.admin, Role.auditor))],
+        responses=problem_responses(401, 403),
+    )
+    async def ops_dependencies() -> list[DependencyStatus]:
+        async def probe(name: str) -> DependencyStatus:
+            client = ServiceClient(settings, service=name)
+            started = time.perf_counter()
+            try:
+                resp = await client.request("GET", "/readyz", timeout=5.0)
+            except DomainError as exc:
+                return DependencyStatus(service=name, url=client.base_url, ok=False, error=exc.detail)
+            return DependencyStatus(
+                service=name, url=client.base_url, ok=True, status=resp.status_code,
+                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+
+        return list(await asyncio.gather(*(probe(n) for n in depends_on)))
+
+    return router
+
+
+#: Request headers browsers may send cross-origin, and response headers they may read.
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Accept-Language", "If-Match", "Idempotency-Key", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID", "X-Registry-Version", "X-Frame-Lines", "X-Frame-SHA256", "Idempotent-Replayed"]
 
 
 def create_service_app(
@@ -129,84 +205,26 @@ def create_service_app(
     app.state.event_handlers = EventHandlers(dict(event_handlers or {}))
     app.state.outbox_dispatcher = None
     install_error_handlers(app)
-    app.add_middleware(IdempotencyMiddleware, get_db=lambda: app.state.db)
+    # Outermost last: CORS → request id → 500 guard → body/NUL guard → idempotency → routes.
+    app.add_middleware(IdempotencyMiddleware, get_db=lambda: app.state.db,
+                       get_verifier=lambda: app.state.token_verifier)
+    app.add_middleware(RequestGuardMiddleware, settings=settings)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_allow_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=CORS_ALLOW_HEADERS, expose_headers=CORS_EXPOSE_HEADERS, max_age=600,
+        )
 
-    @app.get("/healthz", response_model=Health, tags=["ops / 运维"], summary="存活检查 / Liveness")
-    async def healthz() -> Health:
-        return Health(status="ok", service=settings.service_name)
-
-    @app.get(
-        "/readyz",
-        response_model=Readiness,
-        tags=["ops / 运维"],
-        summary="就绪检查 / Readiness: database reachable, migrations at head",
-        responses={503: {"description": "Not ready / 未就绪", "content": {PROBLEM_JSON: {}}}},
-    )
-    async def readyz(request: Request) -> Any:
-        try:
-            current = await asyncio.wait_for(current_revision(db.engine), timeout=5)
-        except Exception as exc:  # any failure to reach the database means not ready
-            return problem_response(
-                request, status=503, code="database_unreachable", title="Not ready",
-                detail=f"database unreachable: {type(exc).__name__}",
-            )
-        if current != head:
-            return problem_response(
-                request, status=503, code="migrations_pending", title="Not ready",
-                detail=f"database at {current}, code expects {head}",
-                extra={"migration": current, "head": head},
-            )
-        return Readiness(status="ready", service=settings.service_name, database="ok", migration=current, head=head)
-
-    @app.get("/metrics", tags=["ops / 运维"], summary="Prometheus 指标 / Metrics", response_class=Response)
-    async def metrics_route() -> Response:
-        body, content_type = metrics.render()
-        return Response(body, media_type=content_type)
-
-    @app.get(
-        "/ops/dependencies",
-        response_model=list[DependencyStatus],
-        tags=["ops / 运维"],
-        summary="依赖服务状态 / Health of the services this one calls",
-        description="Calls each dependency's `/readyz` with this request's `X-Request-ID`.",
-        dependencies=[Depends(require_roles(Role.admin, Role.auditor))],
-        responses=problem_responses(401, 403),
-    )
-    async def ops_dependencies() -> list[DependencyStatus]:
-        async def probe(name: str) -> DependencyStatus:
-            client = ServiceClient(settings, service=name)
-            started = time.perf_counter()
-            try:
-                resp = await client.request("GET", "/readyz", timeout=5.0)
-            except DomainError as exc:
-                return DependencyStatus(service=name, url=client.base_url, ok=False, error=exc.detail)
-            return DependencyStatus(
-                service=name, url=client.base_url, ok=True, status=resp.status_code,
-                latency_ms=round((time.perf_counter() - started) * 1000, 2),
-            )
-
-        return list(await asyncio.gather(*(probe(n) for n in depends_on)))
-
+    app.include_router(platform_ops_router(settings, db=db, metrics=metrics, head=head, depends_on=depends_on))
     app.include_router(internal_router)
     app.include_router(ops_router)
     for router in routers:
         app.include_router(router)
 
-    def custom_openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title, version=app.version, description=app.description,
-            routes=app.routes, tags=app.openapi_tags,
-        )
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = custom_openapi  # type: ignore[method-assign]
     return app
 
 
-__all__ = ["create_service_app", "JSONResponse"]
+__all__ = ["Problem", "create_service_app", "platform_ops_router"]

@@ -9,12 +9,16 @@ request id, no stack trace) as problem documents. ``title`` and ``detail`` follo
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jointcheck.observability import get_request_id
@@ -116,6 +120,23 @@ class UpstreamUnavailable(DomainError):
     status, code, title_en, title_zh = 503, "upstream_unavailable", "A service this call depends on is unavailable", "依赖的服务暂不可用"
 
 
+class PayloadTooLarge(DomainError):
+    status, code, title_en, title_zh = 413, "payload_too_large", "Payload too large", "请求体过大"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with a stable machine `code`."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
 def prefers_chinese(request: Request) -> bool:
     """True when Accept-Language ranks Chinese above English (default: Chinese)."""
     header = request.headers.get("accept-language", "")
@@ -163,8 +184,11 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-async def _domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
+def domain_error_response(request: Request, exc: DomainError) -> JSONResponse:
+    """The problem document of a domain error, in the caller's language.
+
+    Also for pure-ASGI middlewares, which answer before any exception handler exists.
+    """
     zh = prefers_chinese(request)
     title = exc.title_zh if zh else exc.title_en
     detail = (exc.detail_zh or exc.detail) if zh else exc.detail
@@ -173,6 +197,37 @@ async def _domain_error_handler(request: Request, exc: Exception) -> JSONRespons
     return problem_response(
         request, status=exc.status, code=exc.code, title=title, detail=detail, extra=exc.extra, headers=exc.headers
     )
+
+
+async def _domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return domain_error_response(request, exc)
+
+
+def payload_too_large_response(request: Request, limit: int) -> JSONResponse:
+    """413 ``payload_too_large``: the body passed ``limit`` bytes."""
+    return domain_error_response(request, PayloadTooLarge(
+        f"the request body exceeds the limit of {limit} bytes", detail_zh=f"请求体超过上限 {limit} 字节",
+        extra={"limit_bytes": limit}))
+
+
+#: The longest input a 422 echoes back; longer ones are cut (a 4 MiB string is not repeated).
+ECHO_LIMIT = 200
+
+
+def _echo(value: Any) -> Any:
+    """An invalid input as the 422 shows it: JSON-safe and at most ``ECHO_LIMIT`` characters."""
+    value = _jsonable(value)
+    if isinstance(value, str):
+        return value if len(value) <= ECHO_LIMIT else value[:ECHO_LIMIT] + "…"
+    if isinstance(value, (list, dict)):
+        text = json.dumps(value, ensure_ascii=False)
+        return value if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "…"
+    return value
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= 2 * ECHO_LIMIT else message[: 2 * ECHO_LIMIT] + "…"
 
 
 def _jsonable(value: Any) -> Any:
@@ -190,14 +245,14 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     zh = prefers_chinese(request)
     errors = [
         {
-            "field": ".".join(str(p) for p in err.get("loc", ())),
-            "message": err.get("msg", ""),
+            "field": _short(".".join(str(p) for p in err.get("loc", ()))),
+            "message": _short(str(err.get("msg", ""))),
             "type": err.get("type", ""),
         }
-        | ({"input": _jsonable(err["input"])} if "input" in err and err.get("type") != "missing" else {})
+        | ({"input": _echo(err["input"])} if "input" in err and err.get("type") != "missing" else {})
         for err in exc.errors()
     ]
-    fields = ", ".join(e["field"] for e in errors)
+    fields = _short(", ".join(e["field"] for e in errors))
     return problem_response(
         request,
         status=422,
@@ -208,20 +263,24 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-_HTTP_CODES = {
-    401: ("unauthorized", "Authentication required", "需要身份认证"),
-    403: ("forbidden", "Not allowed", "无权执行此操作"),
-    404: ("not_found", "Not found", "资源不存在"),
-    405: ("method_not_allowed", "Method not allowed", "不支持该请求方法"),
-    406: ("not_acceptable", "Not acceptable", "无法提供请求的格式"),
-    413: ("payload_too_large", "Payload too large", "请求体过大"),
-    415: ("unsupported_media_type", "Unsupported media type", "不支持的内容类型"),
+#: Framework-level HTTP errors (routing, body parsing): code, English and Chinese title,
+#: Chinese detail (Starlette's own details are English).
+HTTP_CODES: dict[int, tuple[str, str, str, str]] = {
+    400: ("bad_request", "Bad request", "请求有误", "请求无法解析"),
+    401: ("unauthorized", "Authentication required", "需要身份认证", "请提供有效的令牌"),
+    403: ("forbidden", "Not allowed", "无权执行此操作", "无权执行此操作"),
+    404: ("not_found", "Not found", "资源不存在", "请求的路径不存在"),
+    405: ("method_not_allowed", "Method not allowed", "不支持该请求方法", "该路径不支持此请求方法"),
+    406: ("not_acceptable", "Not acceptable", "无法提供请求的格式", "无法提供请求的格式"),
+    413: ("payload_too_large", "Payload too large", "请求体过大", "请求体超过上限"),
+    415: ("unsupported_media_type", "Unsupported media type", "不支持的内容类型", "不支持该内容类型"),
 }
+HTTP_FALLBACK = ("http_error", "HTTP error", "HTTP 错误", "HTTP 错误")
 
 
 async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code, en, zh_title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error", "HTTP 错误"))
+    code, en, zh_title, zh_detail = HTTP_CODES.get(exc.status_code, HTTP_FALLBACK)
     zh = prefers_chinese(request)
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(
@@ -229,8 +288,37 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
         status=exc.status_code,
         code=code,
         title=zh_title if zh else en,
-        detail=detail,
+        detail=zh_detail if zh else detail,
         headers=getattr(exc, "headers", None),
+    )
+
+
+def _invalid_value(exc: BaseException) -> BaseException | None:
+    """asyncpg's refusal of a value (out of its column's range, a NUL in text, too long…)."""
+    import asyncpg
+
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return None
+        if isinstance(seen, (asyncpg.exceptions.DataError, asyncpg.exceptions._base.DataError)):
+            return seen
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return None
+
+
+async def _database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A value PostgreSQL refuses is the caller's error (422), not ours; anything else is a 500."""
+    refused = _invalid_value(exc)
+    if refused is None:
+        raise exc
+    log.warning("value refused by the database: %s", str(refused).splitlines()[0][:200])
+    zh = prefers_chinese(request)
+    return problem_response(
+        request, status=422, code="value_out_of_range",
+        title="数据校验未通过" if zh else "Validation failed",
+        detail="某个取值超出允许范围或含有不允许的字符" if zh
+        else "a value is out of its allowed range or holds a character that cannot be stored",
     )
 
 
@@ -276,9 +364,22 @@ class UnhandledErrorMiddleware:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Problem+json for domain, validation, HTTP and refused-value errors; `Problem` in the OpenAPI."""
     app.add_exception_handler(DomainError, _domain_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(DBAPIError, _database_error_handler)
+
+    def openapi_with_problem() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes, tags=app.openapi_tags)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi_with_problem  # type: ignore[method-assign]
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -290,6 +391,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found / 不存在",
         409: "Conflict with the current state / 状态冲突",
         412: "ETag does not match / 版本不一致",
+        413: "Body too large / 请求体过大",
         422: "Validation failed, every field listed / 校验失败",
         428: "If-Match required / 缺少 If-Match",
         503: "A dependency is unavailable / 依赖服务不可用",

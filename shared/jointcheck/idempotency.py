@@ -1,12 +1,13 @@
 """``Idempotency-Key`` on POSTs: a retried request gets the first answer, not a second effect.
 
 Other systems call our POSTs over unreliable networks and retry. When a POST carries an
-``Idempotency-Key`` header, the first request with that key (per caller, i.e. per bearer
-token subject hash) is executed and its response stored; a retry with the same key and
+``Idempotency-Key`` header, the first request with that key (per caller: the verified
+token's subject, roles and department — so a renewed token is the same caller) is executed and its response stored; a retry with the same key and
 the same body gets the stored response replayed (``Idempotent-Replayed: true``); the same
 key with a different body is refused (422 ``idempotency_key_reused``); a retry while the
 first is still running gets 409 ``idempotency_in_progress``. 5xx answers are not stored, so
-the caller may retry them. Responses over 1 MiB are not stored (those POSTs — frames,
+the caller may retry them. A key longer than ``MAX_KEY_LENGTH`` characters is refused (400
+``idempotency_key_too_long``), never cut: two long keys sharing a prefix must not collide. Responses over 1 MiB are not stored (those POSTs — frames,
 imports — are idempotent by nature and simply run again). Keys are kept at least 24 hours
 (expired ones are swept now and then, indexed by creation time).
 """
@@ -24,12 +25,14 @@ from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, MetaData, 
 from sqlalchemy.dialects.postgresql import JSONB
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jointcheck.errors import PROBLEM_JSON
-from jointcheck.observability import get_request_id
+from starlette.requests import Request
+
+from jointcheck.errors import BadRequest, Conflict, DomainError, UnprocessableEntity, domain_error_response
 
 log = logging.getLogger("jointcheck.idempotency")
 HEADER = b"idempotency-key"
 MAX_STORED_BODY = 1 << 20
+MAX_KEY_LENGTH = 200
 STALE_AFTER = timedelta(minutes=5)
 KEEP_FOR = timedelta(hours=24)
 CLEANUP_SHARE = 0.01
@@ -40,7 +43,7 @@ def add_idempotency_table(metadata: MetaData) -> Table:
         "idempotency_keys",
         metadata,
         Column("caller", String(64), nullable=False),
-        Column("key", String(200), nullable=False),
+        Column("key", String(MAX_KEY_LENGTH), nullable=False),
         Column("request", String(600), nullable=False),
         Column("fingerprint", String(64)),
         Column("state", String(16), nullable=False),
@@ -53,18 +56,26 @@ def add_idempotency_table(metadata: MetaData) -> Table:
     )
 
 
-def _problem(status: int, code: str, detail: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    body = json.dumps({"type": f"https://jointcheck.example.gov.cn/problems/{code}", "title": detail, "status": status,
-                       "code": code, "detail": detail, "request_id": get_request_id()}, ensure_ascii=False).encode()
-    return status, [(b"content-type", PROBLEM_JSON.encode())], body
+def caller_of(principal: Any) -> str:
+    """Who owns a key: the token's subject, roles and department, not the token's bytes."""
+    identity = json.dumps([principal.subject, sorted(principal.roles), principal.dept], ensure_ascii=False)
+    return hashlib.sha256(identity.encode()).hexdigest()
+
+
+ANONYMOUS = hashlib.sha256(b"").hexdigest()
+
+
+async def _send_error(scope: Scope, receive: Receive, send: Send, error: DomainError) -> None:
+    await domain_error_response(Request(scope), error)(scope, receive, send)
 
 
 class IdempotencyMiddleware:
     """Pure ASGI middleware; uses the app's database (``app.state.db``) in short transactions."""
 
-    def __init__(self, app: ASGIApp, *, get_db: Any) -> None:
+    def __init__(self, app: ASGIApp, *, get_db: Any, get_verifier: Any) -> None:
         self.app = app
         self.get_db = get_db
+        self.get_verifier = get_verifier
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -75,8 +86,21 @@ class IdempotencyMiddleware:
         if not raw_key or scope["path"].startswith("/internal/"):  # the inbox has its own dedup
             await self.app(scope, receive, send)
             return
-        key = raw_key.decode("latin-1")[:200]
-        caller = hashlib.sha256(headers.get(b"authorization", b"")).hexdigest()
+        key = raw_key.decode("utf-8", errors="replace")
+        if len(key) > MAX_KEY_LENGTH:
+            await _send_error(scope, receive, send, BadRequest(
+                f"an Idempotency-Key has at most {MAX_KEY_LENGTH} characters",
+                detail_zh=f"Idempotency-Key 最多 {MAX_KEY_LENGTH} 个字符", code="idempotency_key_too_long"))
+            return
+        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            try:
+                caller = caller_of(await self.get_verifier().verify(token.strip()))
+            except DomainError:  # not a valid token: the route answers 401 and nothing is stored
+                await self.app(scope, receive, send)
+                return
+        else:
+            caller = ANONYMOUS
         request_line = f"POST {scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"[:600]
         db = self.get_db()
         async with db.engine.begin() as conn:
@@ -92,11 +116,11 @@ class IdempotencyMiddleware:
             existing = None if claimed else (await conn.execute(text(
                 "SELECT * FROM idempotency_keys WHERE caller = :c AND key = :k"), {"c": caller, "k": key})).mappings().first()
         if existing is not None:
-            await self._answer_retry(existing, request_line, receive, send)
+            await self._answer_retry(existing, request_line, scope, receive, send)
             return
         await self._execute(scope, receive, send, db=db, caller=caller, key=key)
 
-    async def _answer_retry(self, existing: Any, request_line: str, receive: Receive, send: Send) -> None:
+    async def _answer_retry(self, existing: Any, request_line: str, scope: Scope, receive: Receive, send: Send) -> None:
         fingerprint = hashlib.sha256()
         more = True
         while more:
@@ -104,16 +128,19 @@ class IdempotencyMiddleware:
             fingerprint.update(message.get("body", b""))
             more = message.get("more_body", False)
         if existing["state"] == "running":
-            status, hdrs, body = _problem(409, "idempotency_in_progress",
-                                          "a request with this Idempotency-Key is still running; retry later")
-        elif existing["request"] != request_line or existing["fingerprint"] != fingerprint.hexdigest():
-            status, hdrs, body = _problem(422, "idempotency_key_reused",
-                                          "this Idempotency-Key was used for a different request")
-        else:
-            status = existing["response_status"]
-            hdrs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in existing["response_headers"]]
-            hdrs.append((b"idempotent-replayed", b"true"))
-            body = existing["response_body"]
+            await _send_error(scope, receive, send, Conflict(
+                "a request with this Idempotency-Key is still running; retry later",
+                detail_zh="使用该 Idempotency-Key 的请求仍在处理中，请稍后重试", code="idempotency_in_progress"))
+            return
+        if existing["request"] != request_line or existing["fingerprint"] != fingerprint.hexdigest():
+            await _send_error(scope, receive, send, UnprocessableEntity(
+                "this Idempotency-Key was used for a different request",
+                detail_zh="该 Idempotency-Key 已用于另一个请求", code="idempotency_key_reused"))
+            return
+        status = existing["response_status"]
+        hdrs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in existing["response_headers"]]
+        hdrs.append((b"idempotent-replayed", b"true"))
+        body = existing["response_body"]
         await send({"type": "http.response.start", "status": status,
                     "headers": [*hdrs, (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

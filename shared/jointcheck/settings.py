@@ -9,8 +9,9 @@ environment.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Depends, Request
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -57,6 +58,21 @@ class ServiceSettings(BaseSettings):
     outbox_backoff_base: float = 0.5
     outbox_backoff_max: float = 300.0
 
+    # Request bodies: every body is limited to max_body_bytes (JSON bodies are read whole,
+    # so this is also the memory a request may take), unless body_limit_for grants a route
+    # more. body_limit_overrides maps a path — exact, or a prefix ending in "*" — to its limit.
+    max_body_bytes: int = Field(1 << 20, ge=1)
+    body_limit_overrides: dict[str, int] = Field(default_factory=dict)
+
+    # /metrics: open by default (scraped inside the cluster). Set metrics_token to require
+    # "Authorization: Bearer <metrics_token>", and/or metrics_allow_from to the client
+    # addresses or networks (CIDR) that may scrape; anyone else gets 404.
+    metrics_token: str | None = None
+    metrics_allow_from: list[str] = Field(default_factory=list)
+
+    # CORS: off unless origins are listed (e.g. the public pages' origin).
+    cors_allow_origins: list[str] = Field(default_factory=list)
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -88,9 +104,32 @@ class ServiceSettings(BaseSettings):
         shared_env = EnvSettingsSource(settings_cls, env_prefix="JC_", case_sensitive=False)
         return (init_settings, env_settings, shared_env, dotenv_settings, file_secret_settings)
 
+    def body_limit_for(self, path: str) -> int:
+        """The largest body a request to ``path`` may send, in bytes.
+
+        A service may override this (the registry grants its import routes their own
+        setting); ``body_limit_overrides`` covers the configured cases.
+        """
+        exact = self.body_limit_overrides.get(path)
+        if exact is not None:
+            return exact
+        for pattern, limit in self.body_limit_overrides.items():
+            if pattern.endswith("*") and path.startswith(pattern[:-1]):
+                return limit
+        return self.max_body_bytes
+
     def service_url(self, name: str) -> str:
         """Base URL of a sibling service by name."""
         try:
             return getattr(self, f"{name}_url").rstrip("/")
         except AttributeError as exc:  # pragma: no cover - programming error
             raise KeyError(f"unknown service {name!r}") from exc
+
+
+def app_settings(request: Request) -> ServiceSettings:
+    """The settings the running app was built with (``create_service_app``)."""
+    return request.app.state.settings
+
+
+#: The running service's settings, as a route dependency.
+Settings = Annotated[ServiceSettings, Depends(app_settings)]

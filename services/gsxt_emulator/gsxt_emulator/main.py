@@ -8,11 +8,23 @@ import uuid
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query
+from fastapi import Depends, FastAPI, Query
 from pydantic import BaseModel, Field
+from pydantic_settings import SettingsConfigDict
 
-from jointcheck.errors import NotFound, UnhandledErrorMiddleware, UpstreamUnavailable, install_error_handlers
+from jointcheck.auth import Role, TokenVerifier, require_roles
+from jointcheck.errors import NotFound, UnhandledErrorMiddleware, UpstreamUnavailable, install_error_handlers, problem_responses
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
+from jointcheck.requestguard import RequestGuardMiddleware
+from jointcheck.settings import ServiceSettings
+
+
+class EmulatorSettings(ServiceSettings):
+    """The emulator reads ``GSXT_X`` (then ``JC_X``): it verifies tokens like every service."""
+
+    model_config = SettingsConfigDict(env_prefix="GSXT_", extra="ignore")
+
+    service_name: str = "gsxt-emulator"
 
 
 class PublicationIn(BaseModel):
@@ -37,16 +49,22 @@ class Faults(BaseModel):
     delay_ms: int = Field(0, ge=0, le=60_000)
 
 
-def create_app() -> FastAPI:
-    configure_logging("gsxt-emulator")
+def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
+    """The emulator app. Its control routes (faults, reset) need a service or admin token."""
+    settings = settings or EmulatorSettings()
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
     app = FastAPI(
         title="GSXT 公示系统模拟器 / Publicity-system EMULATOR",
         description="**Emulator, not the real 国家企业信用信息公示系统.** Stores publications in memory; "
         "`PUT /emulator/faults` makes it fail or slow down for retry tests.",
     )
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings)
     install_error_handlers(app)
+    app.add_middleware(RequestGuardMiddleware, settings=settings)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=Metrics("gsxt-emulator"))
+    control = [Depends(require_roles(Role.service, Role.admin))]
     store: dict[str, Publication] = {}
     faults = Faults()
 
@@ -55,9 +73,11 @@ def create_app() -> FastAPI:
             await asyncio.sleep(faults.delay_ms / 1000)
         if faults.fail_next > 0:
             faults.fail_next -= 1
-            raise UpstreamUnavailable("emulated failure (fail_next)", status=faults.fail_status, code="emulated_failure")
+            raise UpstreamUnavailable("emulated failure (fail_next)", detail_zh="模拟故障（fail_next）",
+                                      status=faults.fail_status, code="emulated_failure")
         if faults.fail_rate and random.random() < faults.fail_rate:
-            raise UpstreamUnavailable("emulated failure (fail_rate)", status=faults.fail_status, code="emulated_failure")
+            raise UpstreamUnavailable("emulated failure (fail_rate)", detail_zh="模拟故障（fail_rate）",
+                                      status=faults.fail_status, code="emulated_failure")
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -80,16 +100,18 @@ def create_app() -> FastAPI:
     @app.get("/api/publications/{record_id}", response_model=Publication)
     async def get_publication(record_id: str) -> Publication:
         if record_id not in store:
-            raise NotFound(f"no publication for record {record_id}")
+            raise NotFound(f"no publication for record {record_id}", detail_zh=f"记录 {record_id} 未公示")
         return store[record_id]
 
-    @app.put("/emulator/faults", response_model=Faults, summary="故障注入 / Set fault injection")
+    @app.put("/emulator/faults", response_model=Faults, summary="故障注入 / Set fault injection",
+             dependencies=control, responses=problem_responses(401, 403))
     async def set_faults(body: Faults) -> Faults:
         nonlocal faults
         faults = body
         return faults
 
-    @app.delete("/emulator/publications", status_code=204, summary="清空 / Forget every publication")
+    @app.delete("/emulator/publications", status_code=204, summary="清空 / Forget every publication",
+                dependencies=control, responses=problem_responses(401, 403))
     async def reset() -> None:
         store.clear()
 
