@@ -1,4 +1,4 @@
-"""Inter-service HTTP: one ``httpx.AsyncClient`` per process, typed clients on top.
+"""Inter-service HTTP: one ``httpx.AsyncClient`` per process (per event loop), typed clients on top.
 
 Every call carries the service's bearer token and the current ``X-Request-ID``.
 Explicit timeouts. Only idempotent calls are retried (GET/HEAD/PUT/DELETE, or a POST
@@ -23,25 +23,29 @@ from jointcheck.settings import ServiceSettings
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 
-_client: httpx.AsyncClient | None = None
+# One client per event loop: a process runs one loop, but tests run several apps, each under
+# its own uvicorn thread and loop, and a client's connections belong to the loop that made them.
+_clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
 
 
 def shared_http_client(settings: ServiceSettings) -> httpx.AsyncClient:
-    """The process-wide client (created on first use)."""
-    global _client
-    if _client is None or _client.is_closed:
-        _client = httpx.AsyncClient(
+    """The process-wide client of the running loop (created on first use)."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None or client.is_closed:
+        for stale in [lp for lp in _clients if lp.is_closed()]:
+            del _clients[stale]
+        client = _clients[loop] = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.http_read_timeout, connect=settings.http_connect_timeout),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         )
-    return _client
+    return client
 
 
 async def close_shared_http_client() -> None:
-    global _client
-    if _client is not None:
-        await _client.aclose()
-        _client = None
+    client = _clients.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()
 
 
 class ServiceTokenSource:

@@ -7,13 +7,14 @@ service, PostgreSQL refusing a value — shows up as the 5xx it would be in prod
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import Iterator
 
 import pytest
 
 from jointcheck.settings import SERVICE_NAMES
-from jointcheck.testing import TEST_JWT_SECRET, LiveServer, free_port, service_settings
+from jointcheck.testing import TEST_JWT_SECRET, LiveServer, _truncate_all, free_port, service_settings
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +37,15 @@ def fuzz_servers(service_database_urls: dict[str, str]) -> Iterator[dict[str, st
     finally:
         for server in servers:
             server.stop()
+
+
+@pytest.fixture(scope="module")
+def fuzz_cleanup(service_database_urls: dict[str, str]) -> Iterator[None]:
+    """Whatever the fuzzing wrote is emptied once, after the module (not after every case:
+    a truncate per case would cost more than the fuzzing)."""
+    yield
+
+    async def truncate() -> None:
+        await asyncio.gather(*(_truncate_all(u) for u in service_database_urls.values()))
+
+    asyncio.run(truncate())
