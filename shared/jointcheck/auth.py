@@ -31,6 +31,11 @@ class Role(StrEnum):
     service = "service"
 
 
+#: Who may read every department's records, and who may act for every department.
+READS_EVERYTHING = frozenset({Role.admin, Role.auditor, Role.service})
+ACTS_FOR_EVERY_DEPARTMENT = frozenset({Role.admin, Role.service})
+
+
 @dataclass(frozen=True)
 class Principal:
     """The authenticated caller."""
@@ -47,6 +52,28 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return Role.admin in self.roles
+
+    @property
+    def reads_everything(self) -> bool:
+        """Admins, auditors and services read every department's records."""
+        return self.has(*READS_EVERYTHING)
+
+    @property
+    def acts_for_every_department(self) -> bool:
+        """Admins and services may change any department's records; officers only their own."""
+        return self.has(*ACTS_FOR_EVERY_DEPARTMENT)
+
+    def in_department(self, *departments: str | None) -> bool:
+        """An officer of one of ``departments``."""
+        return Role.officer in self.roles and self.dept is not None and self.dept in departments
+
+    def may_read_department(self, *departments: str | None) -> bool:
+        """Reads everything, or an officer of one of ``departments``."""
+        return self.reads_everything or self.in_department(*departments)
+
+    def may_act_for_department(self, *departments: str | None) -> bool:
+        """Acts for every department, or an officer of one of ``departments``."""
+        return self.acts_for_every_department or self.in_department(*departments)
 
     def audit_actor(self) -> dict[str, Any]:
         return {"subject": self.subject, "roles": sorted(self.roles), "dept": self.dept}
@@ -178,15 +205,27 @@ def require_roles(*roles: str):
     return _check
 
 
-def ensure_department(user: Principal, dept: str | None, *, action: str = "change") -> None:
-    """Officers may act only on their own department's records; admins and services on all."""
-    if user.is_admin or Role.service in user.roles:
+def ensure_department(user: Principal, *departments: str | None, action: str = "change") -> None:
+    """Officers may act only on their own department's records (one of ``departments``);
+    admins and services on all. Otherwise 403 ``department_scope``."""
+    if user.may_act_for_department(*departments):
         return
-    if Role.officer in user.roles and dept is not None and user.dept == dept:
-        return
+    named = ", ".join(d for d in departments if d) or "no department"
     raise Forbidden(
-        f"an officer of {user.dept or 'no department'} may not {action} records of department {dept}",
-        detail_zh=f"{user.dept or '无部门'} 的执法人员无权操作 {dept} 部门的记录",
+        f"an officer of {user.dept or 'no department'} may not {action} records of department {named}",
+        detail_zh=f"{user.dept or '无部门'} 的执法人员无权操作 {named} 部门的记录",
+        code="department_scope",
+    )
+
+
+def ensure_can_read_department(user: Principal, *departments: str | None, what: str = "these records") -> None:
+    """Readers of everything pass; officers only for their own department (403 ``department_scope``)."""
+    if user.may_read_department(*departments):
+        return
+    named = ", ".join(d for d in departments if d) or "no department"
+    raise Forbidden(
+        f"an officer of {user.dept or 'no department'} may not read {what} of department {named}",
+        detail_zh=f"{user.dept or '无部门'} 的执法人员无权查看 {named} 部门的记录",
         code="department_scope",
     )
 

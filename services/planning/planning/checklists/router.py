@@ -5,25 +5,26 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from jointcheck.auth import Reader, Writer
 from jointcheck.codes import CodeValueError
 from jointcheck.db import Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
-from jointcheck.pagination import Cursor, Limit, Page
+from jointcheck.etag import IfMatch, set_etag
+from jointcheck.requestguard import INT32_MAX
+from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_field, next_page_cursor, parse_created_keyset
 from planning.checklists import repository, service
 from planning.checklists.schemas import ChecklistCreate, ChecklistRead, ChecklistUpdate
 from jointcheck.contracts import industry_prefix
-from planning.common import etag, next_cursor, page_cursor
 
 router = APIRouter(prefix="/v1/checklists", tags=["checklists / 行业统一检查单"])
 
-VersionQuery = Annotated[int | None, Query(ge=1, description="a past version / 指定版本（缺省为当前版本）")]
+VersionQuery = Annotated[int | None, Query(ge=1, le=INT32_MAX, description="a past version / 指定版本（缺省为当前版本）")]
 
 
 def _etag(response: Response, checklist: ChecklistRead) -> None:
-    response.headers["ETag"] = etag(checklist.current_version)
+    set_etag(response, checklist.current_version)
 
 
 @router.post("", response_model=ChecklistRead, status_code=201, summary="新增行业统一检查单 / Create an industry checklist",
@@ -50,11 +51,12 @@ async def list_checklists(
         try:
             industry = industry_prefix(industry)
         except CodeValueError as exc:
-            raise UnprocessableEntity(f"industry {industry!r}: {exc.detail}", code="invalid_filter") from None
+            raise UnprocessableEntity(f"industry {industry!r}: {exc.detail}", detail_zh=f"行业代码 {industry!r} 无效",
+                                      code="invalid_filter") from None
     rows = await repository.list_page(session, lead_department=lead_department, department=department,
-                                      industry=industry, after=page_cursor(cursor), limit=limit + 1)
+                                      industry=industry, after=cursor_field(cursor, "after", parse=parse_created_keyset), limit=limit + 1)
     items = [await service.read(session, c, v) for c, v in rows[:limit]]
-    return Page[ChecklistRead](items=items, next_cursor=next_cursor([c for c, _ in rows], limit))
+    return Page[ChecklistRead](items=items, next_cursor=next_page_cursor([c for c, _ in rows], limit, created_keyset))
 
 
 @router.get("/{checklist_id}", response_model=ChecklistRead, summary="检查单详情 / Get a checklist (any version)",
@@ -79,7 +81,7 @@ async def checklist_versions(checklist_id: uuid.UUID, session: Session, _user: R
               "pinned items carry over. Requires `If-Match` (428 without, 412 if stale). Only the lead department.",
               responses=problem_responses(401, 403, 404, 412, 422, 428))
 async def update_checklist(checklist_id: uuid.UUID, body: ChecklistUpdate, session: Session, user: Writer,
-                           response: Response, if_match: Annotated[str | None, Header()] = None) -> ChecklistRead:
+                           response: Response, if_match: IfMatch = None) -> ChecklistRead:
     checklist = await service.update(session, checklist_id=checklist_id, data=body, actor=user, if_match=if_match)
     _etag(response, checklist)
     return checklist

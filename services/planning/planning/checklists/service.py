@@ -23,7 +23,8 @@ from planning.checklists.schemas import (
     ChecklistRead,
     ChecklistUpdate,
 )
-from planning.common import actor_name, check_if_match, now_utc
+from jointcheck.etag import check_if_match
+from planning.common import actor_name, now_utc
 from planning.items import repository as items
 
 VERSION_FIELDS = ("name", "industry_codes", "lead_department", "cooperating_departments", "frequency_per_year",
@@ -156,7 +157,8 @@ async def update(session: AsyncSession, *, checklist_id: uuid.UUID, data: Checkl
     current = await repository.get_version(session, checklist_id, checklist.current_version)
     assert current is not None
     ensure_department(actor, current.lead_department, action="change checklists led by")
-    check_if_match(if_match, current_version=checklist.current_version, what=f"checklist {current.name}")
+    check_if_match(if_match, current=checklist.current_version, what=f"checklist {current.name}",
+                   what_zh=f"检查单 {current.name}")
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     fields = {f: getattr(current, f) for f in VERSION_FIELDS} | {k: v for k, v in changes.items() if k != "items"}
     if data.items is not None:

@@ -5,23 +5,24 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from jointcheck.auth import Reader, Writer
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
-from jointcheck.pagination import Cursor, Limit, Page
-from planning.common import etag, next_cursor, page_cursor
+from jointcheck.etag import IfMatch, set_etag
+from jointcheck.requestguard import INT32_MAX
+from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_field, next_page_cursor, parse_created_keyset
 from planning.items import repository, service
 from planning.items.schemas import Category, ItemCreate, ItemRead, ItemUpdate
 
 router = APIRouter(prefix="/v1/items", tags=["items / 抽查事项"])
 
-VersionQuery = Annotated[int | None, Query(ge=1, description="a past version / 指定版本（缺省为当前版本）")]
+VersionQuery = Annotated[int | None, Query(ge=1, le=INT32_MAX, description="a past version / 指定版本（缺省为当前版本）")]
 
 
 def _etag(response: Response, item: ItemRead) -> None:
-    response.headers["ETag"] = etag(item.current_version)
+    set_etag(response, item.current_version)
 
 
 @router.post("", response_model=ItemRead, status_code=201, summary="新增抽查事项 / Create a check item",
@@ -43,9 +44,9 @@ async def list_items(
     q: Annotated[str | None, Query(max_length=100, description="名称或编号包含")] = None,
 ) -> Page[ItemRead]:
     rows = await repository.list_page(session, department=department, category=category, q=q,
-                                      after=page_cursor(cursor), limit=limit + 1)
+                                      after=cursor_field(cursor, "after", parse=parse_created_keyset), limit=limit + 1)
     items = [service.to_read(i, v) for i, v in rows[:limit]]
-    return Page[ItemRead](items=items, next_cursor=next_cursor([i for i, _ in rows], limit))
+    return Page[ItemRead](items=items, next_cursor=next_page_cursor([i for i, _ in rows], limit, created_keyset))
 
 
 @router.get("/{item_id}", response_model=ItemRead, summary="抽查事项详情 / Get a check item (any version)",
@@ -69,7 +70,7 @@ async def item_versions(item_id: uuid.UUID, session: Session, _user: Reader) -> 
               "修改生成新版本，已引用旧版本的检查单不受影响。",
               responses=problem_responses(401, 403, 404, 412, 422, 428))
 async def update_item(item_id: uuid.UUID, body: ItemUpdate, session: Session, user: Writer, response: Response,
-                      if_match: Annotated[str | None, Header()] = None) -> ItemRead:
+                      if_match: IfMatch = None) -> ItemRead:
     item = await service.update(session, item_id=item_id, data=body, actor=user, if_match=if_match)
     _etag(response, item)
     return item

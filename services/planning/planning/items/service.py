@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jointcheck.auth import Principal, ensure_department
 from jointcheck.errors import Conflict, NotFound
 from jointcheck.outbox import record_audit
-from planning.common import actor_name, check_if_match, now_utc
+from jointcheck.etag import check_if_match
+from planning.common import actor_name, now_utc
 from planning.items import repository
 from planning.items.models import CheckItem, CheckItemVersion
 from planning.items.schemas import ItemCreate, ItemRead, ItemUpdate
@@ -78,7 +79,8 @@ async def update(session: AsyncSession, *, item_id: uuid.UUID, data: ItemUpdate,
     if item is None:
         raise _not_found(item_id)
     ensure_department(actor, item.department, action="change items of")
-    check_if_match(if_match, current_version=item.current_version, what=f"check item {item.code}")
+    check_if_match(if_match, current=item.current_version, what=f"check item {item.code}",
+                   what_zh=f"检查事项 {item.code}")
     current = await repository.get_version(session, item_id, item.current_version)
     assert current is not None
     changes = data.model_dump(exclude_unset=True, exclude_none=True, mode="json")

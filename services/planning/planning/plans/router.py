@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
-from jointcheck.pagination import Cursor, Limit, Page
-from planning.common import etag, next_cursor, page_cursor
+from jointcheck.etag import IfMatch, set_etag
+from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_field, next_page_cursor, parse_created_keyset
 from planning.plans import repository, service
 from planning.plans.schemas import LateFilingReport, PlanCreate, PlanRead, PlanState, PlanTransitionRequest, PlanUpdate
 
@@ -21,7 +21,7 @@ Oversight = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor)
 
 
 def _etag(response: Response, plan: PlanRead) -> PlanRead:
-    response.headers["ETag"] = etag(plan.version)
+    set_etag(response, plan.version)
     return plan
 
 
@@ -43,9 +43,9 @@ async def list_plans(
     state: Annotated[list[PlanState], Query(description="any of")] = [],  # noqa: B006
 ) -> Page[PlanRead]:
     rows = await repository.list_page(session, year=year, lead_department=lead_department,
-                                      states=[s.value for s in state], after=page_cursor(cursor), limit=limit + 1)
+                                      states=[s.value for s in state], after=cursor_field(cursor, "after", parse=parse_created_keyset), limit=limit + 1)
     return Page[PlanRead](items=[await service.read(session, p) for p in rows[:limit]],
-                          next_cursor=next_cursor(rows, limit))
+                          next_cursor=next_page_cursor(rows, limit, created_keyset))
 
 
 @router.get("/late-filings", response_model=LateFilingReport, summary="逾期报备情况 / Late filings",
@@ -67,7 +67,7 @@ async def get_plan(plan_id: uuid.UUID, session: Session, _user: Reader, response
               description="Only while draft; requires `If-Match`. 仅草稿可改。",
               responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
 async def update_plan(plan_id: uuid.UUID, body: PlanUpdate, session: Session, user: Writer, response: Response,
-                      if_match: Annotated[str | None, Header()] = None) -> PlanRead:
+                      if_match: IfMatch = None) -> PlanRead:
     plan = await service.update(session, plan_id=plan_id, data=body, actor=user, if_match=if_match)
     return _etag(response, await service.read(session, plan))
 

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jointcheck.auth import Principal, ensure_department
 from jointcheck.errors import Conflict, InvalidState, NotFound
 from jointcheck.outbox import record_audit
-from planning.common import actor_name, check_if_match, china_date, now_utc
+from jointcheck.etag import check_if_match
+from planning.common import actor_name, china_date, now_utc
 from planning.plans import repository
 from planning.plans.models import Plan, PlanTransition
 from planning.plans.schemas import (
@@ -100,7 +101,7 @@ async def update(session: AsyncSession, *, plan_id: uuid.UUID, data: PlanUpdate,
                  if_match: str | None) -> Plan:
     plan = await get_plan(session, plan_id, for_update=True)
     ensure_department(actor, plan.lead_department, action="change plans of")
-    check_if_match(if_match, current_version=plan.version, what=f"plan {plan.name}")
+    check_if_match(if_match, current=plan.version, what=f"plan {plan.name}", what_zh=f"年度计划 {plan.name}")
     if plan.state != "draft":
         raise InvalidState(f"plan is {plan.state}; only a draft plan can be edited",
                            detail_zh="只有草稿状态的计划可以修改", current_state=plan.state)

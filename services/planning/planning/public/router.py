@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query
 
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
-from jointcheck.pagination import Cursor, Limit, Page
-from planning.common import next_cursor, page_cursor
+from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_field, next_page_cursor, parse_created_keyset
 from planning.plans import repository as plans
 from planning.public import service
 from planning.public.schemas import PublicPlan, PublicPlanSummary
@@ -24,9 +23,9 @@ router = APIRouter(prefix="/public", tags=["public / 公开"])
 async def public_plans(session: Session, limit: Limit = 50, cursor: Cursor = None,
                        year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Page[PublicPlanSummary]:
     rows = await plans.list_page(session, year=year, lead_department=None, states=["published"],
-                                 after=page_cursor(cursor), limit=limit + 1)
+                                 after=cursor_field(cursor, "after", parse=parse_created_keyset), limit=limit + 1)
     return Page[PublicPlanSummary](items=[await service.summary(session, p) for p in rows[:limit]],
-                                   next_cursor=next_cursor(rows, limit))
+                                   next_cursor=next_page_cursor(rows, limit, created_keyset))
 
 
 @router.get("/plans/{plan_id}", response_model=PublicPlan, summary="已公布计划详情 / A published plan and its tasks",

@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from jointcheck.auth import Reader, Role, Writer
 from jointcheck.clients import Registry
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
-from jointcheck.pagination import Cursor, Limit, Page
+from jointcheck.etag import IfMatch, set_etag
+from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_field, next_page_cursor, parse_created_keyset
 from planning.checklists.schemas import ChecklistRead
-from planning.common import etag, next_cursor, page_cursor
 from planning.tasks import repository, service
 from planning.tasks.models import Task
 from planning.tasks.schemas import TaskCreate, TaskPreview, TaskRead, TaskState, TaskTransitionRequest, TaskUpdate
@@ -32,7 +32,7 @@ ReadableTask = Annotated[Task, Depends(readable_task)]
 
 
 def _etag(response: Response, task: TaskRead) -> TaskRead:
-    response.headers["ETag"] = etag(task.version)
+    set_etag(response, task.version)
     return task
 
 
@@ -58,12 +58,12 @@ async def list_tasks(
     state: Annotated[list[TaskState], Query(description="any of")] = [],  # noqa: B006
     department: Annotated[str | None, Query(description="takes part (lead or cooperating)")] = None,
 ) -> Page[TaskRead]:
-    only_own = not user.roles.intersection({Role.admin, Role.auditor, Role.inspector, Role.service})
+    only_own = not (user.reads_everything or user.has(Role.inspector))
     rows = await repository.list_page(session, plan_id=plan_id, year=year, states=[s.value for s in state],
                                       department=department, visible_to=user.dept if only_own else None,
-                                      after=page_cursor(cursor), limit=limit + 1)
+                                      after=cursor_field(cursor, "after", parse=parse_created_keyset), limit=limit + 1)
     return Page[TaskRead](items=[await service.read(session, t) for t in rows[:limit]],
-                          next_cursor=next_cursor(rows, limit))
+                          next_cursor=next_page_cursor(rows, limit, created_keyset))
 
 
 @router.get("/{task_id}", response_model=TaskRead, summary="抽查任务详情 / Get a task",
@@ -79,7 +79,7 @@ async def get_task(task: ReadableTask, session: Session, response: Response) -> 
               "stale). The whole spec is validated again. 仅草稿、仅牵头部门可改。",
               responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
 async def update_task(task_id: uuid.UUID, body: TaskUpdate, session: Session, user: Writer, response: Response,
-                      if_match: Annotated[str | None, Header()] = None) -> TaskRead:
+                      if_match: IfMatch = None) -> TaskRead:
     task = await service.update(session, task_id=task_id, data=body, actor=user, if_match=if_match)
     return _etag(response, await service.read(session, task))
 

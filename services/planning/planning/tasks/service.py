@@ -21,7 +21,8 @@ from planning.checklists import repository as checklists
 from planning.checklists import service as checklist_service
 from planning.checklists.schemas import ChecklistRead
 from jointcheck.clients import RegistryClient
-from planning.common import actor_name, check_if_match, dedupe, now_utc
+from jointcheck.etag import check_if_match
+from planning.common import actor_name, dedupe, now_utc
 from planning.plans import repository as plans
 from planning.plans.models import Plan
 from planning.plans.schemas import Transition
@@ -60,9 +61,7 @@ def not_found(task_id: uuid.UUID) -> NotFound:
 
 def ensure_can_read(user: Principal, task: Task) -> None:
     """Officers read the tasks their department takes part in (lead or cooperating)."""
-    if user.roles.intersection({Role.admin, Role.auditor, Role.inspector, Role.service}):
-        return
-    if user.dept in task.departments:
+    if user.may_read_department(*task.departments) or user.has(Role.inspector):
         return
     raise Forbidden(f"department {user.dept} does not take part in task {task.id}",
                     detail_zh=f"{user.dept} 未参加该抽查任务", code="department_scope")
@@ -185,7 +184,7 @@ async def update(session: AsyncSession, *, task_id: uuid.UUID, data: TaskUpdate,
     """Change a draft task (its spec is frozen once approved)."""
     task = await get_task(session, task_id, for_update=True)
     ensure_lead(actor, task, action="change")
-    check_if_match(if_match, current_version=task.version, what=f"task {task.name}")
+    check_if_match(if_match, current=task.version, what=f"task {task.name}", what_zh=f"抽查任务 {task.name}")
     if task.state != "draft":
         raise InvalidState(f"task is {task.state}; only a draft task can be changed",
                            detail_zh="只有草稿状态的任务可以修改", current_state=task.state)
