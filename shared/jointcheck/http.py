@@ -12,6 +12,7 @@ import asyncio
 import random
 import time
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -20,6 +21,7 @@ from jointcheck.errors import DomainError, UpstreamUnavailable
 from jointcheck.observability import REQUEST_ID_HEADER, get_request_id
 from jointcheck.settings import ServiceSettings
 
+_PATH_SAFE = "/?&=%:@!$'()*+,;~-._"
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 
@@ -128,7 +130,9 @@ class ServiceClient:
         hdrs = self.headers(headers)
         retryable = safe or method in IDEMPOTENT or "Idempotency-Key" in hdrs
         attempts = (self.settings.http_retries + 1) if retryable else 1
-        url = self.base_url + path
+        # Ids from callers end up in paths: control characters, spaces and non-ASCII are
+        # percent-encoded rather than refused by httpx as an invalid URL (a 500).
+        url = self.base_url + quote(path, safe=_PATH_SAFE)
         last_exc: Exception | None = None
         for attempt in range(attempts):
             try:

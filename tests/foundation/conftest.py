@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
+from sqlalchemy import text
 
 from jointcheck.app import create_service_app
 from jointcheck.auth import Writer
@@ -44,6 +45,21 @@ BOOMS = {"count": 0}
 async def probe_boom_post(_user: Writer) -> None:
     BOOMS["count"] += 1
     raise RuntimeError("secret internals that must not leak")
+
+
+@probe.post("/upload")
+async def probe_upload(request: Request, _user: Writer) -> dict[str, int]:
+    """Streams the body, counting: proves limits hold on bodies read as a stream."""
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+    return {"bytes": size}
+
+
+@probe.get("/int4")
+async def probe_int4(value: int, session: Session, _user: Writer) -> int:
+    """Hands an unbounded integer to an int4 cast: the database refuses what validation let by."""
+    return (await session.execute(text("SELECT CAST(:v AS integer)"), {"v": value})).scalar_one()
 
 
 @probe.get("/boom")
