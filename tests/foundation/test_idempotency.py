@@ -52,3 +52,26 @@ async def test_client_errors_are_replayed_server_errors_are_not(probe_client, pr
     assert (await probe_client.post("/v1/probe/boom", headers=boom)).status_code == 500
     assert (await probe_client.post("/v1/probe/boom", headers=boom)).status_code == 500
     assert BOOMS["count"] == before + 2  # a 5xx is not stored: the caller may retry it
+
+
+async def test_a_renewed_token_is_the_same_caller(probe_client, probe_app, tokens):
+    # Two tokens for one subject (different jti and iat): a caller that renewed its token mid-retry.
+    body = {"name": "甲乙", "count": 1}
+    first = await probe_client.post("/v1/probe", json=body, headers=tokens.officer("SCJG") | {"Idempotency-Key": "renew"})
+    renewed = tokens.officer("SCJG")
+    assert renewed != tokens.officer("SCJG")  # each mint is a distinct token
+    retry = await probe_client.post("/v1/probe", json=body, headers=renewed | {"Idempotency-Key": "renew"})
+    assert first.status_code == retry.status_code == 201
+    assert retry.headers.get("idempotent-replayed") == "true" and retry.json() == first.json()
+    assert await _outbox_rows(probe_app) == 1
+
+
+async def test_a_key_longer_than_stored_is_refused_never_truncated(probe_client, probe_app, tokens):
+    prefix = "k" * 200
+    body = {"name": "甲乙", "count": 1}
+    a = await probe_client.post("/v1/probe", json=body, headers=tokens.admin | {"Idempotency-Key": prefix + "-a"})
+    assert a.status_code == 400 and a.json()["code"] == "idempotency_key_too_long"
+    assert a.headers["content-type"].startswith("application/problem+json")
+    assert await _outbox_rows(probe_app) == 0
+    exact = await probe_client.post("/v1/probe", json=body, headers=tokens.admin | {"Idempotency-Key": prefix})
+    assert exact.status_code == 201
