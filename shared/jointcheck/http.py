@@ -166,6 +166,7 @@ class ServiceClient:
         detail = body.get("detail") if isinstance(body, dict) else None
         return ServiceCallError(
             f"{self.service} answered {resp.status_code} to {method} {path}: {detail or code or ''}".strip(),
+            detail_zh=f"{self.service} 服务返回 {resp.status_code}（{code or '无错误代码'}）",
             extra={"upstream": self.service, "upstream_status": resp.status_code, "upstream_code": code},
         )
 

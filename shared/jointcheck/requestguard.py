@@ -46,7 +46,7 @@ _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class PayloadTooLarge(StarletteHTTPException):
+class _BodyTooLarge(StarletteHTTPException):
     """Raised into the app when a streamed body passes its limit (rendered as 413)."""
 
     def __init__(self, limit: int) -> None:
@@ -182,7 +182,7 @@ class RequestGuardMiddleware:
             if message["type"] == "http.request":
                 size += len(message.get("body", b""))
                 if size > limit:
-                    raise PayloadTooLarge(limit)
+                    raise _BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -193,12 +193,12 @@ class RequestGuardMiddleware:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except PayloadTooLarge:
+        except _BodyTooLarge:
             if not started:
                 await payload_too_large_response(Request(scope), limit)(scope, receive, send)
 
 
 __all__ = [
     "BIGINT_MAX", "BIGINT_MIN", "BigInt", "INT32_MAX", "INT32_MIN", "Int32", "PROBLEM_JSON",
-    "PayloadTooLarge", "RequestGuardMiddleware",
+    "RequestGuardMiddleware",
 ]

@@ -24,7 +24,8 @@ async def register(session: AsyncSession, *, draw_id: str, announcement: str,
     except ValueError:
         raise UnprocessableEntity("the announcement is not JSON", detail_zh="公告不是 JSON", code="invalid_announcement") from None
     if not isinstance(parsed, dict) or parsed.get("algorithm") != "draw-v1" or "commitment" not in parsed:
-        raise UnprocessableEntity("not a draw-v1 announcement (algorithm, commitment)", code="invalid_announcement")
+        raise UnprocessableEntity("not a draw-v1 announcement (algorithm, commitment)",
+                                  detail_zh="不是 draw-v1 抽取公告（算法、承诺值）", code="invalid_announcement")
     sha = hashlib.sha256(announcement.encode("utf-8")).hexdigest()
     existing = await repository.by_sha256(session, sha)
     if existing is not None:

@@ -40,7 +40,8 @@ async def update(session: AsyncSession, *, code: str, data: DepartmentUpdate, ac
     if "name" in changes and changes["name"] != dept.name:
         other = await repository.by_name(session, changes["name"])
         if other is not None:
-            raise Conflict(f"a department named {changes['name']} already exists", code="department_name_taken")
+            raise Conflict(f"a department named {changes['name']} already exists",
+                           detail_zh=f"名为 {changes['name']} 的部门已存在", code="department_name_taken")
     for key, value in changes.items():
         setattr(dept, key, value)
     await session.flush()

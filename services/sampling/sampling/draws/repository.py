@@ -39,6 +39,7 @@ async def list_draws(session: AsyncSession, *, task_id: str | None, kind: str | 
         try:
             after_key = (datetime.fromisoformat(before[0]), uuid.UUID(before[1]))
         except (TypeError, ValueError):
-            raise BadRequest("the cursor is not valid; start again without one", code="invalid_cursor") from None
+            raise BadRequest("the cursor is not valid; start again without one", detail_zh="分页游标无效",
+                             code="invalid_cursor") from None
         stmt = stmt.where(tuple_(Draw.created_at, Draw.id) < after_key)
     return list((await session.execute(stmt.order_by(Draw.created_at.desc(), Draw.id.desc()).limit(limit))).scalars())

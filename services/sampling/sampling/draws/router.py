@@ -148,7 +148,7 @@ async def public_draws(session: Session, task_id: Annotated[str, Query(min_lengt
 async def public_draw(draw_id: uuid.UUID, session: Session) -> PublicDrawRead:
     draw = await service.get(session, draw_id=draw_id)
     if draw.status == "frozen":
-        raise NotFound("no such public draw", code="draw_not_found")
+        raise NotFound("no such public draw", detail_zh="该抽取不存在或尚未公开", code="draw_not_found")
     return _public(draw)
 
 
