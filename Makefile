@@ -8,11 +8,12 @@ DISTS := shared services/registry services/planning services/sampling services/r
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
 STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | cksum | cut -d' ' -f1)
 
-.PHONY: help install run test test-unit test-e2e bench token migrate samples clean-data
+.PHONY: help install run test test-unit test-e2e fuzz bench token migrate samples clean-data
 
 help:
 	@echo "make run        start every service (embedded PostgreSQL unless JC_DATABASE_URL is set)"
 	@echo "make test       the whole suite (unit, service, e2e) against real PostgreSQL"
+	@echo "make fuzz       property-based fuzzing of every service's OpenAPI, many examples (make test runs a short one)"
 	@echo "make bench      benchmarks; print their figures"
 	@echo "make token ROLE=admin|officer|inspector|auditor|service [DEPT=SCJG]"
 	@echo "make migrate    create and migrate every service database"
@@ -39,6 +40,9 @@ test-unit: $(STAMP)
 
 test-e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+fuzz: $(STAMP)
+	JC_FUZZ_EXAMPLES=$(or $(EXAMPLES),150) JC_FUZZ_RANDOM=1 $(PY) -m pytest tests/fuzz -p no:logging $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b; done
