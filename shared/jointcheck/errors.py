@@ -194,8 +194,14 @@ def domain_error_response(request: Request, exc: DomainError) -> JSONResponse:
     detail = (exc.detail_zh or exc.detail) if zh else exc.detail
     if exc.status >= 500:
         log.warning("domain error %s: %s", exc.code, exc.detail)
+    extra = exc.extra
+    if isinstance(extra.get("errors"), list):  # services list inputs too: echo none at length
+        extra = extra | {"errors": [
+            {k: _echo(v) if k == "input" else _short(v) if isinstance(v, str) else v for k, v in e.items()}
+            if isinstance(e, dict) else e for e in extra["errors"]]}
     return problem_response(
-        request, status=exc.status, code=exc.code, title=title, detail=detail, extra=exc.extra, headers=exc.headers
+        request, status=exc.status, code=exc.code, title=title, detail=_short(detail) if detail else detail,
+        extra=extra, headers=exc.headers,
     )
 
 
@@ -369,6 +375,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(DBAPIError, _database_error_handler)
+    import asyncpg  # raw asyncpg (COPY, frames) raises its own classes
+
+    app.add_exception_handler(asyncpg.exceptions.DataError, _database_error_handler)
+    app.add_exception_handler(asyncpg.exceptions._base.DataError, _database_error_handler)
 
     def openapi_with_problem() -> dict[str, Any]:
         if app.openapi_schema:

@@ -70,6 +70,13 @@ async def test_a_422_never_echoes_a_long_input(probe_client, tokens):
     assert len(echoed) <= 201 and echoed.endswith("…")
 
 
+async def test_a_domain_422_never_echoes_a_long_input(clients, tokens):
+    r = await clients.planning.get("/v1/checklists", params={"industry": "Z" * 5000},
+                                   headers=tokens.admin | {"Accept-Language": "en"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_filter"
+    assert len(r.json()["detail"]) <= 401 and len(r.content) < 2000
+
+
 # ------------------------------------------------------------------ NUL (item 9)
 
 async def test_nul_in_a_query_parameter_is_422_naming_it(clients, tokens):
