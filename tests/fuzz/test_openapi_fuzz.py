@@ -74,10 +74,18 @@ def test_no_server_error(target, operation, mode, fuzz_servers, http, fuzz_clean
             response = case.call(base_url=fuzz_servers[target], session=http, headers=headers, timeout=30)
         except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, UnicodeError, ValueError):
             reject()  # the client itself refuses to send it (e.g. a NUL in a header)
-        assert response.status_code < 500, (
-            f"{case.method} {case.formatted_path} → {response.status_code}\n"
-            f"query={case.query!r} body={str(case.body)[:500]!r}\n{response.text[:800]}"
-        )
+        status = response.status_code
+
+        def where() -> str:
+            text = response.content[:800].decode("utf-8", errors="replace")
+            return f"{case.method} {case.formatted_path} → {status}\nquery={case.query!r} body={str(case.body)[:500]!r}\n{text}"
+
+        assert status < 500, where()
+        if status >= 400 and case.method.upper() != "HEAD":
+            # Every refusal is a problem document with a stable code, never a bare framework error.
+            content_type = response.headers.get("content-type") or [""]
+            content_type = content_type[0] if isinstance(content_type, list) else content_type
+            assert content_type.startswith("application/problem+json") and response.json().get("code"), where()
 
     try:
         fuzz()
