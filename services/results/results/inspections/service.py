@@ -31,9 +31,11 @@ async def record_visit(session: AsyncSession, *, inspection_id: uuid.UUID, inspe
     if inspection is None:
         raise NotFound(f"no inspection {inspection_id}", detail_zh="检查记录不存在", code="inspection_not_found")
     if inspection.state not in ("assigned", "visited"):
-        raise Conflict(f"inspection is {inspection.state}", code="invalid_state", extra={"current_state": inspection.state})
+        raise Conflict(f"inspection is {inspection.state}", detail_zh=f"检查当前状态为 {inspection.state}", code="invalid_state",
+                       extra={"current_state": inspection.state})
     if actor.has("inspector") and not actor.has("admin", "officer") and actor.subject not in inspection.inspectors:
-        raise Forbidden("only a member of the inspection team may record the visit", code="not_in_team")
+        raise Forbidden("only a member of the inspection team may record the visit", detail_zh="仅检查组成员可登记检查",
+                        code="not_in_team")
     inspection.inspected_on = inspected_on
     inspection.state = "visited"
     await session.flush()

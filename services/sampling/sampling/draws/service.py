@@ -142,7 +142,8 @@ async def _ensure_no_active_draw(session: AsyncSession, task_id: str, kind: Draw
 async def _objects_draw(session: AsyncSession, task_id: str, *, for_update: bool = False) -> Draw:
     objects = await repository.active(session, task_id, DrawKind.objects, for_update=for_update)
     if objects is None or objects.status != DrawStatus.executed:
-        raise InvalidState("the task has no executed objects draw", current_state=objects.status if objects else "none",
+        raise InvalidState("the task has no executed objects draw", detail_zh="该任务尚无已执行的检查对象抽取",
+                           current_state=objects.status if objects else "none",
                            code="objects_draw_missing")
     return objects
 
@@ -265,7 +266,8 @@ async def freeze(db: Database, *, task: TaskSpec, frozen: FrozenInputs, entropy_
         try:
             await session.flush()
         except IntegrityError:
-            raise Conflict(f"task {task_id} already has an active {kind} draw", code="draw_exists") from None
+            raise Conflict(f"task {task_id} already has an active {kind} draw", detail_zh=f"任务 {task_id} 已有有效的 {kind} 抽取",
+                           code="draw_exists") from None
         await record_audit(session, actor=actor, action="draw.commit", object_type="draw", object_id=str(draw_id),
                            data={"task_id": task_id, "kind": kind.value, "announcement_sha256": draw.announcement_sha256})
     return draw
@@ -290,7 +292,8 @@ async def register_with_audit(db: Database, *, audit: AuditClient, draw: Draw) -
                 current.registration_error = error
             return current
         if receipt.announcement_sha256 != current.announcement_sha256:
-            raise Conflict("the audit receipt does not match the announcement", code="receipt_mismatch")
+            raise Conflict("the audit receipt does not match the announcement", detail_zh="审计回执与抽取公告不符",
+                           code="receipt_mismatch")
         if current.receipt is None:
             current.receipt = receipt.model_dump(mode="json")
             current.registered_at = receipt.registered_at
@@ -309,7 +312,8 @@ async def register(db: Database, *, audit: AuditClient, draw_id: uuid.UUID, acto
         draw = await get(session, draw_id=draw_id)
         ensure_can_draw(actor, draw.context.get("lead_department"))
         if draw.status != DrawStatus.frozen:
-            raise InvalidState("only a frozen draw awaits registration", current_state=draw.status, code="draw_state")
+            raise InvalidState("only a frozen draw awaits registration", detail_zh="只有已冻结的抽取可以登记",
+                               current_state=draw.status, code="draw_state")
     return await register_with_audit(db, audit=audit, draw=draw)
 
 
@@ -353,7 +357,7 @@ async def supply_entropy(db: Database, *, settings: Settings, draw_id: uuid.UUID
         result = await asyncio.to_thread(drawv1.execute, announcement.encode("utf-8"), secret, entropy,
                                          stored["inputs"], workers=settings.draw_workers)
     except drawv1.DrawError as exc:
-        raise UnprocessableEntity(f"the draw cannot execute: {exc}", code="invalid_entropy",
+        raise UnprocessableEntity(f"the draw cannot execute: {exc}", detail_zh=f"无法执行抽取（{exc.check}）", code="invalid_entropy",
                                   extra={"check": exc.check}) from None
     result_gz = await asyncio.to_thread(pack, result)
     async with db.transaction() as session:
@@ -485,7 +489,7 @@ def ensure_can_see_result(user: Principal, draw: Draw) -> None:
 
 def result_of(draw: Draw) -> dict[str, Any]:
     if draw.result_gz is None:
-        raise InvalidState("the draw has no result yet", current_state=draw.status, code="no_result")
+        raise InvalidState("the draw has no result yet", detail_zh="该抽取尚无结果", current_state=draw.status, code="no_result")
     return unpack(draw.result_gz)
 
 
