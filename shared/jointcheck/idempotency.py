@@ -2,14 +2,16 @@
 
 Other systems call our POSTs over unreliable networks and retry. When a POST carries an
 ``Idempotency-Key`` header, the first request with that key (per caller: the verified
-token's subject, roles and department — so a renewed token is the same caller) is executed and its response stored; a retry with the same key and
-the same body gets the stored response replayed (``Idempotent-Replayed: true``); the same
-key with a different body is refused (422 ``idempotency_key_reused``); a retry while the
-first is still running gets 409 ``idempotency_in_progress``. 5xx answers are not stored, so
-the caller may retry them. A key longer than ``MAX_KEY_LENGTH`` characters is refused (400
-``idempotency_key_too_long``), never cut: two long keys sharing a prefix must not collide. Responses over 1 MiB are not stored (those POSTs — frames,
-imports — are idempotent by nature and simply run again). Keys are kept at least 24 hours
-(expired ones are swept now and then, indexed by creation time).
+token's subject, roles and department — so a renewed token is the same caller) is executed
+and its response stored; a retry with the same key and the same request (path, query and
+body) gets the stored response replayed (``Idempotent-Replayed: true``); the same key with
+another request is refused (422 ``idempotency_key_reused``); a retry while the first is
+still running gets 409 ``idempotency_in_progress``. 5xx answers are not stored, so the
+caller may retry them. A key longer than ``MAX_KEY_LENGTH`` characters is refused (400
+``idempotency_key_too_long``), never cut: two long keys sharing a prefix must not collide.
+Responses over 1 MiB are not stored (those POSTs — frames, imports — are idempotent by
+nature and simply run again). Keys are kept at least 24 hours (expired ones are swept now
+and then, indexed by creation time).
 """
 
 from __future__ import annotations
@@ -23,9 +25,8 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, func, text
 from sqlalchemy.dialects.postgresql import JSONB
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jointcheck.errors import BadRequest, Conflict, DomainError, UnprocessableEntity, domain_error_response
 
@@ -101,7 +102,9 @@ class IdempotencyMiddleware:
                 return
         else:
             caller = ANONYMOUS
-        request_line = f"POST {scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"[:600]
+        # The path for people, a hash of path and query to compare (never a cut-off prefix).
+        target = scope["path"].encode() + b"?" + scope.get("query_string", b"")
+        request_line = f"POST {scope['path'][:400]} {hashlib.sha256(target).hexdigest()}"
         db = self.get_db()
         async with db.engine.begin() as conn:
             if random.random() < CLEANUP_SHARE:  # expired keys go now and then, not on every request
