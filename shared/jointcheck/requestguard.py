@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jointcheck.errors import PROBLEM_JSON, payload_too_large_response, problem_response, prefers_chinese
+from jointcheck.errors import payload_too_large_response, prefers_chinese, problem_response
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
@@ -199,6 +199,6 @@ class RequestGuardMiddleware:
 
 
 __all__ = [
-    "BIGINT_MAX", "BIGINT_MIN", "BigInt", "INT32_MAX", "INT32_MIN", "Int32", "PROBLEM_JSON",
+    "BIGINT_MAX", "BIGINT_MIN", "BigInt", "INT32_MAX", "INT32_MIN", "Int32",
     "RequestGuardMiddleware",
 ]
