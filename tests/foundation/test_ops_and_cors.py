@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 
 from jointcheck.app import create_service_app
-from jointcheck.testing import TEST_JWT_SECRET, service_settings
+from jcdev.testing import TEST_JWT_SECRET, service_settings
+
+import registry
 
 from .conftest import probe
 
@@ -23,7 +25,7 @@ async def _client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 def _app(service_database_urls: dict[str, str], **overrides: Any) -> Any:
     settings = service_settings("registry", service_database_urls["registry"], **overrides)
-    return create_service_app(settings, title="probe", description="probe", routers=[probe])
+    return create_service_app(settings, migrations_location=registry.MIGRATIONS, title="probe", description="probe", routers=[probe])
 
 
 async def test_emulator_control_routes_need_a_service_or_admin_token(tokens):

@@ -12,7 +12,9 @@ import pytest
 from jointcheck.app import create_service_app
 from jointcheck.errors import DomainError
 from jointcheck.http import ServiceClient
-from jointcheck.testing import service_settings
+from jcdev.testing import service_settings
+
+import registry
 
 from .conftest import probe
 
@@ -53,7 +55,7 @@ async def test_a_chunked_body_is_counted_as_it_streams(probe_client, tokens):
 async def test_a_route_granted_a_larger_limit_takes_it_others_keep_theirs(service_database_urls, tokens):
     settings = service_settings("registry", service_database_urls["registry"], max_body_bytes=1000,
                                 body_limit_overrides={"/v1/probe/upload": 3000})
-    app = create_service_app(settings, title="probe", description="probe", routers=[probe])
+    app = create_service_app(settings, migrations_location=registry.MIGRATIONS, title="probe", description="probe", routers=[probe])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://probe.test") as c:
         octets = tokens.admin | {"Content-Type": "application/octet-stream"}
         assert (await c.post("/v1/probe/upload", content=b"a" * 2500, headers=octets)).json() == {"bytes": 2500}

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from jointcheck.settings import SERVICE_NAMES
-from jointcheck.testing import TEST_JWT_SECRET, LiveServer, _truncate_all, free_port, service_settings
+from jcdev.services import SERVICE_NAMES
+from jcdev.testing import TEST_JWT_SECRET, LiveServer, _truncate_all, free_port, service_settings
 
 
 @pytest.fixture(scope="session")

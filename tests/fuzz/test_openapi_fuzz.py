@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
-from jointcheck.settings import SERVICE_NAMES
-from jointcheck.testing import Tokens, service_settings
+from jcdev.services import SERVICE_NAMES
+from jcdev.testing import Tokens, service_settings
 
 EXAMPLES = int(os.environ.get("JC_FUZZ_EXAMPLES", "4"))
 #: The short run is reproducible; the long one (``make fuzz``) explores.
