@@ -148,35 +148,38 @@ class SharedStrings:
 
 def _read_shared_strings(zf: zipfile.ZipFile, name: str, limits: ImportLimits, budget: _Budget) -> SharedStrings:
     table = SharedStrings(limits)
-    state = {"in_si": False, "in_t": False, "in_rph": False}
+    add = table.add
+    max_cell = limits.max_cell_chars
     parts: list[str] = []
-    size = [0]
+    in_t = in_rph = False
+    size = 0
 
     def start(tag: str, _attrs: dict[str, str]) -> None:
-        tag = _local(tag)
-        if tag == "si":
-            state["in_si"] = True
+        nonlocal in_t, in_rph, size
+        tag = _LOCAL.get(tag) or _local(tag)
+        if tag == "t":
+            in_t = not in_rph
+        elif tag == "si":
             parts.clear()
-            size[0] = 0
-        elif tag == "t" and state["in_si"] and not state["in_rph"]:
-            state["in_t"] = True
+            size = 0
         elif tag == "rPh":  # phonetic hints are not part of the value
-            state["in_rph"] = True
+            in_rph = True
 
     def end(tag: str) -> None:
-        tag = _local(tag)
-        if tag == "si":
-            state["in_si"] = False
-            table.add("".join(parts))
-        elif tag == "t":
-            state["in_t"] = False
+        nonlocal in_t, in_rph
+        tag = _LOCAL.get(tag) or _local(tag)
+        if tag == "t":
+            in_t = False
+        elif tag == "si":
+            add(parts[0] if len(parts) == 1 else "".join(parts))
         elif tag == "rPh":
-            state["in_rph"] = False
+            in_rph = False
 
     def text(data: str) -> None:
-        if state["in_t"]:
-            size[0] += len(data)
-            if size[0] > limits.max_cell_chars:
+        nonlocal size
+        if in_t:
+            size += len(data)
+            if size > max_cell:
                 raise LimitExceeded("cell_chars", "characters in a cell", "单元格字符数")
             parts.append(data)
 
@@ -184,6 +187,9 @@ def _read_shared_strings(zf: zipfile.ZipFile, name: str, limits: ImportLimits, b
         pass
     table.finish()
     return table
+
+
+_LOCAL = {t: t for t in ("si", "t", "r", "rPh", "row", "c", "v", "is", "f", "sst", "sheetData")}
 
 
 def _relationships(zf: zipfile.ZipFile, budget: _Budget) -> dict[str, tuple[str, str]]:
@@ -300,7 +306,8 @@ def _column(ref: str) -> int:
     return n - 1
 
 
-MAX_COLUMNS = 16384  # Excel's own limit
+MAX_COLUMNS = 16384  # Excel's own limits
+MAX_ROWS = 1_048_576
 
 
 def iter_rows(raw: IO[bytes], limits: ImportLimits, *, deadline: float | None = None) -> Iterator[tuple[int, list[str]]]:
@@ -329,7 +336,8 @@ def _iter_sheet(zf: zipfile.ZipFile, name: str, shared: SharedStrings, date_styl
     done: list[tuple[int, list[str]]] = []
     st: dict[str, Any] = {"row": 0, "cells": None, "col": 0, "type": "n", "style": 0, "in_v": False,
                           "in_is_t": False, "in_is": False, "text": [], "size": 0, "row_chars": 0, "rows": 0}
-    max_cell, max_row, max_rows = limits.max_cell_chars, limits.max_record_chars, limits.max_rows
+    max_cell, max_row = limits.max_cell_chars, limits.max_record_chars
+    max_rows = min(limits.max_rows, MAX_ROWS)
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         tag = _local(tag)
