@@ -14,7 +14,8 @@ from jointcheck.errors import UnprocessableEntity
 from registry.entities import supervision
 from registry.entities.models import Entity
 from registry.entities.schemas import EntityFilter
-from registry.versioning.store import get_state, history, visible_at
+from registry.versioning.repository import VersionedRecords
+from registry.versioning.store import visible_at
 
 
 def industry_prefix(raw: str) -> str:
@@ -66,13 +67,14 @@ def filter_conditions(f: EntityFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-async def get(session: AsyncSession, uscc: str, *, version: int | None = None, include_deleted: bool = False) -> Entity | None:
-    return await get_state(session, Entity, Entity.uscc, uscc, version=version, include_deleted=include_deleted)
+ATTRIBUTES = (
+    "name", "entity_type", "industry_code", "division_code", "address", "status", "registered_on",
+    "credit_class", "classified_at", "departments", "tags", "legacy_code",
+)
 
-
-async def get_any_current(session: AsyncSession, uscc: str) -> Entity | None:
-    """The current row, deleted or not."""
-    return await get_state(session, Entity, Entity.uscc, uscc, include_deleted=True)
+#: get / as-of / 404, history, merge, next version, write, audit, delete of entities.
+records: VersionedRecords[Entity] = VersionedRecords(Entity, key="uscc", kind="entity", label="entity",
+                                                     label_zh="市场主体", attributes=ATTRIBUTES)
 
 
 async def list_page(session: AsyncSession, *, f: EntityFilter, version: int, after: str | None, limit: int) -> list[Entity]:
@@ -80,10 +82,6 @@ async def list_page(session: AsyncSession, *, f: EntityFilter, version: int, aft
     if after:
         stmt = stmt.where(Entity.uscc > after)
     return list((await session.execute(stmt.order_by(Entity.uscc).limit(limit))).scalars())
-
-
-async def versions_of(session: AsyncSession, uscc: str) -> list[Entity]:
-    return await history(session, Entity, Entity.uscc, uscc)
 
 
 async def stream_export(db: Any, *, f: EntityFilter, version: int, partition: int = 2000) -> AsyncIterator[list[Entity]]:

@@ -1,4 +1,5 @@
-"""Rules for entities: identity by valid USCC, department scope, full history, ETags."""
+"""Rules for entities: identity by valid USCC, department scope (:mod:`registry.entities.supervision`),
+bulk imports, credit classes. The versioned lifecycle is :data:`registry.entities.repository.records`."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.auth import Principal
 from jointcheck.codes import InvalidUSCC, validate_uscc
-from jointcheck.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
+from jointcheck.errors import Conflict, Forbidden, UnprocessableEntity
 from jointcheck.outbox import record_audit
 from registry.departments import repository as departments
 from registry.entities import import_pipeline, importer, repository, supervision
 from registry.entities.importer import ImportLimits
-from registry.entities.supervision import ensure_may_write, restricted_department
 from registry.entities.models import Entity
+from registry.entities.repository import records
+from registry.entities.supervision import ensure_may_write, restricted_department
 from registry.entities.schemas import (
     CreditClassSync,
     CreditClassSyncResult,
@@ -31,15 +33,8 @@ from registry.entities.schemas import (
     RowError,
 )
 from registry.versioning.service import next_version
-from registry.versioning.store import check_if_match, write_version
 
 log = logging.getLogger("registry.entities")
-
-ATTRIBUTES = (
-    "name", "entity_type", "industry_code", "division_code", "address", "status", "registered_on",
-    "credit_class", "classified_at", "departments", "tags", "legacy_code",
-)
-
 
 async def _check_departments_exist(session: AsyncSession, codes: list[str]) -> None:
     missing = sorted(set(codes) - await departments.existing_codes(session, codes))
@@ -74,35 +69,27 @@ async def create(session: AsyncSession, *, data: EntityCreate, actor: Principal)
     dept = restricted_department(actor)
     if dept and dept not in data.departments:
         data.departments = sorted({*data.departments, dept})
-    existing = await repository.get_any_current(session, data.uscc)
+    existing = await records.find_current(session, data.uscc)
     ensure_may_write(actor, existing.departments if existing is not None else None, data.departments, action="create")
     await _check_departments_exist(session, data.departments)
     if existing is not None and not existing.deleted:
         raise Conflict(f"entity {data.uscc} already exists", detail_zh=f"市场主体 {data.uscc} 已存在", code="entity_exists")
-    values = data.model_dump(include=set(ATTRIBUTES) | {"uscc"})
+    values = data.model_dump(include=set(records.attributes) | {"uscc"})
     values["entity_type"] = data.entity_type.value
     values["status"] = data.status.value
     if values["credit_class"] and not values["classified_at"]:
         values["classified_at"] = datetime.now(timezone.utc)
-    version = await next_version(session, actor=actor, reason="entity.create", details={"uscc": data.uscc})
-    entity = await write_version(session, Entity, Entity.uscc, data.uscc, values, version=version,
-                                 actor=actor.subject, reason="create")
-    await record_audit(session, actor=actor, action="entity.create", object_type="entity", object_id=data.uscc,
-                       data={"version": version, "legacy_code": data.legacy_code, "legacy_reason": data.legacy_reason})
-    return entity
+    return await records.create(session, values, actor=actor,
+                                audit={"legacy_code": data.legacy_code, "legacy_reason": data.legacy_reason})
 
 
 async def get(session: AsyncSession, *, uscc: str, version: int | None = None) -> Entity:
-    entity = await repository.get(session, uscc, version=version)
-    if entity is None:
-        suffix = f" as of registry version {version}" if version is not None else ""
-        raise NotFound(f"no entity {uscc}{suffix}", detail_zh=f"市场主体 {uscc} 不存在", code="entity_not_found")
-    return entity
+    return await records.get(session, uscc, version=version)
 
 
 async def update(session: AsyncSession, *, uscc: str, data: EntityUpdate, actor: Principal, if_match: str | None) -> Entity:
-    current = await get(session, uscc=uscc)
-    check_if_match(current, if_match, label=f"entity {uscc}", label_zh=f"市场主体 {uscc} ")
+    current = await records.get(session, uscc)
+    records.check_if_match(current, if_match)
     changes = data.model_dump(exclude_unset=True)
     new_departments = current.departments if changes.get("departments") is None else changes["departments"]
     ensure_may_write(actor, current.departments, new_departments, action="change")
@@ -112,41 +99,23 @@ async def update(session: AsyncSession, *, uscc: str, data: EntityUpdate, actor:
                                       errors=[{"field": f"body.{required}", "message": "cannot be null"}])
     if "departments" in changes:
         await _check_departments_exist(session, changes["departments"])
-    values: dict[str, Any] = {a: getattr(current, a) for a in ATTRIBUTES}
-    values["uscc"] = uscc
-    for key, value in changes.items():
-        values[key] = value.value if hasattr(value, "value") else value
+    values = records.merge(current, changes)
     if "credit_class" in changes and changes["credit_class"] != current.credit_class and "classified_at" not in changes:
         values["classified_at"] = datetime.now(timezone.utc)
-    if all(values[a] == getattr(current, a) for a in ATTRIBUTES):
-        return current  # nothing changed: no new version
-    version = await next_version(session, actor=actor, reason="entity.update", details={"uscc": uscc})
-    entity = await write_version(session, Entity, Entity.uscc, uscc, values, version=version, actor=actor.subject, reason="update")
-    await record_audit(session, actor=actor, action="entity.update", object_type="entity", object_id=uscc,
-                       data={"version": version, "changed": sorted(k for k in changes if values[k] != getattr(current, k, None))})
-    return entity
+    # the audit names the fields the caller changed (a new classified_at follows a new class)
+    return await records.update(session, current, values, actor=actor,
+                                changed=sorted(k for k in changes if values[k] != getattr(current, k, None)))
 
 
 async def delete(session: AsyncSession, *, uscc: str, actor: Principal, if_match: str | None, reason: str) -> int:
-    current = await get(session, uscc=uscc)
-    check_if_match(current, if_match, label=f"entity {uscc}", label_zh=f"市场主体 {uscc} ")
+    current = await records.get(session, uscc)
+    records.check_if_match(current, if_match)
     ensure_may_write(actor, current.departments, current.departments, action="delete")
-    values = {a: getattr(current, a) for a in ATTRIBUTES} | {"uscc": uscc}
-    version = await next_version(session, actor=actor, reason="entity.delete", details={"uscc": uscc, "reason": reason})
-    await write_version(session, Entity, Entity.uscc, uscc, values, version=version, actor=actor.subject,
-                        reason="delete", deleted=True)
-    await record_audit(session, actor=actor, action="entity.delete", object_type="entity", object_id=uscc,
-                       data={"version": version, "reason": reason})
-    return version
+    return await records.delete(session, current, actor=actor, reason=reason)
 
 
 async def versions(session: AsyncSession, *, uscc: str) -> list[Entity]:
-    rows = await repository.versions_of(session, uscc)
-    if not rows:
-        raise NotFound(f"no entity {uscc}", detail_zh=f"市场主体 {uscc} 不存在", code="entity_not_found")
-    return rows
-
-
+    return await records.versions(session, uscc)
 
 
 # ------------------------------------------------------------------ bulk import
