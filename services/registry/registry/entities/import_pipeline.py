@@ -27,7 +27,7 @@ from registry.entities.importer import ImportLimits, RowErrors
 
 # Rows per chunk handed from the parsing thread to COPY. Large chunks matter: every hand-off
 # needs the GIL on the event loop's side, and each switch can wait a whole switch interval.
-IMPORT_BATCH = 50_000
+IMPORT_BATCH = 20_000
 
 
 @dataclass

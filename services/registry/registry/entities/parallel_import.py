@@ -23,14 +23,14 @@ from typing import Any, Callable
 from registry.entities import importer
 from registry.entities.schemas import RowError
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 20_000
 
 
 @dataclass
 class RangeResult:
     rows: int = 0
     errors: importer.RowErrors = field(default_factory=lambda: importer.RowErrors(0))
-    first_seen: dict[str, int] = field(default_factory=dict)
+    first_seen: dict[int | str, int] = field(default_factory=dict)
 
 
 def read_header(path: str) -> tuple[str, list[str], int]:
@@ -203,12 +203,12 @@ def merge_duplicates(results: list[RangeResult], errors: importer.RowErrors) -> 
     drop: list[int] = []
     for result in results[1:]:
         seen, result.first_seen = result.first_seen, {}
-        for uscc, line in seen.items():
-            earlier = first.get(uscc)
+        for key, line in seen.items():
+            earlier = first.get(key)
             if earlier is None:
-                first[uscc] = line
+                first[key] = line
             else:
-                errors.add_row([RowError(line=line, field="uscc", value=uscc, reason=f"duplicate of line {earlier}",
+                errors.add_row([RowError(line=line, field="uscc", value=importer.code_of_key(key), reason=f"duplicate of line {earlier}",
                                          reason_zh=f"与第 {earlier} 行重复")])
                 drop.append(line)
     return drop
