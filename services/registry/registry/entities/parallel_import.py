@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import mmap
 import multiprocessing
+import os
 import pickle
 import traceback
 from dataclasses import dataclass, field
@@ -57,32 +58,46 @@ def read_header(path: str) -> tuple[str, list[str], int]:
     return encoding, header, nl + 1
 
 
-def split_points(path: str, parts: int, data_start: int) -> list[tuple[int, int, int]]:
-    """(start, end, line number of the first physical line) of up to ``parts`` ranges."""
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        size = len(mm)
-        cuts = [data_start]
-        for k in range(1, parts):
-            pos = max(cuts[-1], data_start + (size - data_start) * k // parts)
-            while True:
-                nl = mm.find(b"\n", pos)
-                if nl < 0:
-                    break
-                if mm[data_start:nl].count(b'"') % 2 == 0:  # outside any quoted field
-                    pos = nl + 1
-                    break
-                pos = nl + 1
-            if nl < 0 or pos >= size:
+def split_points(path: str, parts: int, data_start: int, *, block: int = 1 << 20) -> list[tuple[int, int, int]]:
+    """(start, end, line number of the first physical line) of up to ``parts`` ranges.
+
+    Streams the file once in 1 MiB blocks (never mapping or copying it whole), counting
+    quotes and newlines; each cut is the first newline past its target that is outside
+    any quoted field (an even number of quotes since the data began)."""
+    size = os.path.getsize(path)
+    targets = [data_start + (size - data_start) * k // parts for k in range(1, parts)]
+    with open(path, "rb") as fh:
+        line = fh.read(data_start).count(b"\n") + 1
+        cuts = [(data_start, line)]
+        pos, quotes, ti = data_start, 0, 0
+        while True:
+            buf = fh.read(block)
+            if not buf:
                 break
-            cuts.append(pos)
-        cuts.append(size)
-        out = []
-        line = mm[:data_start].count(b"\n") + 1
-        for start, end in zip(cuts, cuts[1:]):
-            if end > start:
-                out.append((start, end, line))
-            line += mm[start:end].count(b"\n")
-        return out
+            i = 0
+            while ti < len(targets) and pos + len(buf) > targets[ti]:
+                off = max(targets[ti] - pos, i)
+                quotes += buf.count(b'"', i, off)
+                line += buf.count(b"\n", i, off)
+                i = off
+                found = False
+                while (nl := buf.find(b"\n", i)) >= 0:
+                    quotes += buf.count(b'"', i, nl)
+                    line += 1
+                    i = nl + 1
+                    if quotes % 2 == 0:
+                        found = True
+                        break
+                if not found:  # keep looking from the next block
+                    targets[ti] = pos + len(buf)
+                    break
+                cuts.append((pos + i, line))
+                ti += 1
+            quotes += buf.count(b'"', i)
+            line += buf.count(b"\n", i)
+            pos += len(buf)
+    bounds = [c for c, _ in cuts] + [size]
+    return [(start, end, first) for (start, first), end in zip(cuts, bounds[1:]) if end > start]
 
 
 class _Range(io.RawIOBase):
