@@ -10,7 +10,7 @@ import os
 import tempfile
 import time
 from datetime import datetime, timezone
-from typing import IO, Any
+from typing import IO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
