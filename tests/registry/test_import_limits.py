@@ -19,7 +19,7 @@ import pytest_asyncio
 from sqlalchemy.engine import make_url
 
 from jointcheck.demo import write_entities_csv
-from jointcheck.testing import LiveServer, service_settings
+from jcdev.testing import LiveServer, service_settings
 from registry.main import create_app
 
 from .conftest import entity_body, uscc
