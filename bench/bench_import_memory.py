@@ -144,7 +144,7 @@ def main() -> int:
             results.append(("XLSX bomb", r.status_code, s, peak, len(r.content), r.json().get("code", "")))
             r, s, peak = run_import(client, pid, bad, "bad.csv")
             body = r.json()
-            results.append(("20 MB all-bad CSV", r.status_code, s, peak, len(r.content),
+            results.append((f"{args.bad_mib} MB all-bad CSV", r.status_code, s, peak, len(r.content),
                             f"{body.get('code')}: {body.get('rejected')} rows, {body.get('errors_total')} errors, "
                             f"{len(body.get('errors', []))} listed"))
             copy_s = asyncio.run(plain_copy(dsn, good))
