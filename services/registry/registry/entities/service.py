@@ -53,6 +53,7 @@ def _validate_identity(data: EntityCreate, actor: Principal) -> None:
                                 code="legacy_override_admin_only") from None
             if not data.legacy_reason:
                 raise UnprocessableEntity("legacy_reason is required with legacy_code", code="legacy_reason_required",
+                                          detail_zh="登记历史代码须说明原因（legacy_reason）",
                                           errors=[{"field": "body.legacy_reason", "message": "required with legacy_code"}]) from None
             return
         raise UnprocessableEntity(
@@ -61,6 +62,7 @@ def _validate_identity(data: EntityCreate, actor: Principal) -> None:
         ) from None
     if data.legacy_code:
         raise UnprocessableEntity("legacy_code is only for codes whose check character fails; this one is valid",
+                                  detail_zh="该代码校验位正确，无需按历史代码登记",
                                   code="legacy_override_not_needed")
 
 
@@ -95,7 +97,7 @@ async def update(session: AsyncSession, *, uscc: str, data: EntityUpdate, actor:
     ensure_may_write(actor, current.departments, new_departments, action="change")
     for required in ("name", "entity_type", "industry_code", "division_code", "status", "departments", "tags"):
         if required in changes and changes[required] is None:
-            raise UnprocessableEntity(f"{required} cannot be null", code="null_not_allowed",
+            raise UnprocessableEntity(f"{required} cannot be null", detail_zh=f"{required} 不能为空", code="null_not_allowed",
                                       errors=[{"field": f"body.{required}", "message": "cannot be null"}])
     if "departments" in changes:
         await _check_departments_exist(session, changes["departments"])
@@ -143,7 +145,8 @@ async def import_file(
     file changes nothing (no new version). ``path``/``sha256``: the upload as already
     received on disk (:mod:`registry.entities.upload`)."""
     if legacy_codes and not actor.is_admin:
-        raise Forbidden("only an admin may declare legacy codes", code="legacy_override_admin_only")
+        raise Forbidden("only an admin may declare legacy codes", detail_zh="仅管理员可登记历史代码",
+                        code="legacy_override_admin_only")
     started = time.perf_counter()
     source, sha, spooled = await asyncio.to_thread(_source, upload, path, sha256,
                                                   spool=workers > 1 and path is None)
@@ -242,6 +245,7 @@ async def sync_credit_classes(session: AsyncSession, *, data: CreditClassSync, a
     for i, item in enumerate(data.items):
         if item.uscc in seen:
             raise UnprocessableEntity(f"uscc {item.uscc} appears twice (items {seen[item.uscc]} and {i})",
+                                      detail_zh=f"统一社会信用代码 {item.uscc} 重复出现（第 {seen[item.uscc]} 与第 {i} 项）",
                                       code="duplicate_uscc", errors=[{"field": f"body.items.{i}.uscc", "message": "duplicate"}])
         seen[item.uscc] = i
     rows = [(i.uscc, i.credit_class, i.classified_at) for i in data.items]

@@ -123,7 +123,7 @@ async def receive_file(request: Request, *, field: str = "file", limit: int) -> 
         except FormParserError as exc:
             raise _bad_form(f"malformed multipart body: {exc}") from None
         except ClientDisconnect:
-            raise ClientDisconnected("the client left during the upload") from None
+            raise ClientDisconnected("the client left during the upload", detail_zh="客户端在上传中断开") from None
         if pending:
             await asyncio.to_thread(flush, bytes(pending))
             pending.clear()

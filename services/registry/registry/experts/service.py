@@ -33,7 +33,8 @@ async def update(session: AsyncSession, *, expert_id: str, data: ExpertUpdate, a
     changes = data.model_dump(exclude_unset=True)
     nulls = sorted(k for k, v in changes.items() if v is None and k != "title")
     if nulls:
-        raise UnprocessableEntity(f"{', '.join(nulls)} cannot be null", code="null_not_allowed",
+        raise UnprocessableEntity(f"{', '.join(nulls)} cannot be null", detail_zh=f"{'、'.join(nulls)} 不能为空",
+                                  code="null_not_allowed",
                                   errors=[{"field": f"body.{k}", "message": "cannot be null"} for k in nulls])
     return await records.update(session, current, records.merge(current, changes), actor=actor)
 

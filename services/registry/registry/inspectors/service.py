@@ -52,7 +52,8 @@ async def update(session: AsyncSession, *, inspector_id: str, data: InspectorUpd
     changes = data.model_dump(exclude_unset=True)
     nulls = sorted(k for k, v in changes.items() if v is None)
     if nulls:
-        raise UnprocessableEntity(f"{', '.join(nulls)} cannot be null", code="null_not_allowed",
+        raise UnprocessableEntity(f"{', '.join(nulls)} cannot be null", detail_zh=f"{'、'.join(nulls)} 不能为空",
+                                  code="null_not_allowed",
                                   errors=[{"field": f"body.{k}", "message": "cannot be null"} for k in nulls])
     if "department" in changes and changes["department"] != current.department:
         ensure_department(actor, changes["department"], action="move inspectors to")
