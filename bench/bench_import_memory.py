@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 import tempfile
 import threading
@@ -155,6 +156,7 @@ def main() -> int:
             ok = body.get("inserted") == args.rows
     finally:
         stack.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
     print()
     print(f"registry idle (process + children): {idle / MIB:.0f} MiB; machine: {psutil.cpu_count()} CPUs, "
           f"load average {psutil.getloadavg()[0]:.1f} (shared)")
