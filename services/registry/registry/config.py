@@ -7,6 +7,7 @@ from functools import lru_cache
 from pydantic_settings import SettingsConfigDict
 
 from jointcheck.settings import ServiceSettings
+from registry.entities.importer import ImportLimits
 
 
 class Settings(ServiceSettings):
@@ -17,13 +18,38 @@ class Settings(ServiceSettings):
     # Bulk imports of CSV files at least this large are validated by this many processes.
     import_workers: int = 2
     import_parallel_min_bytes: int = 16 << 20
-    # The largest import upload; the import route gets it instead of max_body_bytes (1 MiB).
+    # Bulk import limits: the upload (streamed to disk), and what reading it may cost.
     import_max_bytes: int = 4 << 30
+    import_max_errors: int = 1000
+    import_max_rows: int = 20_000_000
+    import_max_cell_chars: int = 32_767
+    import_max_record_chars: int = 1 << 20
+    import_max_seconds: float = 3600.0
+    import_xlsx_max_uncompressed_bytes: int = 2 << 30
+    import_xlsx_max_shared_strings: int = 4 << 20
+    import_xlsx_max_shared_string_chars: int = 64 << 20
+
+    # Credit-class syncs are JSON read whole by the request guard: their own, larger limit.
+    credit_sync_max_bytes: int = 32 << 20
 
     def body_limit_for(self, path: str) -> int:
+        """Request-body limits per route (read by the platform's request guard): imports
+        stream their upload to disk under ``import_max_bytes`` (plus the multipart
+        envelope); the route enforces that limit itself as well."""
         if path == "/v1/entities/import":
-            return self.import_max_bytes
+            return self.import_max_bytes + (1 << 20)
+        if path == "/v1/entities/credit-classes":
+            return self.credit_sync_max_bytes
         return super().body_limit_for(path)
+
+    def import_limits(self) -> ImportLimits:
+        return ImportLimits(
+            max_rows=self.import_max_rows, max_cell_chars=self.import_max_cell_chars,
+            max_record_chars=self.import_max_record_chars, max_seconds=self.import_max_seconds,
+            max_errors=self.import_max_errors, xlsx_max_uncompressed_bytes=self.import_xlsx_max_uncompressed_bytes,
+            xlsx_max_shared_strings=self.import_xlsx_max_shared_strings,
+            xlsx_max_shared_string_chars=self.import_xlsx_max_shared_string_chars,
+        )
 
 
 @lru_cache

@@ -8,20 +8,18 @@ normalised (lower-case codes, stray spaces, full-width characters, ``2024/1/5`` 
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import io
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
-from operator import mul as _mul
-
 from jointcheck.codes import (
-    USCC_ALPHABET,
-    USCC_WEIGHTS,
     CodeValueError,
     InvalidUSCC,
     normalize_division_code,
@@ -69,8 +67,6 @@ REQUIRED = tuple(f for f, _, req, _ in COLUMNS if req and f != "division_code")
 _SPLIT = re.compile(r"[;；,，、|/]")
 MAX_ERRORS_PER_ROW = 12
 
-_VALUES = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
-
 #: Columns of the staging table, in COPY order.
 STAGING_COLUMNS = (
     "line", "uscc", "name", "entity_type", "industry_code", "division_code", "address", "status",
@@ -85,6 +81,69 @@ class FileError(ValueError):
         super().__init__(detail)
         self.detail = detail
         self.detail_zh = detail_zh
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """What one import may cost, whatever the file claims (see ``registry.config``)."""
+
+    max_rows: int = 20_000_000
+    max_cell_chars: int = 32_767
+    max_record_chars: int = 1 << 20
+    max_seconds: float = 3600.0
+    max_errors: int = 1000
+    xlsx_max_uncompressed_bytes: int = 2 << 30
+    xlsx_max_shared_strings: int = 4 << 20
+    xlsx_max_shared_string_chars: int = 64 << 20
+
+
+class LimitExceeded(FileError):
+    """The file passes one of :class:`ImportLimits`; reading stops at once."""
+
+    def __init__(self, limit: str, what: str, what_zh: str) -> None:
+        super().__init__(f"the file exceeds the import limit on {what} ({limit})", f"文件超出导入限制：{what_zh}")
+        self.limit = limit
+
+
+class RowErrors:
+    """The first ``limit`` row errors by line, and how many there were in all.
+
+    Memory stays bounded however many rows are bad; ``rows`` counts rejected rows.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.first: list[RowError] = []
+        self.total = 0
+        self.rows = 0
+
+    def add_row(self, errors: list[RowError]) -> None:
+        self.rows += 1
+        self.total += len(errors)
+        first = self.first
+        if len(first) < self.limit:
+            if not first or errors[0].line >= first[-1].line:
+                first.extend(errors)
+            else:
+                for e in errors:
+                    bisect.insort(first, e, key=_line)
+            del first[self.limit:]
+        elif self.limit and errors[0].line < first[-1].line:
+            for e in errors:
+                bisect.insort(first, e, key=_line)
+            del first[self.limit:]
+
+    def merge(self, other: "RowErrors") -> None:
+        self.rows += other.rows
+        self.total += other.total
+        for e in other.first:
+            if len(self.first) < self.limit or e.line < self.first[-1].line:
+                bisect.insort(self.first, e, key=_line)
+                del self.first[self.limit:]
+
+
+def _line(e: RowError) -> int:
+    return e.line
 
 
 def _clean_header(h: Any) -> str:
@@ -122,47 +181,67 @@ def detect_encoding(head: bytes) -> str:
         return "gb18030"
 
 
-def iter_csv(raw: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) of each record; the header is line 1."""
+def iter_csv(raw: IO[bytes], limits: ImportLimits, *, deadline: float | None = None) -> Iterator[tuple[int, list[str], bool]]:
+    """(line number, cells, holds a NUL?) of each record; the header is line 1."""
     head = raw.read(65536)
     raw.seek(0)
     encoding = detect_encoding(head)
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-    reader = csv.reader(text)
+    yield from read_records(text, limits, encoding=encoding, deadline=deadline)
+
+
+def read_records(text: IO[str], limits: ImportLimits, *, encoding: str, first_line: int = 1,
+                 deadline: float | None = None) -> Iterator[tuple[int, list[str], bool]]:
+    """CSV records of a text stream with bounded memory: no record longer than
+    ``max_record_chars`` (however its lines are quoted), no field longer than
+    ``max_cell_chars``, no more than ``max_rows`` records, no longer than ``max_seconds``.
+    The third item flags a NUL character, which PostgreSQL text cannot hold."""
+    deadline = deadline if deadline is not None else time.monotonic() + limits.max_seconds
+    max_chars = limits.max_record_chars
+    state = [0, False]  # characters of the record being read, NUL seen
+
+    def lines() -> Iterator[str]:
+        for line in text:
+            state[0] += len(line)
+            if state[0] > max_chars:
+                raise LimitExceeded("record_chars", "characters in a row", "单行字符数")
+            if "\x00" in line:
+                state[1] = True
+            yield line
+
+    reader = csv.reader(lines())
+    rows, max_rows, check_every = 0, limits.max_rows, 10_000
     try:
+        # Process-wide, but every import of a process reads with the same limits.
+        csv.field_size_limit(limits.max_cell_chars)
         for cells in reader:
-            yield reader.line_num, cells
+            yield first_line + reader.line_num - 1, cells, state[1]
+            state[0], state[1] = 0, False
+            rows += 1
+            if rows % check_every == 0:
+                if rows > max_rows:
+                    raise LimitExceeded("rows", "rows", "行数")
+                if time.monotonic() > deadline:
+                    raise LimitExceeded("seconds", "processing time", "处理时间")
+        if rows > max_rows:
+            raise LimitExceeded("rows", "rows", "行数")
     except UnicodeDecodeError:
-        raise FileError(f"the file is not valid {encoding} after line {reader.line_num}",
-                        f"第 {reader.line_num} 行之后的内容不是有效的 {encoding} 编码") from None
+        line = first_line + reader.line_num - 1
+        raise FileError(f"the file is not valid {encoding} after line {line}",
+                        f"第 {line} 行之后的内容不是有效的 {encoding} 编码") from None
     except csv.Error as exc:
-        raise FileError(f"CSV syntax error at line {reader.line_num}: {exc}", f"第 {reader.line_num} 行 CSV 格式错误") from None
+        line = first_line + reader.line_num - 1
+        if "field larger than field limit" in str(exc):
+            raise LimitExceeded("cell_chars", "characters in a cell", "单元格字符数") from None
+        raise FileError(f"CSV syntax error at line {line}: {exc}", f"第 {line} 行 CSV 格式错误") from None
 
 
-def iter_xlsx(raw: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) of the first worksheet; cells as strings."""
-    from openpyxl import load_workbook
+def iter_xlsx(raw: IO[bytes], limits: ImportLimits, *, deadline: float | None = None) -> Iterator[tuple[int, list[str], bool]]:
+    """(row number, cells, False) of the first worksheet, streamed (XML cannot hold NUL)."""
+    from registry.entities import xlsx
 
-    try:
-        wb = load_workbook(raw, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a broken file
-        raise FileError(f"not a readable XLSX file: {type(exc).__name__}", "不是可读取的 XLSX 文件") from None
-    try:
-        ws = wb.worksheets[0]
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield number, [_xlsx_cell(v) for v in row]
-    finally:
-        wb.close()
-
-
-def _xlsx_cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, date):
-        return v.strftime("%Y-%m-%d")
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+    for number, cells in xlsx.iter_rows(raw, limits, deadline=deadline):
+        yield number, cells, False
 
 
 def is_xlsx(head: bytes) -> bool:
@@ -214,8 +293,8 @@ class RowValidator:
     index: dict[str, int]
     department_codes: dict[str, str]
     legacy_codes: frozenset[str] = frozenset()
-    required_department: str | None = None
-    seen: dict[str, int] = field(default_factory=dict)
+    #: first line of each code, keyed by :func:`code_key` (a million rows: keep it small)
+    seen: dict[int | str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._width = max(self.index.values()) + 1
@@ -227,6 +306,7 @@ class RowValidator:
         self._credit = _memo(_credit)
         self._departments: dict[str, tuple[list[str], list[str]]] = {}
         self._tags: dict[str, list[str]] = {}
+        self._names = {i: f for f, i in self.index.items()}
         self._cols = tuple(self.index.get(f, -1) for f in (
             "uscc", "name", "entity_type", "industry_code", "division_code", "address", "status",
             "registered_on", "credit_class", "departments", "tags"))
@@ -234,13 +314,6 @@ class RowValidator:
     def _uscc(self, raw: str) -> tuple[str, bool, tuple[str, str] | None]:
         """(canonical code, legacy?, error)."""
         code = raw.upper() if raw.isascii() and " " not in raw else normalize_uscc(raw)
-        if len(code) == 18:
-            try:
-                total = sum(map(_mul, map(_VALUES.__getitem__, code[:17]), USCC_WEIGHTS))
-                if code[17] == USCC_ALPHABET[(31 - total % 31) % 31] and code[0] == "9" and code[1] in "123" and code[2:8].isdigit():
-                    return code, False, None
-            except KeyError:
-                pass
         try:
             validate_uscc(code)
         except InvalidUSCC as exc:
@@ -267,7 +340,9 @@ class RowValidator:
             self._departments[raw] = hit
         return hit
 
-    def __call__(self, line: int, cells: list[str]) -> tuple | list[RowError]:
+    def __call__(self, line: int, cells: list[str], nul: bool = False) -> tuple | list[RowError]:
+        """The staged tuple of a good row, or the errors of a bad one. ``nul``: the record
+        holds a NUL character somewhere (PostgreSQL text cannot), reported by column."""
         if len(cells) < self._width:
             cells = cells + [""] * (self._width - len(cells))
         c_uscc, c_name, c_type, c_ind, c_div, c_addr, c_status, c_date, c_credit, c_dept, c_tags = self._cols
@@ -279,6 +354,13 @@ class RowValidator:
                 errors = []
             errors.append(RowError(line=line, field=field_name, value=value[:100], reason=detail, reason_zh=detail_zh))
 
+        if nul:
+            for i, cell in enumerate(cells):
+                if "\x00" in cell:
+                    bad(self._names.get(i, f"column {i + 1}"), cell.replace("\x00", "\\0"),
+                        f"column {i + 1} contains a NUL character", f"第 {i + 1} 列含有 NUL 字符")
+                    cells[i] = cell.replace("\x00", "")
+
         raw_uscc = cells[c_uscc].strip()
         uscc, legacy = "", False
         if not raw_uscc:
@@ -287,11 +369,12 @@ class RowValidator:
             uscc, legacy, err = self._uscc(raw_uscc)
             if err:
                 bad("uscc", raw_uscc, *err)
-            first = self.seen.get(uscc)
+            key = code_key(uscc)
+            first = self.seen.get(key)
             if first is not None:
                 bad("uscc", raw_uscc, f"duplicate of line {first}", f"与第 {first} 行重复")
             else:
-                self.seen[uscc] = line
+                self.seen[key] = line
         name = cells[c_name].strip()
         if not name:
             bad("name", name, "missing", "缺少市场主体名称")
@@ -327,9 +410,6 @@ class RowValidator:
             departments, unknown = self._split_departments(raw)
             for part in unknown:
                 bad("departments", part, f"unknown department {part!r}", f"部门“{part}”不存在")
-        if self.required_department and self.required_department not in departments:
-            bad("departments", raw, f"an officer of {self.required_department} may import only entities "
-                f"their department supervises", f"只能导入本部门（{self.required_department}）监管的市场主体")
         tags: list[str] = []
         raw = cells[c_tags].strip() if c_tags >= 0 else ""
         if raw:
@@ -344,6 +424,25 @@ class RowValidator:
         address = cells[c_addr].strip()[:500] if c_addr >= 0 else ""
         return (line, uscc, name, entity_type, industry, division, address, status, registered,
                 credit, departments, tags, legacy)
+
+
+def code_key(code: str) -> int | str:
+    """A compact dictionary key for a code: an 18-character alphanumeric code as the
+    integer it spells in base 36 (half the memory of the string), anything else as is."""
+    if len(code) == 18 and code.isascii() and code.isalnum():
+        return int(code, 36)
+    return code
+
+
+def code_of_key(key: int | str) -> str:
+    """The code a :func:`code_key` stands for."""
+    if isinstance(key, str):
+        return key
+    digits = []
+    while key:
+        key, d = divmod(key, 36)
+        digits.append("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[d])
+    return "".join(reversed(digits)).rjust(18, "0")
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal, or_, select, text
@@ -10,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jointcheck import contracts
 from jointcheck.codes import CodeValueError
 from jointcheck.errors import UnprocessableEntity
+from registry.entities import supervision
 from registry.entities.models import Entity
 from registry.entities.schemas import EntityFilter
-from registry.versioning.store import get_state, history, visible_at
+from registry.versioning.repository import VersionedRecords
+from registry.versioning.store import visible_at
 
 
 def industry_prefix(raw: str) -> str:
@@ -64,13 +67,14 @@ def filter_conditions(f: EntityFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-async def get(session: AsyncSession, uscc: str, *, version: int | None = None, include_deleted: bool = False) -> Entity | None:
-    return await get_state(session, Entity, Entity.uscc, uscc, version=version, include_deleted=include_deleted)
+ATTRIBUTES = (
+    "name", "entity_type", "industry_code", "division_code", "address", "status", "registered_on",
+    "credit_class", "classified_at", "departments", "tags", "legacy_code",
+)
 
-
-async def get_any_current(session: AsyncSession, uscc: str) -> Entity | None:
-    """The current row, deleted or not."""
-    return await get_state(session, Entity, Entity.uscc, uscc, include_deleted=True)
+#: get / as-of / 404, history, merge, next version, write, audit, delete of entities.
+records: VersionedRecords[Entity] = VersionedRecords(Entity, key="uscc", kind="entity", label="entity",
+                                                     label_zh="市场主体", attributes=ATTRIBUTES)
 
 
 async def list_page(session: AsyncSession, *, f: EntityFilter, version: int, after: str | None, limit: int) -> list[Entity]:
@@ -80,8 +84,14 @@ async def list_page(session: AsyncSession, *, f: EntityFilter, version: int, aft
     return list((await session.execute(stmt.order_by(Entity.uscc).limit(limit))).scalars())
 
 
-async def versions_of(session: AsyncSession, uscc: str) -> list[Entity]:
-    return await history(session, Entity, Entity.uscc, uscc)
+async def stream_export(db: Any, *, f: EntityFilter, version: int, partition: int = 2000) -> AsyncIterator[list[Entity]]:
+    """Entities of a scope as of a version in USCC order, in partitions, from a
+    transaction of their own (a streamed response outlives the request's session)."""
+    stmt = select(Entity).where(visible_at(Entity, version), *filter_conditions(f)).order_by(Entity.uscc)
+    async with db.transaction() as s:
+        result = await s.stream(stmt.execution_options(yield_per=partition))
+        async for rows in result.scalars().partitions():
+            yield list(rows)
 
 
 def frame_query(f: EntityFilter, version: int) -> Any:
@@ -122,10 +132,11 @@ CREATE TEMP TABLE entity_import_staging (
 ) ON COMMIT DROP
 """
 
-_DIFF_SQL = """
+_DIFF_SQL = f"""
 CREATE TEMP TABLE entity_import_diff ON COMMIT DROP AS
-SELECT s.*, e.row_id AS current_row_id,
-       CASE WHEN e.row_id IS NULL OR e.deleted THEN 'insert'
+SELECT s.*, e.row_id AS current_row_id, e.departments AS current_departments, v.violation,
+       CASE WHEN v.violation IS NOT NULL THEN 'rejected'
+            WHEN e.row_id IS NULL OR e.deleted THEN 'insert'
             WHEN (e.name, e.entity_type, e.industry_code, e.division_code, e.address, e.status,
                   e.registered_on, e.credit_class, e.departments, e.tags, e.legacy_code)
                  IS DISTINCT FROM
@@ -137,6 +148,7 @@ SELECT s.*, e.row_id AS current_row_id,
             ELSE now() END AS classified_at
 FROM entity_import_staging s
 LEFT JOIN entities e ON e.uscc = s.uscc AND e.valid_to IS NULL
+CROSS JOIN LATERAL (SELECT {supervision.violation_sql("e", "s")} AS violation) v
 """
 
 
@@ -166,11 +178,20 @@ async def drop_staged_lines(session: AsyncSession, lines: list[int]) -> None:
     await session.execute(text("DELETE FROM entity_import_staging WHERE line = ANY(:lines)"), {"lines": lines})
 
 
-async def diff_staged(session: AsyncSession) -> dict[str, int]:
-    """Compare staged rows with the current registry; counts per action."""
-    await session.execute(text(_DIFF_SQL))
+async def diff_staged(session: AsyncSession, *, dept: str | None) -> dict[str, int]:
+    """Compare staged rows with the current registry; counts per action. Rows ``dept``
+    may not write (:mod:`registry.entities.supervision`) are ``rejected``."""
+    await session.execute(text(_DIFF_SQL), {"dept": dept})
     rows = (await session.execute(text("SELECT action, count(*) FROM entity_import_diff GROUP BY action"))).all()
     return {a: n for a, n in rows}
+
+
+async def rejected_rows(session: AsyncSession, *, limit: int) -> list[tuple[int, list[str], str]]:
+    """(line, departments, violation code) of the first ``limit`` rejected staged rows."""
+    rows = (await session.execute(text(
+        "SELECT line, departments, violation FROM entity_import_diff WHERE action = 'rejected' ORDER BY line LIMIT :n"),
+        {"n": limit})).all()
+    return [(line, list(depts), code) for line, depts, code in rows]
 
 
 ANALYZE_AFTER_ROWS = 10_000
@@ -180,7 +201,7 @@ async def apply_staged(session: AsyncSession, *, version: int, actor: str | None
     """Close changed rows at ``version`` and insert their new state (set-based)."""
     await session.execute(
         text("UPDATE entities e SET valid_to = :v FROM entity_import_diff d "
-             "WHERE d.action <> 'same' AND e.row_id = d.current_row_id"),
+             "WHERE d.action IN ('insert', 'update') AND e.row_id = d.current_row_id"),
         {"v": version},
     )
     await session.execute(
@@ -190,7 +211,7 @@ async def apply_staged(session: AsyncSession, *, version: int, actor: str | None
             "changed_by, change_reason) "
             "SELECT uscc, name, entity_type, industry_code, division_code, address, status, registered_on, "
             "credit_class, classified_at, departments, tags, legacy_code, :v, false, :actor, 'import' "
-            "FROM entity_import_diff WHERE action <> 'same' ORDER BY uscc"
+            "FROM entity_import_diff WHERE action IN ('insert', 'update') ORDER BY uscc"
         ),
         {"v": version, "actor": actor},
     )
@@ -203,8 +224,10 @@ async def apply_staged(session: AsyncSession, *, version: int, actor: str | None
 # ------------------------------------------------------------------ credit classes
 
 
-async def stage_credit_classes(session: AsyncSession, rows: list[tuple[str, str | None, Any]]) -> dict[str, Any]:
-    """Stage (uscc, class, classified_at) rows and classify them against the registry."""
+async def stage_credit_classes(session: AsyncSession, rows: list[tuple[str, str | None, Any]], *,
+                               dept: str | None) -> dict[str, Any]:
+    """Stage (uscc, class, classified_at) rows and classify them against the registry;
+    rows ``dept`` may not write are ``forbidden`` (the supervision rule, departments unchanged)."""
     await session.execute(text(
         "CREATE TEMP TABLE credit_sync (uscc varchar(18) COLLATE \"C\" PRIMARY KEY, credit_class varchar(1), "
         "classified_at timestamptz NOT NULL) ON COMMIT DROP"))
@@ -212,19 +235,21 @@ async def stage_credit_classes(session: AsyncSession, rows: list[tuple[str, str 
     await conn.copy_records_to_table("credit_sync", records=rows, columns=["uscc", "credit_class", "classified_at"])
     result = (await session.execute(text(
         "SELECT c.uscc, CASE WHEN e.row_id IS NULL THEN 'unknown' "
+        f"WHEN ({supervision.violation_sql('e', 'e')}) IS NOT NULL THEN 'forbidden' "
         "WHEN e.classified_at IS NOT NULL AND c.classified_at < e.classified_at THEN 'stale' "
         "WHEN e.credit_class IS NOT DISTINCT FROM c.credit_class AND e.classified_at = c.classified_at THEN 'same' "
         "ELSE 'update' END AS action "
         "FROM credit_sync c LEFT JOIN entities e ON e.uscc = c.uscc AND e.valid_to IS NULL AND NOT e.deleted"
-    ))).all()
-    out: dict[str, Any] = {"unknown": [], "stale": [], "same": 0, "update": 0}
+    ), {"dept": dept})).all()
+    out: dict[str, Any] = {"unknown": [], "stale": [], "forbidden": [], "same": 0, "update": 0}
     for uscc, action in result:
-        if action in ("unknown", "stale"):
+        if action in ("unknown", "stale", "forbidden"):
             out[action].append(uscc)
         else:
             out[action] += 1
     out["unknown"].sort()
     out["stale"].sort()
+    out["forbidden"].sort()
     return out
 
 

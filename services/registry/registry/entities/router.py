@@ -9,10 +9,9 @@ import tempfile
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
 from jointcheck.codes import EntityType, RegistrationStatus, normalize_uscc
@@ -20,6 +19,7 @@ from jointcheck.db import Database, Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
 from registry.entities import importer, repository, service
+from registry.entities.upload import receive_file, unless_disconnected
 from registry.entities.models import Entity
 from registry.entities.schemas import (
     CreditClassSync,
@@ -33,7 +33,6 @@ from registry.entities.schemas import (
 )
 from registry.versioning.http import AsOfQuery, version_headers
 from registry.versioning.service import resolve_as_of
-from registry.versioning.store import visible_at
 
 router = APIRouter(prefix="/v1/entities", tags=["entities / 市场主体"])
 
@@ -111,21 +110,26 @@ async def import_template(format: Literal["csv", "xlsx"] = "csv") -> Response:
         "* `dry_run=true`: validate and count, write nothing.\n\n"
         "全部成功才导入（默认）或仅导入有效行；逐行报告错误；按统一社会信用代码更新；重复导入不产生变化。"
     ),
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 413, 422),
+    openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary", "description": "CSV or XLSX"}}}}}}},
 )
 async def import_entities(
     request: Request,
     session: Session,
     user: Writer,
-    file: Annotated[UploadFile, File(description="CSV or XLSX")],
     mode: Literal["all_or_nothing", "valid_rows"] = "all_or_nothing",
     dry_run: bool = False,
     legacy_codes: Annotated[list[str], Query(description="admin: known legacy codes to accept despite the check character")] = [],  # noqa: B006
 ) -> ImportResult:
     settings = request.app.state.settings
-    return await service.import_file(session, upload=file.file, actor=user, mode=mode, dry_run=dry_run,
-                                     legacy_codes=frozenset(normalize_uscc(c) for c in legacy_codes),
-                                     workers=settings.import_workers, parallel_min_bytes=settings.import_parallel_min_bytes)
+    async with receive_file(request, limit=settings.import_max_bytes) as upload:
+        return await unless_disconnected(request, service.import_file(
+            session, upload=upload.file, path=upload.path, sha256=upload.sha256, actor=user, mode=mode,
+            dry_run=dry_run, legacy_codes=frozenset(normalize_uscc(c) for c in legacy_codes),
+            limits=settings.import_limits(), workers=settings.import_workers,
+            parallel_min_bytes=settings.import_parallel_min_bytes))
 
 
 @router.get("/export", summary="导出 / Export entities as CSV or XLSX",
@@ -135,13 +139,13 @@ async def export_entities(request: Request, session: Session, _user: Reader, f: 
                           format: Literal["csv", "xlsx"] = "csv", as_of: AsOfQuery = None) -> Response:
     version = await resolve_as_of(session, as_of)
     db: Database = request.app.state.db
-    stmt = select(Entity).where(visible_at(Entity, version), *repository.filter_conditions(f)).order_by(Entity.uscc)
+    partitions = repository.stream_export(db, f=f, version=version)
     filename = f"entities-v{version}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "X-Registry-Version": str(version)}
     names = await _department_names(session)
     if format == "xlsx":
-        return await _export_xlsx(db, stmt, names, headers)
-    return StreamingResponse(_export_csv(db, stmt, names), media_type="text/csv; charset=utf-8", headers=headers)
+        return await _export_xlsx(partitions, names, headers)
+    return StreamingResponse(_export_csv(partitions, names), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 async def _department_names(session) -> dict[str, str]:  # noqa: ANN001
@@ -158,32 +162,28 @@ def _export_row(e: Entity, names: dict[str, str]) -> list[str]:
     ]
 
 
-async def _export_csv(db: Database, stmt, names: dict[str, str]) -> AsyncIterator[bytes]:  # noqa: ANN001
+async def _export_csv(partitions: AsyncIterator[list[Entity]], names: dict[str, str]) -> AsyncIterator[bytes]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([zh for _, zh, _, _ in importer.COLUMNS])
     yield b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
-    async with db.transaction() as s:
-        result = await s.stream(stmt.execution_options(yield_per=2000))
-        async for partition in result.scalars().partitions():
-            buf.seek(0)
-            buf.truncate()
-            for e in partition:
-                writer.writerow(_export_row(e, names))
-            yield buf.getvalue().encode("utf-8")
+    async for partition in partitions:
+        buf.seek(0)
+        buf.truncate()
+        for e in partition:
+            writer.writerow(_export_row(e, names))
+        yield buf.getvalue().encode("utf-8")
 
 
-async def _export_xlsx(db: Database, stmt, names: dict[str, str], headers: dict[str, str]) -> Response:  # noqa: ANN001
+async def _export_xlsx(partitions: AsyncIterator[list[Entity]], names: dict[str, str], headers: dict[str, str]) -> Response:
     from openpyxl import Workbook  # only exports need it
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("名录库")
     ws.append([zh for _, zh, _, _ in importer.COLUMNS])
-    async with db.transaction() as s:
-        result = await s.stream(stmt.execution_options(yield_per=2000))
-        async for partition in result.scalars().partitions():
-            for e in partition:
-                ws.append(_export_row(e, names))
+    async for partition in partitions:
+        for e in partition:
+            ws.append(_export_row(e, names))
     with tempfile.SpooledTemporaryFile(max_size=50 << 20) as tmp:
         await asyncio.to_thread(wb.save, tmp)
         tmp.seek(0)

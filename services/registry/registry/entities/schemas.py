@@ -208,6 +208,8 @@ class ImportResult(BaseModel):
     inserted: int
     updated: int
     unchanged: int
-    rejected: int
-    errors: list[RowError]
+    rejected: int = Field(description="rows rejected / 被拒绝的行数")
+    errors: list[RowError] = Field(description="the first row errors by line (REGISTRY_IMPORT_MAX_ERRORS, default "
+                                   "1,000) / 按行号排列的前若干条错误")
+    errors_total: int = Field(0, description="how many row errors there were in all / 错误总数")
     sha256: str = Field(description="SHA-256 of the uploaded file")

@@ -1,28 +1,29 @@
-"""Rules for entities: identity by valid USCC, department scope, full history, ETags."""
+"""Rules for entities: identity by valid USCC, department scope (:mod:`registry.entities.supervision`),
+bulk imports, credit classes. The versioned lifecycle is :data:`registry.entities.repository.records`."""
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import hashlib
 import logging
 import os
 import tempfile
-import threading
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime, timezone
-from typing import IO, Any
+from typing import IO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jointcheck.auth import Principal, Role
+from jointcheck.auth import Principal
 from jointcheck.codes import InvalidUSCC, validate_uscc
-from jointcheck.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
+from jointcheck.errors import Conflict, Forbidden, UnprocessableEntity
 from jointcheck.outbox import record_audit
 from registry.departments import repository as departments
-from registry.entities import importer, parallel_import, repository
+from registry.entities import import_pipeline, importer, repository, supervision
+from registry.entities.importer import ImportLimits
 from registry.entities.models import Entity
+from registry.entities.repository import records
+from registry.entities.supervision import ensure_may_write, restricted_department
 from registry.entities.schemas import (
     CreditClassSync,
     CreditClassSyncResult,
@@ -32,27 +33,8 @@ from registry.entities.schemas import (
     RowError,
 )
 from registry.versioning.service import next_version
-from registry.versioning.store import check_if_match, write_version
 
 log = logging.getLogger("registry.entities")
-
-ATTRIBUTES = (
-    "name", "entity_type", "industry_code", "division_code", "address", "status", "registered_on",
-    "credit_class", "classified_at", "departments", "tags", "legacy_code",
-)
-
-
-def ensure_entity_scope(user: Principal, departments_of_entity: list[str], *, action: str) -> None:
-    """Officers change only entities their department supervises."""
-    if user.is_admin or Role.service in user.roles:
-        return
-    if Role.officer in user.roles and user.dept in departments_of_entity:
-        return
-    raise Forbidden(
-        f"an officer of {user.dept} may {action} only entities supervised by {user.dept}",
-        detail_zh=f"{user.dept} 的执法人员只能操作本部门监管的市场主体", code="department_scope",
-    )
-
 
 async def _check_departments_exist(session: AsyncSession, codes: list[str]) -> None:
     missing = sorted(set(codes) - await departments.existing_codes(session, codes))
@@ -86,90 +68,59 @@ def _validate_identity(data: EntityCreate, actor: Principal) -> None:
 
 async def create(session: AsyncSession, *, data: EntityCreate, actor: Principal) -> Entity:
     _validate_identity(data, actor)
-    if actor.dept and not actor.is_admin and actor.dept not in data.departments:
-        data.departments = sorted({*data.departments, actor.dept})
-    ensure_entity_scope(actor, data.departments, action="create")
+    dept = restricted_department(actor)
+    if dept and dept not in data.departments:
+        data.departments = sorted({*data.departments, dept})
+    existing = await records.find_current(session, data.uscc)
+    ensure_may_write(actor, existing.departments if existing is not None else None, data.departments, action="create")
     await _check_departments_exist(session, data.departments)
-    existing = await repository.get_any_current(session, data.uscc)
     if existing is not None and not existing.deleted:
         raise Conflict(f"entity {data.uscc} already exists", detail_zh=f"市场主体 {data.uscc} 已存在", code="entity_exists")
-    values = data.model_dump(include=set(ATTRIBUTES) | {"uscc"})
+    values = data.model_dump(include=set(records.attributes) | {"uscc"})
     values["entity_type"] = data.entity_type.value
     values["status"] = data.status.value
     if values["credit_class"] and not values["classified_at"]:
         values["classified_at"] = datetime.now(timezone.utc)
-    version = await next_version(session, actor=actor, reason="entity.create", details={"uscc": data.uscc})
-    entity = await write_version(session, Entity, Entity.uscc, data.uscc, values, version=version,
-                                 actor=actor.subject, reason="create")
-    await record_audit(session, actor=actor, action="entity.create", object_type="entity", object_id=data.uscc,
-                       data={"version": version, "legacy_code": data.legacy_code, "legacy_reason": data.legacy_reason})
-    return entity
+    return await records.create(session, values, actor=actor,
+                                audit={"legacy_code": data.legacy_code, "legacy_reason": data.legacy_reason})
 
 
 async def get(session: AsyncSession, *, uscc: str, version: int | None = None) -> Entity:
-    entity = await repository.get(session, uscc, version=version)
-    if entity is None:
-        suffix = f" as of registry version {version}" if version is not None else ""
-        raise NotFound(f"no entity {uscc}{suffix}", detail_zh=f"市场主体 {uscc} 不存在", code="entity_not_found")
-    return entity
+    return await records.get(session, uscc, version=version)
 
 
 async def update(session: AsyncSession, *, uscc: str, data: EntityUpdate, actor: Principal, if_match: str | None) -> Entity:
-    current = await get(session, uscc=uscc)
-    check_if_match(current, if_match, label=f"entity {uscc}", label_zh=f"市场主体 {uscc} ")
-    ensure_entity_scope(actor, current.departments, action="change")
+    current = await records.get(session, uscc)
+    records.check_if_match(current, if_match)
     changes = data.model_dump(exclude_unset=True)
+    new_departments = current.departments if changes.get("departments") is None else changes["departments"]
+    ensure_may_write(actor, current.departments, new_departments, action="change")
     for required in ("name", "entity_type", "industry_code", "division_code", "status", "departments", "tags"):
         if required in changes and changes[required] is None:
             raise UnprocessableEntity(f"{required} cannot be null", detail_zh=f"{required} 不能为空", code="null_not_allowed",
                                       errors=[{"field": f"body.{required}", "message": "cannot be null"}])
     if "departments" in changes:
         await _check_departments_exist(session, changes["departments"])
-        if not actor.is_admin and Role.service not in actor.roles and actor.dept not in changes["departments"]:
-            raise Forbidden("an officer may not remove their own department from an entity",
-                            detail_zh="执法人员不能将本部门从市场主体的监管部门中移除", code="department_scope")
-    values: dict[str, Any] = {a: getattr(current, a) for a in ATTRIBUTES}
-    values["uscc"] = uscc
-    for key, value in changes.items():
-        values[key] = value.value if hasattr(value, "value") else value
+    values = records.merge(current, changes)
     if "credit_class" in changes and changes["credit_class"] != current.credit_class and "classified_at" not in changes:
         values["classified_at"] = datetime.now(timezone.utc)
-    if all(values[a] == getattr(current, a) for a in ATTRIBUTES):
-        return current  # nothing changed: no new version
-    version = await next_version(session, actor=actor, reason="entity.update", details={"uscc": uscc})
-    entity = await write_version(session, Entity, Entity.uscc, uscc, values, version=version, actor=actor.subject, reason="update")
-    await record_audit(session, actor=actor, action="entity.update", object_type="entity", object_id=uscc,
-                       data={"version": version, "changed": sorted(k for k in changes if values[k] != getattr(current, k, None))})
-    return entity
+    # the audit names the fields the caller changed (a new classified_at follows a new class)
+    return await records.update(session, current, values, actor=actor,
+                                changed=sorted(k for k in changes if values[k] != getattr(current, k, None)))
 
 
 async def delete(session: AsyncSession, *, uscc: str, actor: Principal, if_match: str | None, reason: str) -> int:
-    current = await get(session, uscc=uscc)
-    check_if_match(current, if_match, label=f"entity {uscc}", label_zh=f"市场主体 {uscc} ")
-    ensure_entity_scope(actor, current.departments, action="delete")
-    values = {a: getattr(current, a) for a in ATTRIBUTES} | {"uscc": uscc}
-    version = await next_version(session, actor=actor, reason="entity.delete", details={"uscc": uscc, "reason": reason})
-    await write_version(session, Entity, Entity.uscc, uscc, values, version=version, actor=actor.subject,
-                        reason="delete", deleted=True)
-    await record_audit(session, actor=actor, action="entity.delete", object_type="entity", object_id=uscc,
-                       data={"version": version, "reason": reason})
-    return version
+    current = await records.get(session, uscc)
+    records.check_if_match(current, if_match)
+    ensure_may_write(actor, current.departments, current.departments, action="delete")
+    return await records.delete(session, current, actor=actor, reason=reason)
 
 
 async def versions(session: AsyncSession, *, uscc: str) -> list[Entity]:
-    rows = await repository.versions_of(session, uscc)
-    if not rows:
-        raise NotFound(f"no entity {uscc}", detail_zh=f"市场主体 {uscc} 不存在", code="entity_not_found")
-    return rows
-
-
+    return await records.versions(session, uscc)
 
 
 # ------------------------------------------------------------------ bulk import
-
-# Rows per chunk handed from the parsing thread to COPY. Large chunks matter: every hand-off
-# needs the GIL on the event loop's side, and each switch can wait a whole switch interval.
-IMPORT_BATCH = 50_000
 
 
 async def import_file(
@@ -180,168 +131,112 @@ async def import_file(
     mode: str = "all_or_nothing",
     dry_run: bool = False,
     legacy_codes: frozenset[str] = frozenset(),
+    path: str | None = None,
+    sha256: str | None = None,
+    limits: ImportLimits = ImportLimits(),
     workers: int = 1,
     parallel_min_bytes: int = 16 << 20,
 ) -> ImportResult:
     """Stream a CSV/XLSX file through validation into a COPY-loaded staging table, then
     upsert by USCC in one registry version. ``all_or_nothing``: any bad row → nothing
-    written and every bad row reported (422). ``valid_rows``: good rows written, bad rows
-    reported. Re-importing the same file changes nothing (no new version)."""
+    written and the first ``limits.max_errors`` errors reported with their total (422).
+    ``valid_rows``: good rows written, bad rows reported. Rows the actor's department may
+    not write (:mod:`registry.entities.supervision`) are bad rows. Re-importing the same
+    file changes nothing (no new version). ``path``/``sha256``: the upload as already
+    received on disk (:mod:`registry.entities.upload`)."""
     if legacy_codes and not actor.is_admin:
         raise Forbidden("only an admin may declare legacy codes", detail_zh="仅管理员可登记历史代码",
                         code="legacy_override_admin_only")
-    dept_map = await departments.name_to_code(session)
-    head = upload.read(8)
-    upload.seek(0)
-    xlsx = importer.is_xlsx(head)
-    sha = hashlib.sha256()
-    parallel = workers > 1 and not xlsx and not _is_small(upload, parallel_min_bytes)
-    spooled = await asyncio.to_thread(_hash_file, upload, sha, spool=parallel)
-    rows = importer.iter_xlsx(upload) if xlsx else importer.iter_csv(upload)
-    errors: list[RowError] = []
-    drop_lines: list[int] = []
-    counters = {"rows": 0}
-    required = actor.dept if (Role.officer in actor.roles and not actor.is_admin) else None
-    queue: asyncio.Queue = asyncio.Queue(maxsize=4)
-    loop = asyncio.get_running_loop()
-    stop = threading.Event()
-
-    def put(item: Any) -> bool:
-        fut = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
-        while True:
-            try:
-                fut.result(timeout=0.5)
-                return True
-            except concurrent.futures.TimeoutError:
-                if stop.is_set():
-                    fut.cancel()
-                    return False
-
-    def produce_in_processes(path: str) -> None:
-        encoding, header, data_start = parallel_import.read_header(path)
-        index = importer.map_headers(header)
-        ranges = parallel_import.split_points(path, workers, data_start)
-        results = parallel_import.run(path, ranges, (encoding, index, dept_map, legacy_codes, required),
-                                      emit=put, stopped=stop.is_set)
-        for r in results:
-            counters["rows"] += r.rows
-            errors.extend(r.errors)
-        duplicates, drop = parallel_import.merge_duplicates(results)
-        errors.extend(duplicates)
-        drop_lines.extend(drop)
-
-    def produce() -> None:
-        try:
-            if spooled is not None:
-                produce_in_processes(spooled)
-                put(None)
-                return
-            line, header = next(rows, (0, None))
-            if header is None:
-                raise importer.FileError("the file is empty", "文件为空")
-            validator = importer.RowValidator(importer.map_headers(header), dept_map, legacy_codes, required)
-            to_line = importer.CopyLineWriter().line
-            batch: list[str] = []
-            for line, cells in rows:
-                if stop.is_set():
-                    return
-                if not any(c and c.strip() for c in cells):
-                    continue
-                counters["rows"] += 1
-                result = validator(line, cells)
-                if isinstance(result, list):
-                    errors.extend(result)
-                else:
-                    batch.append(to_line(result))
-                    if len(batch) >= IMPORT_BATCH:
-                        if not put("".join(batch).encode("utf-8")):
-                            return
-                        batch = []
-            if batch:
-                put("".join(batch).encode("utf-8"))
-            put(None)
-        except BaseException as exc:  # hand every failure to the consumer
-            put(exc)
-
-    async def chunks() -> AsyncIterator[bytes]:
-        while True:
-            item = await queue.get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    timings: dict[str, float] = {}
     started = time.perf_counter()
-    await repository.create_import_staging(session)
-    producer = loop.run_in_executor(None, produce)
+    source, sha, spooled = await asyncio.to_thread(_source, upload, path, sha256,
+                                                  spool=workers > 1 and path is None)
     try:
-        await repository.copy_into_staging(session, chunks())
+        staged = await import_pipeline.stage(
+            session, source, department_codes=await departments.name_to_code(session), legacy_codes=legacy_codes,
+            limits=limits, workers=workers, parallel_min_bytes=parallel_min_bytes)
+    except importer.LimitExceeded as exc:
+        raise UnprocessableEntity(exc.detail, detail_zh=exc.detail_zh, code="import_limit_exceeded",
+                                  extra={"limit": exc.limit}) from None
     except importer.FileError as exc:
         raise UnprocessableEntity(exc.detail, detail_zh=exc.detail_zh, code="invalid_file") from None
     finally:
-        stop.set()
-        await producer
-        if spooled is not None:
+        if spooled:
             os.unlink(spooled)
-    if drop_lines:
-        await repository.drop_staged_lines(session, drop_lines)
-    if counters["rows"] == 0:
+    if staged.rows == 0:
         raise UnprocessableEntity("the file has a header but no rows", detail_zh="文件没有数据行", code="empty_file")
-    errors.sort(key=lambda e: e.line)
-    rejected = len({e.line for e in errors})
-    if errors and mode == "all_or_nothing":
-        raise UnprocessableEntity(
-            f"{rejected} of {counters['rows']} rows are invalid; nothing was imported",
-            detail_zh=f"{counters['rows']} 行中有 {rejected} 行有误，未导入任何数据",
-            code="import_rejected",
-            extra={"rows": counters["rows"], "rejected": rejected, "errors": [e.model_dump() for e in errors]},
-        )
-    timings["validate_and_stage"] = time.perf_counter() - started
-    counts = await repository.diff_staged(session)
+    timings = {"validate_and_stage": time.perf_counter() - started}
+    dept = restricted_department(actor)
+    counts = await repository.diff_staged(session, dept=dept)
+    errors = staged.errors
+    if counts.get("rejected"):
+        await _report_unsupervised(session, errors, dept or "", counts["rejected"])
     timings["diff"] = time.perf_counter() - started - sum(timings.values())
+    rows, rejected = staged.rows, errors.rows
+    if errors.rows and mode == "all_or_nothing":
+        raise UnprocessableEntity(
+            f"{rejected} of {rows} rows are invalid; nothing was imported",
+            detail_zh=f"{rows} 行中有 {rejected} 行有误，未导入任何数据",
+            code="import_rejected",
+            extra={"rows": rows, "rejected": rejected, "errors": [e.model_dump() for e in errors.first],
+                   "errors_total": errors.total},
+        )
     inserted, updated, same = counts.get("insert", 0), counts.get("update", 0), counts.get("same", 0)
     version = None
     if (inserted or updated) and not dry_run:
         version = await next_version(session, actor=actor, reason="entity.import",
-                                     details={"sha256": sha.hexdigest(), "inserted": inserted, "updated": updated})
+                                     details={"sha256": sha, "inserted": inserted, "updated": updated})
         await repository.apply_staged(session, version=version, actor=actor.subject, changed=inserted + updated)
         timings["apply"] = time.perf_counter() - started - sum(timings.values())
         await record_audit(session, actor=actor, action="entity.import", object_type="entity_import",
-                           object_id=sha.hexdigest(), data={"version": version, "rows": counters["rows"],
-                                                            "inserted": inserted, "updated": updated,
-                                                            "unchanged": same, "rejected": rejected,
-                                                            "legacy_codes": sorted(legacy_codes)})
-    log.info("entity import: %d rows, %d inserted, %d updated", counters["rows"], inserted, updated,
-             extra={"rows": counters["rows"], "timings_s": {k: round(v, 3) for k, v in timings.items()}})
+                           object_id=sha, data={"version": version, "rows": rows, "inserted": inserted,
+                                                "updated": updated, "unchanged": same, "rejected": rejected,
+                                                "legacy_codes": sorted(legacy_codes)})
+    log.info("entity import: %d rows, %d inserted, %d updated", rows, inserted, updated,
+             extra={"rows": rows, "timings_s": {k: round(v, 3) for k, v in timings.items()}})
     return ImportResult(
-        committed=version is not None, mode=mode, dry_run=dry_run, version=version, rows=counters["rows"],
-        inserted=inserted, updated=updated, unchanged=same, rejected=rejected, errors=errors, sha256=sha.hexdigest(),
+        committed=version is not None, mode=mode, dry_run=dry_run, version=version, rows=rows,
+        inserted=inserted, updated=updated, unchanged=same, rejected=rejected, errors=errors.first,
+        errors_total=errors.total, sha256=sha,
     )
 
 
-def _is_small(upload: IO[bytes], limit: int) -> bool:
-    upload.seek(0, os.SEEK_END)
-    size = upload.tell()
-    upload.seek(0)
-    return size < limit
+async def _report_unsupervised(session: AsyncSession, errors: importer.RowErrors, dept: str, count: int) -> None:
+    """Staged rows the department may not write become bad rows (only the first are fetched)."""
+    fetched = await repository.rejected_rows(session, limit=errors.limit)
+    for line, depts, code in fetched:
+        why = supervision.reason_of(dept, code)
+        errors.add_row([RowError(line=line, field="departments", value=";".join(depts), reason=why.reason,
+                                 reason_zh=why.reason_zh)])
+    errors.rows += count - len(fetched)
+    errors.total += count - len(fetched)
 
 
-def _hash_file(upload: IO[bytes], sha: Any, *, spool: bool = False) -> str | None:
-    """Hash the upload; with ``spool``, also copy it to a named file worker processes can open."""
+def _source(upload: IO[bytes], path: str | None, sha256: str | None, *,
+            spool: bool) -> tuple[import_pipeline.Source, str, str | None]:
+    """(the source, its SHA-256, a spooled copy to delete). Without a ``path``, a copy is
+    spooled to a named file when worker processes may need one."""
     upload.seek(0)
-    out = tempfile.NamedTemporaryFile(prefix="jc-import-", suffix=".csv", delete=False) if spool else None  # noqa: SIM115
+    xlsx = importer.is_xlsx(upload.read(8))
+    upload.seek(0)
+    if sha256 is not None and path is not None:
+        size = upload.seek(0, os.SEEK_END)
+        upload.seek(0)
+        return import_pipeline.Source(upload, path, xlsx, size), sha256, None
+    sha = hashlib.sha256()
+    out = tempfile.NamedTemporaryFile(prefix="jc-import-", delete=False) if spool and not xlsx else None  # noqa: SIM115
+    size = 0
     try:
         for chunk in iter(lambda: upload.read(1 << 20), b""):
             sha.update(chunk)
+            size += len(chunk)
             if out is not None:
                 out.write(chunk)
     finally:
         if out is not None:
             out.close()
     upload.seek(0)
-    return out.name if out is not None else None
+    spooled = out.name if out is not None else None
+    return import_pipeline.Source(upload, spooled or path, xlsx, size), sha.hexdigest(), spooled
 
 
 async def sync_credit_classes(session: AsyncSession, *, data: CreditClassSync, actor: Principal) -> CreditClassSyncResult:
@@ -354,7 +249,12 @@ async def sync_credit_classes(session: AsyncSession, *, data: CreditClassSync, a
                                       code="duplicate_uscc", errors=[{"field": f"body.items.{i}.uscc", "message": "duplicate"}])
         seen[item.uscc] = i
     rows = [(i.uscc, i.credit_class, i.classified_at) for i in data.items]
-    outcome = await repository.stage_credit_classes(session, rows)
+    dept = restricted_department(actor)
+    outcome = await repository.stage_credit_classes(session, rows, dept=dept)
+    if outcome["forbidden"]:
+        why = supervision.reason_of(dept or "", "not_supervised")
+        raise Forbidden(f"{len(outcome['forbidden'])} entities: {why.reason}", detail_zh=why.reason_zh,
+                        code="department_scope", extra={"usccs": outcome["forbidden"][:1000]})
     version = None
     if outcome["update"]:
         version = await next_version(session, actor=actor, reason="entity.credit_sync",

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.experts.models import Expert
 from registry.experts.schemas import ExpertFilter, ExpertStatus
-from registry.versioning.store import get_state, history, visible_at
+from registry.versioning.repository import VersionedRecords
+from registry.versioning.store import visible_at
 
 
 def _fields(values: list[str]) -> list[str]:
@@ -26,13 +27,10 @@ def filter_conditions(f: ExpertFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-async def get(session: AsyncSession, expert_id: str, *, version: int | None = None,
-              include_deleted: bool = False) -> Expert | None:
-    return await get_state(session, Expert, Expert.expert_id, expert_id, version=version, include_deleted=include_deleted)
-
-
-async def get_any_current(session: AsyncSession, expert_id: str) -> Expert | None:
-    return await get_state(session, Expert, Expert.expert_id, expert_id, include_deleted=True)
+#: get / as-of / 404, history, merge, next version, write, audit, delete of experts.
+records: VersionedRecords[Expert] = VersionedRecords(
+    Expert, key="expert_id", kind="expert", label="expert", label_zh="专家",
+    attributes=("name", "field", "organisation", "title", "status"))
 
 
 async def list_page(session: AsyncSession, *, f: ExpertFilter, version: int, after: str | None, limit: int) -> list[Expert]:
@@ -40,10 +38,6 @@ async def list_page(session: AsyncSession, *, f: ExpertFilter, version: int, aft
     if after:
         stmt = stmt.where(Expert.expert_id > after)
     return list((await session.execute(stmt.order_by(Expert.expert_id).limit(limit))).scalars())
-
-
-async def versions_of(session: AsyncSession, expert_id: str) -> list[Expert]:
-    return await history(session, Expert, Expert.expert_id, expert_id)
 
 
 def frame_query(*, fields: list[str], version: int) -> Any:

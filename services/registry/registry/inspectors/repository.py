@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.entities.repository import division_prefix
 from registry.inspectors.models import Inspector
 from registry.inspectors.schemas import InspectorFilter, InspectorStatus
-from registry.versioning.store import get_state, history, is_current, visible_at
+from registry.versioning.repository import VersionedRecords
+from registry.versioning.store import is_current, visible_at
 
 
 def filter_conditions(f: InspectorFilter) -> list[ColumnElement[bool]]:
@@ -26,15 +27,10 @@ def filter_conditions(f: InspectorFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-async def get(session: AsyncSession, inspector_id: str, *, version: int | None = None,
-              include_deleted: bool = False) -> Inspector | None:
-    return await get_state(session, Inspector, Inspector.inspector_id, inspector_id, version=version,
-                           include_deleted=include_deleted)
-
-
-async def get_any_current(session: AsyncSession, inspector_id: str) -> Inspector | None:
-    """The current row, deleted or not."""
-    return await get_state(session, Inspector, Inspector.inspector_id, inspector_id, include_deleted=True)
+#: get / as-of / 404, history, merge, next version, write, audit, delete of inspectors.
+records: VersionedRecords[Inspector] = VersionedRecords(
+    Inspector, key="inspector_id", kind="inspector", label="inspector", label_zh="执法人员",
+    attributes=("name", "department", "certificate_no", "specialties", "region", "status"))
 
 
 async def holder_of_certificate(session: AsyncSession, certificate_no: str) -> Inspector | None:
@@ -49,10 +45,6 @@ async def list_page(session: AsyncSession, *, f: InspectorFilter, version: int, 
     if after:
         stmt = stmt.where(Inspector.inspector_id > after)
     return list((await session.execute(stmt.order_by(Inspector.inspector_id).limit(limit))).scalars())
-
-
-async def versions_of(session: AsyncSession, inspector_id: str) -> list[Inspector]:
-    return await history(session, Inspector, Inspector.inspector_id, inspector_id)
 
 
 def pool_query(*, departments: list[str], version: int) -> Any:

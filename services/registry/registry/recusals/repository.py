@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jointcheck.codes import normalize_uscc
 from registry.recusals.models import Recusal
 from registry.recusals.schemas import RecusalFilter
-from registry.versioning.store import get_state, history, visible_at
+from registry.versioning.repository import VersionedRecords
+from registry.versioning.store import visible_at
 
 FRAME_REASON = "recusal"
 
@@ -31,10 +32,11 @@ def _conditions(*, inspector_ids: list[str], usccs: list[str], valid_on: date | 
     return conds
 
 
-async def get(session: AsyncSession, recusal_id: str, *, version: int | None = None,
-              include_deleted: bool = False) -> Recusal | None:
-    return await get_state(session, Recusal, Recusal.recusal_id, recusal_id, version=version,
-                           include_deleted=include_deleted)
+#: get / as-of / 404, history, next version, write, audit, withdrawal of recusals.
+records: VersionedRecords[Recusal] = VersionedRecords(
+    Recusal, key="recusal_id", kind="recusal", label="recusal", label_zh="回避声明",
+    attributes=("inspector_id", "uscc", "reason", "declared_by", "effective_from", "effective_until",
+                "withdrawal_reason"))
 
 
 async def list_page(session: AsyncSession, *, f: RecusalFilter, version: int, after: str | None,
@@ -44,10 +46,6 @@ async def list_page(session: AsyncSession, *, f: RecusalFilter, version: int, af
     if after:
         stmt = stmt.where(Recusal.recusal_id > after)
     return list((await session.execute(stmt.order_by(Recusal.recusal_id).limit(limit))).scalars())
-
-
-async def versions_of(session: AsyncSession, recusal_id: str) -> list[Recusal]:
-    return await history(session, Recusal, Recusal.recusal_id, recusal_id)
 
 
 def pairs_query(*, on: date, inspector_ids: list[str], usccs: list[str], version: int) -> Any:
