@@ -13,7 +13,14 @@ from jointcheck.app import create_service_app
 from jointcheck.contracts import AuditRecord, event_handlers
 from audit import MIGRATIONS
 
-DESCRIPTION = "Announcement register with timestamped receipts, replay verdicts, the hash-chained audit log and oversight reports.\n\n抽取公告登记回执、复核结论、哈希链审计日志及督查报告。"
+DESCRIPTION = (
+    "The announcement register (sampling registers each draw's commitment here and gets a timestamped receipt "
+    "before any entropy; anyone may look a registration up) and the hash-chained audit log every service "
+    "appends to through its outbox, with a verification of the whole chain. Replay verdicts and oversight "
+    "reports are not built yet.\n\n"
+    "抽取公告登记（抽取承诺在提供随机值之前登记并取得带时间的回执，任何人可查询）及各服务经发件箱写入的哈希链审计日志"
+    "（可校验整条链）。复核结论及督查报告尚未实现。"
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

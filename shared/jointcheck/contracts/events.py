@@ -88,6 +88,10 @@ class InspectionsCreate(_DrawEvent):
 
     topic: ClassVar[str] = "inspections.create"
     teams: list[InspectionTeam]
+    # Who may see and visit the inspections (jointcheck.visibility). Absent from events queued
+    # before they existed: such inspections stay with admins, auditors, services and the team.
+    departments: list[str] = Field(default_factory=list, description="the task's departments")
+    team_departments: list[str] = Field(default_factory=list, description="the teams draw's required departments")
 
 
 class InspectionsVoided(_DrawEvent):

@@ -20,6 +20,10 @@ class Inspection(Base):
     draw_id: Mapped[str] = mapped_column(String(64))
     uscc: Mapped[str] = mapped_column(String(18, collation="C"))
     inspectors: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    # Who may see and act on it before publication (jointcheck.visibility): the task's
+    # departments, and the departments its team is drawn from.
+    departments: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
+    team_departments: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
     state: Mapped[str] = mapped_column(String(16), server_default="assigned")
     inspected_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,4 +1,4 @@
-"""Inspection schemas (the minimal form sampling needs; findings come with the results issue)."""
+"""Inspection schemas: the inspection a teams draw creates and its on-site visit."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ class InspectionRead(BaseModel):
     draw_id: str
     uscc: str
     inspectors: list[str]
+    departments: list[str] = Field(description="the task's departments / 任务参与部门")
+    team_departments: list[str] = Field(description="the departments the team is drawn from / 检查组所属部门")
     state: str
     inspected_on: date | None
     created_at: datetime

@@ -1,4 +1,4 @@
-"""Rules of inspections (minimal: created by teams draws, visited, queried by sampling)."""
+"""Rules of inspections: created by teams draws, seen and visited only by those involved."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jointcheck import visibility
 from jointcheck.auth import Principal
-from jointcheck.errors import Conflict, Forbidden, NotFound
+from jointcheck.errors import BadRequest, Conflict, NotFound
 from jointcheck.outbox import record_audit
+from jointcheck.pagination import cursor_field
 from results.inspections import repository
 from results.inspections.models import Inspection
 from results.inspections.schemas import InspectionsCreate, InspectionsVoided
@@ -18,7 +20,8 @@ from results.inspections.schemas import InspectionsCreate, InspectionsVoided
 async def handle_inspections_create(session: AsyncSession, event: InspectionsCreate) -> None:
     """Topic ``inspections.create``: one inspection per assigned entity (idempotent per task and entity)."""
     await repository.upsert_teams(session, task_id=event.task_id, draw_id=event.draw_id,
-                                  teams=[(t.entity, t.inspectors) for t in event.teams])
+                                  teams=[(t.entity, t.inspectors) for t in event.teams],
+                                  departments=event.departments, team_departments=event.team_departments)
 
 
 async def handle_inspections_voided(session: AsyncSession, event: InspectionsVoided) -> None:
@@ -26,16 +29,39 @@ async def handle_inspections_voided(session: AsyncSession, event: InspectionsVoi
     await repository.delete_assigned_of_draw(session, task_id=event.task_id, draw_id=event.draw_id)
 
 
-async def record_visit(session: AsyncSession, *, inspection_id: uuid.UUID, inspected_on: date, actor: Principal) -> Inspection:
+async def list_visible(session: AsyncSession, *, user: Principal, task_id: str | None, cursor: str | None,
+                       limit: int) -> list[Inspection]:
+    """The inspections the caller may see (``limit`` rows), by entity."""
+    after = None
+    if cursor:
+        try:
+            after = (str(cursor_field(cursor, "after")), uuid.UUID(str(cursor_field(cursor, "id"))))
+        except ValueError:
+            raise BadRequest("the cursor is not valid; start again without one", detail_zh="分页游标无效",
+                             code="invalid_cursor") from None
+    return await repository.list_visible(session, scope=visibility.inspection_scope(user), task_id=task_id,
+                                         after=after, limit=limit)
+
+
+async def _get(session: AsyncSession, inspection_id: uuid.UUID) -> Inspection:
     inspection = await repository.get(session, inspection_id)
     if inspection is None:
         raise NotFound(f"no inspection {inspection_id}", detail_zh="检查记录不存在", code="inspection_not_found")
+    return inspection
+
+
+async def get(session: AsyncSession, *, inspection_id: uuid.UUID, user: Principal) -> Inspection:
+    inspection = await _get(session, inspection_id)
+    visibility.ensure_can_see_inspection(user, departments=inspection.departments, team=inspection.inspectors)
+    return inspection
+
+
+async def record_visit(session: AsyncSession, *, inspection_id: uuid.UUID, inspected_on: date, actor: Principal) -> Inspection:
+    inspection = await _get(session, inspection_id)
+    visibility.ensure_can_record_visit(actor, team=inspection.inspectors, team_departments=inspection.team_departments)
     if inspection.state not in ("assigned", "visited"):
         raise Conflict(f"inspection is {inspection.state}", detail_zh=f"检查当前状态为 {inspection.state}", code="invalid_state",
                        extra={"current_state": inspection.state})
-    if actor.has("inspector") and not actor.has("admin", "officer") and actor.subject not in inspection.inspectors:
-        raise Forbidden("only a member of the inspection team may record the visit", detail_zh="仅检查组成员可登记检查",
-                        code="not_in_team")
     inspection.inspected_on = inspected_on
     inspection.state = "visited"
     await session.flush()

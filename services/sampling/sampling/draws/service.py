@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck import draw as drawv1
+from jointcheck import visibility
 from jointcheck.auth import Principal, Role
 from jointcheck.clients import AuditClient, PlanningClient, RegistryClient, ResultsClient
 from jointcheck.contracts import (
@@ -398,7 +399,9 @@ async def _announce_result(session: AsyncSession, *, draw: Draw, result: dict[st
     elif draw.kind == DrawKind.teams:
         await publish(session, destination="planning", event=TaskTeamsAssigned(task_id=task_id, draw_id=draw_id))
         await publish(session, destination="results", event=InspectionsCreate(
-            task_id=draw.task_id, draw_id=draw_id, teams=[InspectionTeam.model_validate(t) for t in result["teams"]]))
+            task_id=draw.task_id, draw_id=draw_id, teams=[InspectionTeam.model_validate(t) for t in result["teams"]],
+            departments=draw.context.get("departments", []),
+            team_departments=json.loads(draw.announcement)["team"]["required_departments"]))
 
 
 # ------------------------------------------------------------------ void, reads, bundles
@@ -479,12 +482,7 @@ async def _get_for_update(session: AsyncSession, draw_id: uuid.UUID) -> Draw:
 def ensure_can_see_result(user: Principal, draw: Draw) -> None:
     """Who is drawn stays among those who must act on it until the window closes: officers
     of the task's departments (plus admins, auditors and services)."""
-    if user.is_admin or user.has(Role.auditor, Role.service):
-        return
-    if Role.officer in user.roles and user.dept in draw.context.get("departments", [draw.context.get("lead_department")]):
-        return
-    raise Forbidden("only the task's departments may see who was drawn", detail_zh="仅参与该任务的部门可查看抽取结果",
-                    code="result_not_allowed")
+    visibility.ensure_can_see_drawn(user, departments=draw.context.get("departments", [draw.context.get("lead_department")]))
 
 
 def result_of(draw: Draw) -> dict[str, Any]:
