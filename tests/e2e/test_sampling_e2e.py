@@ -87,6 +87,13 @@ def test_full_draw_is_verifiable_and_drives_the_task(http, urls, tokens, tmp_pat
     assert eventually(lambda: task_state(w, task["id"]) == "teams_assigned")
     inspections = eventually(lambda: w.get("results", "/v1/inspections", task_id=task["id"])["items"])
     assert {i["uscc"]: i["inspectors"] for i in inspections} == {t["entity"]: t["inspectors"] for t in result["teams"]}
+    # Who was drawn stays with the task's departments and each team (sampling tells results the departments).
+    assert all(i["departments"] == task["departments"] for i in inspections)
+    assert w.get("results", "/v1/inspections", headers=tokens.officer("YJGL"), task_id=task["id"])["items"] == inspections
+    assert w.get("results", "/v1/inspections", headers=tokens.officer("SCJG"), task_id=task["id"])["items"] == []
+    member = inspections[0]["inspectors"][0]
+    mine = w.get("results", "/v1/inspections", headers=tokens.header("inspector", subject=member), task_id=task["id"])["items"]
+    assert mine and all(member in i["inspectors"] for i in mine)
 
     expert_draw = w.draw(task["id"], kind="experts")
     assert expert_draw["summary"]["sizes"]["危险化学品"]["sample"] == 1
