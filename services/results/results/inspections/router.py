@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from jointcheck import visibility
 from jointcheck.auth import Principal, Reader, Role, require_roles
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
@@ -23,7 +24,8 @@ from results.inspections.schemas import (
 )
 
 router = APIRouter(prefix="/v1/inspections", tags=["inspections / 检查"])
-_sampling = Depends(require_roles(Role.service, Role.admin, Role.auditor))
+# Every entity inspected and every inspector sent: for those who see every task (jointcheck.visibility).
+_sampling = Depends(require_roles(*visibility.SEE_ALL))
 VISIBILITY = ("Visible to admins, auditors and services, to officers of the task's departments, and to inspectors "
               "on the inspection's team (jointcheck.visibility). 仅联席办、审计、服务、任务参与部门及检查组成员可见。")
 
