@@ -54,7 +54,7 @@ async def test_one_inspection_is_shown_by_the_same_rule(clients, tokens, drawn):
         r = await clients.results.get(path, headers=headers)
         assert r.status_code == 200 and r.json()["inspectors"] == ["SWJ-1", "YJGL-1"]
     for headers in (tokens.officer(OUTSIDER), tokens.header("inspector", subject="SWJ-2")):
-        r = await clients.results.get(path, headers=headers, )
+        r = await clients.results.get(path, headers=headers)
         assert r.status_code == 403 and r.json()["code"] == "inspection_not_visible"
     missing = await clients.results.get(f"/v1/inspections/{uuid.uuid4()}", headers=tokens.admin)
     assert missing.status_code == 404 and missing.json()["code"] == "inspection_not_found"
