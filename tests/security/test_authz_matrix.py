@@ -288,6 +288,18 @@ async def _(w, s, t):
     return [Attempt("planning", "GET", f"/v1/tasks/{m['task']}")]
 
 
+@case("planning", "GET", "/v1/tasks/{task_id}/checklist")
+async def _(w, s, t):
+    m = await w.planning()
+    return [Attempt("planning", "GET", f"/v1/tasks/{m['task']}/checklist")]
+
+
+@case("planning", "GET", "/v1/tasks/{task_id}/preview")
+async def _(w, s, t):
+    m = await w.planning()
+    return [Attempt("planning", "GET", f"/v1/tasks/{m['task']}/preview")]
+
+
 @case("planning", "PATCH", "/v1/tasks/{task_id}")
 async def _(w, s, t):
     m = await w.planning()
