@@ -30,7 +30,8 @@ async def test_a_malformed_record_is_rejected_listing_its_fields(clients, tokens
     del bad["payload"]["action"]
     r = await post(clients, tokens, bad)
     assert r.status_code == 422
-    assert any(e["field"] == "action" for e in r.json()["errors"])
+    assert r.json()["code"] == "invalid_event_payload"
+    assert any(e["field"] == "payload.action" for e in r.json()["errors"])
     assert (await clients.audit.get("/v1/audit-events", headers=tokens.auditor)).json()["items"] == []
 
 

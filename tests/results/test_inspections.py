@@ -31,7 +31,7 @@ async def test_redelivered_and_repeated_events_change_nothing(clients, tokens, d
 
 async def test_a_malformed_event_is_rejected_permanently(clients, tokens):
     r = await send_event(clients, tokens, "inspections.create", {"task_id": "T-9"})
-    assert r.status_code == 422 and r.json()["code"] == "invalid_event"
+    assert r.status_code == 422 and r.json()["code"] == "invalid_event_payload"
 
 
 async def test_who_was_drawn_is_hidden_from_uninvolved_departments_and_other_inspectors(clients, tokens, drawn):

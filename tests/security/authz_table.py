@@ -132,7 +132,7 @@ TABLE: dict[tuple[str, str, str], Access] = {
     # ------------------------------------------------------------------ sampling
     ("sampling", "POST", "/v1/draws"): allow(*WRITERS, scope=TASK_LEAD),
     ("sampling", "GET", "/v1/draws"): allow(*READERS),
-    ("sampling", "POST", "/v1/draws/{draw_id}/register"): allow(*WRITERS, scope=TASK_LEAD, awaiting="seams"),
+    ("sampling", "POST", "/v1/draws/{draw_id}/register"): allow(*WRITERS, scope=TASK_LEAD),
     ("sampling", "POST", "/v1/draws/{draw_id}/entropy"): allow(*WRITERS, scope=TASK_LEAD),
     ("sampling", "POST", "/v1/draws/{draw_id}/void"): allow(*WRITERS, scope=TASK_LEAD),
     ("sampling", "GET", "/v1/draws/{draw_id}"): allow(*READERS),

@@ -35,7 +35,8 @@ def test_ordering_keys_follow_the_aggregate():
     event = InspectionsCreate(task_id=str(TASK), draw_id="d-1", teams=[{"entity": "e", "inspectors": ["i"]}])
     assert event.ordering_key() == f"task:{TASK}"  # by task: a redraw must not overtake the voided draw
     assert event.model_dump(mode="json") == {"task_id": str(TASK), "draw_id": "d-1",
-                                             "teams": [{"entity": "e", "inspectors": ["i"]}]}
+                                             "teams": [{"entity": "e", "inspectors": ["i"]}],
+                                             "departments": [], "team_departments": []}
 
 
 def test_a_stored_rule_reads_back_unchanged():
