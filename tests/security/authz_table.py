@@ -52,6 +52,7 @@ def _ops(service: str) -> dict[tuple[str, str, str], Access]:
         (service, "GET", "/ops/outbox/summary"): OPS_READ,
         (service, "GET", "/ops/outbox"): OPS_READ,
         (service, "POST", "/ops/outbox/{event_id}/requeue"): allow("admin"),
+        (service, "POST", "/ops/outbox/{event_id}/discard"): allow("admin"),
     }
 
 

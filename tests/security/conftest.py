@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from jointcheck.codes import make_uscc
 from jointcheck.demo import departments as demo_departments
-from jointcheck.testing import LiveServer, free_port, service_settings
+from jcdev.testing import LiveServer, free_port, service_settings
 
 LEAD, COOPERATING, OTHER = "SWJ", "YJGL", "SCJG"
 CALLEES = ("registry", "planning", "results", "audit")

@@ -25,7 +25,7 @@ import pytest
 
 from jointcheck.auth import mint_token
 from jointcheck.codes import make_uscc
-from jointcheck.testing import TEST_JWT_SECRET
+from jcdev.testing import TEST_JWT_SECRET
 
 from .authz_table import DOC, SERVICES, TABLE, Access, document_with_table
 from .conftest import COOPERATING, LEAD, OTHER, World
