@@ -22,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from jointcheck.auth import Principal, Role
+from jointcheck.auth import READS_EVERYTHING, Principal, Role
 from jointcheck.errors import Forbidden
 
-#: Roles that see every task's draws and inspections.
-SEE_ALL = frozenset({Role.admin, Role.auditor, Role.service})
+#: Roles that see every task's draws and inspections (``Principal.reads_everything``).
+SEE_ALL = READS_EVERYTHING
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Scope:
 
 def inspection_scope(user: Principal) -> Scope:
     """The caller's view of draws and inspections (see the module docstring)."""
-    if user.roles.intersection(SEE_ALL):
+    if user.reads_everything:
         return Scope(everything=True)
     return Scope(
         department=user.dept if Role.officer in user.roles and user.dept else None,
@@ -75,7 +75,7 @@ def can_record_visit(user: Principal, *, team: Collection[str], team_departments
     """The on-site visit: the team's members, officers of the team's departments, admins."""
     if user.is_admin:
         return True
-    if Role.officer in user.roles and user.dept is not None and user.dept in team_departments:
+    if user.in_department(*team_departments):
         return True
     return Role.inspector in user.roles and user.subject in team
 

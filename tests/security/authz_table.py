@@ -162,11 +162,11 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("audit", "GET", "/public/announcements/{sha256}"): PUBLIC,
     # ------------------------------------------------------------------ the GSXT emulator (development only)
     ("gsxt_emulator", "GET", "/healthz"): PUBLIC,
-    ("gsxt_emulator", "POST", "/api/publications"): Access(frozenset(), scope="emulator: no authentication"),
-    ("gsxt_emulator", "GET", "/api/publications"): Access(frozenset(), scope="emulator: no authentication"),
-    ("gsxt_emulator", "GET", "/api/publications/{record_id}"): Access(frozenset(), scope="emulator: no authentication"),
-    ("gsxt_emulator", "PUT", "/emulator/faults"): Access(frozenset(), scope="emulator: no authentication"),
-    ("gsxt_emulator", "DELETE", "/emulator/publications"): Access(frozenset(), scope="emulator: no authentication"),
+    ("gsxt_emulator", "POST", "/api/publications"): Access(frozenset(), scope="stands in for GSXT's own intake"),
+    ("gsxt_emulator", "GET", "/api/publications"): Access(frozenset(), scope="stands in for GSXT's public pages"),
+    ("gsxt_emulator", "GET", "/api/publications/{record_id}"): Access(frozenset(), scope="stands in for GSXT's public pages"),
+    ("gsxt_emulator", "PUT", "/emulator/faults"): allow("admin", "service"),
+    ("gsxt_emulator", "DELETE", "/emulator/publications"): allow("admin", "service"),
 }
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "authorization.md"
