@@ -95,6 +95,10 @@ async def test_registering_a_frozen_draw_needs_the_drawing_permission(sampling, 
     assert frozen["status"] == "frozen" and frozen["receipt"] is None and frozen["registration_error"]
     early = await execute(sampling, tokens, frozen["id"])
     assert early.status_code == 409 and early.json()["code"] == "not_registered"
+    # an outsider learns nothing of the draw's state: the permission is checked first
+    peek = await sampling.post(f"/v1/draws/{frozen['id']}/entropy", json={"entropy": DICE},
+                               headers=tokens.officer("GAJ"))
+    assert peek.status_code == 403 and peek.json()["code"] == "draw_not_allowed", peek.text
     wiring.reset()  # audit is back
     for outsider in (tokens.officer("GAJ"), tokens.officer("YJGL"), tokens.auditor):  # another, a cooperating dept
         refused = await sampling.post(f"/v1/draws/{frozen['id']}/register", headers=outsider)

@@ -327,6 +327,7 @@ async def supply_entropy(db: Database, *, settings: Settings, draw_id: uuid.UUID
     let another value in); a retry with the same value completes the draw, any other value is 409."""
     async with db.transaction() as session:
         draw = await _get_for_update(session, draw_id)
+        ensure_can_draw(actor, draw.context.get("lead_department"))  # before anything reveals the draw's state
         if draw.status == DrawStatus.frozen:
             raise InvalidState("the announcement has no audit receipt yet: entropy is refused until it is registered",
                                detail_zh="抽取公告尚未在审计服务登记，不能提供随机值", current_state="frozen", code="not_registered")
@@ -334,7 +335,6 @@ async def supply_entropy(db: Database, *, settings: Settings, draw_id: uuid.UUID
             raise InvalidState(f"entropy can be supplied once, to a committed draw; this draw is {draw.status}",
                                detail_zh=f"随机值只能提供一次，且仅限已登记的抽取；该抽取状态为 {draw.status}",
                                current_state=draw.status, code="draw_state")
-        ensure_can_draw(actor, draw.context.get("lead_department"))
         if draw.entropy is None:
             try:
                 check_entropy(entropy, json.loads(draw.announcement))
