@@ -8,13 +8,14 @@ DISTS := shared services/registry services/planning services/sampling services/r
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
 STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | cksum | cut -d' ' -f1)
 
-.PHONY: help install run test test-unit test-e2e fuzz bench token migrate samples clean-data
+.PHONY: help install run test test-unit test-e2e fuzz bench token migrate samples clean-data mutation
 
 help:
 	@echo "make run        start every service (embedded PostgreSQL unless JC_DATABASE_URL is set)"
 	@echo "make test       the whole suite (unit, service, e2e) against real PostgreSQL"
 	@echo "make fuzz       property-based fuzzing of every service's OpenAPI, many examples (make test runs a short one)"
 	@echo "make bench      benchmarks; print their figures"
+	@echo "make mutation   mutation scores of the pure cores (docs/mutation.md; slow)"
 	@echo "make token ROLE=admin|officer|inspector|auditor|service [DEPT=SCJG]"
 	@echo "make migrate    create and migrate every service database"
 	@echo "make samples    rewrite the sample directory files in tests/data/ from the demo generator"
@@ -46,6 +47,10 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+
+mutation: $(STAMP)
+	@$(PY) -c 'import mutmut' 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check -e 'devtools[test,mutation]'
+	$(PY) tools/mutation.py $(MUTATION_ARGS)
 
 token: $(STAMP)
 	@$(PY) -m jcdev token --role $(or $(ROLE),admin) $(if $(DEPT),--dept $(DEPT))

@@ -160,3 +160,75 @@ def test_calendar_object():
     assert cal.working_days_between(D(2026, 12, 30), D(2027, 1, 4)) == 2
     assert not cal.is_working_day(D(2027, 1, 1))
     assert WorkingCalendar().add_working_days(D(2026, 11, 30), 20) == D(2026, 12, 28)
+
+
+# --------------------------------------------------------------------------- edges (issue 17)
+
+
+def test_datetime_inputs_use_their_date_for_overrides_and_spans():
+    morning, evening = dt.datetime(2026, 12, 1, 9, 0), dt.datetime(2026, 12, 1, 17, 30)
+    # an override keyed by the date applies to any time on that date
+    assert is_working_day(morning, {D(2026, 12, 1): False}) is False
+    assert is_working_day(dt.datetime(2026, 12, 5, 10), {D(2026, 12, 5): True}) is True
+    # a span within one day has no working day in it, whatever the times
+    assert working_days_between(morning, evening) == 0
+    assert working_days_between(evening, morning) == 0
+    assert working_days_between(dt.datetime(2026, 11, 30, 23, 59), dt.datetime(2026, 12, 1, 0, 1)) == 1
+    assert add_working_days(evening, 1, {D(2026, 12, 2): False}) == D(2026, 12, 3)
+    assert type(add_working_days(evening, 0)) is D
+
+
+def test_backwards_from_a_weekend_and_reverse_spans():
+    assert add_working_days(D(2026, 12, 7), -1) == D(2026, 12, 4)  # Mon → Fri
+    assert add_working_days(D(2026, 12, 6), -1) == D(2026, 12, 4)  # Sun → Fri
+    assert working_days_between(D(2026, 12, 7), D(2026, 12, 4)) == -1
+    assert working_days_between(D(2026, 12, 4), D(2026, 12, 7)) == 1
+    assert working_days_between(D(2026, 12, 4), D(2026, 12, 4)) == 0
+
+
+def test_type_errors_name_what_was_wrong():
+    with pytest.raises(TypeError, match="^expected a date, got str$"):
+        is_working_day("2026-12-01")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^n must be an int$"):
+        add_working_days(D(2026, 12, 1), True)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^n must be an int$"):
+        add_working_days(D(2026, 12, 1), 1.0)  # type: ignore[arg-type]
+
+
+def test_unknown_year_message_names_the_covered_span_and_the_day():
+    years = package_years()
+    span = f"{years[0]}–{years[-1]}"
+    err = UnknownCalendarYear(2031, D(2031, 2, 3))
+    assert err.detail == (
+        f"the holiday schedule of 2031 is unknown (needed for 2031-02-03): the chinesecalendar package covers "
+        f"{span}; add the State Council's 2031 holidays and make-up working days as overrides and declare 2031 "
+        "a known year"
+    )
+    assert err.detail_zh.startswith("2031年的节假日安排未知（计算2031-02-03时需要）：")
+    assert f"仅覆盖{span}年" in err.detail_zh
+    assert str(err) == err.detail and err.code == "unknown_calendar_year"
+    bare = UnknownCalendarYear(2031)
+    assert bare.day is None and "needed for" not in bare.detail
+    assert bare.detail.startswith("the holiday schedule of 2031 is unknown: ")
+    assert bare.detail_zh.startswith("2031年的节假日安排未知：")
+
+
+def test_unknown_year_message_without_any_package_years(monkeypatch):
+    import jointcheck.workdays as wd
+
+    monkeypatch.setattr(wd, "package_years", lambda: range(0))
+    err = wd.UnknownCalendarYear(2031)
+    assert "covers no years;" in err.detail and "仅覆盖no years年" in err.detail_zh
+
+
+def test_calendar_object_passes_its_known_years_and_overrides():
+    cal = WorkingCalendar(known_years=frozenset({2030}))
+    assert cal.is_working_day(D(2030, 6, 3)) is True  # a Monday of a declared year
+    assert cal.is_working_day(D(2030, 6, 8)) is False
+    assert cal.add_working_days(D(2030, 6, 7), 1) == D(2030, 6, 10)
+    assert cal.working_days_between(D(2030, 6, 7), D(2030, 6, 10)) == 1
+    with pytest.raises(UnknownCalendarYear):
+        WorkingCalendar().is_working_day(D(2030, 6, 3))
+    off = WorkingCalendar(overrides={D(2026, 12, 1): False})
+    assert off.is_working_day(D(2026, 12, 1)) is False
+    assert off.working_days_between(D(2026, 11, 30), D(2026, 12, 2)) == 1
