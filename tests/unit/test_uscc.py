@@ -274,3 +274,132 @@ def test_normalisation_recovers_the_code(pair):
     code, raw = pair
     assert normalize_uscc(raw) == code
     assert normalize_uscc(normalize_uscc(raw)) == code
+
+
+# --------------------------------------------------------------------------- every rejection, exactly (issue 17)
+
+BAD_CODES = [
+    # code, reason, position, got, English detail, Chinese detail
+    (123, "type", None, None, "not a string", "不是字符串"),
+    (None, "type", None, None, "not a string", "不是字符串"),
+    ("9111000060003734", "length", None, None, "expected 18 characters, got 16", "应为18位，实际为16位"),
+    ("91110000600037341LL", "length", None, None, "expected 18 characters, got 19", "应为18位，实际为19位"),
+    ("", "length", None, None, "expected 18 characters, got 0", "应为18位，实际为0位"),
+    ("a1110000600037341L", "character", 1, "a", "illegal character 'a' at position 1 (lower case; normalise first)",
+     "第1位字符“a”不合法（小写字母，请先规范化）"),
+    ("91110000600037341l", "character", 18, "l",
+     "illegal character 'l' at position 18 (lower case; normalise first)", "第18位字符“l”不合法（小写字母，请先规范化）"),
+    ("9111000060003I341L", "character", 14, "I",
+     "illegal character 'I' at position 14 (I, O, S, V and Z are never used)", "第14位字符“I”不合法（代码不使用 I、O、S、V、Z）"),
+    ("911100o0600037341L", "character", 7, "o",
+     "illegal character 'o' at position 7 (I, O, S, V and Z are never used)", "第7位字符“o”不合法（代码不使用 I、O、S、V、Z）"),
+    ("9111000060003734-L", "character", 17, "-", "illegal character '-' at position 17", "第17位字符“-”不合法"),
+    ("X1110000600037341L", "authority", 1, "X", "unknown registering authority 'X' at position 1",
+     "第1位登记管理部门代码“X”不存在"),
+    ("94110000600037341L", "category", 2, "4",
+     "category '4' at position 2 is not defined for authority '9' (allowed: 1, 2, 3)",
+     "第2位机构类别代码“4”在登记管理部门“9”下不存在（允许：1、2、3）"),
+    ("Y2110000600037341L", "category", 2, "2", "category '2' at position 2 is not defined for authority 'Y' (allowed: 1)",
+     "第2位机构类别代码“2”在登记管理部门“Y”下不存在（允许：1）"),
+    ("23110000600037341L", "category", 2, "3",
+     "category '3' at position 2 is not defined for authority '2' (allowed: 1, 9)",
+     "第2位机构类别代码“3”在登记管理部门“2”下不存在（允许：1、9）"),
+    ("91A100006000373411", "division", 3, "A10000",
+     "positions 3-8 must be a 6-digit division code, got 'A10000' (non-digit at position 3)",
+     "第3-8位应为6位数字行政区划码，实际为“A10000”（第3位不是数字）"),
+    ("911100A0600037341F", "division", 7, "1100A0",
+     "positions 3-8 must be a 6-digit division code, got '1100A0' (non-digit at position 7)",
+     "第3-8位应为6位数字行政区划码，实际为“1100A0”（第7位不是数字）"),
+    ("9111000A6000373415", "division", 8, "11000A",
+     "positions 3-8 must be a 6-digit division code, got '11000A' (non-digit at position 8)",
+     "第3-8位应为6位数字行政区划码，实际为“11000A”（第8位不是数字）"),
+    ("91110000600037341M", "check", 18, "M", "check character expected 'L', got 'M'", "校验码应为“L”，实际为“M”"),
+]
+
+
+@pytest.mark.parametrize(("code", "reason", "position", "got", "detail", "detail_zh"), BAD_CODES,
+                         ids=[f"{r[1]}-{r[0]!r}" for r in BAD_CODES])
+def test_every_rejection_names_reason_position_and_message(code, reason, position, got, detail, detail_zh):
+    with pytest.raises(InvalidUSCC) as info:
+        validate_uscc(code)
+    err = info.value
+    assert (err.reason, err.position, err.got, err.detail, err.detail_zh) == (reason, position, got, detail, detail_zh)
+    assert err.code == code
+    assert err.expected == ("L" if reason == "check" else None)
+    assert str(err) == f"invalid unified social credit code {code!r}: {detail}"
+    assert not is_valid_uscc(code)
+    with pytest.raises(InvalidUSCC) as again:
+        parse_uscc(code)  # parsing validates first
+    assert again.value.reason == reason
+
+
+def test_a_letter_anywhere_in_the_division_is_refused_even_with_a_correct_check_character():
+    for pos in range(3, 9):
+        first17 = "91" + "".join("A" if p == pos else "1" for p in range(3, 9)) + "600037341"
+        code = make_uscc(first17)  # a correct check character
+        with pytest.raises(InvalidUSCC) as info:
+            validate_uscc(code)
+        assert (info.value.reason, info.value.position) == ("division", pos)
+        assert is_valid_uscc(code, check_structure=False)
+        assert parse_uscc(code, check_structure=False).division_code == first17[2:8]
+    # the organisation code (positions 9-17) may hold letters
+    assert is_valid_uscc(make_uscc("91110000MA0000001"))
+
+
+def test_parse_splits_fields_at_their_positions():
+    code = make_uscc("92411523MA7E99GFA")
+    parts = parse_uscc(code)
+    assert (parts.authority, parts.category, parts.division_code, parts.organisation_code, parts.check) == (
+        "9", "2", "411523", "MA7E99GFA", code[17])
+    assert parts.code == code
+    assert parts.category_label == "个体工商户" and parts.authority_label == "市场监督管理（工商）"
+    assert parts.entity_type is EntityType.INDIVIDUAL_BUSINESS
+    other = parse_uscc(make_uscc("53350200MJ0000001"))
+    assert (other.authority, other.category, other.division_code) == ("5", "3", "350200")
+    assert other.category_label == "基金会" and other.authority_label == "民政" and other.entity_type is None
+
+
+def test_parse_passes_its_options_to_validation(caplog):
+    legacy = "91110000600037341M"
+    with pytest.raises(InvalidUSCC):
+        parse_uscc(legacy)
+    with caplog.at_level(logging.WARNING, logger="jointcheck.codes.uscc"):
+        assert parse_uscc(legacy, legacy_codes={legacy}).check == "M"
+    assert "expected L, got M" in caplog.text and "legacy allow-list" in caplog.text
+    odd = make_uscc("X1110000600037341")
+    with pytest.raises(InvalidUSCC):
+        parse_uscc(odd)
+    assert parse_uscc(odd, check_structure=False).authority == "X"
+
+
+@pytest.mark.parametrize(("first17", "reason", "position", "detail", "detail_zh"), [
+    (5, "type", None, "not a string", "不是字符串"),
+    ("9111000060003734", "length", None, "expected 17 characters before the check character, got 16",
+     "校验位前应为17位，实际为16位"),
+    ("911100006000373411", "length", None, "expected 17 characters before the check character, got 18",
+     "校验位前应为17位，实际为18位"),
+    ("9111000060003734I", "character", 17, "illegal character 'I' at position 17 (I, O, S, V and Z are never used)",
+     "第17位字符“I”不合法（代码不使用 I、O、S、V、Z）"),
+])
+def test_check_character_rejections(first17, reason, position, detail, detail_zh):
+    with pytest.raises(InvalidUSCC) as info:
+        check_character(first17)
+    assert (info.value.reason, info.value.position, info.value.detail, info.value.detail_zh) == (
+        reason, position, detail, detail_zh)
+
+
+def test_check_character_of_a_zero_sum_is_zero():
+    assert check_character("0" * 17) == "0"
+    assert make_uscc("00000000000000001") == "000000000000000013"  # 1 × 28 = 28; (31 - 28) % 31 = 3
+
+
+def test_normalise_rejects_non_strings():
+    with pytest.raises(InvalidUSCC) as info:
+        normalize_uscc(91110000600037341)  # type: ignore[arg-type]
+    assert (info.value.reason, info.value.detail, info.value.detail_zh) == ("type", "not a string", "不是字符串")
+
+
+def test_entity_type_reads_only_the_prefix():
+    assert entity_type_for_uscc("91") is EntityType.ENTERPRISE
+    assert entity_type_for_uscc("93anything") is EntityType.FARMERS_COOPERATIVE
+    assert entity_type_for_uscc("19110000600037341L") is None
