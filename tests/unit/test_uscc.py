@@ -365,7 +365,9 @@ def test_parse_passes_its_options_to_validation(caplog):
         parse_uscc(legacy)
     with caplog.at_level(logging.WARNING, logger="jointcheck.codes.uscc"):
         assert parse_uscc(legacy, legacy_codes={legacy}).check == "M"
-    assert "expected L, got M" in caplog.text and "legacy allow-list" in caplog.text
+    assert caplog.messages == [
+        "accepting legacy unified social credit code 91110000600037341M with a wrong check character "
+        "(expected L, got M) because it is on the legacy allow-list"]
     odd = make_uscc("X1110000600037341")
     with pytest.raises(InvalidUSCC):
         parse_uscc(odd)
@@ -386,6 +388,7 @@ def test_check_character_rejections(first17, reason, position, detail, detail_zh
         check_character(first17)
     assert (info.value.reason, info.value.position, info.value.detail, info.value.detail_zh) == (
         reason, position, detail, detail_zh)
+    assert info.value.code == first17
 
 
 def test_check_character_of_a_zero_sum_is_zero():
@@ -397,6 +400,7 @@ def test_normalise_rejects_non_strings():
     with pytest.raises(InvalidUSCC) as info:
         normalize_uscc(91110000600037341)  # type: ignore[arg-type]
     assert (info.value.reason, info.value.detail, info.value.detail_zh) == ("type", "not a string", "不是字符串")
+    assert info.value.code == 91110000600037341
 
 
 def test_entity_type_reads_only_the_prefix():

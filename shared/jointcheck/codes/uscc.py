@@ -161,9 +161,9 @@ class USCCParts:
         return _ENTITY_TYPE_BY_PREFIX.get(self.code[:2])
 
 
-def _check_chars(code: str, length: int) -> None:
-    """Raise InvalidUSCC for the first character outside the alphabet."""
-    for i, ch in enumerate(code[:length], start=1):
+def _check_chars(code: str) -> None:
+    """Raise InvalidUSCC for the first character outside the alphabet (callers check the length)."""
+    for i, ch in enumerate(code, start=1):
         if ch not in _VALUE:
             if ch.upper() in _VALUE:
                 hint, hint_zh = " (lower case; normalise first)", "（小写字母，请先规范化）"
@@ -182,6 +182,7 @@ def _check_chars(code: str, length: int) -> None:
 
 
 def _weighted_sum(first17: str) -> int:
+    # zip stops after the 17 weights: a whole 18-character code gives the sum of its first 17
     return sum(_VALUE[ch] * w for ch, w in zip(first17, USCC_WEIGHTS))
 
 
@@ -199,7 +200,7 @@ def check_character(first17: str) -> str:
             f"expected 17 characters before the check character, got {len(first17)}",
             f"校验位前应为17位，实际为{len(first17)}位",
         )
-    _check_chars(first17, 17)
+    _check_chars(first17)
     return USCC_ALPHABET[-_weighted_sum(first17) % 31]
 
 
@@ -252,7 +253,7 @@ def validate_uscc(
             f"expected 18 characters, got {len(code)}",
             f"应为18位，实际为{len(code)}位",
         )
-    _check_chars(code, USCC_LENGTH)
+    _check_chars(code)
     if check_structure:
         authority, category = code[0], code[1]
         categories = CATEGORIES.get(authority)
@@ -288,7 +289,7 @@ def validate_uscc(
                 position=pos,
                 got=division,
             )
-    expected = USCC_ALPHABET[-_weighted_sum(code[:17]) % 31]
+    expected = USCC_ALPHABET[-_weighted_sum(code) % 31]
     got = code[17]
     if got != expected:
         if code in legacy_codes:
