@@ -288,3 +288,30 @@ def test_expected_sizes_cap_alternates_and_default_missing_classes():
     assert sizes["U"] == {"population": 0, "expected_sample": 0, "expected_alternates": 0}
     assert list(sizes) == list(rules.CLASSES)
     assert rules.expected_sizes(strata, {"A": 3})["A"]["expected_sample"] == 2  # ceil(1.5)
+
+
+def test_experts_field_names_may_hold_any_letter():
+    assert rules.check_experts({"X射线探伤": 1, "XX": 2}) == ({"X射线探伤": 1, "XX": 2}, [])
+
+
+def test_team_rules_list_every_department_outside_the_task():
+    problems = rules.check_team_rules({"required_departments": ["SCJG", "GAJ", "XFJY"], "team_size": 3},
+                                      lead="SCJG", departments=["SCJG"])[1]
+    assert problems == [{"field": "team_rules.required_departments", "message": "not participating in the task: GAJ, XFJY",
+                         "message_zh": "未参加本任务的部门：GAJ、XFJY"}]
+
+
+def test_a_rule_draw_v1_refuses_is_reported_not_accepted(monkeypatch):
+    """Defence in depth: should draw-v1 ever be stricter than planning, the draw-v1 check is reported."""
+    from jointcheck.draw import DrawError
+
+    def stricter(*_args, **_kwargs):
+        raise DrawError("strata", "refused by draw-v1")
+
+    monkeypatch.setattr(rules, "validate_rule", stricter)
+    assert rules.check_rule({"count": 1}, "f") == (
+        {"count": 1}, [{"field": "f", "message": "refused by draw-v1", "message_zh": "抽取规则无效"}])
+    monkeypatch.setattr(rules, "validate_team_rules", stricter)
+    got = rules.check_team_rules({}, lead="SCJG", departments=["SCJG"], field="t")
+    assert got == ({"required_departments": ["SCJG"], "team_size": 2, "max_load": 10},
+                   [{"field": "t", "message": "refused by draw-v1", "message_zh": "组队规则无效"}])
