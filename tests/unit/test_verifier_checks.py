@@ -204,6 +204,8 @@ OBJECTS_CASES = [
     ("inputs a string", setting("inputs", value="x"), "inputs: must be an object, not str"),
     ("inputs missing frame", setting("inputs", "frame"), "inputs: missing input(s) frame"),
     ("inputs extra", setting("inputs", "pool", value=""), 'inputs: unexpected input(s) "pool" for a objects draw'),
+    ("inputs extra two", then(setting("inputs", "pool", value=""), setting("inputs", "a", value="")),
+     'inputs: unexpected input(s) "a", "pool" for a objects draw'),
     ("frame a number", setting("inputs", "frame", value=5), "frame: must be a string, not int"),
     ("frame lone surrogate", setting("inputs", "frame", value="x\ud800\tA\n"),
      "frame: not valid UTF-8 text (surrogates not allowed at offset 1)"),
@@ -217,6 +219,16 @@ OBJECTS_CASES = [
      "frame: line 2 duplicates line 1"),
     ("frame unsorted", setting("inputs", "frame", value=LINES[1] + LINES[0] + "".join(LINES[2:])),
      "frame: line 2 is not in ascending byte order (lines must be sorted)"),
+    ("frame unsorted at the end", setting("inputs", "frame", value="".join(LINES[:-2]) + LINES[-1] + LINES[-2]),
+     "frame: line 20 is not in ascending byte order (lines must be sorted)"),
+    ("frame CR after an empty first line", setting("inputs", "frame", value="\n" + LINES[0].replace("\n", "\r\n")),
+     "frame: line 2 contains a CR character"),
+    # structure is reported before the hash: these frames also hash wrongly
+    ("frame empty id after a control-character id", setting("inputs", "frame", value="\x01\tA\n\tA\n" + FRAME),
+     "frame: line 2 has an empty field"),
+    ("frame empty stratum mid-file", setting("inputs", "frame",
+                                             value=LINES[0] + LINES[1].split("\t")[0] + "\t\n" + "".join(LINES[2:])),
+     "frame: line 2 has an empty field"),
     ("frame three fields", frame_text(LINES[0][:-1] + "\tX\n" + "".join(LINES[1:])),
      "frame: line 1 has 3 field(s), expected 2 (id<TAB>stratum)"),
     ("frame empty id", frame_text("\tA\n" + FRAME), "frame: line 1 has an empty field"),
@@ -317,6 +329,8 @@ TEAMS_CASES = [
     ("team a list", announce(team=[]), "team: must be an object, not list"),
     ("team keys missing", announce(team={"team_size": 3}), "team: missing key(s) max_load, required_departments"),
     ("team unknown key", announce(team={**TEAM_RULES, "lead": "SCJG"}), 'team: unknown key(s) "lead"'),
+    ("team unknown keys", announce(team={**TEAM_RULES, "lead": "SCJG", "chief": 1}),
+     'team: unknown key(s) "chief", "lead"'),
     ("required not a list", announce(team={**TEAM_RULES, "required_departments": "SCJG"}),
      "team: required_departments must be a non-empty list of department codes"),
     ("required empty", announce(team={**TEAM_RULES, "required_departments": []}),
@@ -340,6 +354,8 @@ TEAMS_CASES = [
      "inputs: missing input(s) entities, pool"),
     ("inputs extra", setting("inputs", "frame", value=""), 'inputs: unexpected input(s) "frame" for a teams draw'),
     ("pool one field", input_text("pool", "INS000\n"), "pool: line 1 has 1 field(s), expected 2"),
+    ("pool one field, hash wrong too", setting("inputs", "pool", value="INS000\n"),
+     "pool: line 1 has 1 field(s), expected 2"),
     ("constraints empty field", input_text("constraints", "conflict\t\tX\n"),
      "constraints: line 1 has an empty field"),
     ("entities two fields", input_text("entities", "a\tb\n"), "entities: line 1 has 2 field(s), expected 1"),
@@ -553,3 +569,42 @@ def test_cli_escapes_what_the_terminal_cannot_show(tmp_path, monkeypatch):
     sys.stdout.flush()
     assert out.getvalue() == (
         b'FAILED: kind: must be one of objects, experts, teams, got "\\u62bd\\u67e5"\n')
+
+
+def test_team_rule_boundaries_are_accepted():
+    drawv1.validate_team_rules({"required_departments": ["SCJG"], "team_size": 2, "max_load": 1})
+    drawv1.validate_team_rules({"required_departments": ["SCJG", "YJGL", "XFJY"], "team_size": 3, "max_load": 1})
+
+
+def test_execute_refuses_an_announcement_that_is_not_utf8():
+    with pytest.raises(DrawError) as info:
+        execute(b'{"a":"\xff"}', SECRET, ENTROPY, {"frame": vector_frame()})
+    assert (info.value.check, info.value.detail) == ("announcement", "is not valid UTF-8")
+
+
+def test_cli_honours_the_worker_count(tmp_path, capsys, monkeypatch):
+    seen = []
+    real = drawv1._draw_objects
+
+    def spy(k_sample, b, lines, rules, workers=1):
+        seen.append(workers)
+        return real(k_sample, b, lines, rules, workers)
+
+    monkeypatch.setattr(drawv1, "_draw_objects", spy)
+    path = _write(tmp_path, _OBJECTS)
+    for args, workers in ((["-j", "3"], 3), (["--workers", "2"], 2), (["-j", "1"], 1), ([], 1)):
+        assert drawv1.main([*args, path]) == 0, args
+        assert capsys.readouterr().out == f"OK\n{OBJECTS_OK}\n"
+        assert seen.pop() == workers, args
+
+
+def test_cli_usage_text(capsys):
+    assert drawv1.main(["-h"]) == 0
+    assert capsys.readouterr().out == (
+        "usage: verify_draw.py [-j WORKERS] BUNDLE.json   (use - to read stdin)\n"
+        "Verifies a draw-v1 bundle: prints OK and a summary (exit 0), or FAILED: <check>: <detail> (exit 1).\n")
+
+
+def test_cli_reports_a_file_that_is_not_utf8(tmp_path, capsys):
+    assert drawv1.main([_write(tmp_path, b'{"format": "\xff"}')]) == 1
+    assert capsys.readouterr().out == "FAILED: bundle: not valid UTF-8 (invalid start byte at byte 12)\n"

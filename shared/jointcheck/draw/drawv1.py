@@ -105,8 +105,11 @@ class DrawError(ValueError):
 
 
 def u(s: str) -> bytes:
-    """UTF-8 bytes of ``s`` (strict: lone surrogates are an error)."""
-    return s.encode("utf-8")
+    """UTF-8 bytes of ``s`` (strict: lone surrogates are an error).
+
+    In every Python 3, ``str.encode()`` and ``bytes.decode()`` without arguments are
+    strict UTF-8; this file relies on that default throughout."""
+    return s.encode()
 
 
 def lp(b: bytes) -> bytes:
@@ -161,7 +164,7 @@ def _check_json_value(obj, path: str = "$") -> None:
 def canonical_json(obj) -> bytes:
     """RFC 8785 serialisation for the JSON subset draw-v1 uses (no floats; keys in the BMP)."""
     _check_json_value(obj)
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 # --------------------------------------------------------------------------- files
@@ -193,7 +196,7 @@ def make_file(lines) -> str:
                     raise ValueError(f"field {f!r} contains TAB, LF or CR")
             line = "\t".join(fields)
         out.add(u(line))
-    return b"".join(line + b"\n" for line in sorted(out)).decode("utf-8")
+    return b"".join(line + b"\n" for line in sorted(out)).decode()
 
 
 def _to_bytes(text, name: str) -> bytes:
@@ -205,7 +208,7 @@ def _to_bytes(text, name: str) -> bytes:
     if isinstance(text, (bytes, bytearray, memoryview)):
         b = bytes(text)
         try:
-            b.decode("utf-8")
+            b.decode()
         except UnicodeDecodeError as e:
             raise DrawError(name, f"not valid UTF-8 ({e.reason} at byte {e.start})") from None
         return b
@@ -251,7 +254,7 @@ def _fail_line(name: str, b: bytes, offset: int, what: str):
 def _split_fields(lines: list[bytes], fields: int | None, name: str) -> list[list[str]]:
     out = []
     for n, line in enumerate(lines, 1):
-        parts = line.decode("utf-8").split("\t")
+        parts = line.decode().split("\t")
         if fields is not None and len(parts) != fields:
             raise DrawError(name, f"line {n} has {len(parts)} field(s), expected {fields}")
         if "" in parts:
@@ -471,12 +474,12 @@ def _diagnose_frame(lines: list[bytes], rules: dict) -> None:
         if not parts[0] or not parts[1]:
             raise DrawError("frame", f"line {n} has an empty field")
     _check_frame_strata(lines, rules)
-    raise DrawError("frame", "is malformed")  # pragma: no cover - unreachable
+    raise DrawError("frame", "is malformed")  # pragma: no cover, no mutate - unreachable
 
 
 def _check_frame_strata(lines: list[bytes], rules: dict) -> None:
     for n, line in enumerate(lines, 1):
-        s = line.partition(b"\t")[2].decode("utf-8")
+        s = line.partition(b"\t")[2].decode()
         if s not in rules:
             raise DrawError("strata", f"stratum {_show(s)} (frame line {n}) has no rule")
 
@@ -594,8 +597,8 @@ def _draw_objects(k_sample: bytes, b: bytes, lines, rules: dict, workers: int = 
     sel.sort()
     alts.sort()
     return {
-        "selected": [{"id": d.decode("utf-8"), "stratum": s, "ticket": g.hex()} for g, s, d in sel],
-        "alternates": [{"id": d.decode("utf-8"), "stratum": s, "ticket": g.hex()} for s, g, d in alts],
+        "selected": [{"id": d.decode(), "stratum": s, "ticket": g.hex()} for g, s, d in sel],
+        "alternates": [{"id": d.decode(), "stratum": s, "ticket": g.hex()} for s, g, d in alts],
         "sizes": sizes,
     }
 
@@ -843,7 +846,7 @@ def _parse_announcement(announcement, kind=None) -> tuple[bytes, dict]:
     if isinstance(announcement, (bytes, bytearray)):
         ab = bytes(announcement)
         try:
-            text = ab.decode("utf-8")
+            text = ab.decode()
         except UnicodeDecodeError:
             raise DrawError("announcement", "is not valid UTF-8") from None
     elif isinstance(announcement, str):
@@ -904,7 +907,7 @@ def _check_inputs(kind: str, inputs, ann: dict) -> dict:
         b, lines = _file_lines(inputs[name], name)
         if name == "frame":
             if not _frame_precheck(b, len(lines)):
-                _diagnose_frame(lines, ann.get("strata") if isinstance(ann.get("strata"), dict) else {})
+                _diagnose_frame(lines, {})  # a failed precheck is structural: raised before any rule is read
         else:
             _split_fields(lines, nfields, name)
         want = ann.get(field)
@@ -971,10 +974,10 @@ def make_bundle(draw_id: str, announcement, secret, entropy: str, inputs: dict, 
         "format": BUNDLE_FORMAT,
         "draw_id": draw_id,
         "kind": ann["kind"],
-        "announcement": ab.decode("utf-8"),
+        "announcement": ab.decode(),
         "secret": s.hex(),
         "entropy": entropy,
-        "inputs": {k: v.decode("utf-8") if isinstance(v, (bytes, bytearray)) else v for k, v in inputs.items()},
+        "inputs": {k: v.decode() if isinstance(v, (bytes, bytearray)) else v for k, v in inputs.items()},
         "result": result,
     }
 
@@ -1041,7 +1044,7 @@ def _summary(bundle: dict, ann: dict, result: dict) -> str:
 def _verify(bundle, workers: int) -> tuple[bool, str]:
     if isinstance(bundle, (bytes, bytearray, memoryview)):
         try:
-            bundle = bytes(bundle).decode("utf-8")
+            bundle = bytes(bundle).decode()
         except UnicodeDecodeError as e:
             raise DrawError("bundle", f"not valid UTF-8 ({e.reason} at byte {e.start})") from None
     if isinstance(bundle, str):
@@ -1133,7 +1136,7 @@ def _emit(line: str) -> None:
     try:
         print(line)
     except UnicodeEncodeError:  # a terminal that cannot show the text: escape it
-        print(line.encode("ascii", "backslashreplace").decode("ascii"))
+        print(line.encode("ascii", "backslashreplace").decode())
 
 
 if __name__ == "__main__":
