@@ -137,8 +137,10 @@ def _mutant_sources(path: Path) -> dict[str, str]:
     out = {}
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            # without the def line, whose name differs between a mutant and the original
-            out[node.name] = "\n".join(lines[node.body[0].lineno - 1:node.end_lineno])
+            # the def line too (defaults are mutated), with the name normalised
+            body = lines[node.lineno - 1:node.end_lineno]
+            body[0] = body[0].replace(node.name, "f", 1)
+            out[node.name] = "\n".join(body)
     return out
 
 

@@ -608,3 +608,67 @@ def test_cli_usage_text(capsys):
 def test_cli_reports_a_file_that_is_not_utf8(tmp_path, capsys):
     assert drawv1.main([_write(tmp_path, b'{"format": "\xff"}')]) == 1
     assert capsys.readouterr().out == "FAILED: bundle: not valid UTF-8 (invalid start byte at byte 12)\n"
+
+
+# --------------------------------------------------------------------------- how untrusted values are shown
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("abc", '"abc"'),
+    ("抽查", '"抽查"'),  # printable: as is
+    ("a\u2028b", '"a\\u2028b"'),  # a line separator would break the one-line report: escaped
+    ("\ud800", '"\\ud800"'),  # a lone surrogate cannot be printed: escaped
+    ("x" * 88, '"' + "x" * 88 + '"'),  # 90 characters: whole
+    ("x" * 89, '"' + "x" * 86 + "..."),  # 91: cut to 87 and marked
+    ("x" * 10_000, '"' + "x" * 86 + "..."),
+    ("\u2028" * 30, '"' + "\\u2028" * 14 + "\\u" + "..."),
+    (10**30, "1" + "0" * 30),
+    (-(10**30), "-1" + "0" * 30),
+    (10**30 + 1, "a very large integer"),
+    (-(10**30) - 1, "a very large integer"),
+    (301, "301"),
+    (True, "true"),
+    (None, "null"),
+    (20.0, "20.0"),
+    ([1], "list"),
+    ({"a": 1}, "dict"),
+    (b"x", "bytes"),
+])
+def test_untrusted_values_are_shown_short_and_printable(value, shown):
+    assert drawv1._show(value) == shown
+
+
+def test_rule_boundaries_are_accepted():
+    for rule in ({"count": 0}, {"count": 0, "max": 0}, {"ratio": "0", "min": 2, "max": 2}, {"ratio": "1", "alternates": 0},
+                 {"ratio": "0." + "1" * 38}, {"count": 1, "min": 0, "max": None}):
+        drawv1.validate_rule(rule)
+    with pytest.raises(DrawError) as info:
+        drawv1.validate_rule({})
+    assert str(info.value) == "strata: rule: exactly one of 'ratio' and 'count' is required"
+
+
+def test_malformed_bytes_and_names_are_reported_with_their_check():
+    k = bytes(32)
+    with pytest.raises(DrawError) as info:
+        drawv1.draw_objects(k, b"x\tA\n\xff\tA\n", {"A": {"count": 1}})
+    assert (info.value.check, info.value.detail) == ("frame", "not valid UTF-8 (invalid start byte at byte 4)")
+    with pytest.raises(DrawError) as info:
+        drawv1.draw_objects(k, b"a\tA\nb\tA\r\nc\tA\r\n", {"A": {"count": 1}})
+    assert (info.value.check, info.value.detail) == ("frame", "line 2 contains a CR character")
+    with pytest.raises(DrawError) as info:
+        drawv1.validate_strata({"\ud800": {"count": 1}})
+    assert (info.value.check, info.value.detail) == ("strata", 'stratum name "\\ud800" is not valid Unicode')
+
+
+def test_in_process_verification_uses_one_process_by_default(monkeypatch):
+    seen = []
+    real = drawv1._draw_objects
+
+    def spy(k_sample, b, lines, rules, workers=1):
+        seen.append(workers)
+        return real(k_sample, b, lines, rules, workers)
+
+    monkeypatch.setattr(drawv1, "_draw_objects", spy)
+    assert verify_bundle(copy.deepcopy(_OBJECTS)) == (True, OBJECTS_OK)
+    assert verify_bundle(copy.deepcopy(_OBJECTS), workers=4) == (True, OBJECTS_OK)
+    assert seen == [1, 4]

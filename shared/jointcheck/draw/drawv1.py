@@ -333,9 +333,8 @@ def validate_rule(rule, where: str = "rule") -> None:
         bad(f"max must be an integer >= 0 or null, got {_show(mx)}")
     if mx is not None and mn > mx:
         bad(f"min ({mn}) is greater than max ({mx})")
-    alt = rule.get("alternates", 0)
-    if not _is_int(alt) or alt < 0:
-        bad(f"alternates must be an integer >= 0, got {_show(alt)}")
+    if "alternates" in rule and (not _is_int(rule["alternates"]) or rule["alternates"] < 0):
+        bad(f"alternates must be an integer >= 0, got {_show(rule['alternates'])}")
 
 
 def _check_name(value, what: str, check: str) -> str:
@@ -993,14 +992,14 @@ def _show(v) -> str:
         return "a very large integer"
     if isinstance(v, (str, int, float, bool, type(None))):
         r = json.dumps(v, ensure_ascii=False)
-        if not r.isprintable() or any(0xD800 <= ord(c) <= 0xDFFF for c in r):
+        if not r.isprintable():  # control and format characters, lone surrogates: escape them
             r = json.dumps(v, ensure_ascii=True)
     else:
         r = type(v).__name__
     return r if len(r) <= 90 else r[:87] + "..."
 
 
-def _first_diff(expected, stored, path: str):
+def _first_diff(expected, stored, path: str = ""):
     """Where ``stored`` first differs from ``expected`` (type-strict), or None."""
     if isinstance(expected, dict):
         if not isinstance(stored, dict):
@@ -1076,7 +1075,7 @@ def _verify(bundle, workers: int) -> tuple[bool, str]:
     parsed = _check_inputs(kind, bundle["inputs"], ann)
     k_sample, k_assign = derive_keys(ab, s, bundle["entropy"])
     result = _run(kind, ann, k_sample, k_assign, parsed, workers)
-    diff = _first_diff(result, bundle["result"], "")
+    diff = _first_diff(result, bundle["result"])
     if diff:
         raise DrawError("result", diff)
     return True, _summary(bundle, ann, result)
