@@ -478,7 +478,7 @@ def _diagnose_frame(lines: list[bytes], rules: dict) -> None:
 
 def _check_frame_strata(lines: list[bytes], rules: dict) -> None:
     for n, line in enumerate(lines, 1):
-        s = line.partition(b"\t")[2].decode()
+        s = line.split(b"\t")[1].decode()  # lines have exactly two fields here
         if s not in rules:
             raise DrawError("strata", f"stratum {_show(s)} (frame line {n}) has no rule")
 
