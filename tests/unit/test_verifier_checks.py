@@ -655,6 +655,9 @@ def test_malformed_bytes_and_names_are_reported_with_their_check():
     with pytest.raises(DrawError) as info:
         drawv1.draw_objects(k, b"a\tA\nb\tA\r\nc\tA\r\n", {"A": {"count": 1}})
     assert (info.value.check, info.value.detail) == ("frame", "line 2 contains a CR character")
+    with pytest.raises(DrawError) as info:  # an id may hold a space; the stratum is what follows the TAB
+        drawv1.draw_objects(k, b"a b\tE\n", {"A": {"count": 1}})
+    assert (info.value.check, info.value.detail) == ("strata", 'stratum "E" (frame line 1) has no rule')
     with pytest.raises(DrawError) as info:
         drawv1.validate_strata({"\ud800": {"count": 1}})
     assert (info.value.check, info.value.detail) == ("strata", 'stratum name "\\ud800" is not valid Unicode')

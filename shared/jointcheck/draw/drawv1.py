@@ -247,7 +247,7 @@ def _bytes_lines(b: bytes, name: str, checked: bool = False) -> list[bytes]:
 
 
 def _fail_line(name: str, b: bytes, offset: int, what: str):
-    line_no = b.count(b"\n", 0, offset) + 1
+    line_no = b[:offset].count(b"\n") + 1
     raise DrawError(name, f"line {line_no} {what}")
 
 
@@ -993,7 +993,7 @@ def _show(v) -> str:
     if isinstance(v, (str, int, float, bool, type(None))):
         r = json.dumps(v, ensure_ascii=False)
         if not r.isprintable():  # control and format characters, lone surrogates: escape them
-            r = json.dumps(v, ensure_ascii=True)
+            r = json.dumps(v)  # json's default: ASCII, \uXXXX escapes
     else:
         r = type(v).__name__
     return r if len(r) <= 90 else r[:87] + "..."
