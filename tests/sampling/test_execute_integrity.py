@@ -25,11 +25,11 @@ SECRET = bytes(range(32))
 FRAME = drawv1.make_file([(f"91411523MA{n:07d}X", "ABCDU"[n % 5]) for n in range(25)])
 STRATA = {"A": {"ratio": "0.2"}, "B": {"count": 2}, "C": {"count": 1, "alternates": 1}, "D": {"ratio": "1", "max": 2},
           "U": {"count": 0}}
-CONTEXT = {"task_id": "T-INTEGRITY", "registry_version": 17, "lead_department": LEAD}
+CONTEXT = {"task_id": str(uuid.uuid4()), "registry_version": 17, "lead_department": LEAD}
 
 
 @pytest_asyncio.fixture
-async def sampling_db(clients, service_database_urls):
+async def draws_db(clients, service_database_urls):
     engine = create_async_engine(service_database_urls["sampling"])
     try:
         yield async_sessionmaker(engine, expire_on_commit=False)
@@ -66,43 +66,50 @@ async def supply(clients, tokens, draw_id, entropy: str):
                                        headers=tokens.officer(LEAD))
 
 
-async def assert_refused(clients, tokens, db, draw: Draw, entropy: str, check: str, detail: str) -> None:
+async def assert_refused(clients, tokens, db, draw: Draw, entropy: str, check: str, detail: str) -> Draw:
+    """Refused with ``check`` named, and nothing drawn: no result, no summary, still committed."""
     r = await supply(clients, tokens, draw.id, entropy)
     assert r.status_code == 422, r.text
     body = r.json()
     assert body["code"] == "invalid_entropy" and body["check"] == check, body
     assert detail in body["detail"], body
     after = await stored(db, draw.id)
-    assert (after.status, after.entropy, after.result_gz, after.summary) == ("committed", None, None, None)
+    assert (after.status, after.result_gz, after.summary, after.executed_at) == ("committed", None, None, None)
+    return after
 
 
-async def test_a_stored_secret_that_does_not_match_the_commitment_draws_nothing(clients, tokens, sampling_db):
-    draw = await committed_draw(sampling_db, secret=bytes(range(1, 33)))
-    await assert_refused(clients, tokens, sampling_db, draw, "witness dice: 1 2 3", "commitment",
+async def test_a_stored_secret_that_does_not_match_the_commitment_draws_nothing(clients, tokens, draws_db):
+    draw = await committed_draw(draws_db, secret=bytes(range(1, 33)))
+    await assert_refused(clients, tokens, draws_db, draw, "witness dice: 1 2 3", "commitment",
+                         "H(secret) does not match the announcement's commitment")
+    # the entropy was acceptable and stays final; retrying it still draws nothing
+    await assert_refused(clients, tokens, draws_db, draw, "witness dice: 1 2 3", "commitment",
                          "H(secret) does not match the announcement's commitment")
 
 
-async def test_empty_entropy_is_refused_when_the_announcement_names_a_source(clients, tokens, sampling_db):
-    draw = await committed_draw(sampling_db)
-    await assert_refused(clients, tokens, sampling_db, draw, "", "entropy",
-                         'empty, but the announcement names the source "witness dice"')
+async def test_empty_entropy_is_refused_when_the_announcement_names_a_source(clients, tokens, draws_db):
+    draw = await committed_draw(draws_db)
+    after = await assert_refused(clients, tokens, draws_db, draw, "", "entropy",
+                                 'empty, but the announcement names the source "witness dice"')
+    assert after.entropy is None
 
 
-async def test_entropy_is_refused_when_the_announcement_says_none(clients, tokens, sampling_db):
-    draw = await committed_draw(sampling_db, entropy_source="none")
-    await assert_refused(clients, tokens, sampling_db, draw, "chosen after the commitment", "entropy",
-                         "the announcement says entropy_source 'none' but entropy is not empty")
+async def test_entropy_is_refused_when_the_announcement_says_none(clients, tokens, draws_db):
+    draw = await committed_draw(draws_db, entropy_source="none")
+    after = await assert_refused(clients, tokens, draws_db, draw, "chosen after the commitment", "entropy",
+                                 "the announcement says entropy_source 'none' but entropy is not empty")
+    assert after.entropy is None
     # and with the empty entropy the announcement promised, the draw runs
     r = await supply(clients, tokens, draw.id, "")
     assert r.status_code == 200, r.text
 
 
-async def test_matching_secret_and_entropy_execute_exactly_draw_v1(clients, tokens, sampling_db):
-    draw = await committed_draw(sampling_db)
+async def test_matching_secret_and_entropy_execute_exactly_draw_v1(clients, tokens, draws_db):
+    draw = await committed_draw(draws_db)
     r = await supply(clients, tokens, draw.id, "witness dice: 1 2 3")
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "executed"
-    after = await stored(sampling_db, draw.id)
+    after = await stored(draws_db, draw.id)
     expected = drawv1.execute(draw.announcement.encode(), SECRET, "witness dice: 1 2 3", {"frame": FRAME})
     assert unpack(after.result_gz) == expected
     # the announcement kept its context: it is part of what the keys are derived from

@@ -86,7 +86,7 @@ def test_agrees_with_package_find_workday(start, n):
 
 
 @FAST
-@given(st.dates(D(2004, 1, 2), D(2026, 11, 30)), st.integers(0, 30))
+@given(st.dates(D(2004, 1, 2), D(2026, 10, 31)), st.integers(0, 30))  # 30 working days stay in covered years
 def test_between_is_the_inverse(start, n):
     end = add_working_days(start, n)
     assert working_days_between(start, end) == n
