@@ -63,7 +63,7 @@ async def stored(db, draw_id) -> Draw:
 
 async def supply(clients, tokens, draw_id, entropy: str):
     return await clients.sampling.post(f"/v1/draws/{draw_id}/entropy", json={"entropy": entropy},
-                                       headers=tokens.officer(LEAD))
+                                       headers={**tokens.officer(LEAD), "Accept-Language": "en"})
 
 
 async def assert_refused(clients, tokens, db, draw: Draw, entropy: str, check: str, detail: str) -> Draw:
