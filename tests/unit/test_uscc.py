@@ -407,3 +407,18 @@ def test_entity_type_reads_only_the_prefix():
     assert entity_type_for_uscc("91") is EntityType.ENTERPRISE
     assert entity_type_for_uscc("93anything") is EntityType.FARMERS_COOPERATIVE
     assert entity_type_for_uscc("19110000600037341L") is None
+
+
+@pytest.mark.parametrize(("first17", "reason"), [
+    ("94110000600037341", "category"),  # category 4 is not defined under 9
+    ("Y2110000600037341", "category"),  # position 3 holds a category Y allows: still position 2 that counts
+    ("X1110000600037341", "authority"),
+    ("9111000A600037341", "division"),
+])
+def test_structure_is_checked_even_when_the_check_character_is_right(first17, reason):
+    code = make_uscc(first17)
+    assert not is_valid_uscc(code)
+    with pytest.raises(InvalidUSCC) as info:
+        validate_uscc(code)
+    assert info.value.reason == reason
+    assert is_valid_uscc(code, check_structure=False)
