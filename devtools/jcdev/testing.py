@@ -118,6 +118,9 @@ def service_settings(service: str, database_url: str, **overrides: Any) -> Any:
         "outbox_enabled": False,
         "log_json": True,
         "log_level": "WARNING",
+        # Small pools: a run builds every service several times (in process, on loopback, in the
+        # fuzz and matrix stacks) against one server whose max_connections is usually 100.
+        "db_pool_size": 4,
     }
     values.update(overrides)
     return config.Settings(**values)
