@@ -54,6 +54,7 @@ def stack(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
             "{PREFIX}OUTBOX_BACKOFF_BASE": "0.2",
             "{PREFIX}OUTBOX_BACKOFF_MAX": "1.0",
             "{PREFIX}LOG_LEVEL": "INFO",
+            "{PREFIX}DB_POOL_SIZE": "4",  # the e2e stack shares the server with the in-process apps
         },
     )
     running = start_stack(cfg, fresh=True)
