@@ -3,7 +3,8 @@
 The one keyset helper for every list: a route fetches ``limit + 1`` rows after
 ``cursor_field(cursor, "after", parse=...)`` and returns :func:`page_of` (or, when reading
 a row needs the database, builds the page itself with :func:`next_page_cursor`). Lists in
-creation order, newest first, use :func:`created_keyset` / :func:`parse_created_keyset`.
+creation order, newest first, use :func:`created_keyset` / :func:`parse_created_keyset`
+and, in their repository, :func:`newest_first`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import Select, tuple_
 
 from jointcheck.errors import BadRequest
 
@@ -92,6 +94,14 @@ def parse_created_keyset(value: Any) -> tuple[datetime, uuid.UUID]:
     if moment.tzinfo is None:
         raise ValueError("a cursor time has a zone")
     return moment, uuid.UUID(row_id)
+
+
+def newest_first(stmt: Select, created_at: Any, row_id: Any, *, after: tuple[datetime, uuid.UUID] | None,
+                 limit: int) -> Select:
+    """``stmt`` ordered newest first by ``(created_at, id)``, resuming after the cursor's row."""
+    if after:
+        stmt = stmt.where(tuple_(created_at, row_id) < tuple_(*after))
+    return stmt.order_by(created_at.desc(), row_id.desc()).limit(limit)
 
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size / 每页条数")]

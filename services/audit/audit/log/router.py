@@ -36,7 +36,7 @@ async def list_audit_events(
     object_id: str | None = None,
     actor: Annotated[str | None, Query(description="actor subject / 操作人")] = None,
 ) -> Page[AuditEventRead]:
-    after = cursor_field(cursor, "seq")
+    after = cursor_field(cursor, "seq", parse=int)
     rows = await repository.list_entries(
         session, after_seq=after, limit=limit + 1, source=source, action=action,
         object_type=object_type, object_id=object_id, actor_subject=actor,

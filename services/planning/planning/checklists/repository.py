@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from jointcheck.pagination import newest_first
 
 from planning.checklists.models import Checklist, ChecklistEntry, ChecklistVersion
 
@@ -59,7 +61,5 @@ async def list_page(
         )
     if industry:
         stmt = stmt.where(ChecklistVersion.industry_codes.contains([industry]))
-    if after:
-        stmt = stmt.where(tuple_(Checklist.created_at, Checklist.id) < tuple_(*after))
-    stmt = stmt.order_by(Checklist.created_at.desc(), Checklist.id.desc()).limit(limit)
+    stmt = newest_first(stmt, Checklist.created_at, Checklist.id, after=after, limit=limit)
     return [(c, v) for c, v in (await session.execute(stmt)).all()]

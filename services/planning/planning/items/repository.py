@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jointcheck.pagination import newest_first
+
 from planning.items.models import CheckItem, CheckItemVersion
 
 
@@ -76,9 +78,7 @@ async def list_page(
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(CheckItemVersion.name.ilike(like, escape="\\"), CheckItem.code.ilike(like, escape="\\")))
-    if after:
-        stmt = stmt.where(tuple_(CheckItem.created_at, CheckItem.id) < tuple_(*after))
-    stmt = stmt.order_by(CheckItem.created_at.desc(), CheckItem.id.desc()).limit(limit)
+    stmt = newest_first(stmt, CheckItem.created_at, CheckItem.id, after=after, limit=limit)
     return [(i, v) for i, v in (await session.execute(stmt)).all()]
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from jointcheck.pagination import newest_first
 
 from planning.plans.models import Plan, PlanTransition
 
@@ -44,9 +46,7 @@ async def list_page(
         stmt = stmt.where(Plan.lead_department == lead_department)
     if states:
         stmt = stmt.where(Plan.state.in_(states))
-    if after:
-        stmt = stmt.where(tuple_(Plan.created_at, Plan.id) < tuple_(*after))
-    stmt = stmt.order_by(Plan.created_at.desc(), Plan.id.desc()).limit(limit)
+    stmt = newest_first(stmt, Plan.created_at, Plan.id, after=after, limit=limit)
     return list((await session.execute(stmt)).scalars())
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from jointcheck.pagination import newest_first
 
 from planning.plans.models import Plan
 from planning.tasks.models import Task, TaskTransition
@@ -54,7 +56,5 @@ async def list_page(
         stmt = stmt.where(Task.departments.contains([department]))
     if visible_to:
         stmt = stmt.where(Task.departments.contains([visible_to]))
-    if after:
-        stmt = stmt.where(tuple_(Task.created_at, Task.id) < tuple_(*after))
-    stmt = stmt.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit)
+    stmt = newest_first(stmt, Task.created_at, Task.id, after=after, limit=limit)
     return list((await session.execute(stmt)).scalars())

@@ -12,7 +12,8 @@ from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
 from jointcheck.clients import Audit, Planning, Registry, Results
 from jointcheck.db import Database, Session
 from jointcheck.errors import Forbidden, NotFound, problem_responses
-from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
+from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_field, page_of, parse_created_keyset
+from jointcheck.settings import Settings
 from sampling.draws import repository, service
 from sampling.draws.models import Draw
 from sampling.draws.schemas import DrawCreate, DrawKind, DrawRead, DrawStatus, EntropyIn, PublicDrawRead, VoidIn
@@ -20,10 +21,6 @@ from sampling.draws.schemas import DrawCreate, DrawKind, DrawRead, DrawStatus, E
 router = APIRouter(prefix="/v1/draws", tags=["draws / 抽取"])
 public_router = APIRouter(prefix="/public/draws", tags=["public / 公开"])
 Auditors = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor))]
-
-
-def _settings(request: Request):  # noqa: ANN202
-    return request.app.state.settings
 
 
 def _database(request: Request) -> Database:
@@ -50,10 +47,10 @@ Db = Annotated[Database, Depends(_database)]
     ),
     responses=problem_responses(401, 403, 404, 409, 422, 503),
 )
-async def create_draw(body: DrawCreate, request: Request, db: Db, user: Writer, planning: Planning,
+async def create_draw(body: DrawCreate, settings: Settings, db: Db, user: Writer, planning: Planning,
                       registry: Registry, results: Results, audit: Audit) -> DrawRead:
     callees = service.Callees(planning=planning, registry=registry, results=results, audit=audit)
-    draw = await service.create(db, settings=_settings(request), callees=callees, task_id=body.task_id, kind=body.kind,
+    draw = await service.create(db, settings=settings, callees=callees, task_id=body.task_id, kind=body.kind,
                                 entropy_source=body.entropy_source, actor=user)
     return DrawRead.model_validate(draw)
 
@@ -71,9 +68,9 @@ async def register_draw(draw_id: uuid.UUID, db: Db, user: Writer, audit: Audit) 
              "any other value is 409 `entropy_already_accepted`. The result is announced to planning (and, for "
              "teams, to results). 仅在登记回执之后接受；首次接受的随机值先行记录且不可更改，重试须提供相同的值。",
              responses=problem_responses(401, 403, 404, 409, 422))
-async def supply_entropy(draw_id: uuid.UUID, body: EntropyIn, request: Request, db: Db, user: Writer) -> DrawRead:
+async def supply_entropy(draw_id: uuid.UUID, body: EntropyIn, settings: Settings, db: Db, user: Writer) -> DrawRead:
     return DrawRead.model_validate(await service.supply_entropy(
-        db, settings=_settings(request), draw_id=draw_id, entropy=body.entropy, actor=user))
+        db, settings=settings, draw_id=draw_id, entropy=body.entropy, actor=user))
 
 
 @router.post("/{draw_id}/void", response_model=DrawRead, summary="作废抽取 / Void a draw (with a reason)",
@@ -90,10 +87,9 @@ async def void_draw(draw_id: uuid.UUID, body: VoidIn, db: Db, user: Writer, plan
             responses=problem_responses(400, 401, 403))
 async def list_draws(session: Session, _user: Reader, task_id: str | None = None, kind: DrawKind | None = None,
                      status: DrawStatus | None = None, limit: Limit = 50, cursor: Cursor = None) -> Page[DrawRead]:
-    before = (cursor_field(cursor, "t"), cursor_field(cursor, "id")) if cursor else None
-    rows = await repository.list_draws(session, task_id=task_id, kind=kind, status=status, before=before, limit=limit + 1)
-    return page_of(rows, limit, read=DrawRead.model_validate,
-                   cursor_of=lambda d: {"t": d.created_at.isoformat(), "id": str(d.id)})
+    after = cursor_field(cursor, "after", parse=parse_created_keyset)
+    rows = await repository.list_draws(session, task_id=task_id, kind=kind, status=status, after=after, limit=limit + 1)
+    return page_of(rows, limit, read=DrawRead.model_validate, cursor_of=created_keyset)
 
 
 @router.get("/{draw_id}", response_model=DrawRead, summary="抽取状态 / Draw status", responses=problem_responses(401, 403, 404))
@@ -138,7 +134,7 @@ def _public(draw: Draw) -> PublicDrawRead:
 
 @public_router.get("", response_model=list[PublicDrawRead], summary="公开：任务的抽取 / Public: the draws of a task")
 async def public_draws(session: Session, task_id: Annotated[str, Query(min_length=1)]) -> list[PublicDrawRead]:
-    rows = await repository.list_draws(session, task_id=task_id, kind=None, status=None, before=None, limit=100)
+    rows = await repository.list_draws(session, task_id=task_id, kind=None, status=None, after=None, limit=100)
     return [_public(d) for d in rows if d.status != "frozen"]
 
 
