@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
@@ -17,7 +17,9 @@ from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
 from jointcheck.codes import EntityType, RegistrationStatus, normalize_uscc
 from jointcheck.db import Database, Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
+from jointcheck.etag import IfMatch
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
+from jointcheck.settings import Settings
 from registry.entities import importer, repository, service
 from registry.entities.upload import receive_file, unless_disconnected
 from registry.entities.models import Entity
@@ -119,11 +121,11 @@ async def import_entities(
     request: Request,
     session: Session,
     user: Writer,
+    settings: Settings,
     mode: Literal["all_or_nothing", "valid_rows"] = "all_or_nothing",
     dry_run: bool = False,
     legacy_codes: Annotated[list[str], Query(description="admin: known legacy codes to accept despite the check character")] = [],  # noqa: B006
 ) -> ImportResult:
-    settings = request.app.state.settings
     async with receive_file(request, limit=settings.import_max_bytes) as upload:
         return await unless_disconnected(request, service.import_file(
             session, upload=upload.file, path=upload.path, sha256=upload.sha256, actor=user, mode=mode,
@@ -221,7 +223,7 @@ async def entity_history(uscc: str, session: Session, _user: Reader) -> list[Ent
               description="Requires `If-Match` with the entity's current ETag (412 if it changed since, 428 if missing).",
               responses=problem_responses(401, 403, 404, 412, 422, 428))
 async def update_entity(uscc: str, body: EntityUpdate, session: Session, user: Writer, response: Response,
-                        if_match: Annotated[str | None, Header()] = None) -> EntityRead:
+                        if_match: IfMatch = None) -> EntityRead:
     entity = await service.update(session, uscc=normalize_uscc(uscc), data=body, actor=user, if_match=if_match)
     version_headers(response, entity)
     return EntityRead.model_validate(entity)
@@ -232,7 +234,7 @@ async def update_entity(uscc: str, body: EntityUpdate, session: Session, user: W
                responses=problem_responses(401, 403, 404, 412, 422, 428))
 async def delete_entity(uscc: str, session: Session, user: Writer,
                         reason: Annotated[str, Query(min_length=2, max_length=500, description="why / 原因")],
-                        if_match: Annotated[str | None, Header()] = None) -> Response:
+                        if_match: IfMatch = None) -> Response:
     version = await service.delete(session, uscc=normalize_uscc(uscc), actor=user, if_match=if_match, reason=reason)
     return Response(status_code=204, headers={"X-Registry-Version": str(version)})
 

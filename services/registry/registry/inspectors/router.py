@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from jointcheck.auth import Reader, Writer
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
+from jointcheck.etag import IfMatch
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
 from registry.inspectors import repository, service
 from registry.inspectors.schemas import (
@@ -24,7 +25,6 @@ from registry.versioning.service import resolve_as_of
 
 router = APIRouter(prefix="/v1/inspectors", tags=["inspectors / 执法检查人员"])
 
-IfMatch = Annotated[str | None, Header(description="the ETag last read / 最近读取的 ETag")]
 
 
 def list_filter(

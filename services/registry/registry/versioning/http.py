@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import Query, Response
 
-from registry.versioning.store import etag_of
+from jointcheck.etag import set_etag
 
 AsOfQuery = Annotated[str | None, Query(description="registry version or RFC 3339 timestamp / 历史版本或时间")]
 
 
 def version_headers(response: Response, row: Any) -> None:
     """``ETag`` (for If-Match) and ``X-Registry-Version`` of a versioned record's state."""
-    response.headers["ETag"] = etag_of(row)
+    set_etag(response, row.valid_from)
     response.headers["X-Registry-Version"] = str(row.valid_from)

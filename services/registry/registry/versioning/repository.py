@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.auth import Principal
 from jointcheck.errors import NotFound
+from jointcheck.etag import check_if_match
 from jointcheck.outbox import record_audit
 from registry.versioning import store
 from registry.versioning.service import next_version
@@ -72,7 +73,7 @@ class VersionedRecords(Generic[T]):
 
     def check_if_match(self, row: T, if_match: str | None) -> None:
         key = getattr(row, self.key)
-        store.check_if_match(row, if_match, label=f"{self.label} {key}", label_zh=f"{self.label_zh} {key} ")
+        check_if_match(if_match, current=row.valid_from, what=f"{self.label} {key}", what_zh=f"{self.label_zh} {key}")
 
     # ---------------------------------------------------------------- changes
 

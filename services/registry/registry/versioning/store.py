@@ -7,8 +7,6 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jointcheck.errors import PreconditionFailed, PreconditionRequired
-
 T = TypeVar("T")
 
 
@@ -54,21 +52,3 @@ async def write_version(
 
 async def history(session: AsyncSession, model: type[T], key_col: Any, key: Any) -> list[T]:
     return list((await session.execute(select(model).where(key_col == key).order_by(model.valid_from))).scalars())  # type: ignore[attr-defined]
-
-
-def etag_of(row: Any) -> str:
-    """A versioned record's ETag: the registry version of its current state."""
-    return f'"{row.valid_from}"'
-
-
-def check_if_match(row: Any, if_match: str | None, *, label: str, label_zh: str) -> None:
-    """Updates of shared records need the ETag the caller last saw (no lost updates)."""
-    if if_match is None:
-        raise PreconditionRequired("send If-Match with the ETag you last read", detail_zh="请在 If-Match 中提供最近读取的 ETag")
-    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
-    if "*" not in tags and etag_of(row) not in tags:
-        raise PreconditionFailed(
-            f"{label} changed since (now at version {row.valid_from})",
-            detail_zh=f"{label_zh}已被修改（当前版本 {row.valid_from}）", code="etag_mismatch",
-            extra={"current_etag": etag_of(row)},
-        )
