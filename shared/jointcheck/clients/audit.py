@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from jointcheck.contracts import AnnouncementReceipt
 from jointcheck.http import ServiceClient
+from jointcheck.settings import Settings
 
 
 class AuditClient(ServiceClient):
@@ -20,8 +21,8 @@ class AuditClient(ServiceClient):
         return AnnouncementReceipt.model_validate(body)
 
 
-def audit_client(request: Request) -> AuditClient:
-    return AuditClient(request.app.state.settings)
+def audit_client(settings: Settings) -> AuditClient:
+    return AuditClient(settings)
 
 
 Audit = Annotated[AuditClient, Depends(audit_client)]

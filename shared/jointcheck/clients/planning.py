@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from jointcheck.contracts import TaskSpec
 from jointcheck.errors import NotFound
 from jointcheck.http import ServiceCallError, ServiceClient
+from jointcheck.settings import Settings
 
 
 class PlanningClient(ServiceClient):
@@ -25,8 +26,8 @@ class PlanningClient(ServiceClient):
             raise
 
 
-def planning_client(request: Request) -> PlanningClient:
-    return PlanningClient(request.app.state.settings)
+def planning_client(settings: Settings) -> PlanningClient:
+    return PlanningClient(settings)
 
 
 Planning = Annotated[PlanningClient, Depends(planning_client)]

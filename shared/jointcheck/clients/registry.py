@@ -6,10 +6,11 @@ from datetime import date
 from typing import Annotated, Any
 
 import httpx
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from jointcheck.contracts import ClassCounts, DepartmentInfo, EntityScope, FrameFile
 from jointcheck.http import ServiceClient
+from jointcheck.settings import Settings
 
 
 def _file(resp: httpx.Response) -> FrameFile:
@@ -55,8 +56,8 @@ class RegistryClient(ServiceClient):
         return [DepartmentInfo.model_validate(d) for d in await self.get_json("/v1/departments")]
 
 
-def registry_client(request: Request) -> RegistryClient:
-    return RegistryClient(request.app.state.settings)
+def registry_client(settings: Settings) -> RegistryClient:
+    return RegistryClient(settings)
 
 
 Registry = Annotated[RegistryClient, Depends(registry_client)]

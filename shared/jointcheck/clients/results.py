@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from jointcheck.contracts import LastInspectors, LastInspectorsQuery, RecentlyInspected, RecentlyInspectedQuery
 from jointcheck.http import ServiceClient
+from jointcheck.settings import Settings
 
 
 class ResultsClient(ServiceClient):
@@ -23,8 +24,8 @@ class ResultsClient(ServiceClient):
         return LastInspectors.model_validate(await self.post_json("/v1/inspections/last-inspectors", body, safe=True))
 
 
-def results_client(request: Request) -> ResultsClient:
-    return ResultsClient(request.app.state.settings)
+def results_client(settings: Settings) -> ResultsClient:
+    return ResultsClient(settings)
 
 
 Results = Annotated[ResultsClient, Depends(results_client)]

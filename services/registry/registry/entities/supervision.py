@@ -39,7 +39,7 @@ def _reasons(dept: str) -> dict[str, Violation]:
 def restricted_department(actor: Principal) -> str | None:
     """The department an actor's entity writes are confined to; ``None`` for admins and
     services. Anyone else without a department is confined to none at all ("")."""
-    if actor.is_admin or Role.service in actor.roles:
+    if actor.acts_for_every_department:
         return None
     return actor.dept if Role.officer in actor.roles and actor.dept else ""
 

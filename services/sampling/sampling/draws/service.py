@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck import draw as drawv1
 from jointcheck import visibility
-from jointcheck.auth import Principal, Role
+from jointcheck.auth import Principal
 from jointcheck.clients import AuditClient, PlanningClient, RegistryClient, ResultsClient
 from jointcheck.contracts import (
     AnnouncementReceipt,
@@ -66,7 +66,7 @@ def ensure_can_draw(user: Principal, lead_department: str | None) -> None:
     """Drawing, registering, supplying entropy and voiding: admins or the lead department's officers."""
     if user.is_admin:
         return
-    if Role.officer in user.roles and user.dept == lead_department:
+    if user.in_department(lead_department):
         return
     raise Forbidden("only the joint-meeting office or the lead department's officers may draw for this task",
                     detail_zh="仅联席办或牵头部门可为该任务抽取", code="draw_not_allowed")
