@@ -22,19 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
+from jointcheck.codes import USCC_ALPHABET as ALPHABET  # noqa: E402
+from jointcheck.codes import make_uscc  # noqa: E402
 from jointcheck.draw import derive_keys, draw_objects, make_file  # noqa: E402
 
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-VALUE = {c: i for i, c in enumerate(ALPHABET)}
 COUNTIES = ("411502", "411503", "411521", "411522", "411523", "411524", "411525", "411526", "411527", "411528")
 CLASSES = "ABCDU"
 REQUIRED_SPEEDUP = 5.0
-
-
-def uscc(prefix17: str) -> str:
-    total = sum(VALUE[c] * w for c, w in zip(prefix17, WEIGHTS))
-    return prefix17 + ALPHABET[(31 - total % 31) % 31]
 
 
 def build_ids(n: int, seed: int = 20240601) -> list[str]:
@@ -44,7 +38,7 @@ def build_ids(n: int, seed: int = 20240601) -> list[str]:
     while len(ids) < n:
         category = rng.choice("1112")  # mostly enterprises, some individual businesses
         body = "".join(rng.choices(org_chars, k=9))
-        ids.add(uscc("9" + category + rng.choice(COUNTIES) + body))
+        ids.add(make_uscc("9" + category + rng.choice(COUNTIES) + body))
     return sorted(ids)
 
 

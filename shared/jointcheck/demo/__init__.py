@@ -1,41 +1,4 @@
 """Deterministic synthetic data for demos, tests and benchmarks (fictitious entities and people)."""
 
-from jointcheck.demo.county import (
-    BAD_KINDS,
-    DIVISION_CODE,
-    ENTITY_HEADERS,
-    INDUSTRIES,
-    MESSY_KINDS,
-    TOWNS,
-    Department,
-    Industry,
-    bad_lines,
-    departments,
-    entities,
-    entity_rows,
-    experts,
-    inspectors,
-    messy_lines,
-    write_entities_csv,
-    write_entities_xlsx,
-)
-
-__all__ = [
-    "BAD_KINDS",
-    "DIVISION_CODE",
-    "ENTITY_HEADERS",
-    "INDUSTRIES",
-    "MESSY_KINDS",
-    "TOWNS",
-    "Department",
-    "Industry",
-    "bad_lines",
-    "departments",
-    "entities",
-    "entity_rows",
-    "experts",
-    "inspectors",
-    "messy_lines",
-    "write_entities_csv",
-    "write_entities_xlsx",
-]
+from jointcheck.demo.county import *  # noqa: F403
+from jointcheck.demo.county import __all__  # noqa: F401
