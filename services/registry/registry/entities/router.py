@@ -18,7 +18,7 @@ from jointcheck.codes import EntityType, RegistrationStatus, normalize_uscc
 from jointcheck.db import Database, Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.etag import IfMatch
-from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
+from jointcheck.pagination import Cursor, Limit, Page
 from jointcheck.settings import Settings
 from registry.entities import importer, repository, service
 from registry.entities.upload import receive_file, unless_disconnected
@@ -33,7 +33,7 @@ from registry.entities.schemas import (
     EntityVersionRead,
     ImportResult,
 )
-from registry.versioning.http import AsOfQuery, version_headers
+from registry.versioning.http import AsOfQuery, Reason, as_of_version, created, deleted, list_page, read_all, read_one
 from registry.versioning.service import resolve_as_of
 
 router = APIRouter(prefix="/v1/entities", tags=["entities / 市场主体"])
@@ -68,9 +68,7 @@ Filter = Annotated[EntityFilter, Depends(list_filter)]
              responses=problem_responses(401, 403, 409, 422))
 async def create_entity(body: EntityCreate, session: Session, user: Writer, response: Response) -> EntityRead:
     entity = await service.create(session, data=body, actor=user)
-    version_headers(response, entity)
-    response.headers["Location"] = f"/v1/entities/{entity.uscc}"
-    return EntityRead.model_validate(entity)
+    return created(response, entity, EntityRead, f"/v1/entities/{entity.uscc}")
 
 
 @router.get("", response_model=Page[EntityRead], summary="查询市场主体 / List entities",
@@ -78,12 +76,8 @@ async def create_entity(body: EntityCreate, session: Session, user: Writer, resp
             responses=problem_responses(400, 401, 403, 422))
 async def list_entities(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
                         cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[EntityRead]:
-    version = await resolve_as_of(session, as_of)
-    after = cursor_field(cursor, "after")
-    rows = await repository.list_page(session, f=f, version=version, after=after, limit=limit + 1)
-    page = page_of(rows, limit, read=EntityRead.model_validate, cursor_of=lambda i: {"after": i.uscc})
-    response.headers["X-Registry-Version"] = str(version)
-    return page
+    return await list_page(session, response, repository.list_page, f=f, as_of=as_of, cursor=cursor, limit=limit,
+                           schema=EntityRead, key="uscc")
 
 
 @router.get("/import/template", summary="导入模板 / Download the import template",
@@ -207,16 +201,14 @@ async def sync_credit_classes(
 @router.get("/{uscc}", response_model=EntityRead, summary="市场主体详情 / Get an entity (optionally as of the past)",
             responses=problem_responses(401, 403, 404, 422))
 async def get_entity(uscc: str, session: Session, _user: Reader, response: Response, as_of: AsOfQuery = None) -> EntityRead:
-    version = await resolve_as_of(session, as_of) if as_of is not None else None
-    entity = await service.get(session, uscc=normalize_uscc(uscc), version=version)
-    version_headers(response, entity)
-    return EntityRead.model_validate(entity)
+    entity = await service.get(session, uscc=normalize_uscc(uscc), version=await as_of_version(session, as_of))
+    return read_one(response, entity, EntityRead)
 
 
 @router.get("/{uscc}/history", response_model=list[EntityVersionRead], summary="变更历史 / Every version of an entity",
             responses=problem_responses(401, 403, 404))
 async def entity_history(uscc: str, session: Session, _user: Reader) -> list[EntityVersionRead]:
-    return [EntityVersionRead.model_validate(v) for v in await service.versions(session, uscc=normalize_uscc(uscc))]
+    return read_all(await service.versions(session, uscc=normalize_uscc(uscc)), EntityVersionRead)
 
 
 @router.patch("/{uscc}", response_model=EntityRead, summary="修改市场主体 / Update an entity",
@@ -225,16 +217,15 @@ async def entity_history(uscc: str, session: Session, _user: Reader) -> list[Ent
 async def update_entity(uscc: str, body: EntityUpdate, session: Session, user: Writer, response: Response,
                         if_match: IfMatch = None) -> EntityRead:
     entity = await service.update(session, uscc=normalize_uscc(uscc), data=body, actor=user, if_match=if_match)
-    version_headers(response, entity)
-    return EntityRead.model_validate(entity)
+    return read_one(response, entity, EntityRead)
 
 
 @router.delete("/{uscc}", status_code=204, summary="注销登记（软删除）/ Soft-delete an entity",
                description="Writes a deleted version; history and `as_of` reads keep the past. Requires `If-Match`.",
                responses=problem_responses(401, 403, 404, 412, 422, 428))
 async def delete_entity(uscc: str, session: Session, user: Writer,
-                        reason: Annotated[str, Query(min_length=2, max_length=500, description="why / 原因")],
+                        reason: Reason,
                         if_match: IfMatch = None) -> Response:
     version = await service.delete(session, uscc=normalize_uscc(uscc), actor=user, if_match=if_match, reason=reason)
-    return Response(status_code=204, headers={"X-Registry-Version": str(version)})
+    return deleted(version)
 

@@ -10,7 +10,7 @@ from jointcheck.auth import Admin, Reader
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.etag import IfMatch
-from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
+from jointcheck.pagination import Cursor, Limit, Page
 from registry.experts import repository, service
 from registry.experts.schemas import (
     ExpertCreate,
@@ -20,8 +20,7 @@ from registry.experts.schemas import (
     ExpertUpdate,
     ExpertVersionRead,
 )
-from registry.versioning.http import AsOfQuery, version_headers
-from registry.versioning.service import resolve_as_of
+from registry.versioning.http import AsOfQuery, Reason, as_of_version, created, deleted, list_page, read_all, read_one
 
 router = APIRouter(prefix="/v1/experts", tags=["experts / 专家库"])
 
@@ -41,9 +40,7 @@ Filter = Annotated[ExpertFilter, Depends(list_filter)]
              responses=problem_responses(401, 403, 409, 422))
 async def create_expert(body: ExpertCreate, session: Session, user: Admin, response: Response) -> ExpertRead:
     expert = await service.create(session, data=body, actor=user)
-    version_headers(response, expert)
-    response.headers["Location"] = f"/v1/experts/{expert.expert_id}"
-    return ExpertRead.model_validate(expert)
+    return created(response, expert, ExpertRead, f"/v1/experts/{expert.expert_id}")
 
 
 @router.get("", response_model=Page[ExpertRead], summary="查询专家 / List experts",
@@ -51,28 +48,22 @@ async def create_expert(body: ExpertCreate, session: Session, user: Admin, respo
             responses=problem_responses(400, 401, 403, 422))
 async def list_experts(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
                        cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[ExpertRead]:
-    version = await resolve_as_of(session, as_of)
-    after = cursor_field(cursor, "after")
-    rows = await repository.list_page(session, f=f, version=version, after=after, limit=limit + 1)
-    page = page_of(rows, limit, read=ExpertRead.model_validate, cursor_of=lambda i: {"after": i.expert_id})
-    response.headers["X-Registry-Version"] = str(version)
-    return page
+    return await list_page(session, response, repository.list_page, f=f, as_of=as_of, cursor=cursor, limit=limit,
+                           schema=ExpertRead, key="expert_id")
 
 
 @router.get("/{expert_id}", response_model=ExpertRead, summary="专家详情 / Get an expert (optionally as of the past)",
             responses=problem_responses(401, 403, 404, 422))
 async def get_expert(expert_id: str, session: Session, _user: Reader, response: Response,
                      as_of: AsOfQuery = None) -> ExpertRead:
-    version = await resolve_as_of(session, as_of) if as_of is not None else None
-    expert = await service.get(session, expert_id=expert_id, version=version)
-    version_headers(response, expert)
-    return ExpertRead.model_validate(expert)
+    expert = await service.get(session, expert_id=expert_id, version=await as_of_version(session, as_of))
+    return read_one(response, expert, ExpertRead)
 
 
 @router.get("/{expert_id}/history", response_model=list[ExpertVersionRead],
             summary="变更历史 / Every version of an expert", responses=problem_responses(401, 403, 404))
 async def expert_history(expert_id: str, session: Session, _user: Reader) -> list[ExpertVersionRead]:
-    return [ExpertVersionRead.model_validate(v) for v in await service.versions(session, expert_id=expert_id)]
+    return read_all(await service.versions(session, expert_id=expert_id), ExpertVersionRead)
 
 
 @router.patch("/{expert_id}", response_model=ExpertRead, summary="修改专家 / Update an expert",
@@ -81,15 +72,14 @@ async def expert_history(expert_id: str, session: Session, _user: Reader) -> lis
 async def update_expert(expert_id: str, body: ExpertUpdate, session: Session, user: Admin, response: Response,
                         if_match: IfMatch = None) -> ExpertRead:
     expert = await service.update(session, expert_id=expert_id, data=body, actor=user, if_match=if_match)
-    version_headers(response, expert)
-    return ExpertRead.model_validate(expert)
+    return read_one(response, expert, ExpertRead)
 
 
 @router.delete("/{expert_id}", status_code=204, summary="移出专家库（软删除）/ Soft-delete an expert",
                description="Writes a deleted version; history and `as_of` reads keep the past. Requires `If-Match`.",
                responses=problem_responses(401, 403, 404, 412, 422, 428))
 async def delete_expert(expert_id: str, session: Session, user: Admin,
-                        reason: Annotated[str, Query(min_length=2, max_length=500, description="why / 原因")],
+                        reason: Reason,
                         if_match: IfMatch = None) -> Response:
     version = await service.delete(session, expert_id=expert_id, actor=user, if_match=if_match, reason=reason)
-    return Response(status_code=204, headers={"X-Registry-Version": str(version)})
+    return deleted(version)

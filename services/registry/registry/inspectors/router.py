@@ -10,7 +10,7 @@ from jointcheck.auth import Reader, Writer
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.etag import IfMatch
-from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
+from jointcheck.pagination import Cursor, Limit, Page
 from registry.inspectors import repository, service
 from registry.inspectors.schemas import (
     InspectorCreate,
@@ -20,8 +20,7 @@ from registry.inspectors.schemas import (
     InspectorUpdate,
     InspectorVersionRead,
 )
-from registry.versioning.http import AsOfQuery, version_headers
-from registry.versioning.service import resolve_as_of
+from registry.versioning.http import AsOfQuery, Reason, as_of_version, created, deleted, list_page, read_all, read_one
 
 router = APIRouter(prefix="/v1/inspectors", tags=["inspectors / 执法检查人员"])
 
@@ -45,9 +44,7 @@ Filter = Annotated[InspectorFilter, Depends(list_filter)]
              responses=problem_responses(401, 403, 409, 422))
 async def create_inspector(body: InspectorCreate, session: Session, user: Writer, response: Response) -> InspectorRead:
     inspector = await service.create(session, data=body, actor=user)
-    version_headers(response, inspector)
-    response.headers["Location"] = f"/v1/inspectors/{inspector.inspector_id}"
-    return InspectorRead.model_validate(inspector)
+    return created(response, inspector, InspectorRead, f"/v1/inspectors/{inspector.inspector_id}")
 
 
 @router.get("", response_model=Page[InspectorRead], summary="查询执法人员 / List inspectors",
@@ -55,12 +52,8 @@ async def create_inspector(body: InspectorCreate, session: Session, user: Writer
             responses=problem_responses(400, 401, 403, 422))
 async def list_inspectors(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
                           cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[InspectorRead]:
-    version = await resolve_as_of(session, as_of)
-    after = cursor_field(cursor, "after")
-    rows = await repository.list_page(session, f=f, version=version, after=after, limit=limit + 1)
-    page = page_of(rows, limit, read=InspectorRead.model_validate, cursor_of=lambda i: {"after": i.inspector_id})
-    response.headers["X-Registry-Version"] = str(version)
-    return page
+    return await list_page(session, response, repository.list_page, f=f, as_of=as_of, cursor=cursor, limit=limit,
+                           schema=InspectorRead, key="inspector_id")
 
 
 @router.get("/{inspector_id}", response_model=InspectorRead,
@@ -68,16 +61,14 @@ async def list_inspectors(session: Session, _user: Reader, f: Filter, response: 
             responses=problem_responses(401, 403, 404, 422))
 async def get_inspector(inspector_id: str, session: Session, _user: Reader, response: Response,
                         as_of: AsOfQuery = None) -> InspectorRead:
-    version = await resolve_as_of(session, as_of) if as_of is not None else None
-    inspector = await service.get(session, inspector_id=inspector_id, version=version)
-    version_headers(response, inspector)
-    return InspectorRead.model_validate(inspector)
+    inspector = await service.get(session, inspector_id=inspector_id, version=await as_of_version(session, as_of))
+    return read_one(response, inspector, InspectorRead)
 
 
 @router.get("/{inspector_id}/history", response_model=list[InspectorVersionRead],
             summary="变更历史 / Every version of an inspector", responses=problem_responses(401, 403, 404))
 async def inspector_history(inspector_id: str, session: Session, _user: Reader) -> list[InspectorVersionRead]:
-    return [InspectorVersionRead.model_validate(v) for v in await service.versions(session, inspector_id=inspector_id)]
+    return read_all(await service.versions(session, inspector_id=inspector_id), InspectorVersionRead)
 
 
 @router.patch("/{inspector_id}", response_model=InspectorRead, summary="修改执法人员 / Update an inspector",
@@ -87,15 +78,14 @@ async def inspector_history(inspector_id: str, session: Session, _user: Reader) 
 async def update_inspector(inspector_id: str, body: InspectorUpdate, session: Session, user: Writer,
                            response: Response, if_match: IfMatch = None) -> InspectorRead:
     inspector = await service.update(session, inspector_id=inspector_id, data=body, actor=user, if_match=if_match)
-    version_headers(response, inspector)
-    return InspectorRead.model_validate(inspector)
+    return read_one(response, inspector, InspectorRead)
 
 
 @router.delete("/{inspector_id}", status_code=204, summary="注销执法人员（软删除）/ Soft-delete an inspector",
                description="Writes a deleted version; history and `as_of` reads keep the past. Requires `If-Match`.",
                responses=problem_responses(401, 403, 404, 412, 422, 428))
 async def delete_inspector(inspector_id: str, session: Session, user: Writer,
-                           reason: Annotated[str, Query(min_length=2, max_length=500, description="why / 原因")],
+                           reason: Reason,
                            if_match: IfMatch = None) -> Response:
     version = await service.delete(session, inspector_id=inspector_id, actor=user, if_match=if_match, reason=reason)
-    return Response(status_code=204, headers={"X-Registry-Version": str(version)})
+    return deleted(version)

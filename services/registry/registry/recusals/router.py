@@ -10,11 +10,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from jointcheck.auth import Reader, Writer
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
-from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
+from jointcheck.pagination import Cursor, Limit, Page
 from registry.recusals import repository, service
 from registry.recusals.schemas import RecusalCreate, RecusalFilter, RecusalRead, RecusalVersionRead
-from registry.versioning.http import AsOfQuery
-from registry.versioning.service import resolve_as_of
+from registry.versioning.http import AsOfQuery, as_of_version, created, deleted, list_page, read_all, read_one
 
 router = APIRouter(prefix="/v1/recusals", tags=["recusals / 回避"])
 
@@ -35,9 +34,7 @@ Filter = Annotated[RecusalFilter, Depends(list_filter)]
              responses=problem_responses(401, 403, 422))
 async def create_recusal(body: RecusalCreate, session: Session, user: Writer, response: Response) -> RecusalRead:
     recusal = await service.create(session, data=body, actor=user)
-    response.headers["Location"] = f"/v1/recusals/{recusal.recusal_id}"
-    response.headers["X-Registry-Version"] = str(recusal.valid_from)
-    return RecusalRead.model_validate(recusal)
+    return created(response, recusal, RecusalRead, f"/v1/recusals/{recusal.recusal_id}", etag=False)
 
 
 @router.get("", response_model=Page[RecusalRead], summary="查询回避声明 / List recusals",
@@ -45,28 +42,22 @@ async def create_recusal(body: RecusalCreate, session: Session, user: Writer, re
             responses=problem_responses(400, 401, 403, 422))
 async def list_recusals(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
                         cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[RecusalRead]:
-    version = await resolve_as_of(session, as_of)
-    after = cursor_field(cursor, "after")
-    rows = await repository.list_page(session, f=f, version=version, after=after, limit=limit + 1)
-    page = page_of(rows, limit, read=RecusalRead.model_validate, cursor_of=lambda i: {"after": i.recusal_id})
-    response.headers["X-Registry-Version"] = str(version)
-    return page
+    return await list_page(session, response, repository.list_page, f=f, as_of=as_of, cursor=cursor, limit=limit,
+                           schema=RecusalRead, key="recusal_id")
 
 
 @router.get("/{recusal_id}", response_model=RecusalRead, summary="回避声明详情 / Get a recusal",
             responses=problem_responses(401, 403, 404, 422))
 async def get_recusal(recusal_id: str, session: Session, _user: Reader, response: Response,
                       as_of: AsOfQuery = None) -> RecusalRead:
-    version = await resolve_as_of(session, as_of) if as_of is not None else None
-    recusal = await service.get(session, recusal_id=recusal_id, version=version)
-    response.headers["X-Registry-Version"] = str(recusal.valid_from)
-    return RecusalRead.model_validate(recusal)
+    recusal = await service.get(session, recusal_id=recusal_id, version=await as_of_version(session, as_of))
+    return read_one(response, recusal, RecusalRead, etag=False)
 
 
 @router.get("/{recusal_id}/history", response_model=list[RecusalVersionRead],
             summary="变更历史 / Every version of a recusal", responses=problem_responses(401, 403, 404))
 async def recusal_history(recusal_id: str, session: Session, _user: Reader) -> list[RecusalVersionRead]:
-    return [RecusalVersionRead.model_validate(v) for v in await service.versions(session, recusal_id=recusal_id)]
+    return read_all(await service.versions(session, recusal_id=recusal_id), RecusalVersionRead)
 
 
 @router.delete("/{recusal_id}", status_code=204, summary="撤回回避声明 / Withdraw a recusal",
@@ -75,4 +66,4 @@ async def recusal_history(recusal_id: str, session: Session, _user: Reader) -> l
 async def withdraw_recusal(recusal_id: str, session: Session, user: Writer,
                            reason: Annotated[str, Query(min_length=2, max_length=500, description="why / 撤回原因")]) -> Response:
     version = await service.withdraw(session, recusal_id=recusal_id, actor=user, reason=reason)
-    return Response(status_code=204, headers={"X-Registry-Version": str(version)})
+    return deleted(version)
