@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -41,6 +41,14 @@ def make_base(metadata: MetaData | None = None) -> type[DeclarativeBase]:
         metadata = md
 
     return Base
+
+
+def where_given(stmt: Select, *filters: tuple[Any, Any]) -> Select:
+    """``stmt`` filtered on ``column == value`` for each ``(column, value)`` whose value was given (truthy)."""
+    for column, value in filters:
+        if value:
+            stmt = stmt.where(column == value)
+    return stmt
 
 
 def asyncpg_url(url: str) -> str:

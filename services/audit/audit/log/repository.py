@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit.log.models import AuditEvent
+from jointcheck.db import where_given
 
 _CHAIN_LOCK = 0x41554454  # "AUDT": one advisory lock key for the chain's tail
 
@@ -34,16 +35,9 @@ async def list_entries(
     stmt = select(AuditEvent)
     if after_seq is not None:
         stmt = stmt.where(AuditEvent.seq > after_seq)
-    if source:
-        stmt = stmt.where(AuditEvent.source == source)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    if object_type:
-        stmt = stmt.where(AuditEvent.object_type == object_type)
-    if object_id:
-        stmt = stmt.where(AuditEvent.object_id == object_id)
-    if actor_subject:
-        stmt = stmt.where(AuditEvent.actor["subject"].astext == actor_subject)
+    stmt = where_given(stmt, (AuditEvent.source, source), (AuditEvent.action, action),
+                       (AuditEvent.object_type, object_type), (AuditEvent.object_id, object_id),
+                       (AuditEvent.actor["subject"].astext, actor_subject))
     return list((await session.execute(stmt.order_by(AuditEvent.seq).limit(limit))).scalars())
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jointcheck.db import where_given
 from jointcheck.pagination import newest_first
 from sampling.draws.models import Draw
 
@@ -28,12 +29,6 @@ async def active(session: AsyncSession, task_id: str, kind: str, *, for_update: 
 
 async def list_draws(session: AsyncSession, *, task_id: str | None, kind: str | None, status: str | None,
                      after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Draw]:
-    stmt = select(Draw)
-    if task_id:
-        stmt = stmt.where(Draw.task_id == task_id)
-    if kind:
-        stmt = stmt.where(Draw.kind == kind)
-    if status:
-        stmt = stmt.where(Draw.status == status)
+    stmt = where_given(select(Draw), (Draw.task_id, task_id), (Draw.kind, kind), (Draw.status, status))
     stmt = newest_first(stmt, Draw.created_at, Draw.id, after=after, limit=limit)
     return list((await session.execute(stmt)).scalars())
