@@ -56,8 +56,8 @@ def inspection_scope(user: Principal) -> Scope:
     if user.reads_everything:
         return Scope(everything=True)
     return Scope(
-        department=user.dept if Role.officer in user.roles and user.dept else None,
-        inspector=user.subject if Role.inspector in user.roles else None,
+        department=user.dept if user.has(Role.officer) and user.dept else None,
+        inspector=user.subject if user.has(Role.inspector) else None,
     )
 
 
@@ -77,7 +77,7 @@ def can_record_visit(user: Principal, *, team: Collection[str], team_departments
         return True
     if user.in_department(*team_departments):
         return True
-    return Role.inspector in user.roles and user.subject in team
+    return user.has(Role.inspector) and user.subject in team
 
 
 def ensure_can_see_drawn(user: Principal, *, departments: Collection[str]) -> None:

@@ -41,7 +41,7 @@ def restricted_department(actor: Principal) -> str | None:
     services. Anyone else without a department is confined to none at all ("")."""
     if actor.acts_for_every_department:
         return None
-    return actor.dept if Role.officer in actor.roles and actor.dept else ""
+    return actor.dept if actor.has(Role.officer) and actor.dept else ""
 
 
 def violation(dept: str, current: Collection[str] | None, new: Collection[str]) -> Violation | None:
