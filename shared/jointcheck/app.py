@@ -18,7 +18,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from pydantic import BaseModel
 
 from jointcheck.auth import Role, TokenVerifier, require_roles
 from jointcheck.db import Database
@@ -32,17 +31,18 @@ from jointcheck.migrations import current_revision, head_revision
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
 from jointcheck.requestguard import RequestGuardMiddleware
 from jointcheck.outbox import EventHandler, EventHandlers, OutboxDispatcher, internal_router, ops_router
+from jointcheck.schemas import Schema
 from jointcheck.settings import ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[None]]
 
 
-class Health(BaseModel):
+class Health(Schema):
     status: str
     service: str
 
 
-class Readiness(BaseModel):
+class Readiness(Schema):
     status: str
     service: str
     database: str
@@ -50,7 +50,7 @@ class Readiness(BaseModel):
     head: str | None
 
 
-class DependencyStatus(BaseModel):
+class DependencyStatus(Schema):
     service: str
     url: str
     ok: bool

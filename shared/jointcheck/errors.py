@@ -17,11 +17,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jointcheck.observability import get_request_id
+from jointcheck.schemas import Schema
 
 log = logging.getLogger("jointcheck.errors")
 
@@ -124,7 +124,7 @@ class PayloadTooLarge(DomainError):
     status, code, title_en, title_zh = 413, "payload_too_large", "Payload too large", "请求体过大"
 
 
-class Problem(BaseModel):
+class Problem(Schema):
     """RFC 9457 problem details, with a stable machine `code`."""
 
     type: str

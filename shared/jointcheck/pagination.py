@@ -17,15 +17,15 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
 from sqlalchemy import Select, tuple_
 
 from jointcheck.errors import BadRequest
+from jointcheck.schemas import Schema
 
 T = TypeVar("T")
 
 
-class Page(BaseModel, Generic[T]):
+class Page(Schema, Generic[T]):
     """One page of a list. Pass ``next_cursor`` back as ``cursor`` for the next page."""
 
     items: list[T]

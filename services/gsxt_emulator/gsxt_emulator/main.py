@@ -9,13 +9,14 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from jointcheck.auth import Role, TokenVerifier, require_roles
 from jointcheck.errors import NotFound, UnhandledErrorMiddleware, UpstreamUnavailable, install_error_handlers, problem_responses
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
 from jointcheck.requestguard import RequestGuardMiddleware
+from jointcheck.schemas import Schema
 from jointcheck.settings import ServiceSettings
 
 
@@ -27,7 +28,7 @@ class EmulatorSettings(ServiceSettings):
     service_name: str = "gsxt-emulator"
 
 
-class PublicationIn(BaseModel):
+class PublicationCreate(Schema):
     """A result record sent for publication; ``record_id`` makes resubmission idempotent."""
 
     record_id: str = Field(min_length=1, max_length=128, description="sender's id of the record / 发送方记录编号")
@@ -35,12 +36,12 @@ class PublicationIn(BaseModel):
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
-class Publication(PublicationIn):
+class PublicationRead(PublicationCreate):
     publication_id: str
     received_at: datetime
 
 
-class Faults(BaseModel):
+class Faults(Schema):
     """Fault injection: fail the next N calls, fail a fraction, or add latency."""
 
     fail_next: int = Field(0, ge=0)
@@ -65,7 +66,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=Metrics("gsxt-emulator"))
     control = [Depends(require_roles(Role.service, Role.admin))]
-    store: dict[str, Publication] = {}
+    store: dict[str, PublicationRead] = {}
     faults = Faults()
 
     async def _maybe_fail() -> None:
@@ -83,22 +84,22 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": "gsxt-emulator"}
 
-    @app.post("/api/publications", response_model=Publication, status_code=201, summary="公示 / Publish a record")
-    async def publish(body: PublicationIn) -> Publication:
+    @app.post("/api/publications", response_model=PublicationRead, status_code=201, summary="公示 / Publish a record")
+    async def publish(body: PublicationCreate) -> PublicationRead:
         await _maybe_fail()
         existing = store.get(body.record_id)
         if existing:
             return existing
-        pub = Publication(**body.model_dump(), publication_id=uuid.uuid4().hex, received_at=datetime.now(timezone.utc))
+        pub = PublicationRead(**body.model_dump(), publication_id=uuid.uuid4().hex, received_at=datetime.now(timezone.utc))
         store[body.record_id] = pub
         return pub
 
-    @app.get("/api/publications", response_model=list[Publication], summary="已公示记录 / List publications")
-    async def list_publications(uscc: Annotated[str | None, Query()] = None) -> list[Publication]:
+    @app.get("/api/publications", response_model=list[PublicationRead], summary="已公示记录 / List publications")
+    async def list_publications(uscc: Annotated[str | None, Query()] = None) -> list[PublicationRead]:
         return [p for p in store.values() if uscc is None or p.uscc == uscc]
 
-    @app.get("/api/publications/{record_id}", response_model=Publication)
-    async def get_publication(record_id: str) -> Publication:
+    @app.get("/api/publications/{record_id}", response_model=PublicationRead)
+    async def get_publication(record_id: str) -> PublicationRead:
         if record_id not in store:
             raise NotFound(f"no publication for record {record_id}", detail_zh=f"记录 {record_id} 未公示")
         return store[record_id]

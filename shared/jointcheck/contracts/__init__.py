@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from jointcheck.codes import CodeValueError, EntityType, RegistrationStatus, normalize_industry_code
 from jointcheck.codes.classification import _division_prefix
+from jointcheck.schemas import Schema
 
 FrameClass = Literal["A", "B", "C", "D", "U"]
 DEPT_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
@@ -38,7 +39,7 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-class EntityScope(BaseModel):
+class EntityScope(Schema):
     """A scope of entities: every list means "any of"; the lists combine with AND."""
 
     model_config = ConfigDict(extra="forbid")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from jointcheck.schemas import Schema
 
 
-class AnnouncementReceipt(BaseModel):
+class AnnouncementReceipt(Schema):
     """Proof that the announcement existed at ``registered_at`` (before any entropy)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     receipt_id: uuid.UUID
     announcement_sha256: str

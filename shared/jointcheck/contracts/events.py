@@ -13,16 +13,17 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.errors import UnprocessableEntity
+from jointcheck.schemas import Schema
 
 if TYPE_CHECKING:  # the outbox may build on these contracts: import it only where it is used
     from jointcheck.outbox import EventHandler, IncomingEvent
 
 
-class Event(BaseModel):
+class Event(Schema):
     """Base of every event: its ``topic`` and the key events are ordered by."""
 
     model_config = ConfigDict(extra="ignore")
@@ -68,7 +69,7 @@ class TaskResultsPublished(_TaskEvent):
     topic: ClassVar[str] = "task.results_published"
 
 
-class InspectionTeam(BaseModel):
+class InspectionTeam(Schema):
     entity: str
     inspectors: list[str]
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from jointcheck.schemas import Schema
 
 
-class ClassCounts(BaseModel):
+class ClassCounts(Schema):
     """The answer of ``POST /v1/frames/counts``: what a scope's frame would hold, per class."""
 
     version: int = Field(description="registry version counted / 名录库版本")
@@ -14,7 +16,7 @@ class ClassCounts(BaseModel):
                                      "no entity are absent / 各信用风险分类数量")
 
 
-class DepartmentInfo(BaseModel):
+class DepartmentInfo(Schema):
     """An entry of the registry's ``GET /v1/departments`` as other services read it."""
 
     code: str
@@ -23,7 +25,7 @@ class DepartmentInfo(BaseModel):
     active: bool
 
 
-class FrameFile(BaseModel):
+class FrameFile(Schema):
     """A draw-v1 input file as the registry served it (body and ``X-Frame-*`` headers)."""
 
     text: str

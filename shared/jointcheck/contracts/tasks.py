@@ -9,9 +9,10 @@ from typing import Annotated, Any
 
 from typing_extensions import TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic import ConfigDict, Field, model_serializer
 
 from jointcheck.contracts import EntityScope, FrameClass
+from jointcheck.schemas import Schema
 
 
 class TaskState(StrEnum):
@@ -40,7 +41,7 @@ class DrawRule(TypedDict, total=False):
     alternates: Annotated[int, Field(description=_ALTERNATES)]
 
 
-class SamplingRule(BaseModel):
+class SamplingRule(Schema):
     """One credit class's draw-v1 rule: ``ratio`` (decimal string) or ``count``, optional bounds and alternates."""
 
     model_config = ConfigDict(extra="forbid")
@@ -61,7 +62,7 @@ class SamplingRule(BaseModel):
         return self.model_dump(mode="json")
 
 
-class TeamRules(BaseModel):
+class TeamRules(Schema):
     """draw-v1 team rules of a task (planning fills in the defaults)."""
 
     required_departments: list[str] = Field(description="lead first")
@@ -72,7 +73,7 @@ class TeamRules(BaseModel):
         return self.model_dump(mode="json")
 
 
-class TaskSpec(BaseModel):
+class TaskSpec(Schema):
     """What sampling builds a draw from: the part of planning's task both must agree on.
 
     Planning's ``GET /v1/tasks/{id}`` answers a superset of it (its ``TaskRead`` extends this).

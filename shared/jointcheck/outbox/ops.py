@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, NoReturn
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jointcheck.auth import Principal, Role, require_roles
 from jointcheck.db import Session
@@ -15,9 +15,10 @@ from jointcheck.errors import Conflict, NotFound, problem_responses
 from jointcheck.outbox import repository
 from jointcheck.outbox.sender import record_audit
 from jointcheck.pagination import Cursor, Page, cursor_field, page_of
+from jointcheck.schemas import Schema
 
 
-class OutboxEventRead(BaseModel):
+class OutboxEventRead(Schema):
     id: uuid.UUID
     seq: int = Field(description="order written / 写入顺序")
     destination: str
@@ -39,11 +40,11 @@ class OutboxEventRead(BaseModel):
 OutboxPage = Page[OutboxEventRead]
 
 
-class DiscardRequest(BaseModel):
+class OutboxEventDiscard(Schema):
     reason: str = Field(min_length=2, max_length=500, description="why the event will never be sent / 放弃投递的原因")
 
 
-class OutboxSummary(BaseModel):
+class OutboxSummary(Schema):
     pending: int = 0
     delivered: int = 0
     dead: int = 0
@@ -123,7 +124,7 @@ async def requeue_outbox_event(
 )
 async def discard_outbox_event(
     event_id: uuid.UUID,
-    body: DiscardRequest,
+    body: OutboxEventDiscard,
     request: Request,
     session: Session,
     user: Annotated[Principal, Depends(require_roles(Role.admin))],

@@ -9,18 +9,19 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.auth import Principal, Role, require_roles
 from jointcheck.db import Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.outbox import repository
+from jointcheck.schemas import Schema
 
 EventHandler = Callable[[AsyncSession, "IncomingEvent"], Awaitable[None]]
 
 
-class IncomingEvent(BaseModel):
+class IncomingEvent(Schema):
     """An event delivered by a sibling service's outbox."""
 
     id: uuid.UUID
@@ -30,7 +31,7 @@ class IncomingEvent(BaseModel):
     created_at: datetime | None = None
 
 
-class EventAck(BaseModel):
+class EventAck(Schema):
     id: uuid.UUID
     status: Literal["applied", "duplicate"]
 

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from audit.announcements import service
-from audit.announcements.schemas import AnnouncementRead, AnnouncementRegister, Receipt
+from audit.announcements.schemas import AnnouncementCreate, AnnouncementRead
 from jointcheck.auth import Principal, Role, require_roles
+from jointcheck.contracts import AnnouncementReceipt
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 
@@ -16,18 +17,18 @@ router = APIRouter(prefix="/v1/announcements", tags=["announcements / 抽取公�
 public_router = APIRouter(prefix="/public/announcements", tags=["public / 公开"])
 
 
-@router.post("", response_model=Receipt, status_code=201, summary="登记抽取公告 / Register a draw announcement",
+@router.post("", response_model=AnnouncementReceipt, status_code=201, summary="登记抽取公告 / Register a draw announcement",
              description="Timestamps the announcement bytes and chains the registration into the audit log. "
              "Idempotent: the same bytes return the first receipt (200). 同一公告重复登记返回首次回执。",
              responses=problem_responses(401, 403, 422))
 async def register_announcement(
-    body: AnnouncementRegister, session: Session, response: Response,
+    body: AnnouncementCreate, session: Session, response: Response,
     caller: Annotated[Principal, Depends(require_roles(Role.service, Role.admin))],
-) -> Receipt:
+) -> AnnouncementReceipt:
     row, created = await service.register(session, draw_id=body.draw_id, announcement=body.announcement, caller=caller)
     if not created:
         response.status_code = 200
-    return Receipt.model_validate(row)
+    return AnnouncementReceipt.model_validate(row)
 
 
 @router.get("/{sha256}", response_model=AnnouncementRead, summary="查询公告 / Get a registered announcement",

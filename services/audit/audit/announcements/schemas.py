@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jointcheck.contracts import AnnouncementReceipt
+from jointcheck.schemas import Schema
 
 
-class AnnouncementRegister(BaseModel):
+class AnnouncementCreate(Schema):
     draw_id: str = Field(min_length=1, max_length=64)
     announcement: str = Field(min_length=2, max_length=1_000_000, description="the stored announcement bytes, as UTF-8 text")
 
 
-Receipt = AnnouncementReceipt
-"""Proof that the announcement existed at ``registered_at`` (the published contract)."""
-
-
-class AnnouncementRead(Receipt):
+class AnnouncementRead(AnnouncementReceipt):
     announcement: str

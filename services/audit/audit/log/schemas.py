@@ -6,12 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from jointcheck.schemas import Schema
 
 
-class AuditEventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
 
+class AuditEventRead(Schema):
     seq: int
     event_id: uuid.UUID
     source: str
@@ -26,7 +25,7 @@ class AuditEventRead(BaseModel):
     hash: str
 
 
-class ChainVerdict(BaseModel):
+class ChainVerdict(Schema):
     """Result of recomputing the whole chain."""
 
     ok: bool

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from jointcheck.codes import CodeValueError
 from jointcheck.contracts import DEPT_PATTERN, industry_prefix, is_department_code
+from jointcheck.schemas import Schema
 from planning.common import dedupe
 from planning.items.schemas import Category, Method
 
@@ -31,7 +32,7 @@ def _industry_codes(v: list[str]) -> list[str]:
     return dedupe(out)
 
 
-class ChecklistEntryIn(BaseModel):
+class ChecklistEntryCreate(Schema):
     item_id: uuid.UUID = Field(description="抽查事项")
     item_version: int | None = Field(None, ge=1, description="pinned item version; default: its current version")
     department: str | None = Field(None, pattern=DEPT_PATTERN,
@@ -40,13 +41,13 @@ class ChecklistEntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ChecklistFields(BaseModel):
+class ChecklistFields(Schema):
     name: str = Field(min_length=1, max_length=200, description="行业名称", examples=["加油站"])
     industry_codes: list[str] = Field(min_length=1, max_length=50, description="GB/T 4754-2017 codes or prefixes",
                                       examples=[["F5265"]])
     cooperating_departments: list[str] = Field(default_factory=list, description="协同部门",
                                                examples=[["YJGL", "XFJY", "STHJ", "SCJG"]])
-    items: list[ChecklistEntryIn] = Field(min_length=1, max_length=500, description="检查事项（按顺序）")
+    items: list[ChecklistEntryCreate] = Field(min_length=1, max_length=500, description="检查事项（按顺序）")
     frequency_per_year: int = Field(1, ge=1, le=12, description="每年抽查频次")
     frequency_note: str = Field("", max_length=200, description="频次说明", examples=["每年不少于1次"])
     remarks: str = Field("", max_length=2000, description="备注")
@@ -66,13 +67,13 @@ class ChecklistCreate(ChecklistFields):
     lead_department: str = Field(pattern=DEPT_PATTERN, description="牵头部门", examples=["SWJ"])
 
 
-class ChecklistUpdate(BaseModel):
+class ChecklistUpdate(Schema):
     """Fields to change; a new version is written. The lead department does not change."""
 
     name: str | None = Field(None, min_length=1, max_length=200)
     industry_codes: list[str] | None = Field(None, min_length=1, max_length=50)
     cooperating_departments: list[str] | None = None
-    items: list[ChecklistEntryIn] | None = Field(None, min_length=1, max_length=500)
+    items: list[ChecklistEntryCreate] | None = Field(None, min_length=1, max_length=500)
     frequency_per_year: int | None = Field(None, ge=1, le=12)
     frequency_note: str | None = Field(None, max_length=200)
     remarks: str | None = Field(None, max_length=2000)
@@ -90,7 +91,7 @@ class ChecklistUpdate(BaseModel):
         return None if v is None else _departments(v)
 
 
-class ChecklistEntryRead(BaseModel):
+class ChecklistEntryRead(Schema):
     """An item as pinned by this checklist version."""
 
     position: int
@@ -109,7 +110,7 @@ class ChecklistEntryRead(BaseModel):
     remarks: str
 
 
-class ChecklistRead(BaseModel):
+class ChecklistRead(Schema):
     id: uuid.UUID
     version: int
     current_version: int

@@ -18,7 +18,7 @@ from planning.checklists import repository
 from planning.checklists.models import Checklist, ChecklistEntry, ChecklistVersion
 from planning.checklists.schemas import (
     ChecklistCreate,
-    ChecklistEntryIn,
+    ChecklistEntryCreate,
     ChecklistEntryRead,
     ChecklistRead,
     ChecklistUpdate,
@@ -39,7 +39,7 @@ def not_found(checklist_id: uuid.UUID, version: int | None = None) -> NotFound:
 
 
 async def _resolve_entries(
-    session: AsyncSession, *, entries: list[ChecklistEntryIn], lead: str, cooperating: list[str]
+    session: AsyncSession, *, entries: list[ChecklistEntryCreate], lead: str, cooperating: list[str]
 ) -> list[dict[str, Any]]:
     """Pin each item at a version and check the division of work; every problem is listed."""
     errors: list[dict[str, Any]] = []
@@ -164,7 +164,7 @@ async def update(session: AsyncSession, *, checklist_id: uuid.UUID, data: Checkl
     if data.items is not None:
         requested = data.items
     else:  # keep the pinned item versions of the current version
-        requested = [ChecklistEntryIn(item_id=e.item_id, item_version=e.item_version, department=e.department)
+        requested = [ChecklistEntryCreate(item_id=e.item_id, item_version=e.item_version, department=e.department)
                      for e in await repository.entries(session, checklist_id, current.version)]
     entries = await _resolve_entries(session, entries=requested, lead=fields["lead_department"],
                                      cooperating=fields["cooperating_departments"])

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from jointcheck.contracts import DEPT_PATTERN
+from jointcheck.schemas import Schema
 
 
 class Method(StrEnum):
@@ -45,7 +46,7 @@ def _tags(v: list[str]) -> list[str]:
     return out
 
 
-class ItemContent(BaseModel):
+class ItemFields(Schema):
     """What a version of an item says."""
 
     name: str = Field(min_length=1, max_length=200, description="事项名称", examples=["成品油经营许可情况检查"])
@@ -79,12 +80,12 @@ class ItemContent(BaseModel):
         return _tags(v)
 
 
-class ItemCreate(ItemContent):
+class ItemCreate(ItemFields):
     department: str = Field(pattern=DEPT_PATTERN, description="所属部门代码", examples=["SWJ"])
     code: str = Field(pattern=CODE_PATTERN, description="事项编号（部门内唯一）", examples=["SWJ-001"])
 
 
-class ItemUpdate(BaseModel):
+class ItemUpdate(Schema):
     """Fields to change; a new version is written, the old one stays readable."""
 
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -115,7 +116,7 @@ class ItemUpdate(BaseModel):
         return None if v is None else _tags(v)
 
 
-class ItemRead(BaseModel):
+class ItemRead(Schema):
     """One version of an item (the current one unless ``?version=`` asked otherwise)."""
 
     id: uuid.UUID

@@ -13,7 +13,7 @@ from jointcheck.errors import problem_responses
 from jointcheck.etag import IfMatch, set_etag
 from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_field, next_page_cursor, parse_created_keyset
 from planning.plans import repository, service
-from planning.plans.schemas import LateFilingReport, PlanCreate, PlanRead, PlanState, PlanTransitionRequest, PlanUpdate
+from planning.plans.schemas import LateFilingReport, PlanCreate, PlanRead, PlanState, PlanTransitionCreate, PlanUpdate
 
 router = APIRouter(prefix="/v1/plans", tags=["plans / 年度抽查计划"])
 
@@ -77,7 +77,7 @@ async def update_plan(plan_id: uuid.UUID, body: PlanUpdate, session: Session, us
              "`published` (filed → published; then shown under `/public/plans`). Anything else: 409 naming the current "
              "state. 报备（1月31日后报备标记为逾期）或公布。",
              responses=problem_responses(401, 403, 404, 409, 422))
-async def transition_plan(plan_id: uuid.UUID, body: PlanTransitionRequest, session: Session, user: Writer,
+async def transition_plan(plan_id: uuid.UUID, body: PlanTransitionCreate, session: Session, user: Writer,
                           response: Response) -> PlanRead:
     plan = await service.transition(session, plan_id=plan_id, data=body, actor=user)
     return _etag(response, await service.read(session, plan))

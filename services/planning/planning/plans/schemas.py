@@ -7,9 +7,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from jointcheck.contracts import DEPT_PATTERN
+from jointcheck.schemas import Schema
 
 
 class PlanState(StrEnum):
@@ -18,7 +19,7 @@ class PlanState(StrEnum):
     published = "published"  # 已公布
 
 
-class Transition(BaseModel):
+class TransitionRead(Schema):
     """One step of a state history."""
 
     from_: str | None = Field(alias="from", serialization_alias="from")
@@ -30,7 +31,7 @@ class Transition(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class PlanCreate(BaseModel):
+class PlanCreate(Schema):
     year: int = Field(ge=2000, le=2100, description="计划年度", examples=[2027])
     lead_department: str = Field(pattern=DEPT_PATTERN, description="牵头部门", examples=["SWJ"])
     name: str = Field(min_length=1, max_length=200, description="计划名称", examples=["2027年度商务局“一业一查”联合抽查计划"])
@@ -39,19 +40,19 @@ class PlanCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class PlanUpdate(BaseModel):
+class PlanUpdate(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=10000)
 
     model_config = ConfigDict(extra="forbid")
 
 
-class PlanTransitionRequest(BaseModel):
+class PlanTransitionCreate(Schema):
     to: Literal["filed", "published"] = Field(description="filed 报备 / published 公布")
     reason: str = Field("", max_length=2000, description="说明")
 
 
-class PlanTaskSummary(BaseModel):
+class PlanTaskSummary(Schema):
     id: uuid.UUID
     name: str
     state: str
@@ -61,7 +62,7 @@ class PlanTaskSummary(BaseModel):
     inspection_end: date
 
 
-class PlanRead(BaseModel):
+class PlanRead(Schema):
     id: uuid.UUID
     year: int
     lead_department: str
@@ -75,7 +76,7 @@ class PlanRead(BaseModel):
     published_at: datetime | None
     published_by: str | None
     tasks: list[PlanTaskSummary]
-    state_history: list[Transition]
+    state_history: list[TransitionRead]
     warnings: list[str]
     version: int
     created_at: datetime
@@ -83,7 +84,7 @@ class PlanRead(BaseModel):
     created_by: str
 
 
-class LateFiling(BaseModel):
+class LateFiling(Schema):
     id: uuid.UUID
     year: int
     lead_department: str
@@ -95,7 +96,7 @@ class LateFiling(BaseModel):
     days_late: int = Field(description="calendar days after the deadline (Beijing time) / 逾期天数")
 
 
-class LateFilingReport(BaseModel):
+class LateFilingReport(Schema):
     year: int | None
     filed_late: list[LateFiling] = Field(description="filed after 31 January / 逾期报备")
     unfiled_overdue: list[LateFiling] = Field(description="still not filed, deadline passed / 逾期未报备")

@@ -24,9 +24,9 @@ from planning.plans.schemas import (
     PlanCreate,
     PlanRead,
     PlanTaskSummary,
-    PlanTransitionRequest,
+    PlanTransitionCreate,
     PlanUpdate,
-    Transition,
+    TransitionRead,
 )
 from planning.tasks import repository as tasks
 
@@ -65,7 +65,7 @@ async def read(session: AsyncSession, plan: Plan) -> PlanRead:
         tasks=[PlanTaskSummary(id=t.id, name=t.name, state=t.state, checklist_id=t.checklist_id,
                                checklist_version=t.checklist_version, inspection_start=t.inspection_start,
                                inspection_end=t.inspection_end) for t in task_rows],
-        state_history=[Transition(from_=h.from_state, to=h.to_state, by=h.by, at=h.at, reason=h.reason) for h in history],
+        state_history=[TransitionRead(from_=h.from_state, to=h.to_state, by=h.by, at=h.at, reason=h.reason) for h in history],
         warnings=plan_warnings(plan), version=plan.version, created_at=plan.created_at, updated_at=plan.updated_at,
         created_by=plan.created_by,
     )
@@ -116,7 +116,7 @@ async def update(session: AsyncSession, *, plan_id: uuid.UUID, data: PlanUpdate,
     return plan
 
 
-async def transition(session: AsyncSession, *, plan_id: uuid.UUID, data: PlanTransitionRequest,
+async def transition(session: AsyncSession, *, plan_id: uuid.UUID, data: PlanTransitionCreate,
                      actor: Principal) -> Plan:
     """File (draft → filed, late filing flagged) or publish (filed → published)."""
     plan = await get_plan(session, plan_id, for_update=True)

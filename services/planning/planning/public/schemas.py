@@ -6,17 +6,19 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from jointcheck.schemas import Schema
 
 
-class PublicItem(BaseModel):
+class PublicItemRead(Schema):
     name: str = Field(description="检查事项")
     department: str = Field(description="负责部门")
     legal_basis: str = Field(description="检查依据")
     methods: list[str] = Field(description="检查方式")
 
 
-class PublicTask(BaseModel):
+class PublicTaskRead(Schema):
     id: uuid.UUID
     name: str = Field(description="任务名称")
     industry: str = Field(description="行业")
@@ -30,10 +32,10 @@ class PublicTask(BaseModel):
     inspection_start: date
     inspection_end: date
     executing_body: str = Field(description="实施主体")
-    items: list[PublicItem]
+    items: list[PublicItemRead]
 
 
-class PublicPlanSummary(BaseModel):
+class PublicPlanSummaryRead(Schema):
     id: uuid.UUID
     year: int
     lead_department: str
@@ -43,5 +45,5 @@ class PublicPlanSummary(BaseModel):
     task_count: int
 
 
-class PublicPlan(PublicPlanSummary):
-    tasks: list[PublicTask]
+class PublicPlanRead(PublicPlanSummaryRead):
+    tasks: list[PublicTaskRead]

@@ -12,7 +12,7 @@ from jointcheck.errors import NotFound
 from planning.checklists import service as checklist_service
 from planning.plans import repository as plans
 from planning.plans.models import Plan
-from planning.public.schemas import PublicItem, PublicPlan, PublicPlanSummary, PublicTask
+from planning.public.schemas import PublicItemRead, PublicPlanRead, PublicPlanSummaryRead, PublicTaskRead
 from planning.tasks import repository as tasks
 from planning.tasks.models import Task
 
@@ -43,30 +43,30 @@ def scope_summary(scope: dict[str, Any]) -> str:
     return "；".join(parts) or "全部市场主体"
 
 
-async def _public_task(session: AsyncSession, task: Task) -> PublicTask:
+async def _public_task(session: AsyncSession, task: Task) -> PublicTaskRead:
     checklist = await checklist_service.get(session, checklist_id=task.checklist_id, version=task.checklist_version)
-    return PublicTask(
+    return PublicTaskRead(
         id=task.id, name=task.name, industry=checklist.name, industry_codes=checklist.industry_codes,
         lead_department=task.lead_department, departments=task.departments, scope_summary=scope_summary(task.scope),
         draw_type=task.draw_type, sampling_ratios=task.sampling_rules, frequency_per_year=checklist.frequency_per_year,
         inspection_start=task.inspection_start, inspection_end=task.inspection_end, executing_body=task.executing_body,
-        items=[PublicItem(name=i.name, department=i.department, legal_basis=i.legal_basis, methods=list(i.methods))
+        items=[PublicItemRead(name=i.name, department=i.department, legal_basis=i.legal_basis, methods=list(i.methods))
                for i in checklist.items if i.department in task.departments],
     )
 
 
-async def summary(session: AsyncSession, plan: Plan) -> PublicPlanSummary:
+async def summary(session: AsyncSession, plan: Plan) -> PublicPlanSummaryRead:
     visible = await tasks.list_for_plan(session, plan.id, exclude_states=HIDDEN_TASK_STATES)
     assert plan.published_at is not None
-    return PublicPlanSummary(id=plan.id, year=plan.year, lead_department=plan.lead_department, name=plan.name,
+    return PublicPlanSummaryRead(id=plan.id, year=plan.year, lead_department=plan.lead_department, name=plan.name,
                              description=plan.description, published_at=plan.published_at, task_count=len(visible))
 
 
-async def published_plan(session: AsyncSession, *, plan_id: uuid.UUID) -> PublicPlan:
+async def published_plan(session: AsyncSession, *, plan_id: uuid.UUID) -> PublicPlanRead:
     plan = await plans.get(session, plan_id)
     if plan is None or plan.state != "published":
         raise NotFound(f"no published plan {plan_id}", detail_zh="没有这个已公布的计划", code="plan_not_found")
     visible = await tasks.list_for_plan(session, plan.id, exclude_states=HIDDEN_TASK_STATES)
     head = await summary(session, plan)
-    return PublicPlan(**head.model_dump(), tasks=[await _public_task(session, t) for t in visible])
+    return PublicPlanRead(**head.model_dump(), tasks=[await _public_task(session, t) for t in visible])
 

@@ -16,7 +16,7 @@ from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_fi
 from planning.checklists.schemas import ChecklistRead
 from planning.tasks import repository, service
 from planning.tasks.models import Task
-from planning.tasks.schemas import TaskCreate, TaskPreview, TaskRead, TaskState, TaskTransitionRequest, TaskUpdate
+from planning.tasks.schemas import TaskCreate, TaskPreview, TaskRead, TaskState, TaskTransitionCreate, TaskUpdate
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks / 联合抽查任务"])
 
@@ -90,7 +90,7 @@ async def update_task(task_id: uuid.UUID, body: TaskUpdate, session: Session, us
              "`teams_assigned` and `results_published` are set by the sampling and results services through events. "
              "Anything else: 409 `invalid_state` naming `current_state`. 审批、开始、完成、关闭。",
              responses=problem_responses(401, 403, 404, 409, 422))
-async def transition_task(task_id: uuid.UUID, body: TaskTransitionRequest, session: Session, user: Writer,
+async def transition_task(task_id: uuid.UUID, body: TaskTransitionCreate, session: Session, user: Writer,
                           response: Response) -> TaskRead:
     task = await service.transition(session, task_id=task_id, data=body, actor=user)
     return _etag(response, await service.read(session, task))

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from jointcheck.contracts import EntityScope, TaskSpec, TaskState
-from planning.plans.schemas import Transition
+from jointcheck.schemas import Schema
+from planning.plans.schemas import TransitionRead
 
 SAMPLING_RULES_DOC = (
     "A draw-v1 rule for every credit-risk class, unclassified included: keys exactly `A`, `B`, `C`, `D`, `U`; "
@@ -35,7 +36,7 @@ ObjectScope = EntityScope
 """A task's object scope: the registry's frame filter (:class:`jointcheck.contracts.EntityScope`)."""
 
 
-class TeamRulesIn(BaseModel):
+class TeamRulesUpdate(Schema):
     """draw-v1 team rules; anything omitted takes its default."""
 
     required_departments: list[str] | None = Field(None, description="lead first; default: every participating department")
@@ -45,7 +46,7 @@ class TeamRulesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TaskUpdate(BaseModel):
+class TaskUpdate(Schema):
     """Fields to change in a draft task (requires If-Match); every field optional."""
 
     name: str | None = Field(None, min_length=1, max_length=200, description="任务名称")
@@ -57,7 +58,7 @@ class TaskUpdate(BaseModel):
     draw_type: DrawType | None = Field(None, description="directed 定向 / undirected 不定向")
     sampling_rules: dict[str, Any] | None = Field(None, description=SAMPLING_RULES_DOC, examples=[SAMPLING_RULES_EXAMPLE])
     exclusion_days: int | None = Field(None, ge=0, le=3650, description="skip entities inspected in the last N days")
-    team_rules: TeamRulesIn | None = None
+    team_rules: TeamRulesUpdate | None = None
     experts: dict[str, int] | None = Field(None, description="experts per field of expertise / 各专业领域专家人数",
                                            examples=[{"危险化学品": 1}])
     inspection_start: date | None = None
@@ -67,7 +68,7 @@ class TaskUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TaskCreate(BaseModel):
+class TaskCreate(Schema):
     plan_id: uuid.UUID = Field(description="年度计划")
     name: str = Field(min_length=1, max_length=200, description="任务名称", examples=["2027年加油站“一业一查”联合抽查"])
     checklist_id: uuid.UUID = Field(description="行业统一检查单")
@@ -78,7 +79,7 @@ class TaskCreate(BaseModel):
     draw_type: DrawType = Field(DrawType.directed, description="directed 定向 / undirected 不定向")
     sampling_rules: dict[str, Any] = Field(description=SAMPLING_RULES_DOC, examples=[SAMPLING_RULES_EXAMPLE])
     exclusion_days: int = Field(365, ge=0, le=3650, description="skip entities inspected in the last N days")
-    team_rules: TeamRulesIn | None = None
+    team_rules: TeamRulesUpdate | None = None
     experts: dict[str, int] = Field(default_factory=dict, description="experts per field / 各专业领域专家人数")
     inspection_start: date = Field(description="检查开始日期")
     inspection_end: date = Field(description="检查结束日期（应不晚于10月31日）")
@@ -87,7 +88,7 @@ class TaskCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TaskTransitionRequest(BaseModel):
+class TaskTransitionCreate(Schema):
     to: TaskState = Field(description="approved / in_progress / completed / closed (others are driven by events)")
     reason: str = Field("", max_length=2000, description="说明")
 
@@ -103,7 +104,7 @@ class TaskRead(TaskSpec):
     checklist_version: int
     draw_type: DrawType
     executing_body: str
-    state_history: list[Transition]
+    state_history: list[TransitionRead]
     warnings: list[str]
     objects_draw_id: str | None = Field(description="the active objects draw / 当前有效的对象抽取")
     teams_draw_id: str | None = Field(description="the active teams draw / 当前有效的人员选派")
@@ -113,14 +114,14 @@ class TaskRead(TaskSpec):
     created_by: str
 
 
-class ClassPreview(BaseModel):
+class ClassPreview(Schema):
     population: int = Field(description="entities of this class in scope now / 当前范围内数量")
     expected_sample: int = Field(description="draw-v1 sample size / 预计抽取数")
     expected_alternates: int = Field(description="预计备选数")
     rule: dict[str, Any]
 
 
-class TaskPreview(BaseModel):
+class TaskPreview(Schema):
     task_id: uuid.UUID
     registry_version: int = Field(description="registry version the counts were taken at / 名录库版本")
     scope: dict[str, Any]

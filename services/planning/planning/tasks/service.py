@@ -25,7 +25,7 @@ from jointcheck.etag import check_if_match
 from planning.common import actor_name, dedupe, now_utc
 from planning.plans import repository as plans
 from planning.plans.models import Plan
-from planning.plans.schemas import Transition
+from planning.plans.schemas import TransitionRead
 from planning.tasks import repository, rules
 from planning.tasks.models import Task, TaskTransition
 from planning.tasks.schemas import (
@@ -34,7 +34,7 @@ from planning.tasks.schemas import (
     TaskCreate,
     TaskPreview,
     TaskRead,
-    TaskTransitionRequest,
+    TaskTransitionCreate,
     TaskUpdate,
 )
 
@@ -100,7 +100,7 @@ async def read(session: AsyncSession, task: Task) -> TaskRead:
         exclusion_days=task.exclusion_days, team_rules=task.team_rules, experts=task.experts,
         inspection_start=task.inspection_start, inspection_end=task.inspection_end, executing_body=task.executing_body,
         state=task.state,
-        state_history=[Transition(from_=h.from_state, to=h.to_state, by=h.by, at=h.at, reason=h.reason) for h in history],
+        state_history=[TransitionRead(from_=h.from_state, to=h.to_state, by=h.by, at=h.at, reason=h.reason) for h in history],
         warnings=await warnings_of(session, task, plan), objects_draw_id=task.objects_draw_id,
         teams_draw_id=task.teams_draw_id, version=task.version, created_at=task.created_at,
         updated_at=task.updated_at, created_by=task.created_by,
@@ -221,7 +221,7 @@ def _audit_spec(spec: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------- state machine
 
 
-async def transition(session: AsyncSession, *, task_id: uuid.UUID, data: TaskTransitionRequest,
+async def transition(session: AsyncSession, *, task_id: uuid.UUID, data: TaskTransitionCreate,
                      actor: Principal) -> Task:
     """approve, start, complete, close; anything else is 409 naming the current state."""
     task = await get_task(session, task_id, for_update=True)

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from jointcheck.contracts import DEPT_PATTERN
+from jointcheck.schemas import Schema
 
 
 
-class DepartmentCreate(BaseModel):
+class DepartmentCreate(Schema):
     code: str = Field(pattern=DEPT_PATTERN, description="部门代码, e.g. SCJG", examples=["SCJG"])
     name: str = Field(min_length=2, max_length=64, description="部门全称", examples=["市场监督管理局"])
     short_name: str = Field(min_length=1, max_length=32, description="简称", examples=["市场监管"])
 
 
-class DepartmentUpdate(BaseModel):
+class DepartmentUpdate(Schema):
     name: str | None = Field(None, min_length=2, max_length=64)
     short_name: str | None = Field(None, min_length=1, max_length=32)
     active: bool | None = None
 
 
-class DepartmentRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class DepartmentRead(Schema):
     code: str
     name: str
     short_name: str

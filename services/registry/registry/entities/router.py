@@ -28,10 +28,10 @@ from registry.entities.schemas import (
     CreditClassSyncResult,
     EntityCreate,
     EntityFilter,
+    EntityImportResult,
     EntityRead,
     EntityUpdate,
     EntityVersionRead,
-    ImportResult,
 )
 from registry.versioning.http import AsOfQuery, Reason, as_of_version, created, deleted, list_page, read_all, read_one
 from registry.versioning.service import resolve_as_of
@@ -94,7 +94,7 @@ async def import_template(format: Literal["csv", "xlsx"] = "csv") -> Response:
 
 @router.post(
     "/import",
-    response_model=ImportResult,
+    response_model=EntityImportResult,
     summary="批量导入 / Bulk import a CSV or XLSX directory file",
     description=(
         "Upload the file as multipart field `file`. CSV in UTF-8 (with or without BOM) or GB18030; XLSX (first sheet). "
@@ -119,7 +119,7 @@ async def import_entities(
     mode: Literal["all_or_nothing", "valid_rows"] = "all_or_nothing",
     dry_run: bool = False,
     legacy_codes: Annotated[list[str], Query(description="admin: known legacy codes to accept despite the check character")] = [],  # noqa: B006
-) -> ImportResult:
+) -> EntityImportResult:
     async with receive_file(request, limit=settings.import_max_bytes) as upload:
         return await unless_disconnected(request, service.import_file(
             session, upload=upload.file, path=upload.path, sha256=upload.sha256, actor=user, mode=mode,

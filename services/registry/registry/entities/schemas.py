@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from jointcheck.contracts import DEPT_PATTERN, EntityScope
 from jointcheck.codes import (
@@ -17,6 +17,7 @@ from jointcheck.codes import (
     normalize_industry_code,
     normalize_uscc,
 )
+from jointcheck.schemas import Schema
 
 CreditClassCode = Literal["A", "B", "C", "D"]
 FrameClass = Literal["A", "B", "C", "D", "U"]
@@ -51,7 +52,7 @@ def _tags(v: list[str]) -> list[str]:
     return out
 
 
-class EntityBase(BaseModel):
+class EntityFields(Schema):
     name: str = Field(min_length=1, max_length=256, description="市场主体名称", examples=["新县新集镇张记饭店有限公司"])
     entity_type: EntityType = Field(description="市场主体类型 (enterprise 企业 / individual_business 个体工商户 / "
                                     "farmers_cooperative 农民专业合作社 / other 其他)")
@@ -86,7 +87,7 @@ class EntityBase(BaseModel):
         return _tags(v)
 
 
-class EntityCreate(EntityBase):
+class EntityCreate(EntityFields):
     uscc: str = Field(description="统一社会信用代码 (GB 32100-2015)", examples=["91411523MA0000004J"])
     legacy_code: bool = Field(False, description="admin only: accept a known legacy code whose check character fails "
                               "/ 仅管理员：接受校验位不符的历史代码")
@@ -98,7 +99,7 @@ class EntityCreate(EntityBase):
         return normalize_uscc(v)
 
 
-class EntityUpdate(BaseModel):
+class EntityUpdate(Schema):
     """Fields to change; everything omitted stays as it is."""
 
     name: str | None = Field(None, min_length=1, max_length=256)
@@ -134,9 +135,7 @@ class EntityUpdate(BaseModel):
         return None if v is None else _tags(v)
 
 
-class EntityRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class EntityRead(Schema):
     uscc: str
     name: str
     entity_type: str
@@ -165,7 +164,7 @@ EntityFilter = EntityScope
 """A scope of entities (the published contract, :class:`jointcheck.contracts.EntityScope`)."""
 
 
-class CreditClassItem(BaseModel):
+class CreditClassItem(Schema):
     uscc: str
     credit_class: CreditClassCode | None = Field(alias="class", description="A/B/C/D or null")
     classified_at: datetime
@@ -178,11 +177,11 @@ class CreditClassItem(BaseModel):
         return normalize_uscc(v)
 
 
-class CreditClassSync(BaseModel):
+class CreditClassSync(Schema):
     items: list[CreditClassItem] = Field(min_length=1, max_length=1_000_000)
 
 
-class CreditClassSyncResult(BaseModel):
+class CreditClassSyncResult(Schema):
     version: int | None = Field(description="registry version written, null if nothing changed")
     received: int
     updated: int
@@ -191,7 +190,7 @@ class CreditClassSyncResult(BaseModel):
     unknown: list[str] = Field(description="USCCs not in the registry / 名录库中不存在")
 
 
-class RowError(BaseModel):
+class RowError(Schema):
     line: int = Field(description="line in the file (the header is line 1) / 行号")
     field: str | None = None
     value: str | None = None
@@ -199,7 +198,7 @@ class RowError(BaseModel):
     reason_zh: str | None = None
 
 
-class ImportResult(BaseModel):
+class EntityImportResult(Schema):
     committed: bool
     mode: Literal["all_or_nothing", "valid_rows"]
     dry_run: bool

@@ -28,8 +28,8 @@ from registry.entities.schemas import (
     CreditClassSync,
     CreditClassSyncResult,
     EntityCreate,
+    EntityImportResult,
     EntityUpdate,
-    ImportResult,
     RowError,
 )
 from registry.versioning.service import next_version
@@ -136,7 +136,7 @@ async def import_file(
     limits: ImportLimits = ImportLimits(),
     workers: int = 1,
     parallel_min_bytes: int = 16 << 20,
-) -> ImportResult:
+) -> EntityImportResult:
     """Stream a CSV/XLSX file through validation into a COPY-loaded staging table, then
     upsert by USCC in one registry version. ``all_or_nothing``: any bad row → nothing
     written and the first ``limits.max_errors`` errors reported with their total (422).
@@ -193,7 +193,7 @@ async def import_file(
                                                 "legacy_codes": sorted(legacy_codes)})
     log.info("entity import: %d rows, %d inserted, %d updated", rows, inserted, updated,
              extra={"rows": rows, "timings_s": {k: round(v, 3) for k, v in timings.items()}})
-    return ImportResult(
+    return EntityImportResult(
         committed=version is not None, mode=mode, dry_run=dry_run, version=version, rows=rows,
         inserted=inserted, updated=updated, unchanged=same, rejected=rejected, errors=errors.first,
         errors_total=errors.total, sha256=sha,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from jointcheck.schemas import Schema
 from registry.inspectors.schemas import ID_PATTERN, clean_text
 
 
@@ -19,7 +20,7 @@ def _field(v: str) -> str:
     return clean_text(v, max_length=64, what="field")
 
 
-class ExpertBase(BaseModel):
+class ExpertFields(Schema):
     name: str = Field(max_length=64, description="姓名", examples=["李芳"])
     field: str = Field(max_length=64, description="专业领域 (the stratum of expert draws)", examples=["消防安全"])
     organisation: str = Field("", max_length=128, description="工作单位", examples=["信阳市消防救援支队"])
@@ -47,11 +48,11 @@ class ExpertBase(BaseModel):
         return clean_text(v, max_length=64, what="title") if v and v.strip() else None
 
 
-class ExpertCreate(ExpertBase):
+class ExpertCreate(ExpertFields):
     expert_id: str = Field(pattern=ID_PATTERN, description="专家编号 (letters, digits, _ and -)", examples=["EXP001"])
 
 
-class ExpertUpdate(BaseModel):
+class ExpertUpdate(Schema):
     """Fields to change; everything omitted stays as it is."""
 
     model_config = ConfigDict(extra="forbid")
@@ -83,9 +84,7 @@ class ExpertUpdate(BaseModel):
         return clean_text(v, max_length=64, what="title") if v and v.strip() else None
 
 
-class ExpertRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ExpertRead(Schema):
     expert_id: str
     name: str
     field: str
@@ -103,7 +102,7 @@ class ExpertVersionRead(ExpertRead):
     valid_to: int | None
 
 
-class ExpertFilter(BaseModel):
+class ExpertFilter(Schema):
     fields: list[str] = Field(default_factory=list, description="any of these fields of expertise")
     statuses: list[ExpertStatus] = Field(default_factory=list, description="any of; default every status")
 

@@ -7,9 +7,10 @@ import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from jointcheck.codes import CodeValueError, normalize_division_code
+from jointcheck.schemas import Schema
 from registry.entities.schemas import DEPT_PATTERN
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
@@ -65,7 +66,7 @@ class InspectorStatus(StrEnum):
     left = "left"  # 调离/离职
 
 
-class InspectorBase(BaseModel):
+class InspectorFields(Schema):
     name: str = Field(max_length=64, description="姓名", examples=["王伟"])
     department: str = Field(description="所属部门代码", examples=["SCJG"])
     certificate_no: str = Field(max_length=64, description="执法证号 (unique among current inspectors)",
@@ -100,11 +101,11 @@ class InspectorBase(BaseModel):
         return region_code(v)
 
 
-class InspectorCreate(InspectorBase):
+class InspectorCreate(InspectorFields):
     inspector_id: str = Field(pattern=ID_PATTERN, description="人员编号 (letters, digits, _ and -)", examples=["INS0001"])
 
 
-class InspectorUpdate(BaseModel):
+class InspectorUpdate(Schema):
     """Fields to change; everything omitted stays as it is."""
 
     model_config = ConfigDict(extra="forbid")
@@ -142,9 +143,7 @@ class InspectorUpdate(BaseModel):
         return None if v is None else region_code(v)
 
 
-class InspectorRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class InspectorRead(Schema):
     inspector_id: str
     name: str
     department: str
@@ -163,7 +162,7 @@ class InspectorVersionRead(InspectorRead):
     valid_to: int | None
 
 
-class InspectorFilter(BaseModel):
+class InspectorFilter(Schema):
     departments: list[str] = Field(default_factory=list, description="any of")
     statuses: list[InspectorStatus] = Field(default_factory=list, description="any of; default every status")
     specialties: list[str] = Field(default_factory=list, description="holding any of these specialties")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from jointcheck.codes import normalize_uscc
+from jointcheck.schemas import Schema
 from registry.inspectors.schemas import ID_PATTERN
 
 
-class RecusalCreate(BaseModel):
+class RecusalCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     inspector_id: str = Field(pattern=ID_PATTERN, description="执法人员编号", examples=["INS0001"])
@@ -39,9 +40,7 @@ class RecusalCreate(BaseModel):
         return self
 
 
-class RecusalRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class RecusalRead(Schema):
     recusal_id: str
     inspector_id: str
     uscc: str
@@ -61,7 +60,7 @@ class RecusalVersionRead(RecusalRead):
     valid_to: int | None
 
 
-class RecusalFilter(BaseModel):
+class RecusalFilter(Schema):
     inspector_ids: list[str] = Field(default_factory=list, description="any of")
     usccs: list[str] = Field(default_factory=list, description="any of")
     valid_on: date | None = Field(None, description="in force on this date")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from jointcheck.schemas import Schema
 
 
-class InspectionRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class InspectionRead(Schema):
     id: uuid.UUID
     task_id: str
     draw_id: str
@@ -23,7 +23,7 @@ class InspectionRead(BaseModel):
     created_at: datetime
 
 
-class InspectionVisit(BaseModel):
+class InspectionVisit(Schema):
     inspected_on: date = Field(description="date of the on-site visit / 实施检查日期")
 
 

@@ -16,7 +16,7 @@ from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_fi
 from jointcheck.settings import Settings
 from sampling.draws import repository, service
 from sampling.draws.models import Draw
-from sampling.draws.schemas import DrawCreate, DrawKind, DrawRead, DrawStatus, EntropyIn, PublicDrawRead, VoidIn
+from sampling.draws.schemas import DrawCreate, DrawEntropy, DrawKind, DrawRead, DrawStatus, DrawVoid, PublicDrawRead
 
 router = APIRouter(prefix="/v1/draws", tags=["draws / 抽取"])
 public_router = APIRouter(prefix="/public/draws", tags=["public / 公开"])
@@ -68,7 +68,7 @@ async def register_draw(draw_id: uuid.UUID, db: Db, user: Writer, audit: Audit) 
              "any other value is 409 `entropy_already_accepted`. The result is announced to planning (and, for "
              "teams, to results). 仅在登记回执之后接受；首次接受的随机值先行记录且不可更改，重试须提供相同的值。",
              responses=problem_responses(401, 403, 404, 409, 422))
-async def supply_entropy(draw_id: uuid.UUID, body: EntropyIn, settings: Settings, db: Db, user: Writer) -> DrawRead:
+async def supply_entropy(draw_id: uuid.UUID, body: DrawEntropy, settings: Settings, db: Db, user: Writer) -> DrawRead:
     return DrawRead.model_validate(await service.supply_entropy(
         db, settings=settings, draw_id=draw_id, entropy=body.entropy, actor=user))
 
@@ -78,7 +78,7 @@ async def supply_entropy(draw_id: uuid.UUID, body: EntropyIn, settings: Settings
              "objects or teams draw can be voided only before its task has started (409 `task_started` naming the "
              "task's `current_state` otherwise). 作废后仍可见；任务检查开始后不能作废已执行的抽取。",
              responses=problem_responses(401, 403, 404, 409, 422, 502, 503))
-async def void_draw(draw_id: uuid.UUID, body: VoidIn, db: Db, user: Writer, planning: Planning) -> DrawRead:
+async def void_draw(draw_id: uuid.UUID, body: DrawVoid, db: Db, user: Writer, planning: Planning) -> DrawRead:
     return DrawRead.model_validate(await service.void(db, planning=planning, draw_id=draw_id, reason=body.reason,
                                                       actor=user))
 

@@ -6,12 +6,13 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from jointcheck.schemas import Schema
 from sampling.draws.states import DrawKind, DrawStatus
 
 
-class DrawCreate(BaseModel):
+class DrawCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     task_id: str = Field(min_length=1, max_length=64)
@@ -25,18 +26,16 @@ class DrawCreate(BaseModel):
     )
 
 
-class EntropyIn(BaseModel):
+class DrawEntropy(Schema):
     entropy: str = Field(max_length=2000, description="the public value, verbatim (UTF-8) / 公开随机值，原样记录",
                          examples=["witness dice: 3 1 4 1 5 9 2 6"])
 
 
-class VoidIn(BaseModel):
+class DrawVoid(Schema):
     reason: str = Field(min_length=5, max_length=2000, description="why the draw is voided (kept forever) / 作废原因")
 
 
-class DrawRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class DrawRead(Schema):
     id: uuid.UUID
     task_id: str
     kind: DrawKind
@@ -63,10 +62,8 @@ class DrawRead(BaseModel):
     public_from: date
 
 
-class PublicDrawRead(BaseModel):
+class PublicDrawRead(Schema):
     """What the public may see at once: the commitment, its receipt, the entropy, the hashes."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     task_id: str
