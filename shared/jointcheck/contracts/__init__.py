@@ -8,6 +8,7 @@ included) means a scope planning accepts is exactly a scope the registry underst
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator
@@ -39,6 +40,17 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def _prefixes(values: list[str], parse: Callable[[str], str], what: str) -> list[str]:
+    """Each value through ``parse`` (a code error names the value), once each, in order."""
+    out = []
+    for raw in values:
+        try:
+            out.append(parse(raw))
+        except CodeValueError as exc:
+            raise ValueError(f"{what} {raw!r}: {exc.detail}") from None
+    return _unique(out)
+
+
 class EntityScope(Schema):
     """A scope of entities: every list means "any of"; the lists combine with AND."""
 
@@ -57,24 +69,12 @@ class EntityScope(Schema):
     @field_validator("industry_prefixes")
     @classmethod
     def _industry(cls, v: list[str]) -> list[str]:
-        out = []
-        for raw in v:
-            try:
-                out.append(industry_prefix(raw))
-            except CodeValueError as exc:
-                raise ValueError(f"industry prefix {raw!r}: {exc.detail}") from None
-        return _unique(out)
+        return _prefixes(v, industry_prefix, "industry prefix")
 
     @field_validator("division_prefixes")
     @classmethod
     def _division(cls, v: list[str]) -> list[str]:
-        out = []
-        for raw in v:
-            try:
-                out.append(division_prefix(raw))
-            except CodeValueError as exc:
-                raise ValueError(f"division prefix {raw!r}: {exc.detail}") from None
-        return _unique(out)
+        return _prefixes(v, division_prefix, "division prefix")
 
     @field_validator("departments")
     @classmethod
