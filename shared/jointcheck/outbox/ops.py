@@ -82,8 +82,7 @@ async def list_outbox(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Cursor = None,
 ) -> OutboxPage:
-    before = cursor_field(cursor, "seq")
-    rows = await repository.list_events(session, status=status, before_seq=int(before) if before is not None else None,
+    rows = await repository.list_events(session, status=status, before_seq=cursor_field(cursor, "seq", parse=int),
                                         limit=limit + 1)
     return page_of(rows, limit, read=lambda r: OutboxEventRead(**r), cursor_of=lambda e: {"seq": e.seq})
 

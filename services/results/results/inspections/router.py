@@ -37,7 +37,7 @@ async def list_inspections(session: Session, user: Reader, task_id: Annotated[st
                            limit: Limit = 100, cursor: Cursor = None) -> Page[InspectionRead]:
     rows = await service.list_visible(session, user=user, task_id=task_id, cursor=cursor, limit=limit + 1)
     return page_of(rows, limit, read=InspectionRead.model_validate,
-                   cursor_of=lambda i: {"after": i.uscc, "id": str(i.id)})
+                   cursor_of=lambda i: {"after": [i.uscc, str(i.id)]})
 
 
 @router.get("/{inspection_id}", response_model=InspectionRead, summary="检查详情 / One inspection",

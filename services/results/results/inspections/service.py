@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck import visibility
 from jointcheck.auth import Principal
-from jointcheck.errors import BadRequest, Conflict, NotFound
+from jointcheck.errors import Conflict, NotFound
 from jointcheck.outbox import record_audit
 from jointcheck.pagination import cursor_field
 from results.inspections import repository
@@ -29,16 +29,16 @@ async def handle_inspections_voided(session: AsyncSession, event: InspectionsVoi
     await repository.delete_assigned_of_draw(session, task_id=event.task_id, draw_id=event.draw_id)
 
 
+def _entity_keyset(value: object) -> tuple[str, uuid.UUID]:
+    """The ``(uscc, id)`` an inspections cursor resumes after."""
+    uscc, row_id = value  # type: ignore[misc]
+    return str(uscc), uuid.UUID(str(row_id))
+
+
 async def list_visible(session: AsyncSession, *, user: Principal, task_id: str | None, cursor: str | None,
                        limit: int) -> list[Inspection]:
     """The inspections the caller may see (``limit`` rows), by entity."""
-    after = None
-    if cursor:
-        try:
-            after = (str(cursor_field(cursor, "after")), uuid.UUID(str(cursor_field(cursor, "id"))))
-        except ValueError:
-            raise BadRequest("the cursor is not valid; start again without one", detail_zh="分页游标无效",
-                             code="invalid_cursor") from None
+    after = cursor_field(cursor, "after", parse=_entity_keyset)
     return await repository.list_visible(session, scope=visibility.inspection_scope(user), task_id=task_id,
                                          after=after, limit=limit)
 
