@@ -8,6 +8,11 @@ from audit.announcements.router import public_router as public_announcements_rou
 from audit.announcements.router import router as announcements_router
 from audit.log.router import router as log_router
 from audit.log.service import handle_audit_record
+from audit.replays.router import announcements_router as task_announcements_router
+from audit.replays.router import chain_router
+from audit.replays.router import router as replays_router
+from audit.replays.scheduler import start_scheduler, stop_scheduler
+from audit.replays.service import witness_metrics
 from audit.config import Settings, get_settings
 from jointcheck.app import create_service_app
 from jointcheck.contracts import AuditRecord, event_handlers
@@ -26,12 +31,17 @@ DESCRIPTION = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the audit service app (``uvicorn --factory audit.main:create_app``)."""
     settings = settings or get_settings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         migrations_location=MIGRATIONS,
         title="审计监督服务 / Audit",
         description=DESCRIPTION,
-        routers=[log_router, announcements_router, public_announcements_router],
+        routers=[log_router, chain_router, task_announcements_router, announcements_router, public_announcements_router,
+                 replays_router],
         event_handlers=event_handlers((AuditRecord, handle_audit_record, True)),
-        depends_on=["registry", "sampling"],
+        depends_on=["registry", "sampling", "results"],
+        on_startup=[start_scheduler],
+        on_shutdown=[stop_scheduler],
     )
+    witness_metrics(app)  # the witness's counters exist (at zero) from the start
+    return app

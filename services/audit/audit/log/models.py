@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, String
+from sqlalchemy import BigInteger, DateTime, Index, String, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,4 +34,8 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_object", "object_type", "object_id"),
         Index("ix_audit_events_action", "action"),
+        # The history of one record: events naming it as their object or in their data.
+        Index("ix_audit_events_object_id", "object_id"),
+        Index("ix_audit_events_data_task_id", text("(data ->> 'task_id')")),
+        Index("ix_audit_events_data_draw_id", text("(data ->> 'draw_id')")),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit.log.models import AuditEvent
@@ -31,6 +31,7 @@ async def list_entries(
     object_type: str | None = None,
     object_id: str | None = None,
     actor_subject: str | None = None,
+    related_to: str | None = None,
 ) -> list[AuditEvent]:
     stmt = select(AuditEvent)
     if after_seq is not None:
@@ -38,6 +39,10 @@ async def list_entries(
     stmt = where_given(stmt, (AuditEvent.source, source), (AuditEvent.action, action),
                        (AuditEvent.object_type, object_type), (AuditEvent.object_id, object_id),
                        (AuditEvent.actor["subject"].astext, actor_subject))
+    if related_to:
+        stmt = stmt.where(or_(AuditEvent.object_id == related_to,
+                              AuditEvent.data["task_id"].astext == related_to,
+                              AuditEvent.data["draw_id"].astext == related_to))
     return list((await session.execute(stmt.order_by(AuditEvent.seq).limit(limit))).scalars())
 
 

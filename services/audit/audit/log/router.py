@@ -22,7 +22,8 @@ _readers = [Depends(require_roles(Role.admin, Role.auditor))]
     response_model=Page[AuditEventRead],
     summary="审计日志 / List audit log entries",
     description="Every audited action of every service, oldest first, each chained to the previous by SHA-256. "
-    "各服务所有被审计操作，按顺序排列并以哈希链相连。",
+    "With `object`, the history of one entity, task or draw across services. "
+    "各服务所有被审计操作，按顺序排列并以哈希链相连；指定 object 可查看某一对象的全部记录。",
     dependencies=_readers,
     responses=problem_responses(400, 401, 403, 422),
 )
@@ -35,11 +36,14 @@ async def list_audit_events(
     object_type: str | None = None,
     object_id: str | None = None,
     actor: Annotated[str | None, Query(description="actor subject / 操作人")] = None,
+    object: Annotated[str | None, Query(
+        max_length=256, description="the history of one record across services: events whose object is this id, or "
+        "whose data names it as `task_id` or `draw_id` (an entity's USCC, a task id, a draw id …) / 某一对象的全部记录")] = None,
 ) -> Page[AuditEventRead]:
     after = cursor_field(cursor, "seq", parse=int)
     rows = await repository.list_entries(
         session, after_seq=after, limit=limit + 1, source=source, action=action,
-        object_type=object_type, object_id=object_id, actor_subject=actor,
+        object_type=object_type, object_id=object_id, actor_subject=actor, related_to=object,
     )
     return page_of(rows, limit, read=AuditEventRead.model_validate, cursor_of=lambda e: {"seq": e.seq})
 

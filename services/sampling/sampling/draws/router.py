@@ -20,7 +20,8 @@ from sampling.draws.schemas import DrawCreate, DrawEntropy, DrawKind, DrawRead, 
 
 router = APIRouter(prefix="/v1/draws", tags=["draws / 抽取"])
 public_router = APIRouter(prefix="/public/draws", tags=["public / 公开"])
-Auditors = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor))]
+# The audit service fetches bundles to replay every draw (with its service token).
+Auditors = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service))]
 
 
 def _database(request: Request) -> Database:
@@ -114,7 +115,7 @@ def _bundle_response(draw: Draw) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="draw-{draw.id}.json"'})
 
 
-@router.get("/{draw_id}/bundle", summary="抽取包 / Download the draw bundle (auditors, admins)",
+@router.get("/{draw_id}/bundle", summary="抽取包 / Download the draw bundle (auditors, admins, the audit service)",
             description="The draw-bundle/1 JSON: verify it with `python tools/verify_draw.py bundle.json`.",
             response_class=Response, responses=problem_responses(401, 403, 404, 409))
 async def get_bundle(draw_id: uuid.UUID, session: Session, _user: Auditors) -> Response:
