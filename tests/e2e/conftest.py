@@ -55,6 +55,9 @@ def stack(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
             "{PREFIX}OUTBOX_BACKOFF_MAX": "1.0",
             "{PREFIX}LOG_LEVEL": "INFO",
             "{PREFIX}DB_POOL_SIZE": "4",  # the e2e stack shares the server with the in-process apps
+            # the audit service replays every executed draw soon after it is made
+            "{PREFIX}REPLAY_INTERVAL_SECONDS": "2",
+            "{PREFIX}SCHEDULER_POLL_SECONDS": "0.5",
         },
     )
     running = start_stack(cfg, fresh=True)
