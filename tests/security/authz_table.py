@@ -139,7 +139,7 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("sampling", "GET", "/v1/draws/{draw_id}"): allow(*READERS),
     ("sampling", "GET", "/v1/draws/{draw_id}/result"): allow(
         "admin", "officer", "auditor", "service", scope=TASK_DEPTS + " (jointcheck.visibility)"),
-    ("sampling", "GET", "/v1/draws/{draw_id}/bundle"): allow("admin", "auditor"),
+    ("sampling", "GET", "/v1/draws/{draw_id}/bundle"): allow("admin", "auditor", "service"),
     ("sampling", "GET", "/public/draws"): PUBLIC,
     ("sampling", "GET", "/public/draws/{draw_id}"): PUBLIC,
     ("sampling", "GET", "/public/draws/{draw_id}/bundle"): Access(
@@ -160,6 +160,12 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("audit", "POST", "/v1/announcements"): allow("admin", "service"),
     ("audit", "GET", "/v1/announcements/{sha256}"): allow("admin", "officer", "auditor", "service"),
     ("audit", "GET", "/public/announcements/{sha256}"): PUBLIC,
+    ("audit", "GET", "/v1/announcements"): allow("admin", "auditor", "service"),
+    ("audit", "POST", "/v1/replays"): allow("admin", "auditor", "service"),
+    ("audit", "GET", "/v1/replays"): allow("admin", "auditor", "service"),
+    ("audit", "GET", "/v1/replays/{replay_id}"): allow("admin", "auditor", "service"),
+    ("audit", "GET", "/v1/chain-verifications"): allow("admin", "auditor", "service"),
+    ("audit", "POST", "/v1/chain-verifications"): allow("admin", "auditor", "service"),
     # ------------------------------------------------------------------ the GSXT emulator (development only)
     ("gsxt_emulator", "GET", "/healthz"): PUBLIC,
     ("gsxt_emulator", "POST", "/api/publications"): Access(frozenset(), scope="stands in for GSXT's own intake"),
