@@ -122,6 +122,10 @@ def service_settings(service: str, database_url: str, **overrides: Any) -> Any:
         # fuzz and matrix stacks) against one server whose max_connections is usually 100.
         "db_pool_size": 4,
     }
+    if service == "audit":
+        # Test apps run no background witness jobs (several apps share one database); tests
+        # run the jobs themselves (audit.replays.scheduler.run_due_jobs).
+        values["scheduler_enabled"] = False
     values.update(overrides)
     return config.Settings(**values)
 

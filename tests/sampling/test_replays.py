@@ -6,6 +6,7 @@ each database — each caught by the check it should be caught by.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 import uuid
@@ -284,7 +285,7 @@ async def test_an_entity_history_row_rewritten_in_the_registry_fails_registry_fr
 
 
 async def test_an_exclusion_results_never_recorded_fails_exclusions(sampling, witness, world, tokens, clients,
-                                                                    sampling_db):
+                                                                    sampling_db, service_database_urls):
     """An objects draw excluding an entity results recorded as inspected replays OK — until results'
     record no longer shows that inspection."""
     population = await world.entities("AAAABBBCCDDU")
@@ -296,8 +297,6 @@ async def test_an_exclusion_results_never_recorded_fails_exclusions(sampling, wi
     await deliver_outbox(sampling_db, clients, tokens)
     inspections = (await clients.results.get("/v1/inspections", params={"task_id": task["id"]}, headers=tokens.admin)).json()
     visited = inspections["items"][0]
-    import datetime as dt
-
     today = dt.date.today().isoformat()
     r = await clients.results.post(f"/v1/inspections/{visited['id']}/visit", json={"inspected_on": today}, headers=tokens.admin)
     assert r.status_code == 200, r.text
@@ -306,7 +305,7 @@ async def test_an_exclusion_results_never_recorded_fails_exclusions(sampling, wi
     ann = json.loads(draw["announcement"])
     assert ann["exclusion"]["count"] == 1 and ann["frame_size"] == len(population) - 1
     assert (await witness.replay(tokens, draw["id"]))["ok"] is True
-    results_db = await asyncpg.connect(asyncpg_dsn(witness.app.state.settings.database_url.replace("audit", "results")))
+    results_db = await asyncpg.connect(asyncpg_dsn(service_database_urls["results"]))
     try:
         await results_db.execute("UPDATE inspections SET inspected_on = NULL WHERE id = $1", uuid.UUID(visited["id"]))
     finally:

@@ -21,10 +21,13 @@ from audit import MIGRATIONS
 DESCRIPTION = (
     "The announcement register (sampling registers each draw's commitment here and gets a timestamped receipt "
     "before any entropy; anyone may look a registration up) and the hash-chained audit log every service "
-    "appends to through its outbox, with a verification of the whole chain. Replay verdicts and oversight "
-    "reports are not built yet.\n\n"
+    "appends to through its outbox, with a verification of the whole chain, scheduled and kept. The independent "
+    "witness: every executed draw is replayed from sampling's bundle against audit's own register, the registry's "
+    "frame as of the recorded version and results' inspections, on request and on a schedule, with a verdict "
+    "naming the first failed check. Oversight reports are not built yet.\n\n"
     "抽取公告登记（抽取承诺在提供随机值之前登记并取得带时间的回执，任何人可查询）及各服务经发件箱写入的哈希链审计日志"
-    "（可校验整条链）。复核结论及督查报告尚未实现。"
+    "（可校验整条链，定期校验并留存结论）。独立复核：每次已执行的抽取均依据本服务登记的公告、名录库指定版本的名录及"
+    "检查结果记录重新核验，可手动或定时进行，结论指出首个未通过的检查。督查报告尚未实现。"
 )
 
 
