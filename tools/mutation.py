@@ -78,9 +78,12 @@ MODULES = [
     Module("workdays", "jointcheck/workdays.py", ["tests/unit/test_workdays.py"], 95.0),
     Module("rules", "planning/tasks/rules.py", ["tests/planning/test_rules.py"], 95.0,
            packages=["jointcheck", "planning"]),
+    Module("replay-checks", "audit/replays/checks.py", ["tests/unit/test_replay_checks.py"], 95.0,
+           packages=["jointcheck", "audit"]),
 ]
 DEFAULT = ["drawv1-verifier", "uscc", "workdays", "rules"]
-PACKAGE_DIRS = {"jointcheck": ROOT / "shared" / "jointcheck", "planning": ROOT / "services" / "planning" / "planning"}
+PACKAGE_DIRS = {"jointcheck": ROOT / "shared" / "jointcheck", "planning": ROOT / "services" / "planning" / "planning",
+                "audit": ROOT / "services" / "audit" / "audit"}
 PER_TEST_TIMEOUT = 20  # seconds: a mutant that loops fails (pytest-timeout) instead of hanging
 
 

@@ -145,6 +145,89 @@ OBJECTS_CASES: list[tuple[str, str, Callable[[Evidence], Evidence]]] = [
 ]
 
 
+#: The exact verdict detail of each case (a changed message is a changed test, on purpose).
+DETAILS = {
+    'not an object':
+        'the bundle is not a JSON object with an announcement string',
+    "another draw's bundle":
+        "the bundle names draw 'draw-1', not draw-9",
+    'nothing registered':
+        'audit holds no announcement registered for draw draw-1',
+    'bundle announcement altered':
+        "the bundle's announcement (SHA-256 428c312da14832641a776dede496c85e85d2653a70462dd48ea6e21669e74f66) differs from the one registered with audit (f1807a9743580242786dd1afe97fd432dc26b87b3e3a2977b158d23ae6178737)",
+    'registered row altered':
+        "the bundle's announcement (SHA-256 f1807a9743580242786dd1afe97fd432dc26b87b3e3a2977b158d23ae6178737) differs from the one registered with audit (f1807a9743580242786dd1afe97fd432dc26b87b3e3a2977b158d23ae6178737)",
+    'row altered with bundle to match':
+        "the registered announcement's bytes do not match the SHA-256 recorded at registration",
+    'chain entry names another announcement':
+        'the audit chain entry of the registration does not name this announcement',
+    'receipt time moved':
+        'the receipt time differs from the time of its audit chain entry',
+    'no entropy time':
+        'no time of entropy is known for this draw',
+    'entropy before the receipt':
+        'the entropy was accepted at 2031-03-01T08:59:59+00:00, not after the receipt time 2031-03-01T09:00:00+00:00',
+    'entropy at the receipt':
+        'the entropy was accepted at 2031-03-01T09:00:00+00:00, not after the receipt time 2031-03-01T09:00:00+00:00',
+    'another secret':
+        'SHA-256 of the revealed secret is not the announced commitment',
+    'secret not hex':
+        'the secret is not 64 lowercase hexadecimal characters',
+    'secret too short':
+        'the secret is not 64 lowercase hexadecimal characters',
+    'kind differs':
+        "the announcement's kind 'objects' is not the bundle's kind 'experts'",
+    'not draw-v1':
+        'the announcement does not announce a draw-v1 draw',
+    'announcement not JSON':
+        'the announcement is not JSON',
+    'frame line dropped':
+        'input frame does not hash to the announced frame_sha256',
+    'inputs of another kind':
+        "a objects draw has the inputs ['frame'], the bundle has ['pool']",
+    'frame not text':
+        'input frame is not text',
+    'frame size announced wrong':
+        'the frame has 22 lines, the announcement says 23',
+    'stored result altered':
+        'draw-v1 does not reproduce the draw: result: selected[0].id is "91411523MA0000019X", recomputation gives "91411523MA0000018X"',
+    'ticket altered':
+        'draw-v1 does not reproduce the draw: result: selected[0].ticket is "0000000000000000000000000000000000000000000000000000000000000000", recomputation gives "12634a5c3752d122e93985ef73b1b68a598dbbbf706a9634714e89a4a261cf63"',
+    'entropy altered':
+        'draw-v1 does not reproduce the draw: result: selected[0].id is "91411523MA0000018X", recomputation gives "91411523MA0000014X"',
+    'registry has no answer':
+        'the registry gave no frame as of version 7',
+    'registry rewrote a class':
+        "1 line(s) of the frozen frame are not in the registry's answer as of version 7: '91411523MA0000001X\\tB'",
+    'registry lost an entity':
+        "1 line(s) of the frozen frame are not in the registry's answer as of version 7: '91411523MA0000023X\\tD'",
+    'registry has one entity more':
+        "the registry's answer as of version 7 holds 3 entities the frozen frame lacks ('91411523MA0000003X', '91411523MA0000010X', '91411523MA7777777X'), which are not the 2 announced exclusions",
+    'exclusion count announced wrong':
+        "the registry's answer as of version 7 holds 2 entities the frozen frame lacks ('91411523MA0000003X', '91411523MA0000010X'), which are not the 3 announced exclusions",
+    'results has no record':
+        "2 excluded entities were not inspected since 2030-03-01 according to results: '91411523MA0000003X', '91411523MA0000010X'",
+    'results not available':
+        "results' record of recent inspections is not available",
+    'one exclusion unjustified':
+        "1 excluded entities were not inspected since 2030-03-01 according to results: '91411523MA0000010X'",
+    'a team changed':
+        'draw-v1 does not reproduce the draw: result: teams[0].inspectors[0] is "INS004", recomputation gives "INS003"',
+    'pool differs':
+        "the frozen inspector pool is not the registry's answer as of version 9",
+    'a recusal missing':
+        "the frozen recusals are not the registry's answer as of version 9: missing 'conflict\\tINS001\\t91411523MA0000001X', not in the registry none",
+    'a recusal too many':
+        "the frozen recusals are not the registry's answer as of version 9: missing none, not in the registry 'conflict\\tINS000\\t91411523MA0000000X'",
+    "entities not the objects draw's":
+        "the entities are not those selected by the task's objects draw",
+    'objects draw unknown':
+        "the entities are not those selected by the task's objects draw",
+    'previous pairs announced wrong':
+        "1 'previous inspector' constraints, the announcement says 2",
+}
+
+
 def test_valid_draws_of_every_kind_pass_every_check():
     for evidence in (objects_evidence(), teams_evidence(), experts_evidence()):
         verdict = checks.verify(evidence)
@@ -159,9 +242,12 @@ def test_each_alteration_fails_at_its_check(check, case, alter):
     verdict = checks.verify(alter(objects_evidence()))
     assert not verdict.ok
     assert verdict.failed_check == check, (case, verdict.detail)
-    assert verdict.detail
+    assert verdict.detail == DETAILS[case]
     position = CHECKS.index(check)
+    assert [o.check for o in verdict.checks] == list(CHECKS)
     assert [o.ok for o in verdict.checks] == [True] * position + [False] + [None] * (len(CHECKS) - position - 1)
+    assert verdict.checks[position].detail == verdict.detail
+    assert all(o.detail is None for o in verdict.checks if o.ok is not False)
 
 
 def test_every_check_has_a_failing_case():
@@ -185,12 +271,16 @@ TEAMS_CASES: list[tuple[str, str, Callable[[Evidence], Evidence]]] = [
 def test_teams_alterations(check, case, alter):
     verdict = checks.verify(alter(teams_evidence()))
     assert (verdict.ok, verdict.failed_check) == (False, check), (case, verdict.detail)
+    assert verdict.detail == DETAILS[case]
 
 
 def test_experts_frame_must_be_the_registrys():
     e = experts_evidence()
-    assert checks.verify(replace(e, registry={"frame": EXPERTS.replace("EXP0", "EXP00")})).failed_check == "registry_frame"
-    assert checks.verify(replace(e, registry=None)).failed_check == "registry_frame"
+    verdict = checks.verify(replace(e, registry={"frame": EXPERTS.replace("EXP0", "EXP00")}))
+    assert (verdict.failed_check, verdict.detail) == (
+        "registry_frame", "the frozen expert frame is not the registry's answer as of version 3")
+    verdict = checks.verify(replace(e, registry=None))
+    assert (verdict.failed_check, verdict.detail) == ("registry_frame", "the registry gave no frame as of version 3")
     # experts have no exclusions: results' record is not consulted
     assert checks.verify(replace(e, recently_inspected=frozenset())).ok
 
@@ -218,5 +308,35 @@ def test_malformed_evidence_is_a_failed_check_never_a_crash():
     e = objects_evidence()
     verdict = checks.verify(with_bundle(e, lambda b: b.update(inputs={"frame": "\ud800\n"})))
     assert not verdict.ok and verdict.failed_check == "input_hashes"
+    assert verdict.detail.startswith("malformed evidence: UnicodeEncodeError: ")
     verdict = checks.verify(replace(e, registry={"frame": 5}))
-    assert not verdict.ok and verdict.failed_check == "registry_frame" and "malformed" in verdict.detail
+    assert (verdict.ok, verdict.failed_check) == (False, "registry_frame")
+    assert verdict.detail == "malformed evidence: AttributeError: 'int' object has no attribute 'split'"
+    assert [o.ok for o in verdict.checks] == [True] * 5 + [False, None]
+
+
+def test_what_the_checks_read_when_evidence_is_missing_or_odd():
+    e = objects_evidence()
+    # an announcement that is not a string
+    verdict = checks.verify(with_bundle(e, lambda b: b.update(announcement=5)))
+    assert verdict.detail == "the bundle is not a JSON object with an announcement string"
+    # the registry answered without a frame: every frozen line is foreign, named with how many more
+    verdict = checks.verify(replace(e, registry={}))
+    assert verdict.failed_check == "registry_frame"
+    assert verdict.detail == ("22 line(s) of the frozen frame are not in the registry's answer as of version 7: "
+                              "'91411523MA0000000X\\tA', '91411523MA0000001X\\tB', '91411523MA0000002X\\tC' (and 19 more)")
+    # an announcement without exclusions: the frame must then be the registry's whole frame
+    verdict = checks.verify(reannounce(e, lambda a: a.pop("exclusion"), redraw=True))
+    assert verdict.detail == ("the registry's answer as of version 7 holds 2 entities the frozen frame lacks "
+                              "('91411523MA0000003X', '91411523MA0000010X'), which are not the None announced exclusions")
+    # teams: a registry answer without recusals means none
+    t = teams_evidence()
+    verdict = checks.verify(replace(t, registry={"pool": POOL}))
+    assert verdict.detail == ("the frozen recusals are not the registry's answer as of version 9: missing none, "
+                              "not in the registry 'conflict\\tINS000\\t91411523MA0000000X'")
+    # four unjustified exclusions: three named, and how many more
+    four = [f"91411523MA{n:07d}X" for n in (3, 10, 1, 2)]
+    assert checks._first(four) == "'91411523MA0000003X', '91411523MA0000010X', '91411523MA0000001X' (and 1 more)"
+    assert checks._first(four[:3]) == "'91411523MA0000003X', '91411523MA0000010X', '91411523MA0000001X'"
+    assert checks._first([]) == ""
+    assert checks._lines("") == [] and checks._lines("a\nb\n") == ["a", "b"]

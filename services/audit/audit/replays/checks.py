@@ -80,7 +80,7 @@ class Failed(Exception):
 
 
 def _lines(text: str) -> list[str]:
-    return text.split("\n")[:-1] if text else []
+    return text.split("\n")[:-1]  # "" gives [] too
 
 
 def _first(items: list[str], limit: int = 3) -> str:
