@@ -81,7 +81,7 @@ MODULES = [
     Module("replay-checks", "audit/replays/checks.py", ["tests/unit/test_replay_checks.py"], 95.0,
            packages=["jointcheck", "audit"]),
 ]
-DEFAULT = ["drawv1-verifier", "uscc", "workdays", "rules"]
+DEFAULT = ["drawv1-verifier", "uscc", "workdays", "rules", "replay-checks"]
 PACKAGE_DIRS = {"jointcheck": ROOT / "shared" / "jointcheck", "planning": ROOT / "services" / "planning" / "planning",
                 "audit": ROOT / "services" / "audit" / "audit"}
 PER_TEST_TIMEOUT = 20  # seconds: a mutant that loops fails (pytest-timeout) instead of hanging
