@@ -7,15 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from jointcheck.contracts import DrawBundle, DrawInfo
+from jointcheck.contracts import DrawBundle, DrawStatusRead
 from jointcheck.http import ServiceClient
 
 
 class SamplingClient(ServiceClient):
     service = "sampling"
 
-    async def draw(self, draw_id: str) -> DrawInfo:
-        return DrawInfo.model_validate(await self.get_json(f"/v1/draws/{draw_id}"))
+    async def draw(self, draw_id: str) -> DrawStatusRead:
+        return DrawStatusRead.model_validate(await self.get_json(f"/v1/draws/{draw_id}"))
 
     async def bundle_json(self, draw_id: str) -> dict[str, Any]:
         """The bundle as parsed JSON, unvalidated: a verifier judges malformed bundles itself."""
@@ -26,7 +26,7 @@ class SamplingClient(ServiceClient):
         return DrawBundle.model_validate(await self.bundle_json(draw_id))
 
     async def draws(self, *, task_id: str | None = None, status: str | None = None,
-                    cursor: str | None = None, limit: int = 200) -> tuple[list[DrawInfo], str | None]:
+                    cursor: str | None = None, limit: int = 200) -> tuple[list[DrawStatusRead], str | None]:
         params: dict[str, Any] = {"limit": limit}
         if task_id is not None:
             params["task_id"] = task_id
@@ -35,7 +35,7 @@ class SamplingClient(ServiceClient):
         if cursor is not None:
             params["cursor"] = cursor
         page = await self.get_json("/v1/draws", params=params)
-        return [DrawInfo.model_validate(d) for d in page["items"]], page.get("next_cursor")
+        return [DrawStatusRead.model_validate(d) for d in page["items"]], page.get("next_cursor")
 
 
 def sampling_client(request: Request) -> SamplingClient:

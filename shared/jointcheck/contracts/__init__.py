@@ -119,12 +119,12 @@ from jointcheck.contracts.results import (  # noqa: E402
     RecentlyInspected,
     RecentlyInspectedQuery,
 )
-from jointcheck.contracts.sampling import DrawBundle, DrawInfo  # noqa: E402
+from jointcheck.contracts.sampling import DrawBundle, DrawStatusRead  # noqa: E402
 from jointcheck.contracts.tasks import SamplingRule, TaskSpec, TaskState, TeamRules  # noqa: E402
 
 __all__ = [
     "DEPT_PATTERN", "EntityScope", "FrameClass", "division_prefix", "industry_prefix", "is_department_code",
-    "AnnouncementReceipt", "AuditRecord", "DrawBundle", "DrawInfo", "ClassCounts", "DepartmentInfo", "Event", "FrameFile", "InspectionTeam",
+    "AnnouncementReceipt", "AuditRecord", "DrawBundle", "DrawStatusRead", "ClassCounts", "DepartmentInfo", "Event", "FrameFile", "InspectionTeam",
     "InspectionsCreate", "InspectionsVoided", "LastInspectors", "LastInspectorsQuery", "RecentlyInspected",
     "RecentlyInspectedQuery", "SamplingRule", "TaskDrawVoided", "TaskObjectsDrawn", "TaskResultsPublished",
     "TaskSpec", "TaskState", "TaskTeamsAssigned", "TeamRules", "event_handlers", "publish", "typed_handler",

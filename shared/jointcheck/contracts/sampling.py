@@ -6,10 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from jointcheck.schemas import Schema
 
 
-class DrawBundle(BaseModel):
+class DrawBundle(Schema):
     """The draw-bundle/1 document (docs/draw-spec.md) as ``GET /v1/draws/{id}/bundle`` serves it."""
 
     format: str
@@ -22,7 +24,7 @@ class DrawBundle(BaseModel):
     result: dict[str, Any]
 
 
-class DrawInfo(BaseModel):
+class DrawStatusRead(Schema):
     """A draw's status as sampling reports it (``GET /v1/draws/{id}``): claims, to be checked."""
 
     id: uuid.UUID

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from audit.replays import repository, service
-from audit.replays.schemas import AnnouncementUse, ChainVerificationRead, DrawUse, ReplayCreate, ReplayRead
+from audit.replays.schemas import AnnouncementDrawRead, ChainVerificationRead, ReplayCreate, ReplayRead, TaskAnnouncementRead
 from jointcheck.auth import Principal, Role, require_roles
 from jointcheck.clients import Registry, Results, Sampling
 from jointcheck.db import Database, Session
@@ -91,14 +91,14 @@ async def create_chain_verification(request: Request, db: Db, _user: Witnesses) 
 
 
 @announcements_router.get(
-    "", response_model=list[AnnouncementUse], summary="任务的全部公告 / Every announcement of a task, with its draws",
+    "", response_model=list[TaskAnnouncementRead], summary="任务的全部公告 / Every announcement of a task, with its draws",
     description="Every announcement registered for the task (as its registered bytes name it), each with the draws of "
     "sampling that use it; an announcement no draw uses is `orphaned` (sampling failed after registering it). "
     "列出任务的全部登记公告及使用它们的抽取，未被使用的公告标记为孤立。",
     responses=problem_responses(401, 403, 422, 502, 503),
 )
 async def announcements_of_task(session: Session, _user: Witnesses, sampling: Sampling,
-                                task_id: Annotated[str, Query(min_length=1, max_length=64)]) -> list[AnnouncementUse]:
+                                task_id: Annotated[str, Query(min_length=1, max_length=64)]) -> list[TaskAnnouncementRead]:
     rows = [(r.receipt_id, r.announcement_sha256, r.draw_id, r.announcement, r.registered_at)
             for r in await repository.announcements_of_task(session, task_id, limit=1000)]
     await session.rollback()  # no transaction held while sampling answers
@@ -111,12 +111,12 @@ async def announcements_of_task(session: Session, _user: Witnesses, sampling: Sa
                 break
     out = []
     for receipt_id, sha256, draw_id, announcement, registered_at in rows:
-        users = [DrawUse(id=d.id, kind=d.kind, status=d.status) for d in draws if d.announcement_sha256 == sha256]
+        users = [AnnouncementDrawRead(id=d.id, kind=d.kind, status=d.status) for d in draws if d.announcement_sha256 == sha256]
         try:
             kind = json.loads(announcement).get("kind")
         except (ValueError, AttributeError):
             kind = None
-        out.append(AnnouncementUse(receipt_id=receipt_id, announcement_sha256=sha256, draw_id=draw_id,
+        out.append(TaskAnnouncementRead(receipt_id=receipt_id, announcement_sha256=sha256, draw_id=draw_id,
                                    kind=kind if isinstance(kind, str) else None, registered_at=registered_at,
                                    draws=users, orphaned=not users))
     return out

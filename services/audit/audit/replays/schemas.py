@@ -5,24 +5,24 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from jointcheck.schemas import Schema
 
 
-class ReplayCreate(BaseModel):
+class ReplayCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     draw_id: uuid.UUID = Field(description="the draw to replay / 要复核的抽取")
 
 
-class CheckRead(BaseModel):
+class ReplayCheckRead(Schema):
     check: str
     ok: bool | None = Field(description="null: not run, an earlier check failed / 未执行")
     detail: str | None = None
 
 
-class ReplayRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ReplayRead(Schema):
     id: uuid.UUID
     draw_id: str
     task_id: str | None
@@ -32,7 +32,7 @@ class ReplayRead(BaseModel):
     failed_check: str | None = Field(description="the first failed check, in order: announcement, entropy_time, "
                                      "commitment, input_hashes, result, registry_frame, exclusions / 首个未通过的检查")
     detail: str | None
-    checks: list[CheckRead]
+    checks: list[ReplayCheckRead]
     registry_version: int | None
     announcement_sha256: str | None
     requested_by: str
@@ -41,9 +41,7 @@ class ReplayRead(BaseModel):
     duration_ms: int
 
 
-class ChainVerificationRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ChainVerificationRead(Schema):
     id: int
     ok: bool
     entries: int
@@ -54,13 +52,13 @@ class ChainVerificationRead(BaseModel):
     verified_at: datetime
 
 
-class DrawUse(BaseModel):
+class AnnouncementDrawRead(Schema):
     id: uuid.UUID
     kind: str
     status: str
 
 
-class AnnouncementUse(BaseModel):
+class TaskAnnouncementRead(Schema):
     """A registered announcement and the draws of sampling that use it (none: orphaned)."""
 
     receipt_id: uuid.UUID
@@ -68,6 +66,6 @@ class AnnouncementUse(BaseModel):
     draw_id: str = Field(description="the draw id given at registration / 登记时的抽取编号")
     kind: str | None
     registered_at: datetime
-    draws: list[DrawUse]
+    draws: list[AnnouncementDrawRead]
     orphaned: bool = Field(description="no draw of sampling uses this announcement (sampling failed after "
                            "registering, or the draw's announcement was changed) / 无抽取使用该公告")
