@@ -16,8 +16,10 @@ from jointcheck.auth import Role, TokenVerifier, require_roles
 from jointcheck.errors import NotFound, UnhandledErrorMiddleware, UpstreamUnavailable, install_error_handlers, problem_responses
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
 from jointcheck.requestguard import RequestGuardMiddleware
+from jointcheck.contracts import PlatformPage
 from jointcheck.schemas import Schema
 from jointcheck.settings import ServiceSettings
+from gsxt_emulator import feed as feed_generator
 
 
 class EmulatorSettings(ServiceSettings):
@@ -42,12 +44,28 @@ class PublicationRead(PublicationCreate):
 
 
 class Faults(Schema):
-    """Fault injection: fail the next N calls, fail a fraction, or add latency."""
+    """Fault injection: fail the next N calls (after letting ``pass_next`` through), fail a
+    fraction, or add latency (a long ``delay_ms`` is a hang to a caller with a shorter timeout)."""
 
+    pass_next: int = Field(0, ge=0, description="calls answered normally before fail_next applies")
     fail_next: int = Field(0, ge=0)
     fail_rate: float = Field(0.0, ge=0, le=1)
     fail_status: int = Field(503, ge=400, le=599)
     delay_ms: int = Field(0, ge=0, le=60_000)
+
+
+class FeedConfig(Schema):
+    """The emulated change feed of one division (deterministic for its seed; see :mod:`gsxt_emulator.feed`)."""
+
+    division: str = Field("411523", pattern=r"^[0-9]{2,6}$", description="GB/T 2260 division the feed covers")
+    seed: int = Field(2024, ge=0, le=2**31 - 1)
+    base: int = Field(0, ge=0, le=50_000, description="existing entities registered first (new events)")
+    changes: int = Field(0, ge=0, le=150_000, description="change events after them")
+    bad_fraction: float = Field(0.0, ge=0, le=1, description="share of change events with a bad check character")
+
+
+class FeedState(FeedConfig):
+    newest_seq: int
 
 
 def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
@@ -68,10 +86,14 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     control = [Depends(require_roles(Role.service, Role.admin))]
     store: dict[str, PublicationRead] = {}
     faults = Faults()
+    feed: dict[str, Any] = {"config": FeedConfig(), "events": []}
 
     async def _maybe_fail() -> None:
         if faults.delay_ms:
             await asyncio.sleep(faults.delay_ms / 1000)
+        if faults.pass_next > 0:
+            faults.pass_next -= 1
+            return
         if faults.fail_next > 0:
             faults.fail_next -= 1
             raise UpstreamUnavailable("emulated failure (fail_next)", detail_zh="模拟故障（fail_next）",
@@ -103,6 +125,34 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         if record_id not in store:
             raise NotFound(f"no publication for record {record_id}", detail_zh=f"记录 {record_id} 未公示")
         return store[record_id]
+
+    @app.get("/api/platform/changes", response_model=PlatformPage,
+             summary="协同监管平台变更 / Platform change feed of a division",
+             description="Registration events and credit-class assessments with sequence numbers after `after`, "
+             "oldest first. The contract: docs/platform-feed.md. Fault controls apply.")
+    async def platform_changes(
+        division: Annotated[str, Query(pattern=r"^[0-9]{2,6}$")],
+        after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> PlatformPage:
+        await _maybe_fail()
+        config: FeedConfig = feed["config"]
+        events: list[dict[str, Any]] = feed["events"] if config.division == division else []
+        # seq n is events[n - 1]
+        page = events[after:after + limit]
+        return PlatformPage.model_validate({
+            "division": division, "after": after, "events": page,
+            "next_cursor": page[-1]["seq"] if page else after, "newest_seq": len(events),
+            "has_more": after + len(page) < len(events),
+        })
+
+    @app.put("/emulator/feed", response_model=FeedState, summary="变更订阅数据 / Set the emulated change feed",
+             dependencies=control, responses=problem_responses(401, 403))
+    async def set_feed(body: FeedConfig) -> FeedState:
+        events = await asyncio.to_thread(feed_generator.generate, division=body.division, seed=body.seed,
+                                         base=body.base, changes=body.changes, bad_fraction=body.bad_fraction)
+        feed["config"], feed["events"] = body, events
+        return FeedState(**body.model_dump(), newest_seq=len(events))
 
     @app.put("/emulator/faults", response_model=Faults, summary="故障注入 / Set fault injection",
              dependencies=control, responses=problem_responses(401, 403))

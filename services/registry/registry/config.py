@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from jointcheck.settings import ServiceSettings
@@ -29,6 +30,18 @@ class Settings(ServiceSettings):
     import_xlsx_max_shared_strings: int = 4 << 20
     import_xlsx_max_shared_string_chars: int = 64 << 20
 
+    # The collaborative supervision platform's change feed (the GSXT emulator in development):
+    # where it lives, which division the registry follows, how it pulls.
+    platform_url: str = "http://127.0.0.1:8009"
+    platform_division: str = Field("411523", pattern=r"^[0-9]{2,6}$")
+    platform_page_size: int = Field(5000, ge=1, le=10_000)
+    platform_timeout: float = Field(30.0, gt=0)
+    # Pull every this many seconds in the background (every replica may; they take turns); 0: on demand only.
+    platform_sync_interval: float = Field(0.0, ge=0)
+    platform_max_pages_per_run: int = Field(1000, ge=1)
+    # Rejected events listed per run (all are counted).
+    platform_max_rejects_listed: int = Field(1000, ge=0)
+
     # Credit-class syncs are JSON read whole by the request guard: their own, larger limit.
     credit_sync_max_bytes: int = 32 << 20
 
@@ -41,6 +54,11 @@ class Settings(ServiceSettings):
         if path == "/v1/entities/credit-classes":
             return self.credit_sync_max_bytes
         return super().body_limit_for(path)
+
+    @property
+    def platform_feed(self) -> str:
+        """The feed's name in ``platform_sync_state``: one cursor per platform division."""
+        return f"platform:{self.platform_division}"
 
     def import_limits(self) -> ImportLimits:
         return ImportLimits(

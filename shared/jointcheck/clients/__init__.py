@@ -2,12 +2,13 @@
 
 Built on :class:`jointcheck.http.ServiceClient` (the process-wide ``httpx.AsyncClient``, the
 service token, the request id). Routes receive them as FastAPI dependencies — ``Registry``,
-``Planning``, ``Results``, ``Sampling``, ``Audit`` — and pass them down; business logic never builds one,
+``Planning``, ``Results``, ``Sampling``, ``Audit``, ``Platform`` — and pass them down; business logic never builds one,
 so tests (and deployments) decide where each callee lives (``app.dependency_overrides`` on
 ``registry_client`` …).
 """
 
 from jointcheck.clients.audit import Audit, AuditClient, audit_client
+from jointcheck.clients.platform import Platform, PlatformClient, platform_client
 from jointcheck.clients.planning import Planning, PlanningClient, planning_client
 from jointcheck.clients.registry import Registry, RegistryClient, registry_client
 from jointcheck.clients.results import Results, ResultsClient, results_client
@@ -16,6 +17,7 @@ from jointcheck.clients.sampling import Sampling, SamplingClient, sampling_clien
 __all__ = [
     "Audit", "AuditClient", "audit_client",
     "Planning", "PlanningClient", "planning_client",
+    "Platform", "PlatformClient", "platform_client",
     "Registry", "RegistryClient", "registry_client",
     "Results", "ResultsClient", "results_client",
     "Sampling", "SamplingClient", "sampling_client",

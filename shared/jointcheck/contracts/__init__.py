@@ -112,6 +112,7 @@ from jointcheck.contracts.events import (  # noqa: E402
     publish,
     typed_handler,
 )
+from jointcheck.contracts.platform import PlatformEvent, PlatformPage, PlatformRegistration  # noqa: E402
 from jointcheck.contracts.registry import ClassCounts, DepartmentInfo, FrameFile  # noqa: E402
 from jointcheck.contracts.results import (  # noqa: E402
     LastInspectors,
@@ -125,7 +126,8 @@ from jointcheck.contracts.tasks import SamplingRule, TaskSpec, TaskState, TeamRu
 __all__ = [
     "DEPT_PATTERN", "EntityScope", "FrameClass", "division_prefix", "industry_prefix", "is_department_code",
     "AnnouncementReceipt", "AuditRecord", "DrawBundle", "DrawStatusRead", "ClassCounts", "DepartmentInfo", "Event", "FrameFile", "InspectionTeam",
-    "InspectionsCreate", "InspectionsVoided", "LastInspectors", "LastInspectorsQuery", "RecentlyInspected",
+    "InspectionsCreate", "InspectionsVoided", "LastInspectors", "LastInspectorsQuery", "PlatformEvent", "PlatformPage",
+    "PlatformRegistration", "RecentlyInspected",
     "RecentlyInspectedQuery", "SamplingRule", "TaskDrawVoided", "TaskObjectsDrawn", "TaskResultsPublished",
     "TaskSpec", "TaskState", "TaskTeamsAssigned", "TeamRules", "event_handlers", "publish", "typed_handler",
 ]

@@ -30,6 +30,9 @@ class Entity(Versioned, Base):
     departments: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default="{}")
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
     legacy_code: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # "local" (files, the API) or "platform" (the collaborative platform's feed, which then
+    # owns the registration fields: registry.platform_sync.service.PLATFORM_FIELDS).
+    source: Mapped[str] = mapped_column(String(16), server_default="local")
 
     __table_args__ = (
         Index("uq_entities_current_uscc", "uscc", unique=True, postgresql_where=text("valid_to IS NULL")),

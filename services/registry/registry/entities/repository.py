@@ -69,7 +69,7 @@ def filter_conditions(f: EntityFilter) -> list[ColumnElement[bool]]:
 
 ATTRIBUTES = (
     "name", "entity_type", "industry_code", "division_code", "address", "status", "registered_on",
-    "credit_class", "classified_at", "departments", "tags", "legacy_code",
+    "credit_class", "classified_at", "departments", "tags", "legacy_code", "source",
 )
 
 #: get / as-of / 404, history, merge, next version, write, audit, delete of entities.
@@ -134,7 +134,8 @@ CREATE TEMP TABLE entity_import_staging (
 
 _DIFF_SQL = f"""
 CREATE TEMP TABLE entity_import_diff ON COMMIT DROP AS
-SELECT s.*, e.row_id AS current_row_id, e.departments AS current_departments, v.violation,
+SELECT s.*, e.row_id AS current_row_id, e.departments AS current_departments, coalesce(e.source, 'local') AS source,
+       v.violation,
        CASE WHEN v.violation IS NOT NULL THEN 'rejected'
             WHEN e.row_id IS NULL OR e.deleted THEN 'insert'
             WHEN (e.name, e.entity_type, e.industry_code, e.division_code, e.address, e.status,
@@ -207,10 +208,10 @@ async def apply_staged(session: AsyncSession, *, version: int, actor: str | None
     await session.execute(
         text(
             "INSERT INTO entities (uscc, name, entity_type, industry_code, division_code, address, status, "
-            "registered_on, credit_class, classified_at, departments, tags, legacy_code, valid_from, deleted, "
+            "registered_on, credit_class, classified_at, departments, tags, legacy_code, source, valid_from, deleted, "
             "changed_by, change_reason) "
             "SELECT uscc, name, entity_type, industry_code, division_code, address, status, registered_on, "
-            "credit_class, classified_at, departments, tags, legacy_code, :v, false, :actor, 'import' "
+            "credit_class, classified_at, departments, tags, legacy_code, source, :v, false, :actor, 'import' "
             "FROM entity_import_diff WHERE action IN ('insert', 'update') ORDER BY uscc"
         ),
         {"v": version, "actor": actor},
@@ -264,8 +265,8 @@ async def apply_credit_classes(session: AsyncSession, *, version: int, actor: st
         "UPDATE entities e SET valid_to = :v FROM credit_apply a WHERE e.row_id = a.row_id"), {"v": version})
     await session.execute(text(
         "INSERT INTO entities (uscc, name, entity_type, industry_code, division_code, address, status, "
-        "registered_on, credit_class, classified_at, departments, tags, legacy_code, valid_from, deleted, "
+        "registered_on, credit_class, classified_at, departments, tags, legacy_code, source, valid_from, deleted, "
         "changed_by, change_reason) "
         "SELECT e.uscc, e.name, e.entity_type, e.industry_code, e.division_code, e.address, e.status, "
-        "e.registered_on, a.credit_class, a.classified_at, e.departments, e.tags, e.legacy_code, :v, false, "
+        "e.registered_on, a.credit_class, a.classified_at, e.departments, e.tags, e.legacy_code, e.source, :v, false, "
         ":actor, 'credit_sync' FROM credit_apply a JOIN entities e ON e.row_id = a.row_id"), {"v": version, "actor": actor})

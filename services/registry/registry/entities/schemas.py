@@ -149,6 +149,8 @@ class EntityRead(Schema):
     departments: list[str]
     tags: list[str]
     legacy_code: bool
+    source: str = Field(description="local (files, this API) or platform (the collaborative platform's feed, "
+                        "which owns the registration fields) / 数据来源")
     deleted: bool
     version: int = Field(validation_alias="valid_from", description="registry version of this state / 名录库版本")
     changed_at: datetime

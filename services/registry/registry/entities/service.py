@@ -32,6 +32,7 @@ from registry.entities.schemas import (
     EntityUpdate,
     RowError,
 )
+from registry.platform_sync import service as platform_sync
 from registry.versioning.service import next_version
 
 log = logging.getLogger("registry.entities")
@@ -93,6 +94,7 @@ async def update(session: AsyncSession, *, uscc: str, data: EntityUpdate, actor:
     current = await records.get(session, uscc)
     records.check_if_match(current, if_match)
     changes = data.model_dump(exclude_unset=True)
+    platform_sync.ensure_not_platform_owned(current, changes, action="change")
     new_departments = current.departments if changes.get("departments") is None else changes["departments"]
     ensure_may_write(actor, current.departments, new_departments, action="change")
     for required in ("name", "entity_type", "industry_code", "division_code", "status", "departments", "tags"):
@@ -113,6 +115,7 @@ async def delete(session: AsyncSession, *, uscc: str, actor: Principal, if_match
     current = await records.get(session, uscc)
     records.check_if_match(current, if_match)
     ensure_may_write(actor, current.departments, current.departments, action="delete")
+    platform_sync.ensure_not_platform_owned(current, {}, action="delete")
     return await records.delete(session, current, actor=actor, reason=reason)
 
 
