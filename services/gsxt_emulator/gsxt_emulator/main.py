@@ -89,11 +89,11 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     feed: dict[str, Any] = {"config": FeedConfig(), "events": []}
 
     async def _maybe_fail() -> None:
-        if faults.delay_ms:
-            await asyncio.sleep(faults.delay_ms / 1000)
-        if faults.pass_next > 0:
+        if faults.pass_next > 0:  # answered at once, whatever else is set
             faults.pass_next -= 1
             return
+        if faults.delay_ms:
+            await asyncio.sleep(faults.delay_ms / 1000)
         if faults.fail_next > 0:
             faults.fail_next -= 1
             raise UpstreamUnavailable("emulated failure (fail_next)", detail_zh="模拟故障（fail_next）",

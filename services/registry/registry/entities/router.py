@@ -212,8 +212,10 @@ async def entity_history(uscc: str, session: Session, _user: Reader) -> list[Ent
 
 
 @router.patch("/{uscc}", response_model=EntityRead, summary="修改市场主体 / Update an entity",
-              description="Requires `If-Match` with the entity's current ETag (412 if it changed since, 428 if missing).",
-              responses=problem_responses(401, 403, 404, 412, 422, 428))
+              description="Requires `If-Match` with the entity's current ETag (412 if it changed since, 428 if missing). "
+              "On an entity the collaborative platform feeds (`source: platform`), its registration fields are the "
+              "platform's: changing them is 409 `platform_owned_field`.",
+              responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
 async def update_entity(uscc: str, body: EntityUpdate, session: Session, user: Writer, response: Response,
                         if_match: IfMatch = None) -> EntityRead:
     entity = await service.update(session, uscc=normalize_uscc(uscc), data=body, actor=user, if_match=if_match)
@@ -222,7 +224,7 @@ async def update_entity(uscc: str, body: EntityUpdate, session: Session, user: W
 
 @router.delete("/{uscc}", status_code=204, summary="注销登记（软删除）/ Soft-delete an entity",
                description="Writes a deleted version; history and `as_of` reads keep the past. Requires `If-Match`.",
-               responses=problem_responses(401, 403, 404, 412, 422, 428))
+               responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
 async def delete_entity(uscc: str, session: Session, user: Writer,
                         reason: Reason,
                         if_match: IfMatch = None) -> Response:

@@ -1,0 +1,224 @@
+"""Issue 18: the registry pulls the collaborative platform's change feed (the GSXT emulator,
+over real HTTP) — new, changed and deregistered entities and class changes in one version
+per page, a crash between pages, the platform failing mid-run, platform-owned fields."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from gsxt_emulator.feed import generate
+from gsxt_emulator.main import EmulatorSettings, create_app as create_emulator
+from jcdev.testing import TEST_JWT_SECRET, LiveServer
+from jointcheck.clients import PlatformClient, platform_client
+from jointcheck.codes import is_valid_uscc
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Any:
+    server = LiveServer(create_emulator(EmulatorSettings(environment="test", jwt_secret=TEST_JWT_SECRET))).start()
+    yield server
+    server.stop()
+
+
+@pytest_asyncio.fixture
+async def platform(apps, emulator, clients, tokens):
+    """The registry pointed at the emulator, with small pages; the emulator's feed and faults reset."""
+    app = apps["registry"]
+    original = app.state.settings
+    settings = original.model_copy(update={"platform_url": emulator.url, "platform_page_size": 20, "http_retries": 1})
+    app.state.settings = settings
+    app.dependency_overrides[platform_client] = lambda: PlatformClient(settings)
+    import httpx
+
+    control = httpx.AsyncClient(base_url=emulator.url, headers=tokens.service, timeout=30)
+
+    async def feed(**config: Any) -> dict:
+        r = await control.put("/emulator/feed", json=config)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def faults(**config: Any) -> None:
+        r = await control.put("/emulator/faults", json=config)
+        assert r.status_code == 200, r.text
+
+    await faults()
+    yield type("Platform", (), {"feed": staticmethod(feed), "faults": staticmethod(faults)})
+    await faults()
+    await control.aclose()
+    app.dependency_overrides.pop(platform_client, None)
+    app.state.settings = original
+
+
+def expected_states(events: list[dict]) -> dict[str, dict]:
+    """The registry the feed should produce: valid events replayed in order."""
+    states: dict[str, dict] = {}
+    for e in events:
+        if not is_valid_uscc(e["uscc"]):
+            continue
+        if e["action"] == "credit_class":
+            states[e["uscc"]]["credit_class"] = e["credit_class"]
+        else:
+            states[e["uscc"]] = {**e["registration"], "credit_class": states.get(e["uscc"], {}).get("credit_class")}
+    return states
+
+
+async def sync(clients, tokens) -> dict:
+    r = await clients.registry.post("/v1/sync/platform", headers=tokens.admin)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def assert_registry_matches(clients, tokens, states: dict[str, dict]) -> None:
+    got: dict[str, dict] = {}
+    cursor = None
+    while True:
+        r = await clients.registry.get("/v1/entities", params={"limit": 1000, **({"cursor": cursor} if cursor else {})},
+                                       headers=tokens.admin)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        got.update({e["uscc"]: e for e in body["items"]})
+        cursor = body.get("next_cursor")
+        if not cursor:
+            break
+    assert set(got) == set(states)
+    for uscc, want in states.items():
+        e = got[uscc]
+        assert e["source"] == "platform"
+        for field in ("name", "entity_type", "industry_code", "address", "status", "registered_on", "credit_class"):
+            assert e[field] == want[field], (uscc, field, e[field], want[field])
+
+
+async def frame(clients, tokens, as_of: int) -> str:
+    r = await clients.registry.post("/v1/frames", json={"filter": {}, "as_of": as_of}, headers=tokens.service)
+    assert r.status_code == 200, r.text
+    return r.headers["x-frame-sha256"]
+
+
+async def test_run_applies_new_changed_deregistered_and_classes(clients, tokens, platform):
+    await platform.feed(base=30)
+    first = await sync(clients, tokens)
+    assert first["status"] == "succeeded" and first["inserted"] == 30 and first["cursor_to"] == 30
+    assert len(first["versions"]) == 2  # 30 events in pages of 20: one version per page
+    before = first["versions"][-1]
+    frame_before = await frame(clients, tokens, before)
+
+    config = {"base": 30, "changes": 150, "bad_fraction": 0.05}
+    events = generate(**config)
+    await platform.feed(**config)
+    run = await sync(clients, tokens)
+    assert run["status"] == "succeeded" and run["cursor_from"] == 30 and run["cursor_to"] == 180 and run["lag"] == 0
+    assert run["pulled"] == 150
+    assert sum(run[k] for k in ("inserted", "updated", "deregistered", "classes_changed", "unchanged", "rejected")) == 150
+    assert min(run["inserted"], run["updated"], run["deregistered"], run["classes_changed"]) > 0
+    bad = [e["seq"] for e in events if not is_valid_uscc(e["uscc"])]
+    assert bad and [r["seq"] for r in run["rejects"]] == bad and run["rejected"] == len(bad)
+    assert all("check" in r["reason"] or "校验" in r["reason_zh"] for r in run["rejects"])
+    assert len(run["versions"]) == 8  # 150 events, pages of 20
+    await assert_registry_matches(clients, tokens, expected_states(events))
+
+    # frames as of a version before the run are unchanged; now they differ
+    assert await frame(clients, tokens, before) == frame_before
+    assert await frame(clients, tokens, run["versions"][-1]) != frame_before
+
+    # nothing new: nothing pulled, no version
+    again = await sync(clients, tokens)
+    assert again["pulled"] == 0 and again["versions"] == [] and again["cursor_to"] == 180
+
+    runs = await clients.registry.get("/v1/sync/platform/runs", headers=tokens.auditor)
+    assert runs.status_code == 200 and [r["id"] for r in runs.json()["items"]] == [again["id"], run["id"], first["id"]]
+    state = await clients.registry.get("/v1/sync/platform", headers=tokens.auditor)
+    assert state.json() | {"updated_at": None} == {"feed": "platform:411523", "cursor": 180, "newest_seq": 180, "lag": 0,
+                                                  "updated_at": None}
+    metrics = (await clients.registry.get("/metrics")).text
+    assert "registry_platform_sync_lag_events 0.0" in metrics
+    assert f"registry_platform_sync_rejected_events_total {float(len(bad))}" in metrics or \
+        "registry_platform_sync_rejected_events_total" in metrics
+
+
+async def test_crash_between_pages_skips_and_repeats_nothing(clients, tokens, platform, apps):
+    config = {"base": 40, "changes": 100}
+    events = generate(**config)
+    await platform.feed(**config)
+    await platform.faults(pass_next=2, delay_ms=20_000)  # two pages, then the platform hangs
+    task = asyncio.create_task(clients.registry.post("/v1/sync/platform", headers=tokens.admin))
+    for _ in range(200):
+        state = (await clients.registry.get("/v1/sync/platform", headers=tokens.admin)).json()
+        if state["cursor"] == 40:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)
+    task.cancel()  # the process dies while waiting for the third page
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    state = (await clients.registry.get("/v1/sync/platform", headers=tokens.admin)).json()
+    assert state["cursor"] == 40
+    await platform.faults()
+    run = await sync(clients, tokens)
+    assert run["cursor_from"] == 40 and run["cursor_to"] == 140 and run["pulled"] == 100
+    await assert_registry_matches(clients, tokens, expected_states(events))
+    runs = (await clients.registry.get("/v1/sync/platform/runs", headers=tokens.admin)).json()["items"]
+    crashed = runs[1]
+    assert crashed["status"] == "running" and crashed["pulled"] == 40 and crashed["cursor_to"] == 40
+    # every event applied exactly once: the pulls of both runs add up to the feed
+    assert crashed["pulled"] + run["pulled"] == len(events)
+
+
+async def test_platform_failing_mid_run(clients, tokens, platform):
+    config = {"base": 60, "changes": 20}
+    events = generate(**config)
+    await platform.feed(**config)
+    await platform.faults(pass_next=1, fail_next=100)
+    failed = await sync(clients, tokens)
+    assert failed["status"] == "failed" and failed["cursor_to"] == 20 and failed["pulled"] == 20
+    assert "503" in failed["error"] or "did not answer" in failed["error"]
+    assert failed["lag"] == 60 and len(failed["versions"]) == 1
+    metrics = (await clients.registry.get("/metrics")).text
+    assert "registry_platform_sync_lag_events 60.0" in metrics
+    await platform.faults()
+    resumed = await sync(clients, tokens)
+    assert resumed["status"] == "succeeded" and resumed["cursor_from"] == 20 and resumed["cursor_to"] == 80
+    await assert_registry_matches(clients, tokens, expected_states(events))
+
+
+async def test_local_edit_of_platform_owned_field_is_refused(clients, tokens, platform, departments):
+    await platform.feed(base=3)
+    await sync(clients, tokens)
+    uscc = generate(base=3)[0]["uscc"]
+    got = await clients.registry.get(f"/v1/entities/{uscc}", headers=tokens.admin)
+    etag = got.headers["etag"]
+    refused = await clients.registry.patch(f"/v1/entities/{uscc}", json={"name": "本地改名有限公司"},
+                                           headers=tokens.admin | {"If-Match": etag})
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["code"] == "platform_owned_field" and problem["source"] == "platform" and problem["fields"] == ["name"]
+    assert "协同监管平台" in (await clients.registry.patch(
+        f"/v1/entities/{uscc}", json={"status": "deregistered"},
+        headers=tokens.admin | {"If-Match": etag, "Accept-Language": "zh-CN"})).json()["detail"]
+    deleted = await clients.registry.request("DELETE", f"/v1/entities/{uscc}", params={"reason": "本地删除"},
+                                             headers=tokens.admin | {"If-Match": etag})
+    assert deleted.status_code == 409 and deleted.json()["code"] == "platform_owned_field"
+    # local fields stay local: departments and tags may change, and survive the next platform change
+    ok = await clients.registry.patch(f"/v1/entities/{uscc}", json={"departments": ["SCJG"], "tags": ["重点"],
+                                                                   "name": got.json()["name"]},
+                                      headers=tokens.admin | {"If-Match": etag})
+    assert ok.status_code == 200, ok.text
+    config = {"base": 3, "changes": 30}
+    await platform.feed(**config)
+    await sync(clients, tokens)
+    after = (await clients.registry.get(f"/v1/entities/{uscc}", headers=tokens.admin)).json()
+    assert after["departments"] == ["SCJG"] and after["tags"] == ["重点"]
+    assert after["name"] == expected_states(generate(**config))[uscc]["name"]
+
+
+async def test_who_may_sync(clients, tokens, platform):
+    await platform.feed()
+    for headers, status in ((tokens.officer("SCJG"), 403), (tokens.auditor, 403), (tokens.inspector, 403),
+                            (tokens.service, 200), ({}, 401)):
+        r = await clients.registry.post("/v1/sync/platform", headers=headers)
+        assert r.status_code == status, (headers, r.text)
+    for headers, status in ((tokens.officer("SCJG"), 403), (tokens.auditor, 200), (tokens.service, 200), (tokens.admin, 200)):
+        assert (await clients.registry.get("/v1/sync/platform/runs", headers=headers)).status_code == status
