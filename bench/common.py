@@ -16,7 +16,7 @@ from jcdev.testing import TEST_JWT_SECRET, resolve_test_server_url  # noqa: E402
 BENCH_PORTS = {"registry": 19001, "planning": 19002, "sampling": 19003, "results": 19004, "audit": 19005, "gsxt": 19009}
 
 
-def bench_stack(services: tuple[str, ...], *, extra_env: dict[str, str] | None = None) -> Stack:
+def bench_stack(services: tuple[str, ...], *, extra_env: dict[str, str] | None = None, with_gsxt: bool = False) -> Stack:
     """Start ``services`` on bench ports with fresh ``jcbench_*`` databases.
 
     ``JC_BENCH_PORT_OFFSET`` and ``JC_BENCH_DB_PREFIX`` let benchmarks run side by side."""
@@ -26,7 +26,7 @@ def bench_stack(services: tuple[str, ...], *, extra_env: dict[str, str] | None =
         ports={s: p + offset for s, p in BENCH_PORTS.items()},
         db_prefix=os.environ.get("JC_BENCH_DB_PREFIX", "jcbench_"),
         services=services,
-        with_gsxt=False,
+        with_gsxt=with_gsxt,
         log_dir=ROOT / ".data" / "bench-logs",
         extra_env={"{PREFIX}ENVIRONMENT": "test", "{PREFIX}JWT_SECRET": TEST_JWT_SECRET, "{PREFIX}LOG_LEVEL": "INFO",
                    **(extra_env or {})},

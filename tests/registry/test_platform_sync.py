@@ -222,3 +222,40 @@ async def test_who_may_sync(clients, tokens, platform):
         assert r.status_code == status, (headers, r.text)
     for headers, status in ((tokens.officer("SCJG"), 403), (tokens.auditor, 200), (tokens.service, 200), (tokens.admin, 200)):
         assert (await clients.registry.get("/v1/sync/platform/runs", headers=headers)).status_code == status
+
+
+async def test_file_import_may_not_change_platform_owned_fields(clients, tokens, platform, departments):
+    await platform.feed(base=4)
+    await sync(clients, tokens)
+    exported = (await clients.registry.get("/v1/entities/export", headers=tokens.admin)).content.decode("utf-8-sig")
+    lines = exported.split("\r\n")
+    header, rows = lines[0], [line for line in lines[1:] if line]
+    name_at = header.split(",").index("市场主体名称")
+    renamed = rows[1].split(",")
+    renamed[name_at] = "本地文件改名有限公司"
+    content = "\r\n".join([header, rows[0], ",".join(renamed), *rows[2:]]).encode("utf-8-sig")
+    r = await clients.registry.post("/v1/entities/import", files={"file": ("e.csv", content)}, headers=tokens.admin)
+    assert r.status_code == 422 and r.json()["code"] == "import_rejected", r.text
+    errors = r.json()["errors"]
+    assert [e["line"] for e in errors] == [3] and "协同监管平台" in errors[0]["reason_zh"]
+    # the same file with only local fields changed is accepted; the source stays the platform's
+    depts_at = header.split(",").index("监管部门")
+    local = rows[1].split(",")
+    local[depts_at] = "市场监督管理局"
+    content = "\r\n".join([header, rows[0], ",".join(local), *rows[2:]]).encode("utf-8-sig")
+    ok = await clients.registry.post("/v1/entities/import", files={"file": ("e.csv", content)}, headers=tokens.admin)
+    assert ok.status_code == 200 and ok.json()["updated"] == 1, ok.text
+    uscc = local[header.split(",").index("统一社会信用代码")]
+    entity = (await clients.registry.get(f"/v1/entities/{uscc}", headers=tokens.admin)).json()
+    assert entity["departments"] == ["SCJG"] and entity["source"] == "platform"
+
+
+async def test_replicas_take_turns(clients, tokens, platform):
+    """Two pulls at once (two replicas): every event is applied once."""
+    config = {"base": 30, "changes": 90}
+    events = generate(**config)
+    await platform.feed(**config)
+    a, b = await asyncio.gather(sync(clients, tokens), sync(clients, tokens))
+    assert a["pulled"] + b["pulled"] == len(events)
+    assert {a["cursor_to"], b["cursor_to"]} == {120}
+    await assert_registry_matches(clients, tokens, expected_states(events))

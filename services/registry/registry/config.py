@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from jointcheck.settings import ServiceSettings
@@ -32,7 +32,8 @@ class Settings(ServiceSettings):
 
     # The collaborative supervision platform's change feed (the GSXT emulator in development):
     # where it lives, which division the registry follows, how it pulls.
-    platform_url: str = "http://127.0.0.1:8009"
+    # Unset: the GSXT URL (``REGISTRY_GSXT_URL`` / ``JC_GSXT_URL``; the emulator in development).
+    platform_url: str | None = None
     platform_division: str = Field("411523", pattern=r"^[0-9]{2,6}$")
     platform_page_size: int = Field(5000, ge=1, le=10_000)
     platform_timeout: float = Field(30.0, gt=0)
@@ -54,6 +55,12 @@ class Settings(ServiceSettings):
         if path == "/v1/entities/credit-classes":
             return self.credit_sync_max_bytes
         return super().body_limit_for(path)
+
+    @model_validator(mode="after")
+    def _platform_defaults_to_gsxt(self) -> "Settings":
+        if self.platform_url is None:
+            self.platform_url = self.gsxt_url
+        return self
 
     @property
     def platform_feed(self) -> str:

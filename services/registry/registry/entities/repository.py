@@ -149,7 +149,13 @@ SELECT s.*, e.row_id AS current_row_id, e.departments AS current_departments, co
             ELSE now() END AS classified_at
 FROM entity_import_staging s
 LEFT JOIN entities e ON e.uscc = s.uscc AND e.valid_to IS NULL
-CROSS JOIN LATERAL (SELECT {supervision.violation_sql("e", "s")} AS violation) v
+CROSS JOIN LATERAL (SELECT coalesce({supervision.violation_sql("e", "s")},
+    -- the platform owns the registration fields of the entities it feeds
+    CASE WHEN e.source = 'platform' AND NOT e.deleted
+          AND (e.name, e.entity_type, e.industry_code, e.division_code, e.address, e.status, e.registered_on)
+              IS DISTINCT FROM
+              (s.name, s.entity_type, s.industry_code, s.division_code, s.address, s.status, s.registered_on)
+         THEN 'platform_owned' END) AS violation) v
 """
 
 

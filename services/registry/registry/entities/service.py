@@ -204,9 +204,14 @@ async def import_file(
 
 
 async def _report_unsupervised(session: AsyncSession, errors: importer.RowErrors, dept: str, count: int) -> None:
-    """Staged rows the department may not write become bad rows (only the first are fetched)."""
+    """Staged rows the department may not write, or that would change the registration fields
+    of an entity the collaborative platform feeds, become bad rows (only the first are fetched)."""
     fetched = await repository.rejected_rows(session, limit=errors.limit)
     for line, depts, code in fetched:
+        if code == "platform_owned":
+            errors.add_row([RowError(line=line, field=None, value=None, reason=platform_sync.OWNED_REASON,
+                                     reason_zh=platform_sync.OWNED_REASON_ZH)])
+            continue
         why = supervision.reason_of(dept, code)
         errors.add_row([RowError(line=line, field="departments", value=";".join(depts), reason=why.reason,
                                  reason_zh=why.reason_zh)])
