@@ -15,6 +15,7 @@ from gsxt_emulator.main import EmulatorSettings, create_app as create_emulator
 from jcdev.testing import TEST_JWT_SECRET, LiveServer
 from jointcheck.clients import PlatformClient, platform_client
 from jointcheck.codes import is_valid_uscc
+from jointcheck.contracts import PlatformEvent
 
 
 @pytest.fixture(scope="module")
@@ -259,3 +260,59 @@ async def test_replicas_take_turns(clients, tokens, platform):
     assert a["pulled"] + b["pulled"] == len(events)
     assert {a["cursor_to"], b["cursor_to"]} == {120}
     await assert_registry_matches(clients, tokens, expected_states(events))
+
+
+async def test_emulator_feed_pages_by_cursor_deterministically_with_faults(emulator, tokens):
+    import httpx
+
+    async with httpx.AsyncClient(base_url=emulator.url, timeout=30) as c:
+        state = (await c.put("/emulator/feed", json={"base": 10, "changes": 5}, headers=tokens.service)).json()
+        assert state["newest_seq"] == 15
+        first = (await c.get("/api/platform/changes", params={"division": "411523", "after": 0, "limit": 6})).json()
+        assert [e["seq"] for e in first["events"]] == [1, 2, 3, 4, 5, 6]
+        assert (first["next_cursor"], first["newest_seq"], first["has_more"]) == (6, 15, True)
+        assert all(e["action"] == "new" and is_valid_uscc(e["uscc"]) for e in first["events"])
+        last = (await c.get("/api/platform/changes", params={"division": "411523", "after": 12, "limit": 6})).json()
+        assert [e["seq"] for e in last["events"]] == [13, 14, 15] and last["has_more"] is False
+        # the same seed, the same feed
+        assert [PlatformEvent.model_validate(e) for e in last["events"]] == \
+            [PlatformEvent.model_validate(e) for e in generate(base=10, changes=5)[12:]]
+        other = (await c.get("/api/platform/changes", params={"division": "411500"})).json()
+        assert other["events"] == [] and other["next_cursor"] == 0
+        await c.put("/emulator/faults", json={"fail_next": 1}, headers=tokens.service)
+        failed = await c.get("/api/platform/changes", params={"division": "411523"})
+        assert failed.status_code == 503 and failed.json()["code"] == "emulated_failure"
+        assert (await c.get("/api/platform/changes", params={"division": "411523"})).status_code == 200
+        assert (await c.put("/emulator/feed", json={"base": 1})).status_code == 401
+        # growing the feed keeps what came before (the registry pulls only what is new)
+        grown = generate(base=10, changes=50, bad_fraction=0.2)
+        assert grown[:12] == generate(base=10, changes=2, bad_fraction=0.2)
+        assert any(not is_valid_uscc(e["uscc"]) for e in grown)
+
+
+async def test_scheduled_pull(emulator, service_database_urls, clients, tokens):
+    """With REGISTRY_PLATFORM_SYNC_INTERVAL set, the registry pulls by itself."""
+    import httpx
+
+    from jcdev.testing import service_settings
+    from registry.main import create_app
+
+    settings = service_settings("registry", service_database_urls["registry"], platform_url=emulator.url,
+                                platform_sync_interval=0.2, platform_page_size=50)
+    async with httpx.AsyncClient(base_url=emulator.url, timeout=30) as c:
+        await c.put("/emulator/faults", json={}, headers=tokens.service)
+        await c.put("/emulator/feed", json={"base": 120}, headers=tokens.service)
+    server = LiveServer(create_app(settings)).start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, headers=tokens.auditor, timeout=30) as reg:
+            for _ in range(150):
+                state = (await reg.get("/v1/sync/platform")).json()
+                if state["cursor"] == 120:
+                    break
+                await asyncio.sleep(0.1)
+            assert state["cursor"] == 120 and state["lag"] == 0
+            runs = (await reg.get("/v1/sync/platform/runs")).json()["items"]
+            assert runs and {r["trigger"] for r in runs} == {"schedule"}
+            assert sum(r["inserted"] for r in runs) == 120
+    finally:
+        server.stop()
