@@ -103,6 +103,9 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("registry", "POST", "/v1/frames/inspector-pool"): allow(*READERS, scope="a query (reads only)", refused=False),
     ("registry", "POST", "/v1/frames/recusals"): allow(*READERS, scope="a query (reads only)", refused=False),
     ("registry", "POST", "/v1/frames/experts"): allow(*READERS, scope="a query (reads only)", refused=False),
+    ("registry", "POST", "/v1/sync/platform"): allow("admin", "service"),
+    ("registry", "GET", "/v1/sync/platform"): allow("admin", "auditor", "service"),
+    ("registry", "GET", "/v1/sync/platform/runs"): allow("admin", "auditor", "service"),
     # ------------------------------------------------------------------ planning
     ("planning", "POST", "/v1/items"): allow(*WRITERS, scope="officers of the item's department"),
     ("planning", "GET", "/v1/items"): allow(*READERS),
@@ -173,6 +176,9 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("gsxt_emulator", "GET", "/api/publications/{record_id}"): Access(frozenset(), scope="stands in for GSXT's public pages"),
     ("gsxt_emulator", "PUT", "/emulator/faults"): allow("admin", "service"),
     ("gsxt_emulator", "DELETE", "/emulator/publications"): allow("admin", "service"),
+    ("gsxt_emulator", "GET", "/api/platform/changes"): Access(
+        frozenset(), scope="stands in for the collaborative platform's change feed (docs/platform-feed.md)"),
+    ("gsxt_emulator", "PUT", "/emulator/feed"): allow("admin", "service"),
 }
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "authorization.md"
