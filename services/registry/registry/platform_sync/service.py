@@ -70,6 +70,8 @@ def _registration(event: PlatformEvent) -> dict[str, Any]:
     reg = event.registration
     if reg is None:
         raise Rejected("a registration event without its registration fields", "登记类事件缺少登记信息")
+    if any("\x00" in (v or "") for v in (reg.name, reg.address, reg.registered_on)):
+        raise Rejected("a NUL character in the registration fields", "登记信息含有 NUL 字符")
     name = reg.name.strip()
     if not 1 <= len(name) <= 256:
         raise Rejected("name must have 1 to 256 characters", "名称须为 1 至 256 个字符")
@@ -129,8 +131,8 @@ def _plan(page: PlatformPage, current: dict[str, Entity]) -> tuple[dict[str, dic
                 states[uscc] = state
         except Rejected as exc:
             counts["rejected"] += 1
-            rejects.append({"seq": event.seq, "uscc": event.uscc[:40], "action": event.action, "reason": exc.reason,
-                            "reason_zh": exc.reason_zh})
+            rejects.append({"seq": event.seq, "uscc": _printable(event.uscc[:40]), "action": event.action,
+                            "reason": _printable(exc.reason), "reason_zh": _printable(exc.reason_zh)})
             continue
         counts[kind] += 1
         if kind != "unchanged":
@@ -150,6 +152,18 @@ def _code(event: PlatformEvent, current: dict[str, Entity]) -> str:
         if not (exc.reason == "check" and known is not None and known.legacy_code):
             raise Rejected(f"uscc: {exc.detail}", f"统一社会信用代码：{exc.detail_zh}") from None
     return uscc
+
+
+def _printable(text: str) -> str:
+    """What a report may hold (JSONB refuses NUL)."""
+    return text.replace("\x00", "\\0")
+
+
+def _normalized(raw: str) -> str | None:
+    try:
+        return normalize_uscc(raw) if raw.isprintable() else None
+    except (InvalidUSCC, CodeValueError, ValueError):
+        return None
 
 
 def _apply_class(event: PlatformEvent, state: dict[str, Any] | None) -> str:
@@ -183,7 +197,7 @@ async def apply_page(session: AsyncSession, *, feed: str, page: PlatformPage, ex
     st = await repository.state(session, feed, lock=True)
     if st.cursor != expected_cursor:
         return st.cursor
-    usccs = sorted({e.uscc.strip().upper() for e in page.events})
+    usccs = sorted({c for c in (_normalized(e.uscc) for e in page.events) if c and len(c) == 18 and c.isalnum()})
     current = await repository.current_entities(session, usccs)
     final, counts, rejects = _plan(page, current)
     version = None
@@ -236,9 +250,14 @@ async def run(db: Database, client: PlatformClient, settings: Settings, *, actor
             status, error = "failed", _describe(exc)
             log.warning("platform sync: fetching after %d failed: %s", cursor, error)
             break
-        async with db.transaction() as session:
-            result = await apply_page(session, feed=feed, page=page, expected_cursor=cursor, run_id=run_id, actor=actor,
-                                      max_listed=settings.platform_max_rejects_listed)
+        try:
+            async with db.transaction() as session:
+                result = await apply_page(session, feed=feed, page=page, expected_cursor=cursor, run_id=run_id,
+                                          actor=actor, max_listed=settings.platform_max_rejects_listed)
+        except Exception as exc:  # rolled back whole: the cursor stays before this page
+            status, error = "failed", f"applying the page after {cursor} failed: {type(exc).__name__}"[:500]
+            log.exception("platform sync: applying the page after %d failed", cursor)
+            break
         if isinstance(result, int):  # another replica applied it: go on from where it is
             cursor = result
             continue
