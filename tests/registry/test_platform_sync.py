@@ -93,6 +93,10 @@ async def assert_registry_matches(clients, tokens, states: dict[str, dict]) -> N
             assert e[field] == want[field], (uscc, field, e[field], want[field])
 
 
+def metric(text: str, name: str) -> float:
+    return next(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " "))
+
+
 async def frame(clients, tokens, as_of: int) -> str:
     r = await clients.registry.post("/v1/frames", json={"filter": {}, "as_of": as_of}, headers=tokens.service)
     assert r.status_code == 200, r.text
@@ -109,6 +113,7 @@ async def test_run_applies_new_changed_deregistered_and_classes(clients, tokens,
 
     config = {"base": 30, "changes": 150, "bad_fraction": 0.05}
     events = generate(**config)
+    rejected_before = metric((await clients.registry.get("/metrics")).text, "registry_platform_sync_rejected_events_total")
     await platform.feed(**config)
     run = await sync(clients, tokens)
     assert run["status"] == "succeeded" and run["cursor_from"] == 30 and run["cursor_to"] == 180 and run["lag"] == 0
@@ -125,6 +130,15 @@ async def test_run_applies_new_changed_deregistered_and_classes(clients, tokens,
     assert await frame(clients, tokens, before) == frame_before
     assert await frame(clients, tokens, run["versions"][-1]) != frame_before
 
+    # audit: each page that changed something or rejected an event, and the run, through the outbox
+    pending = (await clients.registry.get("/ops/outbox", params={"status": "pending", "limit": 500},
+                                          headers=tokens.admin)).json()["items"]
+    audited = [e["payload"] for e in pending if e["payload"].get("object_id") == run["id"]]
+    actions = [p["action"] for p in audited]
+    assert actions.count("entity.platform_sync") == 8 and actions.count("entity.platform_sync_run") == 1
+    summary = next(p for p in audited if p["action"] == "entity.platform_sync_run")["data"]
+    assert summary["status"] == "succeeded" and summary["rejected"] == len(bad) and summary["versions"] == run["versions"]
+
     # nothing new: nothing pulled, no version
     again = await sync(clients, tokens)
     assert again["pulled"] == 0 and again["versions"] == [] and again["cursor_to"] == 180
@@ -136,8 +150,7 @@ async def test_run_applies_new_changed_deregistered_and_classes(clients, tokens,
                                                   "updated_at": None}
     metrics = (await clients.registry.get("/metrics")).text
     assert "registry_platform_sync_lag_events 0.0" in metrics
-    assert f"registry_platform_sync_rejected_events_total {float(len(bad))}" in metrics or \
-        "registry_platform_sync_rejected_events_total" in metrics
+    assert metric(metrics, "registry_platform_sync_rejected_events_total") - rejected_before == len(bad)
 
 
 async def test_crash_between_pages_skips_and_repeats_nothing(clients, tokens, platform, apps):
