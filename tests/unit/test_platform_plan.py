@@ -38,11 +38,12 @@ def test_bad_rows_are_rejected_whole_and_the_rest_applies():
         {"action": "change", "uscc": GOOD},
         {"action": "credit_class", "uscc": GOOD, "credit_class": "C", "classified_at": AT},
         {"action": "revoked", "uscc": GOOD, "registration": reg()},
+        {"action": "credit_class", "uscc": GOOD, "credit_class": "A", "classified_at": "2026-11-05T00:00:00"},
     ), {})
-    assert [r["seq"] for r in rejects] == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert [r["seq"] for r in rejects] == [2, 3, 4, 5, 6, 7, 8, 9, 12]
     assert all(r["reason"] and r["reason_zh"] and "\x00" not in r["uscc"] for r in rejects)
-    assert counts == {"pulled": 11, "inserted": 1, "updated": 0, "deregistered": 1, "classes_changed": 1,
-                      "unchanged": 0, "rejected": 8}
+    assert counts == {"pulled": 12, "inserted": 1, "updated": 0, "deregistered": 1, "classes_changed": 1,
+                      "unchanged": 0, "rejected": 9}
     assert list(final) == [GOOD]
     assert final[GOOD]["status"] == "revoked" and final[GOOD]["credit_class"] == "C"
     assert final[GOOD]["classified_at"] == datetime(2026, 10, 31, 16, tzinfo=timezone.utc)

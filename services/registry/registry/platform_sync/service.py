@@ -172,6 +172,8 @@ def _apply_class(event: PlatformEvent, state: dict[str, Any] | None) -> str:
     if event.credit_class is not None and event.credit_class not in ("A", "B", "C", "D"):
         raise Rejected(f"credit class {event.credit_class[:8]!r} is not A/B/C/D", "信用风险分类须为 A/B/C/D")
     at = event.classified_at or event.occurred_at
+    if at.tzinfo is None:
+        raise Rejected("classified_at needs a time zone", "分类时间须带时区")
     if state["classified_at"] is not None and at < state["classified_at"]:
         return "unchanged"  # an older assessment than the one on record
     if state["credit_class"] == event.credit_class and state["classified_at"] == at:
