@@ -5,6 +5,7 @@ per page, a crash between pages, the platform failing mid-run, platform-owned fi
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
@@ -153,7 +154,18 @@ async def test_run_applies_new_changed_deregistered_and_classes(clients, tokens,
     assert metric(metrics, "registry_platform_sync_rejected_events_total") - rejected_before == len(bad)
 
 
-async def test_crash_between_pages_skips_and_repeats_nothing(clients, tokens, platform, apps):
+async def _execute(url: str, sql: str, *args: Any) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        await conn.execute(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def test_crash_between_pages_skips_and_repeats_nothing(clients, tokens, platform, service_database_urls):
     config = {"base": 40, "changes": 100}
     events = generate(**config)
     await platform.feed(**config)
@@ -170,13 +182,19 @@ async def test_crash_between_pages_skips_and_repeats_nothing(clients, tokens, pl
         await task
     state = (await clients.registry.get("/v1/sync/platform", headers=tokens.admin)).json()
     assert state["cursor"] == 40
+    runs = (await clients.registry.get("/v1/sync/platform/runs", headers=tokens.admin)).json()["items"]
+    assert runs[0]["status"] == "running" and runs[0]["pulled"] == 40 and runs[0]["cursor_to"] == 40
+    # an hour without a sign of life: the next run takes the crashed one for dead
+    await _execute(service_database_urls["registry"],
+                   "UPDATE platform_sync_runs SET updated_at = updated_at - interval '1 hour' WHERE id = $1",
+                   uuid.UUID(runs[0]["id"]))
     await platform.faults()
     run = await sync(clients, tokens)
     assert run["cursor_from"] == 40 and run["cursor_to"] == 140 and run["pulled"] == 100
     await assert_registry_matches(clients, tokens, expected_states(events))
     runs = (await clients.registry.get("/v1/sync/platform/runs", headers=tokens.admin)).json()["items"]
     crashed = runs[1]
-    assert crashed["status"] == "running" and crashed["pulled"] == 40 and crashed["cursor_to"] == 40
+    assert crashed["status"] == "abandoned" and crashed["pulled"] == 40 and crashed["cursor_to"] == 40
     # every event applied exactly once: the pulls of both runs add up to the feed
     assert crashed["pulled"] + run["pulled"] == len(events)
 

@@ -36,6 +36,8 @@ class PlatformSyncRun(Base):
     actor: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
+    # the last sign of life (start, each page): a run silent for long was left by a dead process
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cursor_from: Mapped[int] = mapped_column(BigInteger)
     cursor_to: Mapped[int] = mapped_column(BigInteger)

@@ -54,7 +54,7 @@ async def abandon_stale_runs(session: AsyncSession, feed: str, *, older_than_s: 
     """Runs left ``running`` by a process that died (no page for a long while)."""
     await session.execute(text(
         "UPDATE platform_sync_runs SET status = 'abandoned', finished_at = clock_timestamp() "
-        "WHERE feed = :f AND status = 'running' AND created_at < clock_timestamp() - make_interval(secs => :s)"),
+        "WHERE feed = :f AND status = 'running' AND updated_at < clock_timestamp() - make_interval(secs => :s)"),
         {"f": feed, "s": older_than_s})
 
 
@@ -64,6 +64,7 @@ async def add_page_to_run(session: AsyncSession, run_id: uuid.UUID, *, counts: d
     sets = ", ".join(f"{k} = {k} + :{k}" for k in counts)
     await session.execute(text(
         f"UPDATE platform_sync_runs SET pages = pages + 1, {sets}, cursor_to = :cursor, newest_seq = :newest, "
+        "updated_at = clock_timestamp(), "
         "versions = CASE WHEN CAST(:version AS bigint) IS NULL THEN versions "
         "ELSE versions || to_jsonb(CAST(:version AS bigint)) END, "
         "rejects = CASE WHEN jsonb_array_length(rejects) >= :max THEN rejects "

@@ -54,8 +54,9 @@ SOURCE_NAME_ZH = "国家企业信用信息公示系统（协同监管平台）"
 OWNED_REASON = (f"the entity's registration fields (name, type, industry, division, address, status, founding "
                 f"date) come from {SOURCE_NAME}; a file may change only its departments, tags and class")
 OWNED_REASON_ZH = f"该市场主体的登记信息来自{SOURCE_NAME_ZH}，导入文件只能修改其监管部门、标签和信用风险分类"
-#: A run with no page applied for this long is taken for dead.
-ABANDON_AFTER_S = 3600.0
+#: A run with no page applied for this long is taken for dead (a page takes at most the
+#: platform timeout times its retries, and seconds to apply).
+ABANDON_AFTER_S = 900.0
 COUNTERS = ("pulled", "inserted", "updated", "deregistered", "classes_changed", "unchanged", "rejected")
 
 

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(128), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.clock_timestamp(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.clock_timestamp(), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cursor_from", sa.BigInteger(), nullable=False),
         sa.Column("cursor_to", sa.BigInteger(), nullable=False),
