@@ -94,9 +94,9 @@ async def update(session: AsyncSession, *, uscc: str, data: EntityUpdate, actor:
     current = await records.get(session, uscc)
     records.check_if_match(current, if_match)
     changes = data.model_dump(exclude_unset=True)
-    platform_sync.ensure_not_platform_owned(current, changes, action="change")
     new_departments = current.departments if changes.get("departments") is None else changes["departments"]
     ensure_may_write(actor, current.departments, new_departments, action="change")
+    platform_sync.ensure_not_platform_owned(current, changes, action="change")
     for required in ("name", "entity_type", "industry_code", "division_code", "status", "departments", "tags"):
         if required in changes and changes[required] is None:
             raise UnprocessableEntity(f"{required} cannot be null", detail_zh=f"{required} 不能为空", code="null_not_allowed",
