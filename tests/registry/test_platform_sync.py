@@ -146,6 +146,11 @@ async def test_run_applies_new_changed_deregistered_and_classes(clients, tokens,
 
     runs = await clients.registry.get("/v1/sync/platform/runs", headers=tokens.auditor)
     assert runs.status_code == 200 and [r["id"] for r in runs.json()["items"]] == [again["id"], run["id"], first["id"]]
+    first_two = (await clients.registry.get("/v1/sync/platform/runs", params={"limit": 2}, headers=tokens.auditor)).json()
+    rest = (await clients.registry.get("/v1/sync/platform/runs", params={"limit": 2, "cursor": first_two["next_cursor"]},
+                                       headers=tokens.auditor)).json()
+    assert [r["id"] for r in first_two["items"] + rest["items"]] == [again["id"], run["id"], first["id"]]
+    assert rest["next_cursor"] is None
     state = await clients.registry.get("/v1/sync/platform", headers=tokens.auditor)
     assert state.json() | {"updated_at": None} == {"feed": "platform:411523", "cursor": 180, "newest_seq": 180, "lag": 0,
                                                   "updated_at": None}

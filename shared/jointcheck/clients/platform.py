@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from jointcheck.contracts import PlatformPage
 from jointcheck.http import ServiceClient
+from jointcheck.settings import Settings
 
 
 class PlatformClient(ServiceClient):
@@ -27,8 +28,8 @@ class PlatformClient(ServiceClient):
         return PlatformPage.model_validate(body)
 
 
-def platform_client(request: Request) -> PlatformClient:
-    return PlatformClient(request.app.state.settings)
+def platform_client(settings: Settings) -> PlatformClient:
+    return PlatformClient(settings)
 
 
 Platform = Annotated[PlatformClient, Depends(platform_client)]

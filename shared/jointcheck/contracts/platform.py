@@ -14,7 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from jointcheck.schemas import Schema
 
 PlatformAction = Literal["new", "change", "deregistered", "revoked", "cancelled", "moved_out", "credit_class"]
 #: Registration actions that end an entity's registration, and the status each sets.
@@ -23,7 +25,7 @@ ENDING_ACTIONS: dict[str, str] = {
 }
 
 
-class PlatformRegistration(BaseModel):
+class PlatformRegistration(Schema):
     """The registration fields of an entity after a registration event (a full snapshot)."""
 
     name: str = Field(description="市场主体名称")
@@ -35,7 +37,7 @@ class PlatformRegistration(BaseModel):
     registered_on: str | None = Field(None, description="成立日期 YYYY-MM-DD")
 
 
-class PlatformEvent(BaseModel):
+class PlatformEvent(Schema):
     seq: int = Field(ge=1, description="sequence number in the division's feed, strictly increasing / 序号")
     action: PlatformAction
     uscc: str = Field(description="统一社会信用代码 as the platform holds it")
@@ -45,7 +47,7 @@ class PlatformEvent(BaseModel):
     classified_at: datetime | None = Field(None, description="with credit_class")
 
 
-class PlatformPage(BaseModel):
+class PlatformPage(Schema):
     division: str
     after: int = Field(description="the cursor this page follows / 本页之前的序号")
     events: list[PlatformEvent]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jointcheck.pagination import newest_first
 from registry.entities.models import Entity
 from registry.entities.repository import raw_connection
 from registry.platform_sync.models import PlatformSyncRun, PlatformSyncState
@@ -81,16 +82,11 @@ async def finish_run(session: AsyncSession, run_id: uuid.UUID, *, status: str, e
                                   .execution_options(populate_existing=True))).scalar_one()
 
 
-async def list_runs(session: AsyncSession, *, feed: str | None, before: tuple[Any, uuid.UUID] | None,
-                    limit: int) -> list[PlatformSyncRun]:
-    stmt = select(PlatformSyncRun)
-    if feed:
-        stmt = stmt.where(PlatformSyncRun.feed == feed)
-    if before is not None:
-        created_at, run_id = before
-        stmt = stmt.where(text("(created_at, id) < (:c, :i)").bindparams(c=created_at, i=run_id))
-    return list((await session.execute(
-        stmt.order_by(PlatformSyncRun.created_at.desc(), PlatformSyncRun.id.desc()).limit(limit + 1))).scalars())
+async def list_runs(session: AsyncSession, *, after: tuple[Any, uuid.UUID] | None, limit: int) -> list[PlatformSyncRun]:
+    """Newest first; ``limit + 1`` rows (the extra one says more follow)."""
+    stmt = newest_first(select(PlatformSyncRun), PlatformSyncRun.created_at, PlatformSyncRun.id, after=after,
+                        limit=limit + 1)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def current_entities(session: AsyncSession, usccs: list[str]) -> dict[str, Entity]:

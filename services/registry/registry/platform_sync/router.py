@@ -47,6 +47,6 @@ async def sync_state(request: Request, session: Session, _user: SyncReader) -> S
             responses=problem_responses(400, 401, 403))
 async def list_runs(session: Session, _user: SyncReader, limit: Limit = 50, cursor: Cursor = None) -> Page[SyncRunRead]:
     before = cursor_field(cursor, "after", parse=parse_created_keyset)
-    rows = await repository.list_runs(session, feed=None, before=before, limit=limit)
+    rows = await repository.list_runs(session, after=before, limit=limit)
     return Page[SyncRunRead](items=[SyncRunRead.model_validate(service.read_run(r)) for r in rows[:limit]],
                              next_cursor=next_page_cursor(rows, limit, created_keyset))

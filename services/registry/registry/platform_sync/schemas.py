@@ -6,10 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from jointcheck.schemas import Schema
 
 
-class RejectedEvent(BaseModel):
+class RejectedEvent(Schema):
     seq: int = Field(description="the event's sequence number in the feed / 序号")
     uscc: str
     action: str
@@ -17,9 +19,7 @@ class RejectedEvent(BaseModel):
     reason_zh: str
 
 
-class SyncRunRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class SyncRunRead(Schema):
     id: uuid.UUID
     feed: str = Field(description="platform:<division>")
     trigger: Literal["manual", "schedule"]
@@ -45,7 +45,7 @@ class SyncRunRead(BaseModel):
     error: str | None
 
 
-class SyncStateRead(BaseModel):
+class SyncStateRead(Schema):
     feed: str
     cursor: int
     newest_seq: int
