@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 from hypothesis import settings
 
 pytest_plugins = ["jcdev.testing"]
@@ -11,3 +13,17 @@ pytest_plugins = ["jcdev.testing"]
 settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(scope="session")
+def apps(apps):  # noqa: F811 - extends the platform's fixture of the same name
+    """The platform's apps, with planning's registry client reaching the registry app in process
+    (approval and preview ask the registry for counts and the inspector pool)."""
+    import httpx
+
+    from jointcheck.clients import RegistryClient, registry_client
+
+    planning = apps["planning"]
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=apps["registry"]), timeout=30)
+    planning.dependency_overrides[registry_client] = lambda: RegistryClient(planning.state.settings, http=http)
+    return apps

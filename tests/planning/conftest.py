@@ -68,6 +68,13 @@ async def create_plan(clients, headers, *, year: int = PLAN_YEAR, lead: str = LE
     return r.json()
 
 
+async def publish_plan(clients, headers, plan_id: str) -> None:
+    """File and publish a plan: tasks are approved (and drawn) only under a published plan."""
+    for to in ("filed", "published"):
+        r = await clients.planning.post(f"/v1/plans/{plan_id}/transitions", json={"to": to}, headers=headers)
+        assert r.status_code == 200, r.text
+
+
 async def create_task(clients, headers, plan_id: str, checklist_id: str, **kw: Any) -> dict[str, Any]:
     r = await clients.planning.post("/v1/tasks", json=task_body(plan_id, checklist_id, **kw), headers=headers)
     assert r.status_code == 201, r.text

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from .conftest import create_task, move, send_event
+from .conftest import create_task, move, publish_plan, send_event
 
 
 async def _approved(clients, tokens, world):
     t = await create_task(clients, tokens.admin, world["plan"]["id"], world["checklist"]["id"])
-    await move(clients, tokens.admin, t["id"], "approved")
+    await publish_plan(clients, tokens.admin, world["plan"]["id"])
+    assert (await move(clients, tokens.admin, t["id"], "approved")).status_code == 200
     return t["id"]
 
 
@@ -48,7 +49,8 @@ async def test_an_event_that_does_not_fit_the_state_is_a_conflict(clients, token
     r = await send_event(clients, tokens, "task.teams_assigned", {"task_id": str(uuid.uuid4()), "draw_id": "T"})
     assert r.status_code == 409 and r.json()["code"] == "unknown_task"
     # the conflict rolled back the inbox row too: once the task is approved, a requeued event applies
-    await move(clients, tokens.admin, t["id"], "approved")
+    await publish_plan(clients, tokens.admin, world["plan"]["id"])
+    assert (await move(clients, tokens.admin, t["id"], "approved")).status_code == 200
     r = await send_event(clients, tokens, "task.objects_drawn", {"task_id": t["id"], "draw_id": "D-1"}, event_id=eid)
     assert r.status_code == 200 and r.json()["status"] == "applied"
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from .conftest import LEAD, PLAN_YEAR, RULES, create_plan, create_task, move
+from .conftest import LEAD, PLAN_YEAR, RULES, create_plan, create_task, move, publish_plan
 
 PUBLIC_TASK_KEYS = {"id", "name", "industry", "industry_codes", "lead_department", "departments", "scope_summary",
                     "draw_type", "sampling_ratios", "frequency_per_year", "inspection_start", "inspection_end",
-                    "executing_body", "items"}
+                    "executing_body", "cancelled", "cancelled_at", "cancel_reason", "items"}
 
 
 async def _publish(clients, tokens, plan_id):
-    for to in ("filed", "published"):
-        r = await clients.planning.post(f"/v1/plans/{plan_id}/transitions", json={"to": to}, headers=tokens.admin)
-        assert r.status_code == 200, r.text
+    await publish_plan(clients, tokens.admin, plan_id)
 
 
 async def test_drafts_and_filed_plans_are_not_public(clients, tokens, world):
@@ -29,10 +27,10 @@ async def test_a_published_plan_shows_its_tasks_public_fields_only(clients, toke
     shown = await create_task(clients, tokens.admin, plan["id"], checklist["id"], name="加油站联合抽查",
                               scope={"industry_prefixes": ["F5265"], "division_prefixes": ["411523"],
                                      "entity_types": ["enterprise"]})
-    await move(clients, tokens.admin, shown["id"], "approved")
     await create_task(clients, tokens.admin, plan["id"], checklist["id"], name="草稿任务")
     other = await create_plan(clients, tokens.admin, lead="SCJG")  # never published
     await _publish(clients, tokens, plan["id"])
+    assert (await move(clients, tokens.admin, shown["id"], "approved")).status_code == 200
     listing = (await clients.planning.get("/public/plans", params={"year": PLAN_YEAR})).json()["items"]
     assert [p["id"] for p in listing] == [plan["id"]] and listing[0]["task_count"] == 1
     assert other["id"] not in [p["id"] for p in listing]

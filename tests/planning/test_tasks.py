@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from .conftest import COOPERATING, LEAD, PLAN_YEAR, RULES, create_item, create_plan, create_task, move, send_event, task_body
+from .conftest import (
+    COOPERATING,
+    LEAD,
+    PLAN_YEAR,
+    RULES,
+    create_item,
+    create_plan,
+    create_task,
+    move,
+    publish_plan,
+    send_event,
+    task_body,
+)
 
 CONTRACT_KEYS = {
     "id", "name", "plan_id", "year", "checklist_id", "checklist_version", "lead_department", "departments", "scope",
@@ -148,6 +160,7 @@ async def test_only_a_draft_task_changes_and_with_if_match(clients, tokens, worl
     assert r.status_code == 200, r.text
     assert r.json()["exclusion_days"] == 90 and r.json()["team_rules"]["max_load"] == 4 and r.headers["etag"] == '"2"'
     assert r.json()["team_rules"]["team_size"] == 3
+    await publish_plan(clients, tokens.admin, world["plan"]["id"])
     approved = await move(clients, tokens.admin, t["id"], "approved")
     r = await clients.planning.patch(url, json={"exclusion_days": 30},
                                      headers=tokens.admin | {"If-Match": approved.headers["etag"]})
@@ -157,6 +170,7 @@ async def test_only_a_draft_task_changes_and_with_if_match(clients, tokens, worl
 async def test_the_whole_life_of_a_task(clients, tokens, world):
     t = await create_task(clients, tokens.admin, world["plan"]["id"], world["checklist"]["id"])
     tid = t["id"]
+    await publish_plan(clients, tokens.admin, world["plan"]["id"])
     r = await move(clients, tokens.officer(LEAD), tid, "approved", "审批通过")
     assert r.status_code == 200 and r.json()["state"] == "approved"
     assert (await send_event(clients, tokens, "task.objects_drawn", {"task_id": tid, "draw_id": "D-1"})).status_code == 200
@@ -194,6 +208,7 @@ async def test_invalid_transitions_are_409_naming_the_current_state(clients, tok
         assert r.status_code == 409, to
         assert r.headers["content-type"].startswith("application/problem+json")
         assert r.json()["code"] == "invalid_state" and r.json()["current_state"] == "draft"
+    await publish_plan(clients, tokens.admin, world["plan"]["id"])
     await move(clients, tokens.admin, t["id"], "approved")
     r = await move(clients, tokens.admin, t["id"], "approved")
     assert r.status_code == 409 and r.json()["current_state"] == "approved"

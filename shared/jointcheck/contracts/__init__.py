@@ -108,6 +108,7 @@ from jointcheck.contracts.events import (  # noqa: E402
     TaskObjectsDrawn,
     TaskResultsPublished,
     TaskTeamsAssigned,
+    UnassignedEntity,
     event_handlers,
     publish,
     typed_handler,
@@ -129,5 +130,5 @@ __all__ = [
     "InspectionsCreate", "InspectionsVoided", "LastInspectors", "LastInspectorsQuery", "PlatformEvent", "PlatformPage",
     "PlatformRegistration", "RecentlyInspected",
     "RecentlyInspectedQuery", "SamplingRule", "TaskDrawVoided", "TaskObjectsDrawn", "TaskResultsPublished",
-    "TaskSpec", "TaskState", "TaskTeamsAssigned", "TeamRules", "event_handlers", "publish", "typed_handler",
+    "TaskSpec", "TaskState", "TaskTeamsAssigned", "TeamRules", "UnassignedEntity", "event_handlers", "publish", "typed_handler",
 ]

@@ -48,19 +48,34 @@ class TaskObjectsDrawn(_TaskEvent):
     draw_id: str
 
 
+class UnassignedEntity(BaseModel):
+    """An entity a teams draw could not give a team, and draw-v1's reason."""
+
+    entity: str
+    reason: str
+
+
 class TaskTeamsAssigned(_TaskEvent):
-    """sampling → planning: the teams draw was executed (objects_drawn → teams_assigned)."""
+    """sampling → planning: a round of teams was drawn. The task moves objects_drawn → teams_assigned
+    only once no entity is left without a team; otherwise it shows ``unassigned`` and awaits a
+    supplementary round (``round`` > 1, ``completes_draw_id`` = the previous round's draw)."""
 
     topic: ClassVar[str] = "task.teams_assigned"
     draw_id: str
+    round: int = Field(1, ge=1)
+    completes_draw_id: str | None = None
+    assigned: int = Field(0, ge=0)
+    unassigned: list[UnassignedEntity] = Field(default_factory=list)
 
 
 class TaskDrawVoided(_TaskEvent):
-    """sampling → planning: an executed draw was voided (the task goes back one step)."""
+    """sampling → planning: an executed draw was voided (the task goes back one step; a teams
+    round is forgotten, its entities are without a team again)."""
 
     topic: ClassVar[str] = "task.draw_voided"
     kind: Literal["objects", "teams"]
     draw_id: str
+    round: int = Field(1, ge=1)
 
 
 class TaskResultsPublished(_TaskEvent):

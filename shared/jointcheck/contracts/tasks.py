@@ -24,6 +24,7 @@ class TaskState(StrEnum):
     completed = "completed"  # 检查完成
     results_published = "results_published"  # 结果已公示
     closed = "closed"  # 已关闭
+    cancelled = "cancelled"  # 已取消（抽取前，附理由）
 
 
 _RATIO = "decimal string in [0, 1], e.g. \"0.05\" / 比例"

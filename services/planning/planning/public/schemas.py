@@ -32,7 +32,10 @@ class PublicTaskRead(Schema):
     inspection_start: date
     inspection_end: date
     executing_body: str = Field(description="实施主体")
-    items: list[PublicItemRead]
+    cancelled: bool = Field(False, description="已取消（抽取前）")
+    cancelled_at: datetime | None = Field(None, description="取消时间")
+    cancel_reason: str | None = Field(None, description="取消理由")
+    items: list[PublicItem]
 
 
 class PublicPlanSummaryRead(Schema):

@@ -16,7 +16,7 @@ from planning.public.schemas import PublicItemRead, PublicPlanRead, PublicPlanSu
 from planning.tasks import repository as tasks
 from planning.tasks.models import Task
 
-#: Tasks still being drafted are not part of what is published.
+#: Tasks still being drafted are not part of what is published (a cancelled one is, marked cancelled).
 HIDDEN_TASK_STATES = ("draft",)
 CLASS_LABELS = {"A": "A类", "B": "B类", "C": "C类", "D": "D类", "U": "未分类"}
 
@@ -45,7 +45,12 @@ def scope_summary(scope: dict[str, Any]) -> str:
 
 async def _public_task(session: AsyncSession, task: Task) -> PublicTaskRead:
     checklist = await checklist_service.get(session, checklist_id=task.checklist_id, version=task.checklist_version)
-    return PublicTaskRead(
+    cancel = None
+    if task.state == "cancelled":
+        cancel = next((h for h in reversed(await tasks.transitions(session, task.id)) if h.to_state == "cancelled"), None)
+    return PublicTask(
+        cancelled=cancel is not None, cancelled_at=cancel.at if cancel else None,
+        cancel_reason=cancel.reason if cancel else None,
         id=task.id, name=task.name, industry=checklist.name, industry_codes=checklist.industry_codes,
         lead_department=task.lead_department, departments=task.departments, scope_summary=scope_summary(task.scope),
         draw_type=task.draw_type, sampling_ratios=task.sampling_rules, frequency_per_year=checklist.frequency_per_year,

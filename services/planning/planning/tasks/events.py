@@ -25,13 +25,15 @@ async def on_objects_drawn(session: AsyncSession, event: TaskObjectsDrawn, incom
 
 
 async def on_teams_assigned(session: AsyncSession, event: TaskTeamsAssigned, incoming: IncomingEvent) -> None:
-    """objects_drawn → teams_assigned."""
-    await service.apply_event(session, task_id=event.task_id, frm="objects_drawn", to="teams_assigned",
-                              source=incoming.source, topic=event.topic, draw_kind="teams", draw_id=event.draw_id)
+    """A teams round: objects_drawn → teams_assigned once no drawn entity is left without a team."""
+    await service.apply_teams_round(session, event=event, source=incoming.source)
 
 
 async def on_draw_voided(session: AsyncSession, event: TaskDrawVoided, incoming: IncomingEvent) -> None:
-    """Back one step (objects → approved, teams → objects_drawn)."""
+    """Back one step (objects → approved; a teams round is forgotten, teams_assigned → objects_drawn)."""
+    if event.kind == "teams":
+        await service.void_teams_round(session, event=event, source=incoming.source)
+        return
     frm, to = VOID_STEPS[event.kind]
     await service.apply_event(session, task_id=event.task_id, frm=frm, to=to, source=incoming.source,
                               topic=event.topic, draw_kind=event.kind, draw_id=event.draw_id, voided=True)

@@ -60,3 +60,32 @@ class TaskTransition(Base):
     by: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(Text)
+
+
+class TaskTeamRound(Base):
+    """One executed round of teams draws: round 1 is the teams draw, later rounds are the
+    supplementary draws that give the previous round's unassigned entities a team."""
+
+    __tablename__ = "task_team_rounds"
+
+    task_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("tasks.id"), primary_key=True)
+    round: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    draw_id: Mapped[str] = mapped_column(String(64))
+    completes_draw_id: Mapped[str | None] = mapped_column(String(64))
+    assigned: Mapped[int] = mapped_column(Integer)
+    unassigned: Mapped[list[dict[str, str]]] = mapped_column(JSONB)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TaskAmendment(Base):
+    """A change of an approved task's team rules (who, when, why, before and after)."""
+
+    __tablename__ = "task_amendments"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    task_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("tasks.id"), index=True)
+    by: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any]] = mapped_column(JSONB)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jointcheck.pagination import newest_first
 
 from planning.plans.models import Plan
-from planning.tasks.models import Task, TaskTransition
+from planning.tasks.models import Task, TaskAmendment, TaskTeamRound, TaskTransition
 
 
 async def get(session: AsyncSession, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
@@ -57,4 +57,18 @@ async def list_page(
     if visible_to:
         stmt = stmt.where(Task.departments.contains([visible_to]))
     stmt = newest_first(stmt, Task.created_at, Task.id, after=after, limit=limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def team_rounds(session: AsyncSession, task_id: uuid.UUID) -> list[TaskTeamRound]:
+    stmt = select(TaskTeamRound).where(TaskTeamRound.task_id == task_id).order_by(TaskTeamRound.round)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def team_round(session: AsyncSession, task_id: uuid.UUID, round_no: int) -> TaskTeamRound | None:
+    return await session.get(TaskTeamRound, (task_id, round_no))
+
+
+async def amendments(session: AsyncSession, task_id: uuid.UUID) -> list[TaskAmendment]:
+    stmt = select(TaskAmendment).where(TaskAmendment.task_id == task_id).order_by(TaskAmendment.at, TaskAmendment.id)
     return list((await session.execute(stmt)).scalars())

@@ -16,7 +16,15 @@ from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_fi
 from planning.checklists.schemas import ChecklistRead
 from planning.tasks import repository, service
 from planning.tasks.models import Task
-from planning.tasks.schemas import TaskCreate, TaskPreview, TaskRead, TaskState, TaskTransitionCreate, TaskUpdate
+from planning.tasks.schemas import (
+    TaskAmendmentCreate,
+    TaskCreate,
+    TaskPreview,
+    TaskRead,
+    TaskState,
+    TaskTransitionRequest,
+    TaskUpdate,
+)
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks / 联合抽查任务"])
 
@@ -85,14 +93,30 @@ async def update_task(task_id: uuid.UUID, body: TaskUpdate, session: Session, us
 
 
 @router.post("/{task_id}/transitions", response_model=TaskRead, summary="变更任务状态 / Move a task to another state",
-             description="`approved` (from draft), `in_progress` (from teams_assigned), `completed` (from in_progress), "
-             "`closed` (from results_published): admin or an officer of the lead department. `objects_drawn`, "
+             description="`approved` (from draft; the plan must be published — 409 `plan_not_published` — and the "
+             "inspector pool must staff every expected entity — 409 `insufficient_capacity` with the `shortfall` per "
+             "department), `in_progress` (from teams_assigned), `completed` (from in_progress), "
+             "`closed` (from results_published), `cancelled` (from draft or approved, before any draw, with a "
+             "`reason`): admin or an officer of the lead department. `objects_drawn`, "
              "`teams_assigned` and `results_published` are set by the sampling and results services through events. "
              "Anything else: 409 `invalid_state` naming `current_state`. 审批、开始、完成、关闭。",
+             responses=problem_responses(401, 403, 404, 409, 422, 502, 503))
+async def transition_task(task_id: uuid.UUID, body: TaskTransitionRequest, session: Session, user: Writer,
+                          response: Response, registry: Registry) -> TaskRead:
+    task = await service.transition(session, task_id=task_id, data=body, actor=user, registry=registry)
+    return _etag(response, await service.read(session, task))
+
+
+@router.post("/{task_id}/amendments", response_model=TaskRead, status_code=201,
+             summary="变更组队规则 / Amend the team rules (approved, teams not complete)",
+             description="While the task is `approved` or `objects_drawn` (e.g. a teams draw left entities without a "
+             "team): new `team_size`, `max_load` or `required_departments`, with a reason; recorded with who and when "
+             "(`amendments` on the task) and audited. The next (supplementary) teams draw uses them. Who may: as for "
+             "approving. 组队规则变更须说明理由，记录并审计。",
              responses=problem_responses(401, 403, 404, 409, 422))
-async def transition_task(task_id: uuid.UUID, body: TaskTransitionCreate, session: Session, user: Writer,
-                          response: Response) -> TaskRead:
-    task = await service.transition(session, task_id=task_id, data=body, actor=user)
+async def amend_task(task_id: uuid.UUID, body: TaskAmendmentCreate, session: Session, user: Writer,
+                     response: Response) -> TaskRead:
+    task = await service.amend(session, task_id=task_id, data=body, actor=user)
     return _etag(response, await service.read(session, task))
 
 

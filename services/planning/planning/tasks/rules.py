@@ -228,3 +228,52 @@ def expected_sizes(rules: Mapping[str, Mapping[str, Any]], population: Mapping[s
         out[c] = {"population": n_pop, "expected_sample": n,
                   "expected_alternates": min(rule.get("alternates", 0), n_pop - n)}
     return out
+
+
+def team_capacity(*, expected_entities: int, required_departments: Sequence[str], team_size: int, max_load: int,
+                  eligible: Mapping[str, int]) -> dict[str, Any]:
+    """Can the pool give every expected entity a lawful team? (draw-v1's arithmetic, before constraints.)
+
+    Each entity needs one inspector of every required department and ``team_size`` in all, and one
+    inspector takes at most ``max_load`` entities: so department ``d`` can serve
+    ``eligible[d] × max_load`` entities and the pool offers ``Σ eligible × max_load`` seats for the
+    ``team_size × entities`` needed. Capacity is *tight* when losing one inspector's load (a recusal,
+    a last-inspector bar) would already leave entities out.
+    """
+    n = expected_entities
+    departments = []
+    for d in required_departments:
+        count = eligible.get(d, 0)
+        cap = count * max_load
+        departments.append({"department": d, "eligible_inspectors": count, "capacity": cap, "needed": n,
+                            "shortfall": max(0, n - cap)})
+    pool = sum(eligible.get(d, 0) for d in required_departments)
+    seats = pool * max_load
+    needed = team_size * n
+    short_seats = max(0, needed - seats)
+    short_people = max(0, team_size - pool) if n else 0
+    sufficient = short_seats == 0 and short_people == 0 and all(d["shortfall"] == 0 for d in departments)
+    tight = sufficient and n > 0 and (seats - needed < max_load or any(d["capacity"] - n < max_load for d in departments))
+    return {"expected_entities": n, "team_size": team_size, "max_load": max_load, "seats_needed": needed,
+            "seats_available": seats, "seat_shortfall": short_seats, "inspectors_short_of_one_team": short_people,
+            "by_department": departments, "sufficient": sufficient, "tight": tight}
+
+
+def capacity_warnings(capacity: Mapping[str, Any]) -> list[str]:
+    out = []
+    for d in capacity["by_department"]:
+        if d["shortfall"]:
+            out.append(f"{d['department']} 仅有 {d['eligible_inspectors']} 名可选执法人员，最多检查 {d['capacity']} 户，"
+                       f"预计需检查 {d['needed']} 户，缺 {d['shortfall']} 户 / {d['department']} has "
+                       f"{d['eligible_inspectors']} eligible inspectors for at most {d['capacity']} entities; "
+                       f"{d['needed']} expected, {d['shortfall']} short")
+    if capacity["seat_shortfall"]:
+        out.append(f"共需 {capacity['seats_needed']} 人次，执法人员最多 {capacity['seats_available']} 人次 / "
+                   f"{capacity['seats_needed']} team seats needed, {capacity['seats_available']} available")
+    if capacity["inspectors_short_of_one_team"]:
+        out.append(f"执法人员不足一个检查组（{capacity['team_size']} 人）/ fewer inspectors than one team "
+                   f"({capacity['team_size']})")
+    if capacity["tight"]:
+        out.append("执法人员力量紧张：回避或连续检查限制可能导致部分主体无法组队 / capacity is tight: recusals and "
+                   "last-inspector bars can still leave entities without a team")
+    return out

@@ -9,9 +9,8 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from jointcheck.contracts import EntityScope, TaskSpec, TaskState
-from jointcheck.schemas import Schema
-from planning.plans.schemas import TransitionRead
+from jointcheck.contracts import EntityScope, TaskSpec, TaskState, UnassignedEntity
+from planning.plans.schemas import Transition
 
 SAMPLING_RULES_DOC = (
     "A draw-v1 rule for every credit-risk class, unclassified included: keys exactly `A`, `B`, `C`, `D`, `U`; "
@@ -88,9 +87,40 @@ class TaskCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class TaskTransitionCreate(Schema):
-    to: TaskState = Field(description="approved / in_progress / completed / closed (others are driven by events)")
-    reason: str = Field("", max_length=2000, description="说明")
+class TaskTransitionRequest(BaseModel):
+    to: TaskState = Field(description="approved / in_progress / completed / closed / cancelled (others are driven "
+                          "by events)")
+    reason: str = Field("", max_length=2000, description="说明（取消时必填）")
+
+
+class TeamRound(BaseModel):
+    """One executed teams draw of the task: round 1, then supplementary rounds for the entities left out."""
+
+    round: int = Field(description="1 = the teams draw; 2, 3, … = supplementary draws / 选派轮次")
+    draw_id: str
+    completes_draw_id: str | None = Field(description="the previous round's draw, whose unassigned entities this "
+                                          "round was drawn for / 所补充的上一轮抽取")
+    assigned: int
+    unassigned: list[UnassignedEntity] = Field(description="entities left without a team, with draw-v1's reason")
+    recorded_at: datetime
+
+
+class TaskAmendmentCreate(BaseModel):
+    """Change the team rules of an approved task whose teams are not complete (recorded and audited)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    team_rules: TeamRulesIn
+    reason: str = Field(min_length=5, max_length=2000, description="why / 变更理由")
+
+
+class TaskAmendmentRead(BaseModel):
+    id: uuid.UUID
+    by: str
+    at: datetime
+    reason: str
+    before: dict[str, Any]
+    after: dict[str, Any]
 
 
 class TaskRead(TaskSpec):
@@ -107,7 +137,11 @@ class TaskRead(TaskSpec):
     state_history: list[TransitionRead]
     warnings: list[str]
     objects_draw_id: str | None = Field(description="the active objects draw / 当前有效的对象抽取")
-    teams_draw_id: str | None = Field(description="the active teams draw / 当前有效的人员选派")
+    teams_draw_id: str | None = Field(description="the active teams draw (round 1) / 当前有效的人员选派")
+    team_rounds: list[TeamRound] = Field(description="every executed teams round / 各轮人员选派")
+    unassigned_entities: list[UnassignedEntity] = Field(
+        description="drawn entities still without a team (the last round's unassigned) / 尚未组队的检查对象")
+    amendments: list[TaskAmendmentRead] = Field(description="changes of the team rules after approval / 审批后的规则变更")
     version: int = Field(description="changes with every change; the ETag")
     created_at: datetime
     updated_at: datetime
@@ -121,7 +155,31 @@ class ClassPreview(Schema):
     rule: dict[str, Any]
 
 
-class TaskPreview(Schema):
+class DepartmentCapacity(BaseModel):
+    department: str
+    eligible_inspectors: int = Field(description="active inspectors of the department now / 可选执法人员数")
+    capacity: int = Field(description="eligible_inspectors × max_load / 最多可检查户数")
+    needed: int = Field(description="expected entities: each team needs one of this department / 预计需检查户数")
+    shortfall: int = Field(description="max(0, needed − capacity) / 缺口")
+
+
+class TeamCapacity(BaseModel):
+    """Whether the inspector pool can give every expected entity a team (before recusals and bars)."""
+
+    expected_entities: int = Field(description="upper bound from the sampling rules / 预计检查对象数（上限）")
+    team_size: int
+    max_load: int
+    seats_needed: int = Field(description="team_size × expected_entities / 所需人次")
+    seats_available: int = Field(description="Σ eligible inspectors × max_load / 可用人次")
+    seat_shortfall: int
+    inspectors_short_of_one_team: int
+    by_department: list[DepartmentCapacity]
+    sufficient: bool = Field(description="false: approval is refused / 不足时不予审批")
+    tight: bool = Field(description="losing one inspector would leave entities out / 力量紧张")
+    registry_version: int
+
+
+class TaskPreview(BaseModel):
     task_id: uuid.UUID
     registry_version: int = Field(description="registry version the counts were taken at / 名录库版本")
     scope: dict[str, Any]
@@ -131,4 +189,6 @@ class TaskPreview(Schema):
     total_expected_alternates: int
     exclusion_days: int
     note: str
+    capacity: TeamCapacity = Field(description="inspectors per required department against the expected entities "
+                                   "/ 执法人员力量测算")
     warnings: list[str]

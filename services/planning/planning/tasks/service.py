@@ -1,10 +1,17 @@
 """Rules for tasks: the spec, who may change it, and the state machine.
 
 draft → approved → objects_drawn → teams_assigned → in_progress → completed →
-results_published → closed. People approve, start, complete and close (admin or an
-officer of the lead department); the sampling service moves a task through the draws
-(and back when a draw is voided) and the results service marks results published, both
-through events. Every transition is recorded with who, when and why, and audited.
+results_published → closed; draft or approved → cancelled (with a reason, before any draw).
+People approve, start, complete, close and cancel (admin or an officer of the lead
+department); the sampling service moves a task through the draws (and back when a draw is
+voided) and the results service marks results published, both through events. Every
+transition is recorded with who, when and why, and audited.
+
+A task is approved only under a published plan and only when its inspector pool can staff
+every expected entity (:func:`planning.tasks.rules.team_capacity`). It reaches
+``teams_assigned`` only when no drawn entity is left without a team: a teams draw that leaves
+some out is recorded as round 1, the office may amend the team rules (or grow the pool in the
+registry) and run supplementary rounds for exactly the entities still left out.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.auth import Principal, Role, ensure_department
+from jointcheck.contracts import TaskDrawVoided, TaskTeamsAssigned
 from jointcheck.errors import Conflict, Forbidden, InvalidState, NotFound, UnprocessableEntity
 from jointcheck.outbox import record_audit
 from planning.checklists import repository as checklists
@@ -27,15 +35,19 @@ from planning.plans import repository as plans
 from planning.plans.models import Plan
 from planning.plans.schemas import TransitionRead
 from planning.tasks import repository, rules
-from planning.tasks.models import Task, TaskTransition
+from planning.tasks.models import Task, TaskAmendment, TaskTeamRound, TaskTransition
 from planning.tasks.schemas import (
     ClassPreview,
     ObjectScope,
+    TaskAmendmentCreate,
+    TaskAmendmentRead,
     TaskCreate,
     TaskPreview,
     TaskRead,
     TaskTransitionCreate,
     TaskUpdate,
+    TeamCapacity,
+    TeamRound,
 )
 
 #: (from, to) of the transitions people make; the others are driven by events.
@@ -44,6 +56,8 @@ HUMAN_TRANSITIONS = {
     ("teams_assigned", "in_progress"),
     ("in_progress", "completed"),
     ("results_published", "closed"),
+    ("draft", "cancelled"),
+    ("approved", "cancelled"),
 }
 EVENT_DRIVEN = {"objects_drawn": "sampling", "teams_assigned": "sampling", "results_published": "results"}
 
@@ -93,6 +107,11 @@ async def read(session: AsyncSession, task: Task) -> TaskRead:
     plan = await plans.get(session, task.plan_id)
     assert plan is not None
     history = await repository.transitions(session, task.id)
+    rounds = [TeamRound(round=r.round, draw_id=r.draw_id, completes_draw_id=r.completes_draw_id, assigned=r.assigned,
+                        unassigned=r.unassigned, recorded_at=r.recorded_at)
+              for r in await repository.team_rounds(session, task.id)]
+    amendments = [TaskAmendmentRead(id=a.id, by=a.by, at=a.at, reason=a.reason, before=a.before, after=a.after)
+                  for a in await repository.amendments(session, task.id)]
     return TaskRead(
         id=task.id, name=task.name, plan_id=task.plan_id, year=plan.year, checklist_id=task.checklist_id,
         checklist_version=task.checklist_version, lead_department=task.lead_department, departments=task.departments,
@@ -102,7 +121,8 @@ async def read(session: AsyncSession, task: Task) -> TaskRead:
         state=task.state,
         state_history=[TransitionRead(from_=h.from_state, to=h.to_state, by=h.by, at=h.at, reason=h.reason) for h in history],
         warnings=await warnings_of(session, task, plan), objects_draw_id=task.objects_draw_id,
-        teams_draw_id=task.teams_draw_id, version=task.version, created_at=task.created_at,
+        teams_draw_id=task.teams_draw_id, team_rounds=rounds, unassigned_entities=rounds[-1].unassigned if rounds else [],
+        amendments=amendments, version=task.version, created_at=task.created_at,
         updated_at=task.updated_at, created_by=task.created_by,
     )
 
@@ -221,29 +241,211 @@ def _audit_spec(spec: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------- state machine
 
 
-async def transition(session: AsyncSession, *, task_id: uuid.UUID, data: TaskTransitionCreate,
-                     actor: Principal) -> Task:
-    """approve, start, complete, close; anything else is 409 naming the current state."""
-    task = await get_task(session, task_id, for_update=True)
+async def transition(session: AsyncSession, *, task_id: uuid.UUID, data: TaskTransitionRequest,
+                     actor: Principal, registry: RegistryClient) -> Task:
+    """approve, start, complete, close, cancel; anything else is 409 naming the current state.
+
+    Approval needs the plan published and enough inspectors for every expected entity (the
+    registry is asked before the task is locked); cancelling needs a reason and no draw yet.
+    """
+    task = await get_task(session, task_id)
     ensure_lead(actor, task, action="move")
     to = data.to.value
-    if (task.state, to) not in HUMAN_TRANSITIONS:
-        if to in EVENT_DRIVEN:
-            detail = f"{to} is set by the {EVENT_DRIVEN[to]} service, not by hand (task is {task.state})"
-            detail_zh = f"{to} 状态由{EVENT_DRIVEN[to]}服务设置，不能手工变更（当前状态 {task.state}）"
-        else:
-            detail = f"a task in state {task.state} cannot move to {to}"
-            detail_zh = f"任务当前状态为 {task.state}，不能变为 {to}"
-        raise InvalidState(detail, detail_zh=detail_zh, current_state=task.state)
+    _ensure_human_transition(task, to)
+    capacity = None
+    if to == "approved":
+        await _ensure_plan_published(session, task)
+        capacity = await capacity_of(task, registry=registry)
+    task = await get_task(session, task_id, for_update=True)
+    _ensure_human_transition(task, to)
+    if capacity is not None and not capacity.sufficient:
+        raise Conflict(
+            f"the inspector pool cannot staff the {capacity.expected_entities} expected entities: "
+            + "; ".join(rules.capacity_warnings(capacity.model_dump())),
+            detail_zh=f"执法人员力量不足，无法为预计 {capacity.expected_entities} 户检查对象组队",
+            code="insufficient_capacity",
+            extra={"shortfall": {d.department: d.shortfall for d in capacity.by_department if d.shortfall},
+                   "seat_shortfall": capacity.seat_shortfall, "capacity": capacity.model_dump(mode="json")},
+        )
+    if to == "cancelled":
+        if len(data.reason.strip()) < 5:
+            raise UnprocessableEntity("a cancelled task needs a reason (at least 5 characters)",
+                                      detail_zh="取消任务须说明理由（至少5个字符）", code="reason_required",
+                                      errors=[rules.problem("reason", "required to cancel", "取消任务须说明理由")])
+        if task.objects_draw_id is not None:
+            raise InvalidState("the task has been drawn; void its draws first", detail_zh="任务已抽取，不能取消",
+                               current_state=task.state)
     frm = task.state
     _record(session, task, frm=frm, to=to, by=actor_name(actor), reason=data.reason)
     task.state = to
     task.version += 1
     task.updated_at = now_utc()
     await session.flush()
-    await record_audit(session, actor=actor, action=f"task.{to}", object_type="task", object_id=str(task.id),
-                       data={"from": frm, "to": to, "reason": data.reason})
+    audit: dict[str, Any] = {"from": frm, "to": to, "reason": data.reason}
+    if capacity is not None:
+        audit["capacity"] = capacity.model_dump(mode="json")
+    await record_audit(session, actor=actor, action=f"task.{to}", object_type="task", object_id=str(task.id), data=audit)
     return task
+
+
+def _ensure_human_transition(task: Task, to: str) -> None:
+    if (task.state, to) in HUMAN_TRANSITIONS:
+        return
+    if to in EVENT_DRIVEN:
+        detail = f"{to} is set by the {EVENT_DRIVEN[to]} service, not by hand (task is {task.state})"
+        detail_zh = f"{to} 状态由{EVENT_DRIVEN[to]}服务设置，不能手工变更（当前状态 {task.state}）"
+    else:
+        detail = f"a task in state {task.state} cannot move to {to}"
+        detail_zh = f"任务当前状态为 {task.state}，不能变为 {to}"
+    raise InvalidState(detail, detail_zh=detail_zh, current_state=task.state)
+
+
+async def _ensure_plan_published(session: AsyncSession, task: Task) -> None:
+    """Only what the public can see is drawn: the task's plan must be published (一公开)."""
+    plan = await plans.get(session, task.plan_id)
+    assert plan is not None
+    if plan.state != "published":
+        raise InvalidState(f"the task's plan is {plan.state}: a task is approved only under a published plan",
+                           detail_zh=f"所属年度计划当前为 {plan.state} 状态，计划公布后任务方可审批",
+                           code="plan_not_published", current_state=task.state, extra={"plan_state": plan.state})
+
+
+async def capacity_of(task: Task, *, registry: RegistryClient) -> TeamCapacity:
+    """The pool against the expected entities, from the registry now (an upper bound: exclusions come later)."""
+    counts = await registry.frame_counts(task.scope)
+    sizes = rules.expected_sizes(task.sampling_rules, counts.by_class)
+    return await _capacity(task, registry=registry, expected=sum(s["expected_sample"] for s in sizes.values()),
+                           version=counts.version)
+
+
+async def _capacity(task: Task, *, registry: RegistryClient, expected: int, version: int) -> TeamCapacity:
+    team = task.team_rules
+    pool = await registry.inspector_pool(team["required_departments"], as_of=version)
+    eligible: dict[str, int] = {}
+    for line in pool.text.splitlines():
+        dept = line.split("\t")[1]
+        eligible[dept] = eligible.get(dept, 0) + 1
+    cap = rules.team_capacity(expected_entities=expected, required_departments=team["required_departments"],
+                              team_size=team["team_size"], max_load=team["max_load"], eligible=eligible)
+    return TeamCapacity(**cap, registry_version=pool.registry_version)
+
+
+# ----------------------------------------------------------------- team rounds and amendments
+
+#: While teams are being drawn (or before), the team rules may still be amended, with a reason.
+AMENDABLE_STATES = ("approved", "objects_drawn")
+
+
+async def amend(session: AsyncSession, *, task_id: uuid.UUID, data: TaskAmendmentCreate, actor: Principal) -> Task:
+    """Change the team rules of an approved task whose teams are not complete: recorded with reason,
+    who and when, and audited. The next (supplementary) teams draw uses the amended rules."""
+    task = await get_task(session, task_id, for_update=True)
+    ensure_lead(actor, task, action="amend")
+    if task.state not in AMENDABLE_STATES:
+        raise InvalidState(f"task is {task.state}; team rules can be amended only while teams are not complete "
+                           f"({', '.join(AMENDABLE_STATES)})", detail_zh="只有在检查组尚未全部组成时才能变更组队规则",
+                           current_state=task.state)
+    before = dict(task.team_rules)
+    team, problems = rules.check_team_rules(before | data.team_rules.model_dump(exclude_none=True),
+                                            lead=task.lead_department, departments=task.departments)
+    if problems:
+        raise UnprocessableEntity(f"the team rules have {len(problems)} problem(s)",
+                                  detail_zh=f"组队规则有 {len(problems)} 处问题", code="invalid_task", errors=problems)
+    by, now = actor_name(actor), now_utc()
+    session.add(TaskAmendment(task_id=task.id, by=by, at=now, reason=data.reason, before=before, after=team))
+    task.team_rules = team
+    task.version += 1
+    task.updated_at = now
+    await session.flush()
+    await record_audit(session, actor=actor, action="task.amend", object_type="task", object_id=str(task.id),
+                       data={"reason": data.reason, "before": before, "after": team})
+    return task
+
+
+async def apply_teams_round(session: AsyncSession, *, event: TaskTeamsAssigned, source: str) -> bool:
+    """Record an executed teams round; the task moves objects_drawn → teams_assigned once no entity is left out.
+
+    Round 1 is the teams draw; round n > 1 completes round n − 1 (the draw it names). A round already
+    recorded for the same draw changes nothing; anything that does not fit raises a conflict (dead-lettered).
+    """
+    task = await repository.get(session, event.task_id, for_update=True)
+    if task is None:
+        raise Conflict(f"no task {event.task_id}", detail_zh=f"抽查任务 {event.task_id} 不存在", code="unknown_task")
+    existing = await repository.team_round(session, task.id, event.round)
+    if existing is not None and existing.draw_id == event.draw_id:
+        return False
+    if task.state != "objects_drawn" or existing is not None:
+        raise InvalidState(f"{event.topic}: task {task.id} is {task.state} (round {event.round} already recorded: "
+                           f"{existing is not None})", detail_zh=f"{event.topic}：任务当前状态为 {task.state}",
+                           current_state=task.state)
+    if event.round > 1:
+        previous = await repository.team_round(session, task.id, event.round - 1)
+        if previous is None or previous.draw_id != event.completes_draw_id:
+            raise InvalidState(f"{event.topic}: round {event.round} does not complete the task's round "
+                               f"{event.round - 1}", detail_zh="补充选派与上一轮不符", code="not_active_draw",
+                               current_state=task.state)
+    elif task.teams_draw_id not in (None, event.draw_id):
+        raise InvalidState(f"{event.topic}: the task already has teams draw {task.teams_draw_id}",
+                           detail_zh="该任务已有人员选派", code="not_active_draw", current_state=task.state)
+    now = now_utc()
+    session.add(TaskTeamRound(task_id=task.id, round=event.round, draw_id=event.draw_id,
+                              completes_draw_id=event.completes_draw_id, assigned=event.assigned,
+                              unassigned=[u.model_dump() for u in event.unassigned], recorded_at=now))
+    if event.round == 1:
+        task.teams_draw_id = event.draw_id
+    by = f"service:{source}"
+    service = Principal(subject=by, roles=frozenset({Role.service.value}))
+    audit = {"round": event.round, "draw_id": event.draw_id, "assigned": event.assigned,
+             "unassigned": len(event.unassigned)}
+    if event.unassigned:
+        task.version += 1
+        task.updated_at = now
+        await session.flush()
+        await record_audit(session, actor=service, action="task.teams_incomplete", object_type="task",
+                           object_id=str(task.id), data=audit)
+        return True
+    _record(session, task, frm="objects_drawn", to="teams_assigned", by=by,
+            reason=f"{event.topic} (draw {event.draw_id}, round {event.round})")
+    task.state = "teams_assigned"
+    task.version += 1
+    task.updated_at = now
+    await session.flush()
+    await record_audit(session, actor=service, action="task.teams_assigned", object_type="task", object_id=str(task.id),
+                       data={"from": "objects_drawn", "to": "teams_assigned", "topic": event.topic} | audit)
+    return True
+
+
+async def void_teams_round(session: AsyncSession, *, event: TaskDrawVoided, source: str) -> bool:
+    """A voided teams round is forgotten: its entities are without a team again (teams_assigned → objects_drawn)."""
+    task = await repository.get(session, event.task_id, for_update=True)
+    if task is None:
+        raise Conflict(f"no task {event.task_id}", detail_zh=f"抽查任务 {event.task_id} 不存在", code="unknown_task")
+    rounds = await repository.team_rounds(session, task.id)
+    mine = [r for r in rounds if r.draw_id == event.draw_id]
+    if not mine:
+        return False  # never recorded, or already forgotten
+    if mine[0].round != rounds[-1].round:
+        raise InvalidState(f"{event.topic}: round {mine[0].round} is not the task's last teams round",
+                           detail_zh="只能作废最后一轮人员选派", code="not_active_draw", current_state=task.state)
+    if task.state not in ("objects_drawn", "teams_assigned"):
+        raise InvalidState(f"{event.topic}: task {task.id} is {task.state}", detail_zh=f"任务当前状态为 {task.state}",
+                           current_state=task.state)
+    await session.delete(mine[0])
+    if mine[0].round == 1:
+        task.teams_draw_id = None
+    by = f"service:{source}"
+    if task.state == "teams_assigned":
+        _record(session, task, frm="teams_assigned", to="objects_drawn", by=by,
+                reason=f"{event.topic} (draw {event.draw_id}, round {mine[0].round})")
+        task.state = "objects_drawn"
+    task.version += 1
+    task.updated_at = now_utc()
+    await session.flush()
+    service = Principal(subject=by, roles=frozenset({Role.service.value}))
+    await record_audit(session, actor=service, action="task.teams_round_voided", object_type="task",
+                       object_id=str(task.id), data={"round": mine[0].round, "draw_id": event.draw_id,
+                                                      "state": task.state})
+    return True
 
 
 async def apply_event(
@@ -293,6 +495,8 @@ async def preview(session: AsyncSession, *, task: Task, registry: RegistryClient
     plan = await plans.get(session, task.plan_id)
     assert plan is not None
     by_class = {c: ClassPreview(rule=task.sampling_rules[c], **sizes[c]) for c in rules.CLASSES}
+    expected = sum(s["expected_sample"] for s in sizes.values())
+    capacity = await _capacity(task, registry=registry, expected=expected, version=counts.version)
     return TaskPreview(
         task_id=task.id, registry_version=counts.version, scope=task.scope, by_class=by_class,
         total_population=sum(s["population"] for s in sizes.values()),
@@ -302,5 +506,6 @@ async def preview(session: AsyncSession, *, task: Task, registry: RegistryClient
         note=(f"预计数按当前名录库计算，尚未排除近{task.exclusion_days}天内已检查的主体，实际抽取以抽取时为准 / "
               f"counts are before excluding entities inspected in the last {task.exclusion_days} days; "
               "the draw uses the registry as of its own time"),
-        warnings=await warnings_of(session, task, plan),
+        capacity=capacity,
+        warnings=await warnings_of(session, task, plan) + rules.capacity_warnings(capacity.model_dump()),
     )
