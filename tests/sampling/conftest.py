@@ -176,6 +176,9 @@ class World:
             "items": [{"item_id": i["id"]} for i in items]}, headers=self.tokens.officer(LEAD))
         plan = await self.post("planning", "/v1/plans", {"year": YEAR, "lead_department": LEAD, "name": f"{YEAR}年度联合抽查计划"},
                                headers=self.tokens.officer(LEAD))
+        for to in ("filed", "published"):  # tasks are approved and drawn only under a published plan
+            await self.post("planning", f"/v1/plans/{plan['id']}/transitions", {"to": to},
+                            headers=self.tokens.officer(LEAD), expect=200)
         body = {"plan_id": plan["id"], "checklist_id": checklist["id"], "name": f"加油站联合抽查（{self.tag}）",
                 "scope": {"industry_prefixes": ["F5265"], "tags": [self.tag]}, "sampling_rules": rules,
                 "inspection_start": WINDOW[0], "inspection_end": WINDOW[1], "experts": experts or {}}

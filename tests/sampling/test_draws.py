@@ -63,6 +63,7 @@ def observing(dsn: str, path: str, seen: list[dict[str, Any]]):
 async def test_no_transaction_is_open_while_other_services_answer(sampling, wiring, world: World, tokens,
                                                                   service_database_urls):
     await world.entities("AABBCDU")
+    await world.inspectors(2)  # approval needs inspectors for every expected entity
     task = await world.task()
     dsn = asyncpg_dsn(service_database_urls["sampling"])
     seen: list[dict[str, Any]] = []
@@ -87,6 +88,7 @@ async def test_no_transaction_is_open_while_other_services_answer(sampling, wiri
 
 async def test_registering_a_frozen_draw_needs_the_drawing_permission(sampling, wiring, world: World, tokens):
     await world.entities("ABCD")
+    await world.inspectors(2)  # approval needs inspectors for every expected entity
     task = await world.task()
     wiring.unreachable("audit")
     r = await create(sampling, tokens, task["id"])
@@ -112,6 +114,7 @@ async def test_registering_a_frozen_draw_needs_the_drawing_permission(sampling, 
 
 async def test_the_first_accepted_entropy_is_final(sampling, world: World, tokens, sampling_db, service_database_urls):
     await world.entities("AABBCCDU")
+    await world.inspectors(2)  # approval needs inspectors for every expected entity
     task = await world.task()
     r = await create(sampling, tokens, task["id"])
     draw_id = r.json()["id"]
@@ -200,6 +203,7 @@ async def test_an_executed_draw_of_a_started_task_cannot_be_voided(sampling, wor
 async def test_an_executed_draw_is_voided_while_the_task_has_not_started(sampling, world: World, tokens, clients,
                                                                          sampling_db):
     await world.entities("ABCD")
+    await world.inspectors(2)  # approval needs inspectors for every expected entity
     task = await world.task()
     objects = await drawn(sampling, tokens, task["id"])
     await deliver_outbox(sampling_db, clients, tokens)
@@ -219,6 +223,7 @@ async def test_an_executed_draw_is_voided_while_the_task_has_not_started(samplin
 
 async def test_refusals_before_anything_is_gathered(sampling, world: World, tokens, sampling_db):
     await world.entities("ABC")
+    await world.inspectors(2)  # approval needs inspectors for every expected entity
     draft = await world.task(approve=False)
     not_approved = await create(sampling, tokens, draft["id"])
     assert not_approved.status_code == 409 and not_approved.json()["current_state"] == "draft"

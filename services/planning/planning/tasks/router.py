@@ -53,7 +53,7 @@ def _etag(response: Response, task: TaskRead) -> TaskRead:
 async def create_task(body: TaskCreate, session: Session, user: Writer, response: Response) -> TaskRead:
     task = await service.create(session, data=body, actor=user)
     response.headers["Location"] = f"/v1/tasks/{task.id}"
-    return _etag(response, await service.read(session, task))
+    return _etag(response, await service.read(session, task, viewer=user))
 
 
 @router.get("", response_model=Page[TaskRead], summary="抽查任务列表 / List tasks",
@@ -70,7 +70,7 @@ async def list_tasks(
     rows = await repository.list_page(session, plan_id=plan_id, year=year, states=[s.value for s in state],
                                       department=department, visible_to=user.dept if only_own else None,
                                       after=cursor_field(cursor, "after", parse=parse_created_keyset), limit=limit + 1)
-    return Page[TaskRead](items=[await service.read(session, t) for t in rows[:limit]],
+    return Page[TaskRead](items=[await service.read(session, t, viewer=user) for t in rows[:limit]],
                           next_cursor=next_page_cursor(rows, limit, created_keyset))
 
 
@@ -78,8 +78,8 @@ async def list_tasks(
             description="The spec other services build on: pinned checklist, departments, scope, a draw-v1 rule per "
             "credit class, exclusion window, team rules, experts, window, state and its history, warnings. `ETag` = version.",
             responses=problem_responses(401, 403, 404, 422))
-async def get_task(task: ReadableTask, session: Session, response: Response) -> TaskRead:
-    return _etag(response, await service.read(session, task))
+async def get_task(task: ReadableTask, session: Session, user: Reader, response: Response) -> TaskRead:
+    return _etag(response, await service.read(session, task, viewer=user))
 
 
 @router.patch("/{task_id}", response_model=TaskRead, summary="修改抽查任务 / Update a draft task",
@@ -89,7 +89,7 @@ async def get_task(task: ReadableTask, session: Session, response: Response) -> 
 async def update_task(task_id: uuid.UUID, body: TaskUpdate, session: Session, user: Writer, response: Response,
                       if_match: IfMatch = None) -> TaskRead:
     task = await service.update(session, task_id=task_id, data=body, actor=user, if_match=if_match)
-    return _etag(response, await service.read(session, task))
+    return _etag(response, await service.read(session, task, viewer=user))
 
 
 @router.post("/{task_id}/transitions", response_model=TaskRead, summary="变更任务状态 / Move a task to another state",
@@ -104,7 +104,7 @@ async def update_task(task_id: uuid.UUID, body: TaskUpdate, session: Session, us
 async def transition_task(task_id: uuid.UUID, body: TaskTransitionRequest, session: Session, user: Writer,
                           response: Response, registry: Registry) -> TaskRead:
     task = await service.transition(session, task_id=task_id, data=body, actor=user, registry=registry)
-    return _etag(response, await service.read(session, task))
+    return _etag(response, await service.read(session, task, viewer=user))
 
 
 @router.post("/{task_id}/amendments", response_model=TaskRead, status_code=201,
@@ -117,7 +117,7 @@ async def transition_task(task_id: uuid.UUID, body: TaskTransitionRequest, sessi
 async def amend_task(task_id: uuid.UUID, body: TaskAmendmentCreate, session: Session, user: Writer,
                      response: Response) -> TaskRead:
     task = await service.amend(session, task_id=task_id, data=body, actor=user)
-    return _etag(response, await service.read(session, task))
+    return _etag(response, await service.read(session, task, viewer=user))
 
 
 @router.get("/{task_id}/checklist", response_model=ChecklistRead,

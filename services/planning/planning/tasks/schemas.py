@@ -101,7 +101,9 @@ class TeamRound(BaseModel):
     completes_draw_id: str | None = Field(description="the previous round's draw, whose unassigned entities this "
                                           "round was drawn for / 所补充的上一轮抽取")
     assigned: int
-    unassigned: list[UnassignedEntity] = Field(description="entities left without a team, with draw-v1's reason")
+    unassigned_count: int
+    unassigned: list[UnassignedEntity] | None = Field(
+        description="entities left without a team, with draw-v1's reason (null for those who may not see who was drawn)")
     recorded_at: datetime
 
 
@@ -139,8 +141,9 @@ class TaskRead(TaskSpec):
     objects_draw_id: str | None = Field(description="the active objects draw / 当前有效的对象抽取")
     teams_draw_id: str | None = Field(description="the active teams draw (round 1) / 当前有效的人员选派")
     team_rounds: list[TeamRound] = Field(description="every executed teams round / 各轮人员选派")
-    unassigned_entities: list[UnassignedEntity] = Field(
-        description="drawn entities still without a team (the last round's unassigned) / 尚未组队的检查对象")
+    unassigned_entities: list[UnassignedEntity] | None = Field(
+        description="drawn entities still without a team (the last round's unassigned; null for those who may not see "
+        "who was drawn) / 尚未组队的检查对象")
     amendments: list[TaskAmendmentRead] = Field(description="changes of the team rules after approval / 审批后的规则变更")
     version: int = Field(description="changes with every change; the ETag")
     created_at: datetime

@@ -103,12 +103,22 @@ async def warnings_of(session: AsyncSession, task: Task, plan: Plan) -> list[str
                                item_departments=await _item_departments(session, task))
 
 
-async def read(session: AsyncSession, task: Task) -> TaskRead:
+def may_see_drawn(user: Principal, task: Task) -> bool:
+    """Who was drawn stays among those who act on it (as in sampling): admins, auditors, services and
+    officers of the task's departments; others see the rounds without the entities left out."""
+    if user.is_admin or user.has(Role.auditor, Role.service):
+        return True
+    return Role.officer in user.roles and user.dept in task.departments
+
+
+async def read(session: AsyncSession, task: Task, *, viewer: Principal) -> TaskRead:
     plan = await plans.get(session, task.plan_id)
     assert plan is not None
     history = await repository.transitions(session, task.id)
+    drawn_visible = may_see_drawn(viewer, task)
     rounds = [TeamRound(round=r.round, draw_id=r.draw_id, completes_draw_id=r.completes_draw_id, assigned=r.assigned,
-                        unassigned=r.unassigned, recorded_at=r.recorded_at)
+                        unassigned_count=len(r.unassigned), unassigned=r.unassigned if drawn_visible else None,
+                        recorded_at=r.recorded_at)
               for r in await repository.team_rounds(session, task.id)]
     amendments = [TaskAmendmentRead(id=a.id, by=a.by, at=a.at, reason=a.reason, before=a.before, after=a.after)
                   for a in await repository.amendments(session, task.id)]
@@ -121,7 +131,8 @@ async def read(session: AsyncSession, task: Task) -> TaskRead:
         state=task.state,
         state_history=[TransitionRead(from_=h.from_state, to=h.to_state, by=h.by, at=h.at, reason=h.reason) for h in history],
         warnings=await warnings_of(session, task, plan), objects_draw_id=task.objects_draw_id,
-        teams_draw_id=task.teams_draw_id, team_rounds=rounds, unassigned_entities=rounds[-1].unassigned if rounds else [],
+        teams_draw_id=task.teams_draw_id, team_rounds=rounds,
+        unassigned_entities=(rounds[-1].unassigned if rounds else []) if drawn_visible else None,
         amendments=amendments, version=task.version, created_at=task.created_at,
         updated_at=task.updated_at, created_by=task.created_by,
     )

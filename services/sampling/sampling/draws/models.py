@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, Index, LargeBinary, String, Text, func, text
+from sqlalchemy import CheckConstraint, Date, DateTime, Index, Integer, LargeBinary, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,6 +30,10 @@ class Draw(Base):
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     objects_draw_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # Teams draws come in rounds: round 1 draws teams for the selected entities; round n > 1 (a
+    # supplementary draw) for exactly the entities round n − 1 left unassigned, which it completes.
+    round: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    completes_draw_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     announcement: Mapped[str] = mapped_column(Text)
     announcement_sha256: Mapped[str] = mapped_column(String(64))
     commitment: Mapped[str] = mapped_column(String(64))
@@ -54,8 +58,11 @@ class Draw(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
-        # One active draw per task and kind; a voided draw stays, visible, beside its successor.
-        Index("uq_draws_active_task_kind", "task_id", "kind", unique=True, postgresql_where=text("status <> 'voided'")),
+        # One active draw per task, kind and round; a voided draw stays, visible, beside its successor.
+        Index("uq_draws_active_task_kind_round", "task_id", "kind", "round", unique=True,
+              postgresql_where=text("status <> 'voided'")),
+        CheckConstraint("round >= 1 AND (round = 1) = (completes_draw_id IS NULL)", name="round"),
+        CheckConstraint("round = 1 OR kind = 'teams'", name="rounds_for_teams"),
         Index("ix_draws_task_id", "task_id"),
         CheckConstraint(_one_of("kind", DrawKind), name="kind"),
         CheckConstraint(_one_of("status", DrawStatus), name="status"),

@@ -43,7 +43,12 @@ Db = Annotated[Database, Depends(_database)]
         "from results; freezes them; draws a secret from a CSPRNG; builds the canonical announcement and registers "
         "it with the audit service. With a receipt the draw is `committed` and awaits entropy; if audit is "
         "unreachable it stays `frozen` (retry `POST /v1/draws/{id}/register`) and refuses entropy. One active "
-        "draw per task and kind (409 otherwise; void the old one with a reason).\n\n"
+        "draw per task, kind and round (409 otherwise; void the old one with a reason).\n\n"
+        "A teams draw that leaves entities unassigned is completed by a **supplementary round** "
+        "(`completes_draw_id` = the task's latest teams draw): a full draw-v1 teams draw whose entities are exactly "
+        "that draw's unassigned ones, with the task's current (possibly amended) team rules and pool; inspectors whose "
+        "earlier rounds reached `max_load` are barred in its constraints file (`load cap reached in round n`), as are "
+        "`exclude_inspectors` with their reasons.\n\n"
         "冻结输入、生成秘密值并承诺，公告在审计服务登记后方可提供随机值。每个任务每类抽取仅一个有效抽取。"
     ),
     responses=problem_responses(401, 403, 404, 409, 422, 503),
@@ -51,8 +56,9 @@ Db = Annotated[Database, Depends(_database)]
 async def create_draw(body: DrawCreate, settings: Settings, db: Db, user: Writer, planning: Planning,
                       registry: Registry, results: Results, audit: Audit) -> DrawRead:
     callees = service.Callees(planning=planning, registry=registry, results=results, audit=audit)
-    draw = await service.create(db, settings=settings, callees=callees, task_id=body.task_id, kind=body.kind,
-                                entropy_source=body.entropy_source, actor=user)
+    draw = await service.create(db, settings=_settings(request), callees=callees, task_id=body.task_id, kind=body.kind,
+                                entropy_source=body.entropy_source, actor=user, completes_draw_id=body.completes_draw_id,
+                                exclude_inspectors=[(e.inspector_id, e.reason) for e in body.exclude_inspectors])
     return DrawRead.model_validate(draw)
 
 
@@ -124,7 +130,8 @@ async def get_bundle(draw_id: uuid.UUID, session: Session, _user: Auditors) -> R
 
 def _public(draw: Draw) -> PublicDrawRead:
     return PublicDrawRead(
-        id=draw.id, task_id=draw.task_id, kind=draw.kind, status=draw.status, announcement=draw.announcement,
+        id=draw.id, task_id=draw.task_id, kind=draw.kind, status=draw.status, round=draw.round,
+        completes_draw_id=draw.completes_draw_id, announcement=draw.announcement,
         announcement_sha256=draw.announcement_sha256, commitment=draw.commitment, entropy_source=draw.entropy_source,
         input_hashes=draw.input_hashes, registered_at=draw.registered_at,
         receipt_id=(draw.receipt or {}).get("receipt_id"), entropy=draw.entropy, entropy_at=draw.entropy_at,

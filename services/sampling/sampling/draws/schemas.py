@@ -12,11 +12,27 @@ from jointcheck.schemas import Schema
 from sampling.draws.states import DrawKind, DrawStatus
 
 
-class DrawCreate(Schema):
+class InspectorExclusion(BaseModel):
+    """An inspector kept out of a supplementary round, with the reason logged in its constraints file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inspector_id: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=3, max_length=200, pattern=r"^[^\t\r\n]+$",
+                        description="logged with every barred pair, e.g. \"load cap reached in round 1\" / 排除理由")
+
+
+class DrawCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     task_id: str = Field(min_length=1, max_length=64)
     kind: DrawKind = DrawKind.objects
+    completes_draw_id: uuid.UUID | None = Field(
+        None, description="teams only: make this a supplementary round for exactly the entities this teams draw (the "
+        "task's latest round) left unassigned / 补充选派：为上一轮未组队的对象选派")
+    exclude_inspectors: list[InspectorExclusion] = Field(
+        default_factory=list, description="supplementary rounds only: inspectors barred from every entity of the "
+        "round, each with a reason (inspectors whose earlier rounds reached max_load are barred anyway) / 排除的执法人员")
     entropy_source: str = Field(
         min_length=1, max_length=200,
         description="how the public entropy will be produced, announced before it exists, e.g. "
@@ -41,6 +57,8 @@ class DrawRead(Schema):
     kind: DrawKind
     status: DrawStatus
     objects_draw_id: uuid.UUID | None
+    round: int = Field(description="teams draws: 1, then supplementary rounds / 选派轮次")
+    completes_draw_id: uuid.UUID | None = Field(description="the previous round this one completes / 所补充的上一轮")
     announcement: str
     announcement_sha256: str
     commitment: str
@@ -69,6 +87,8 @@ class PublicDrawRead(Schema):
     task_id: str
     kind: DrawKind
     status: DrawStatus
+    round: int = Field(description="teams draws: 1, then supplementary rounds / 选派轮次")
+    completes_draw_id: uuid.UUID | None
     announcement: str
     announcement_sha256: str
     commitment: str

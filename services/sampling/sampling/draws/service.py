@@ -34,6 +34,7 @@ from jointcheck.contracts import (
     TaskObjectsDrawn,
     TaskSpec,
     TaskTeamsAssigned,
+    UnassignedEntity,
     publish,
 )
 from jointcheck.db import Database
@@ -91,6 +92,17 @@ class ObjectsDrawRef:
 
 
 @dataclass(frozen=True)
+class TeamsRoundRef:
+    """What a supplementary teams round takes from the round it completes (and the rounds before)."""
+
+    id: uuid.UUID
+    round: int
+    unassigned: list[str]
+    loads: dict[str, int]  # entities each inspector got in the active rounds so far
+    capped_in: dict[str, int]  # inspector → the round in which their load reached the current max_load
+
+
+@dataclass(frozen=True)
 class FrozenInputs:
     """Everything a draw commits to, gathered before anything is stored."""
 
@@ -100,6 +112,7 @@ class FrozenInputs:
     context: dict[str, Any]  # what the announcement records besides the files
     extra_files: dict[str, str] = field(default_factory=dict)  # kept with the inputs, not drawn from
     objects_draw_id: uuid.UUID | None = None
+    completes: TeamsRoundRef | None = None
 
 
 @dataclass(frozen=True)
@@ -113,9 +126,20 @@ class Callees:
 
 
 async def create(db: Database, *, settings: Settings, callees: Callees, task_id: str, kind: DrawKind,
-                 entropy_source: str, actor: Principal) -> Draw:
-    """Gather the inputs, freeze them with a fresh secret's commitment, register the announcement with audit."""
+                 entropy_source: str, actor: Principal, completes_draw_id: uuid.UUID | None = None,
+                 exclude_inspectors: list[tuple[str, str]] | None = None) -> Draw:
+    """Gather the inputs, freeze them with a fresh secret's commitment, register the announcement with audit.
+
+    With ``completes_draw_id`` (teams only) the draw is a supplementary round for exactly the
+    entities that draw — the task's latest teams round — left unassigned.
+    """
     kind = DrawKind(kind)
+    if (completes_draw_id is not None or exclude_inspectors) and kind != DrawKind.teams:
+        raise UnprocessableEntity("only a teams draw can complete another (completes_draw_id, exclude_inspectors)",
+                                  detail_zh="只有人员选派可以补充抽取", code="supplementary_teams_only")
+    if exclude_inspectors and completes_draw_id is None:
+        raise UnprocessableEntity("exclude_inspectors applies to supplementary rounds (completes_draw_id)",
+                                  detail_zh="仅补充选派可排除执法人员", code="supplementary_teams_only")
     if entropy_source == "none" and not settings.allow_draws_without_entropy:
         raise UnprocessableEntity("this deployment requires public entropy (entropy_source 'none' is not allowed)",
                                   detail_zh="本系统要求公开随机源", code="entropy_required")
@@ -125,10 +149,16 @@ async def create(db: Database, *, settings: Settings, callees: Callees, task_id:
     if task.state not in REQUIRED_TASK_STATE[kind]:
         raise InvalidState(f"a {kind} draw needs the task in state {' or '.join(REQUIRED_TASK_STATE[kind])}",
                            detail_zh="任务当前状态不允许此抽取", current_state=task.state, code="task_state")
+    completes = None
     async with db.transaction() as session:
-        await _ensure_no_active_draw(session, task_id, kind)
+        if completes_draw_id is None:
+            await _ensure_no_active_draw(session, task_id, kind)
+        else:
+            completes = await _round_to_complete(session, task_id, completes_draw_id,
+                                                 max_load=task.team_rules.max_load)
         objects = await _objects_draw_ref(session, task_id) if kind == DrawKind.teams else None
-    frozen = await gather_inputs(task, kind=kind, callees=callees, objects=objects)
+    frozen = await gather_inputs(task, kind=kind, callees=callees, objects=objects, completes=completes,
+                                 exclude_inspectors=exclude_inspectors or [])
     draw = await freeze(db, task=task, frozen=frozen, entropy_source=entropy_source, actor=actor)
     return await register_with_audit(db, audit=callees.audit, draw=draw)
 
@@ -138,6 +168,35 @@ async def _ensure_no_active_draw(session: AsyncSession, task_id: str, kind: Draw
     if existing is not None:
         raise Conflict(f"task {task_id} already has an active {kind} draw {existing.id}; void it with a reason first",
                        detail_zh="该任务已有有效抽取，须先说明理由作废", code="draw_exists", extra={"draw_id": str(existing.id)})
+
+
+async def _round_to_complete(session: AsyncSession, task_id: str, draw_id: uuid.UUID, *, max_load: int,
+                             for_update: bool = False) -> TeamsRoundRef:
+    """The task's latest teams round, executed and with entities left out, and the loads of every round so far."""
+    rounds = await repository.active_rounds(session, task_id, DrawKind.teams)
+    latest = rounds[-1] if rounds else None
+    if latest is None or latest.id != draw_id:
+        raise Conflict(f"draw {draw_id} is not the latest active teams round of task {task_id}",
+                       detail_zh="只能补充该任务最近一轮有效的人员选派", code="not_latest_round",
+                       extra={"latest_draw_id": str(latest.id) if latest else None})
+    if for_update:
+        latest = await _get_for_update(session, latest.id)
+    if latest.status != DrawStatus.executed:
+        raise InvalidState("the round to complete has not been executed yet", detail_zh="上一轮选派尚未执行",
+                           current_state=latest.status, code="draw_state")
+    unassigned = [u["entity"] for u in unpack(latest.result_gz)["unassigned"]]
+    if not unassigned:
+        raise Conflict("every entity of that round has a team: nothing to complete", detail_zh="上一轮已全部组队，无需补充",
+                       code="nothing_to_complete")
+    loads: dict[str, int] = {}
+    capped_in: dict[str, int] = {}
+    for r in rounds:
+        for team in unpack(r.result_gz)["teams"]:
+            for inspector in team["inspectors"]:
+                loads[inspector] = loads.get(inspector, 0) + 1
+                if loads[inspector] >= max_load:
+                    capped_in.setdefault(inspector, r.round)
+    return TeamsRoundRef(id=latest.id, round=latest.round, unassigned=unassigned, loads=loads, capped_in=capped_in)
 
 
 async def _objects_draw(session: AsyncSession, task_id: str, *, for_update: bool = False) -> Draw:
@@ -155,14 +214,16 @@ async def _objects_draw_ref(session: AsyncSession, task_id: str) -> ObjectsDrawR
                           registry_version=objects.context["registry_version"])
 
 
-async def gather_inputs(task: TaskSpec, *, kind: DrawKind, callees: Callees,
-                        objects: ObjectsDrawRef | None = None) -> FrozenInputs:
+async def gather_inputs(task: TaskSpec, *, kind: DrawKind, callees: Callees, objects: ObjectsDrawRef | None = None,
+                        completes: TeamsRoundRef | None = None,
+                        exclude_inspectors: list[tuple[str, str]] | None = None) -> FrozenInputs:
     """Read every input of the draw from its services (no transaction is open meanwhile)."""
     if kind == DrawKind.objects:
         return await _gather_objects(task, callees)
     if kind == DrawKind.teams:
         assert objects is not None
-        return await _gather_teams(task, callees, objects)
+        return await _gather_teams(task, callees, objects, completes=completes,
+                                   exclude_inspectors=exclude_inspectors or [])
     return await _gather_experts(task, callees)
 
 
@@ -199,20 +260,36 @@ def _exclude(frame: str, excluded: set[str]) -> tuple[str, list[str]]:
     return "".join(kept), removed
 
 
-async def _gather_teams(task: TaskSpec, callees: Callees, objects: ObjectsDrawRef) -> FrozenInputs:
+async def _gather_teams(task: TaskSpec, callees: Callees, objects: ObjectsDrawRef, *,
+                        completes: TeamsRoundRef | None = None,
+                        exclude_inspectors: list[tuple[str, str]] = ()) -> FrozenInputs:  # type: ignore[assignment]
+    """Round 1: the objects draw's selected entities. A supplementary round: exactly the previous round's
+    unassigned ones, with inspectors whose earlier rounds reached ``max_load`` barred (and any the office
+    excludes), each pair with its reason in the constraints file — draw-v1 itself is unchanged."""
     rules = task.team_rules
+    entities = completes.unassigned if completes else objects.selected
     pool = await callees.registry.inspector_pool(rules.required_departments, as_of=None)
     on = max(today_in_china(), task.inspection_start)
-    recusals = await callees.registry.recusal_pairs(on, objects.selected, as_of=pool.registry_version)
-    previous = (await callees.results.last_inspectors(objects.selected)).last
+    recusals = await callees.registry.recusal_pairs(on, entities, as_of=pool.registry_version)
+    previous = (await callees.results.last_inspectors(entities)).last
     lines = [tuple(line.split("\t")) for line in recusals.text.splitlines()]
     lines += [("previous", inspector, uscc) for uscc, team in previous.items() for inspector in team]
-    inputs = {"entities": drawv1.make_file(objects.selected), "pool": pool.text, "constraints": drawv1.make_file(lines)}
-    context = {"objects_draw_id": str(objects.id), "objects_registry_version": objects.registry_version,
-               "registry_version": pool.registry_version, "recusals_on": on.isoformat(),
-               "previous_pairs": sum(len(t) for t in previous.values())}
+    context: dict[str, Any] = {
+        "objects_draw_id": str(objects.id), "objects_registry_version": objects.registry_version,
+        "registry_version": pool.registry_version, "recusals_on": on.isoformat(),
+        "previous_pairs": sum(len(t) for t in previous.values()), "round": 1,
+    }
+    if completes:
+        barred = {i: f"load cap reached in round {r}" for i, r in completes.capped_in.items()}
+        for inspector, reason in exclude_inspectors:
+            barred.setdefault(inspector, reason.strip())
+        lines += [(reason, inspector, uscc) for inspector, reason in barred.items() for uscc in entities]
+        context |= {"round": completes.round + 1, "completes_draw_id": str(completes.id),
+                    "earlier_loads": dict(sorted(completes.loads.items())),
+                    "barred_inspectors": [{"inspector_id": i, "reason": r} for i, r in sorted(barred.items())]}
+    inputs = {"entities": drawv1.make_file(entities), "pool": pool.text, "constraints": drawv1.make_file(lines)}
     return FrozenInputs(kind=DrawKind.teams, inputs=inputs, rules=rules.draw_rules(), context=context,
-                        objects_draw_id=objects.id)
+                        objects_draw_id=objects.id, completes=completes)
 
 
 async def _gather_experts(task: TaskSpec, callees: Callees) -> FrozenInputs:
@@ -256,9 +333,13 @@ async def freeze(db: Database, *, task: TaskSpec, frozen: FrozenInputs, entropy_
             if objects.id != frozen.objects_draw_id:
                 raise Conflict("the objects draw changed while the teams draw was being prepared; try again",
                                detail_zh="抽取准备期间检查对象抽取已变更，请重试", code="objects_draw_changed")
+            if frozen.completes is not None:
+                # Locked too: the round being completed cannot be voided (or completed twice) meanwhile.
+                await _round_to_complete(session, task_id, frozen.completes.id, max_load=1, for_update=True)
         draw = Draw(
             id=draw_id, task_id=task_id, kind=kind.value, status=DrawStatus.frozen.value,
-            objects_draw_id=frozen.objects_draw_id, announcement=announcement.decode("utf-8"),
+            objects_draw_id=frozen.objects_draw_id, round=frozen.completes.round + 1 if frozen.completes else 1,
+            completes_draw_id=frozen.completes.id if frozen.completes else None, announcement=announcement.decode("utf-8"),
             announcement_sha256=drawv1.sha256_hex(announcement), commitment=commitment, secret=secret.hex(),
             entropy_source=entropy_source, input_hashes=hashes, inputs_gz=inputs_gz, context=context,
             public_from=task.inspection_end + timedelta(days=1), created_by=actor.subject,
@@ -267,10 +348,14 @@ async def freeze(db: Database, *, task: TaskSpec, frozen: FrozenInputs, entropy_
         try:
             await session.flush()
         except IntegrityError:
-            raise Conflict(f"task {task_id} already has an active {kind} draw", detail_zh=f"任务 {task_id} 已有有效的 {kind} 抽取",
+            raise Conflict(f"task {task_id} already has an active {kind} draw (round {draw.round})",
+                           detail_zh=f"任务 {task_id} 已有有效的 {kind} 抽取（第 {draw.round} 轮）",
                            code="draw_exists") from None
         await record_audit(session, actor=actor, action="draw.commit", object_type="draw", object_id=str(draw_id),
-                           data={"task_id": task_id, "kind": kind.value, "announcement_sha256": draw.announcement_sha256})
+                           data={"task_id": task_id, "kind": kind.value, "announcement_sha256": draw.announcement_sha256,
+                                 "round": draw.round,
+                                 "completes_draw_id": str(draw.completes_draw_id) if draw.completes_draw_id else None,
+                                 "barred_inspectors": context.get("barred_inspectors", [])})
     return draw
 
 
@@ -397,7 +482,10 @@ async def _announce_result(session: AsyncSession, *, draw: Draw, result: dict[st
     if draw.kind == DrawKind.objects:
         await publish(session, destination="planning", event=TaskObjectsDrawn(task_id=task_id, draw_id=draw_id))
     elif draw.kind == DrawKind.teams:
-        await publish(session, destination="planning", event=TaskTeamsAssigned(task_id=task_id, draw_id=draw_id))
+        await publish(session, destination="planning", event=TaskTeamsAssigned(
+            task_id=task_id, draw_id=draw_id, round=draw.round,
+            completes_draw_id=str(draw.completes_draw_id) if draw.completes_draw_id else None,
+            assigned=len(result["teams"]), unassigned=[UnassignedEntity.model_validate(u) for u in result["unassigned"]]))
         await publish(session, destination="results", event=InspectionsCreate(
             task_id=draw.task_id, draw_id=draw_id, teams=[InspectionTeam.model_validate(t) for t in result["teams"]],
             departments=draw.context.get("departments", []),
@@ -432,7 +520,7 @@ async def void(db: Database, *, planning: PlanningClient, draw_id: uuid.UUID, re
         await session.flush()
         if was_executed and draw.kind in VOIDABLE_IN_TASK_STATE:
             await publish(session, destination="planning", event=TaskDrawVoided(
-                task_id=uuid.UUID(draw.task_id), draw_id=str(draw.id), kind=draw.kind))
+                task_id=uuid.UUID(draw.task_id), draw_id=str(draw.id), kind=draw.kind, round=draw.round))
         if was_executed and draw.kind == DrawKind.teams:
             await publish(session, destination="results",
                           event=InspectionsVoided(task_id=draw.task_id, draw_id=str(draw.id)))
@@ -449,6 +537,12 @@ async def _ensure_voidable(session: AsyncSession, draw: Draw) -> None:
         if teams is not None:
             raise Conflict(f"void the teams draw {teams.id} of this task first", detail_zh="须先作废该任务的人员选派抽取",
                            code="teams_draw_active", extra={"draw_id": str(teams.id)})
+    if draw.kind == DrawKind.teams:
+        latest = await repository.active(session, draw.task_id, DrawKind.teams)
+        if latest is not None and latest.round > draw.round:
+            raise Conflict(f"void the later round {latest.round} (draw {latest.id}) first",
+                           detail_zh="须先作废后续轮次的补充选派", code="later_round_active",
+                           extra={"draw_id": str(latest.id), "round": latest.round})
 
 
 async def _ensure_task_not_started(planning: PlanningClient, draw: Draw) -> None:
