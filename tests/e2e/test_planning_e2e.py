@@ -87,15 +87,31 @@ def test_plan_a_task_and_preview_it_against_the_registry(http, urls, tokens):
     counts = http.post(f"{registry}/v1/frames/counts", json={"filter": preview["scope"]}, headers=tokens.service).json()
     assert counts["total"] == 9 and preview["registry_version"] <= counts["version"]
 
-    # approve, file and publish: the public sees the task, never the people or the history
+    # the preview weighs the inspector pool against the expected entities
+    capacity = preview["capacity"]
+    assert capacity["expected_entities"] == 6 and capacity["seats_needed"] == 18
+    assert [d["department"] for d in capacity["by_department"]] == [LEAD, *COOPERATING]
+
+    # a task under an unpublished plan is not approved; file and publish the plan, then approve:
+    # the public sees the task, never the people or the history
+    if plan["state"] != "published":
+        r = http.post(f"{planning}/v1/tasks/{task['id']}/transitions", json={"to": "approved"}, headers=tokens.officer(LEAD))
+        assert r.status_code == 409 and r.json()["code"] == "plan_not_published"
+        for frm, to in (("draft", "filed"), ("filed", "published")):
+            if plan["state"] == frm:
+                r = http.post(f"{planning}/v1/plans/{plan['id']}/transitions", json={"to": to}, headers=tokens.officer(LEAD))
+                assert r.status_code == 200, r.text
+                plan = r.json()
+    for dept in [LEAD, *COOPERATING]:  # inspectors enough for every expected entity
+        for i in range(2):
+            r = http.post(f"{registry}/v1/inspectors", headers=tokens.admin, json={
+                "inspector_id": f"{dept}-PL{suffix}-{i}", "name": f"执法{i}号", "department": dept,
+                "certificate_no": f"PL{suffix}{dept}{i:03d}", "specialties": [], "region": "411523"})
+            assert r.status_code == 201, r.text
     r = http.post(f"{planning}/v1/tasks/{task['id']}/transitions", json={"to": "approved"}, headers=tokens.officer(LEAD))
     assert r.status_code == 200 and r.json()["state"] == "approved"
     r = http.post(f"{planning}/v1/tasks/{task['id']}/transitions", json={"to": "in_progress"}, headers=tokens.admin)
     assert r.status_code == 409 and r.json()["current_state"] == "approved"
-    if plan["state"] == "draft":
-        for to in ("filed", "published"):
-            r = http.post(f"{planning}/v1/plans/{plan['id']}/transitions", json={"to": to}, headers=tokens.officer(LEAD))
-            assert r.status_code == 200, r.text
     public = http.get(f"{planning}/public/plans/{plan['id']}")
     assert public.status_code == 200
     shown = [t for t in public.json()["tasks"] if t["id"] == task["id"]]

@@ -108,6 +108,7 @@ def test_second_draw_refused_until_the_first_is_voided_with_a_reason(http, urls,
     w = World(http, urls, tokens)
     w.departments()
     w.entities("ABCDU")
+    w.inspectors(1)  # approval needs inspectors for every expected entity
     task = w.task(rules=RULES, year=2032, window=("2032-04-01", "2032-09-30"))
     pending = w.draw(task["id"], entropy=None)  # committed, not executed: the task is still approved
     body = {"task_id": task["id"], "kind": "objects", "entropy_source": "x"}
@@ -143,6 +144,7 @@ def test_entropy_is_refused_before_the_audit_receipt(stack, http, urls, tokens):
     w = World(http, urls, tokens)
     w.departments()
     w.entities("ABCD")
+    w.inspectors(1)
     task = w.task(rules=RULES, year=2033, window=("2033-04-01", "2033-09-30"))
     stack.stop("audit")
     try:
@@ -170,6 +172,7 @@ def test_bundle_is_public_only_after_the_inspection_window(http, urls, tokens, t
     w = World(http, urls, tokens)
     w.departments()
     w.entities("AABBCCDDU")
+    w.inspectors(1)
     open_task = w.task(rules=RULES, year=2034, window=("2034-04-01", "2034-09-30"))
     draw = w.draw(open_task["id"])
     public = http.get(f"{urls['sampling']}/public/draws/{draw['id']}")
@@ -182,6 +185,7 @@ def test_bundle_is_public_only_after_the_inspection_window(http, urls, tokens, t
 
     w2 = World(http, urls, tokens)
     w2.entities("ABCD")
+    w2.inspectors(1)
     closed_task = w2.task(rules=RULES, year=2025, window=PAST)
     closed = w2.draw(closed_task["id"])
     assert http.get(f"{urls['sampling']}/public/draws/{closed['id']}").json()["bundle_available"] is True
@@ -224,6 +228,7 @@ def test_who_may_draw_and_what_is_refused(http, urls, tokens):
     w = World(http, urls, tokens)
     w.departments()
     w.entities("ABC")
+    w.inspectors(1)
     draft = w.task(rules=RULES, year=2037, window=("2037-04-01", "2037-09-30"), approve=False)
     body = {"task_id": draft["id"], "kind": "objects", "entropy_source": "witness dice"}
     not_approved = http.post(f"{urls['sampling']}/v1/draws", json=body, headers=tokens.officer(LEAD))

@@ -24,6 +24,8 @@ class World:
     urls: dict[str, str]
     tokens: object
     tag: str = field(default_factory=lambda: f"e2e-{uuid.uuid4().hex[:8]}")
+    lead: str = LEAD
+    cooperating: list[str] = field(default_factory=lambda: list(COOPERATING))
 
     def __post_init__(self) -> None:
         self.rnd = random.Random(self.tag)
@@ -52,15 +54,19 @@ class World:
             uscc = make_uscc("91411523" + "".join(self.rnd.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9)))
             self.post("registry", "/v1/entities", {
                 "uscc": uscc, "name": f"新县第{n}加油站（{self.tag}）", "entity_type": "enterprise", "industry_code": "F5265",
-                "division_code": "411523", "credit_class": None if c == "U" else c, "departments": [LEAD, "YJGL"],
+                "division_code": "411523", "credit_class": None if c == "U" else c,
+                "departments": [self.lead, self.cooperating[0]],
                 "tags": [self.tag]})
             out.append(uscc)
         return out
 
     def inspectors(self, per_department: int, depts: list[str] | None = None) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for dept in depts or [LEAD, *COOPERATING]:
-            for i in range(per_department):
+        made = self.__dict__.setdefault("inspectors_made", {})
+        for dept in depts or [self.lead, *self.cooperating]:
+            first = made.get(dept, 0)
+            made[dept] = first + per_department
+            for i in range(first, first + per_department):
                 iid = f"{dept}-{self.short}-{i}"
                 self.post("registry", "/v1/inspectors", {
                     "inspector_id": iid, "name": f"执法{i}号", "department": dept,
@@ -77,37 +83,49 @@ class World:
             ids.append(eid)
         return ids
 
+    def publish_plan(self, plan: dict) -> None:
+        """File and publish the plan (tasks are approved and drawn only under a published plan)."""
+        for frm, to in (("draft", "filed"), ("filed", "published")):
+            if plan["state"] == frm:
+                plan = self.post("planning", f"/v1/plans/{plan['id']}/transitions", {"to": to},
+                                 headers=self.tokens.officer(self.lead), expect=200)
+
     def task(self, *, rules: dict, year: int, window: tuple[str, str], team_rules: dict | None = None,
-             experts: dict | None = None, approve: bool = True) -> dict:
+             experts: dict | None = None, approve: bool = True, publish: bool = True) -> dict:
         self.tasks_made = getattr(self, "tasks_made", 0) + 1
         items = [self.post("planning", "/v1/items", {
             "department": dept, "code": f"{dept}-{self.short}-{self.tasks_made}", "name": f"{dept}检查事项", "legal_basis": "相关法律法规",
-            "methods": ["on_site"]}, headers=self.tokens.officer(dept)) for dept in [LEAD, *COOPERATING]]
+            "methods": ["on_site"]}, headers=self.tokens.officer(dept)) for dept in [self.lead, *self.cooperating]]
         checklist = self.post("planning", "/v1/checklists", {
-            "name": "加油站", "industry_codes": ["F5265"], "lead_department": LEAD, "cooperating_departments": COOPERATING,
-            "items": [{"item_id": i["id"]} for i in items]}, headers=self.tokens.officer(LEAD))
-        r = self.http.post(f"{self.urls['planning']}/v1/plans", headers=self.tokens.officer(LEAD),
-                           json={"year": year, "lead_department": LEAD, "name": f"{year}年度联合抽查计划"})
+            "name": "加油站", "industry_codes": ["F5265"], "lead_department": self.lead,
+            "cooperating_departments": self.cooperating,
+            "items": [{"item_id": i["id"]} for i in items]}, headers=self.tokens.officer(self.lead))
+        r = self.http.post(f"{self.urls['planning']}/v1/plans", headers=self.tokens.officer(self.lead),
+                           json={"year": year, "lead_department": self.lead, "name": f"{year}年度联合抽查计划"})
         if r.status_code == 409:
-            plan = self.get("planning", "/v1/plans", year=year, lead_department=LEAD)["items"][0]
+            plan = self.get("planning", "/v1/plans", year=year, lead_department=self.lead)["items"][0]
         else:
             assert r.status_code == 201, r.text
             plan = r.json()
+        if publish:
+            self.publish_plan(plan)
         body = {"plan_id": plan["id"], "checklist_id": checklist["id"], "name": f"加油站联合抽查（{self.tag}）",
                 "scope": {"industry_prefixes": ["F5265"], "tags": [self.tag]}, "sampling_rules": rules,
                 "inspection_start": window[0], "inspection_end": window[1], "experts": experts or {}}
         if team_rules:
             body["team_rules"] = team_rules
-        task = self.post("planning", "/v1/tasks", body, headers=self.tokens.officer(LEAD))
+        task = self.post("planning", "/v1/tasks", body, headers=self.tokens.officer(self.lead))
         if approve:
             self.post("planning", f"/v1/tasks/{task['id']}/transitions", {"to": "approved", "reason": "同意"},
-                      headers=self.tokens.officer(LEAD), expect=200)
+                      headers=self.tokens.officer(self.lead), expect=200)
         return task
 
-    def draw(self, task_id: str, kind: str = "objects", entropy: str | None = "witness dice: 3 1 4 1 5 9 2 6") -> dict:
-        draw = self.post("sampling", "/v1/draws", {"task_id": task_id, "kind": kind, "entropy_source": "witness dice"},
-                         headers=self.tokens.officer(LEAD))
+    def draw(self, task_id: str, kind: str = "objects", entropy: str | None = "witness dice: 3 1 4 1 5 9 2 6",
+             **extra: object) -> dict:
+        draw = self.post("sampling", "/v1/draws",
+                         {"task_id": task_id, "kind": kind, "entropy_source": "witness dice"} | extra,
+                         headers=self.tokens.officer(self.lead))
         if entropy is None:
             return draw
         return self.post("sampling", f"/v1/draws/{draw['id']}/entropy", {"entropy": entropy},
-                         headers=self.tokens.officer(LEAD), expect=200)
+                         headers=self.tokens.officer(self.lead), expect=200)
