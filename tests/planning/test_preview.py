@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from jointcheck.codes import make_uscc
-from jointcheck.demo import departments
 
 from .conftest import LEAD, RULES, task_body
 
@@ -13,10 +12,7 @@ def uscc(n: int) -> str:
 
 
 async def _registry_county(clients, tokens) -> None:
-    for d in departments():
-        r = await clients.registry.post("/v1/departments", json={"code": d.code, "name": d.name, "short_name": d.short_name},
-                                        headers=tokens.admin)
-        assert r.status_code == 201, r.text
+    """The county's entities (its departments are in the registry already: ``registry_departments``)."""
     classes = ["A"] * 3 + ["B"] * 2 + ["C"] * 4 + ["D"] + [None] * 2
     rows = [(c, "F5265", "active") for c in classes]
     rows += [("A", "H6210", "active"), ("D", "F5265", "revoked")]  # out of scope: another industry, not active
@@ -57,9 +53,11 @@ async def test_preview_of_an_empty_scope_is_zero(planning_live, clients, tokens,
 
 
 async def test_registry_down_is_503(planning_registry_down, clients, tokens, world):
-    r = await planning_registry_down.post("/v1/tasks", json=task_body(world["plan"]["id"], world["checklist"]["id"]),
-                                          headers=tokens.officer(LEAD))
-    assert r.status_code == 201  # creating a task does not need the registry
+    body = task_body(world["plan"]["id"], world["checklist"]["id"])
+    r = await planning_registry_down.post("/v1/tasks", json=body, headers=tokens.officer(LEAD))
+    assert r.status_code == 503 and r.json()["code"] == "upstream_unavailable"  # its departments are the registry's
+    r = await clients.planning.post("/v1/tasks", json=body, headers=tokens.officer(LEAD))
+    assert r.status_code == 201, r.text
     r = await planning_registry_down.get(f"/v1/tasks/{r.json()['id']}/preview", headers=tokens.admin)
     assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "upstream_unavailable"

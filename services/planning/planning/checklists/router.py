@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from jointcheck.auth import Reader, Writer
 from jointcheck.codes import CodeValueError
+from jointcheck.clients import Registry
 from jointcheck.db import Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.etag import IfMatch, set_etag
@@ -31,9 +32,10 @@ def _etag(response: Response, checklist: ChecklistRead) -> None:
              description="Lead department, cooperating departments, ordered items each with its responsible department "
              "(分工), frequency. Items are pinned at their current version unless `item_version` is given. Officers "
              "create checklists their department leads.",
-             responses=problem_responses(401, 403, 422))
-async def create_checklist(body: ChecklistCreate, session: Session, user: Writer, response: Response) -> ChecklistRead:
-    checklist = await service.create(session, data=body, actor=user)
+             responses=problem_responses(401, 403, 422, 502, 503))
+async def create_checklist(body: ChecklistCreate, session: Session, user: Writer, response: Response,
+                           registry: Registry) -> ChecklistRead:
+    checklist = await service.create(session, data=body, actor=user, registry=registry)
     _etag(response, checklist)
     response.headers["Location"] = f"/v1/checklists/{checklist.id}"
     return checklist
@@ -79,9 +81,10 @@ async def checklist_versions(checklist_id: uuid.UUID, session: Session, _user: R
               description="Writes version n+1; tasks keep the version they pinned. `items`, when given, replaces the "
               "list (items pinned afresh at their current versions unless `item_version` is given); when omitted the "
               "pinned items carry over. Requires `If-Match` (428 without, 412 if stale). Only the lead department.",
-              responses=problem_responses(401, 403, 404, 412, 422, 428))
+              responses=problem_responses(401, 403, 404, 412, 422, 428, 502, 503))
 async def update_checklist(checklist_id: uuid.UUID, body: ChecklistUpdate, session: Session, user: Writer,
-                           response: Response, if_match: IfMatch = None) -> ChecklistRead:
-    checklist = await service.update(session, checklist_id=checklist_id, data=body, actor=user, if_match=if_match)
+                           response: Response, registry: Registry, if_match: IfMatch = None) -> ChecklistRead:
+    checklist = await service.update(session, checklist_id=checklist_id, data=body, actor=user, if_match=if_match,
+                                     registry=registry)
     _etag(response, checklist)
     return checklist

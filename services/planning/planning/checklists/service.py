@@ -11,9 +11,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jointcheck.clients import RegistryClient
 from jointcheck.auth import Principal, ensure_department
 from jointcheck.errors import NotFound, UnprocessableEntity
 from jointcheck.outbox import record_audit
+from planning import departments
 from planning.checklists import repository
 from planning.checklists.models import Checklist, ChecklistEntry, ChecklistVersion
 from planning.checklists.schemas import (
@@ -116,8 +118,11 @@ async def read(session: AsyncSession, checklist: Checklist, version: ChecklistVe
     )
 
 
-async def create(session: AsyncSession, *, data: ChecklistCreate, actor: Principal) -> ChecklistRead:
+async def create(session: AsyncSession, *, data: ChecklistCreate, actor: Principal,
+                 registry: RegistryClient) -> ChecklistRead:
     ensure_department(actor, data.lead_department, action="create checklists led by")
+    await departments.ensure_known(registry, {"lead_department": [data.lead_department],
+                                              "cooperating_departments": data.cooperating_departments})
     entries = await _resolve_entries(session, entries=data.items, lead=data.lead_department,
                                      cooperating=data.cooperating_departments)
     now = now_utc()
@@ -149,7 +154,7 @@ async def history(session: AsyncSession, *, checklist_id: uuid.UUID) -> list[Che
 
 
 async def update(session: AsyncSession, *, checklist_id: uuid.UUID, data: ChecklistUpdate, actor: Principal,
-                 if_match: str | None) -> ChecklistRead:
+                 if_match: str | None, registry: RegistryClient) -> ChecklistRead:
     """Write version n+1 (tasks pinned to earlier versions keep them)."""
     checklist = await repository.get(session, checklist_id, for_update=True)
     if checklist is None:
@@ -161,6 +166,8 @@ async def update(session: AsyncSession, *, checklist_id: uuid.UUID, data: Checkl
                    what_zh=f"检查单 {current.name}")
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     fields = {f: getattr(current, f) for f in VERSION_FIELDS} | {k: v for k, v in changes.items() if k != "items"}
+    await departments.ensure_known(registry, {k: [changes[k]] if isinstance(changes[k], str) else changes[k]
+                                              for k in ("lead_department", "cooperating_departments") if k in changes})
     if data.items is not None:
         requested = data.items
     else:  # keep the pinned item versions of the current version

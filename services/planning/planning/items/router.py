@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from jointcheck.auth import Reader, Writer
+from jointcheck.clients import Registry
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.etag import IfMatch, set_etag
@@ -27,9 +28,10 @@ def _etag(response: Response, item: ItemRead) -> None:
 
 @router.post("", response_model=ItemRead, status_code=201, summary="新增抽查事项 / Create a check item",
              description="Officers create items of their own department only. 执法人员只能新增本部门的事项。",
-             responses=problem_responses(401, 403, 409, 422))
-async def create_item(body: ItemCreate, session: Session, user: Writer, response: Response) -> ItemRead:
-    item = await service.create(session, data=body, actor=user)
+             responses=problem_responses(401, 403, 409, 422, 502, 503))
+async def create_item(body: ItemCreate, session: Session, user: Writer, response: Response,
+                      registry: Registry) -> ItemRead:
+    item = await service.create(session, data=body, actor=user, registry=registry)
     _etag(response, item)
     response.headers["Location"] = f"/v1/items/{item.id}"
     return item

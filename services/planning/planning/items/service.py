@@ -7,10 +7,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jointcheck.clients import RegistryClient
 from jointcheck.auth import Principal, ensure_department
 from jointcheck.errors import Conflict, NotFound
 from jointcheck.outbox import record_audit
 from jointcheck.etag import check_if_match
+from planning import departments
 from planning.common import actor_name, now_utc
 from planning.items import repository
 from planning.items.models import CheckItem, CheckItemVersion
@@ -36,8 +38,9 @@ def _not_found(item_id: uuid.UUID, version: int | None = None) -> NotFound:
                     code="item_version_not_found")
 
 
-async def create(session: AsyncSession, *, data: ItemCreate, actor: Principal) -> ItemRead:
+async def create(session: AsyncSession, *, data: ItemCreate, actor: Principal, registry: RegistryClient) -> ItemRead:
     ensure_department(actor, data.department, action="create items for")
+    await departments.ensure_known(registry, {"department": [data.department]})
     if await repository.by_code(session, data.department, data.code):
         raise Conflict(f"department {data.department} already has an item {data.code}",
                        detail_zh=f"{data.department} 已有编号为 {data.code} 的抽查事项", code="item_code_taken")

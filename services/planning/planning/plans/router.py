@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
+from jointcheck.clients import Registry
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.etag import IfMatch, set_etag
@@ -27,9 +28,10 @@ def _etag(response: Response, plan: PlanRead) -> PlanRead:
 
 @router.post("", response_model=PlanRead, status_code=201, summary="新建年度计划 / Create an annual plan",
              description="One plan per lead department and year. Officers create their own department's plan. "
-             "每个牵头部门每年一个计划。", responses=problem_responses(401, 403, 409, 422))
-async def create_plan(body: PlanCreate, session: Session, user: Writer, response: Response) -> PlanRead:
-    plan = await service.create(session, data=body, actor=user)
+             "每个牵头部门每年一个计划。", responses=problem_responses(401, 403, 409, 422, 502, 503))
+async def create_plan(body: PlanCreate, session: Session, user: Writer, response: Response,
+                      registry: Registry) -> PlanRead:
+    plan = await service.create(session, data=body, actor=user, registry=registry)
     response.headers["Location"] = f"/v1/plans/{plan.id}"
     return _etag(response, await service.read(session, plan))
 

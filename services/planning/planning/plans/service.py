@@ -12,6 +12,8 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.auth import Principal, ensure_department
+from jointcheck.clients import RegistryClient
+from planning import departments
 from jointcheck.errors import Conflict, InvalidState, NotFound
 from jointcheck.outbox import record_audit
 from jointcheck.etag import check_if_match
@@ -78,8 +80,9 @@ async def get_plan(session: AsyncSession, plan_id: uuid.UUID, *, for_update: boo
     return plan
 
 
-async def create(session: AsyncSession, *, data: PlanCreate, actor: Principal) -> Plan:
+async def create(session: AsyncSession, *, data: PlanCreate, actor: Principal, registry: RegistryClient) -> Plan:
     ensure_department(actor, data.lead_department, action="create plans of")
+    await departments.ensure_known(registry, {"lead_department": [data.lead_department]})
     if await repository.by_year_and_lead(session, data.year, data.lead_department):
         raise Conflict(f"{data.lead_department} already has a plan for {data.year}",
                        detail_zh=f"{data.lead_department} 已有 {data.year} 年度计划", code="plan_exists")

@@ -49,9 +49,10 @@ def _etag(response: Response, task: TaskRead) -> TaskRead:
              "Departments default to the checklist's lead and cooperating departments, the scope to its industry "
              "codes. Every problem of the spec is listed in one 422 (`errors[].field`, e.g. `sampling_rules.C.ratio`). "
              "Only the plan's lead department (or admin). 仅牵头部门可新建；规则问题一次全部列出。",
-             responses=problem_responses(401, 403, 422))
-async def create_task(body: TaskCreate, session: Session, user: Writer, response: Response) -> TaskRead:
-    task = await service.create(session, data=body, actor=user)
+             responses=problem_responses(401, 403, 422, 502, 503))
+async def create_task(body: TaskCreate, session: Session, user: Writer, response: Response,
+                      registry: Registry) -> TaskRead:
+    task = await service.create(session, data=body, actor=user, registry=registry)
     response.headers["Location"] = f"/v1/tasks/{task.id}"
     return _etag(response, await service.read(session, task, viewer=user))
 
@@ -85,10 +86,10 @@ async def get_task(task: ReadableTask, session: Session, user: Reader, response:
 @router.patch("/{task_id}", response_model=TaskRead, summary="修改抽查任务 / Update a draft task",
               description="Only while draft, only the lead department; requires `If-Match` (428 without, 412 if "
               "stale). The whole spec is validated again. 仅草稿、仅牵头部门可改。",
-              responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
+              responses=problem_responses(401, 403, 404, 409, 412, 422, 428, 502, 503))
 async def update_task(task_id: uuid.UUID, body: TaskUpdate, session: Session, user: Writer, response: Response,
-                      if_match: IfMatch = None) -> TaskRead:
-    task = await service.update(session, task_id=task_id, data=body, actor=user, if_match=if_match)
+                      registry: Registry, if_match: IfMatch = None) -> TaskRead:
+    task = await service.update(session, task_id=task_id, data=body, actor=user, if_match=if_match, registry=registry)
     return _etag(response, await service.read(session, task, viewer=user))
 
 

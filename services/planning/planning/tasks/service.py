@@ -25,6 +25,7 @@ from jointcheck.auth import Principal, Role, ensure_department
 from jointcheck.contracts import TaskDrawVoided, TaskTeamsAssigned
 from jointcheck.errors import Conflict, Forbidden, InvalidState, NotFound, UnprocessableEntity
 from jointcheck.outbox import record_audit
+from planning import departments
 from planning.checklists import repository as checklists
 from planning.checklists import service as checklist_service
 from planning.checklists.schemas import ChecklistRead
@@ -188,7 +189,13 @@ def _record(session: AsyncSession, task: Task, *, frm: str | None, to: str, by: 
     session.add(TaskTransition(task_id=task.id, from_state=frm, to_state=to, by=by, at=now_utc(), reason=reason))
 
 
-async def create(session: AsyncSession, *, data: TaskCreate, actor: Principal) -> Task:
+async def _ensure_known_departments(registry: RegistryClient, spec: dict[str, Any]) -> None:
+    await departments.ensure_known(registry, {
+        "departments": spec["departments"], "team_rules.required_departments": spec["team_rules"]["required_departments"],
+        "scope.departments": (spec["scope"] or {}).get("departments", [])})
+
+
+async def create(session: AsyncSession, *, data: TaskCreate, actor: Principal, registry: RegistryClient) -> Task:
     plan = await plans.get(session, data.plan_id)
     if plan is None:
         raise UnprocessableEntity(f"no plan {data.plan_id}", detail_zh="年度计划不存在", code="invalid_task",
@@ -198,6 +205,7 @@ async def create(session: AsyncSession, *, data: TaskCreate, actor: Principal) -
     spec["scope"] = data.scope.model_dump(mode="json") if data.scope else None
     spec["team_rules"] = data.team_rules.model_dump(exclude_none=True) if data.team_rules else None
     spec = await _resolve_spec(session, plan=plan, spec=spec)
+    await _ensure_known_departments(registry, spec)
     now = now_utc()
     task = Task(id=uuid.uuid4(), plan_id=plan.id, state="draft", version=1, created_at=now, updated_at=now,
                 created_by=actor_name(actor), **{f: spec[f] for f in SPEC_FIELDS})
@@ -211,7 +219,7 @@ async def create(session: AsyncSession, *, data: TaskCreate, actor: Principal) -
 
 
 async def update(session: AsyncSession, *, task_id: uuid.UUID, data: TaskUpdate, actor: Principal,
-                 if_match: str | None) -> Task:
+                 if_match: str | None, registry: RegistryClient) -> Task:
     """Change a draft task (its spec is frozen once approved)."""
     task = await get_task(session, task_id, for_update=True)
     ensure_lead(actor, task, action="change")
@@ -234,6 +242,7 @@ async def update(session: AsyncSession, *, task_id: uuid.UUID, data: TaskUpdate,
             value = dict(task.team_rules) | (data.team_rules.model_dump(exclude_none=True) if data.team_rules else {})
         spec[key] = value
     spec = await _resolve_spec(session, plan=plan, spec=spec)
+    await _ensure_known_departments(registry, spec)
     for f in SPEC_FIELDS:
         setattr(task, f, spec[f])
     task.version += 1
