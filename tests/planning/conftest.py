@@ -69,10 +69,13 @@ async def create_plan(clients, headers, *, year: int = PLAN_YEAR, lead: str = LE
 
 
 async def publish_plan(clients, headers, plan_id: str) -> None:
-    """File and publish a plan: tasks are approved (and drawn) only under a published plan."""
-    for to in ("filed", "published"):
-        r = await clients.planning.post(f"/v1/plans/{plan_id}/transitions", json={"to": to}, headers=headers)
-        assert r.status_code == 200, r.text
+    """File and publish a plan (if not yet): tasks are approved (and drawn) only under a published plan."""
+    state = (await clients.planning.get(f"/v1/plans/{plan_id}", headers=headers)).json()["state"]
+    for frm, to in (("draft", "filed"), ("filed", "published")):
+        if state == frm:
+            r = await clients.planning.post(f"/v1/plans/{plan_id}/transitions", json={"to": to}, headers=headers)
+            assert r.status_code == 200, r.text
+            state = to
 
 
 async def create_task(clients, headers, plan_id: str, checklist_id: str, **kw: Any) -> dict[str, Any]:

@@ -72,12 +72,14 @@ async def register_draw(draw_id: uuid.UUID, db: Db, user: Writer, audit: Audit) 
 @router.post("/{draw_id}/entropy", response_model=DrawRead, summary="提供公开随机值并执行 / Supply entropy and execute",
              description="Accepted only after the audit receipt. The first accepted value is recorded before the draw "
              "executes and is final: if execution is interrupted, a retry with the same value completes the draw, "
-             "any other value is 409 `entropy_already_accepted`. The result is announced to planning (and, for "
+             "any other value is 409 `entropy_already_accepted`. A task no longer in the state the draw needs (e.g. "
+             "cancelled meanwhile) is 409 `task_state`. The result is announced to planning (and, for "
              "teams, to results). 仅在登记回执之后接受；首次接受的随机值先行记录且不可更改，重试须提供相同的值。",
              responses=problem_responses(401, 403, 404, 409, 422))
-async def supply_entropy(draw_id: uuid.UUID, body: DrawEntropy, settings: Settings, db: Db, user: Writer) -> DrawRead:
+async def supply_entropy(draw_id: uuid.UUID, body: EntropyIn, request: Request, db: Db, user: Writer,
+                         planning: Planning) -> DrawRead:
     return DrawRead.model_validate(await service.supply_entropy(
-        db, settings=settings, draw_id=draw_id, entropy=body.entropy, actor=user))
+        db, settings=_settings(request), planning=planning, draw_id=draw_id, entropy=body.entropy, actor=user))
 
 
 @router.post("/{draw_id}/void", response_model=DrawRead, summary="作废抽取 / Void a draw (with a reason)",

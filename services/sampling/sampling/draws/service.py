@@ -406,10 +406,21 @@ async def register(db: Database, *, audit: AuditClient, draw_id: uuid.UUID, acto
 # ------------------------------------------------------------------ entropy + execute
 
 
-async def supply_entropy(db: Database, *, settings: Settings, draw_id: uuid.UUID, entropy: str,
-                         actor: Principal) -> Draw:
+async def supply_entropy(db: Database, *, settings: Settings, planning: PlanningClient, draw_id: uuid.UUID,
+                         entropy: str, actor: Principal) -> Draw:
     """The first accepted entropy is final: recorded durably before executing (so a crash mid-execution cannot
-    let another value in); a retry with the same value completes the draw, any other value is 409."""
+    let another value in); a retry with the same value completes the draw, any other value is 409.
+
+    Before the first value is accepted, planning is asked (outside any transaction) whether the task may
+    still be drawn: a task cancelled since the draw was committed is not."""
+    async with db.transaction() as session:
+        pending = await get(session, draw_id=draw_id)
+    if pending.entropy is None and pending.status == DrawStatus.committed:
+        task = await planning.task(pending.task_id)
+        if task.state not in REQUIRED_TASK_STATE[DrawKind(pending.kind)]:
+            raise InvalidState(f"task {pending.task_id} is {task.state}: it can no longer be drawn",
+                               detail_zh=f"任务当前状态为 {task.state}，不能再执行抽取", current_state=task.state,
+                               code="task_state")
     async with db.transaction() as session:
         draw = await _get_for_update(session, draw_id)
         ensure_can_draw(actor, draw.context.get("lead_department"))  # before anything reveals the draw's state
