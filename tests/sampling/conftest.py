@@ -155,10 +155,13 @@ class World:
             out.append(uscc)
         return out
 
-    async def inspectors(self, per_department: int) -> dict[str, list[str]]:
+    async def inspectors(self, per_department: int, depts: list[str] | None = None) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for dept in [LEAD, *COOPERATING]:
-            for i in range(per_department):
+        made = self.__dict__.setdefault("inspectors_made", {})
+        for dept in depts or [LEAD, *COOPERATING]:
+            first = made.get(dept, 0)
+            made[dept] = first + per_department
+            for i in range(first, first + per_department):
                 iid = f"{dept}-{self.short}-{i}"
                 await self.post("registry", "/v1/inspectors", {
                     "inspector_id": iid, "name": f"执法{i}号", "department": dept,
