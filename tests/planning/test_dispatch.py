@@ -267,3 +267,38 @@ async def test_department_codes_must_be_the_registrys(clients, tokens, world):
     item = await create_item(clients, tokens.admin, "SCJG", f"SCJG-{uuid.uuid4().hex[:4]}")  # a known one is fine
     assert item["department"] == "SCJG"
     assert (await create_plan(clients, tokens.admin, year=2028, lead="SCJG"))["lead_department"] == "SCJG"
+
+
+async def test_an_item_is_cancelled_with_a_reason_before_any_draw(clients, tokens, world):
+    xfjy = world["items"][2]
+    url = f"/v1/items/{xfjy['id']}/cancel"
+    assert (await clients.planning.post(url, json={"reason": "短"}, headers=tokens.officer("XFJY"))).status_code == 422
+    assert (await clients.planning.post(url, json={"reason": "不是本部门事项"}, headers=tokens.officer("YJGL"))).status_code == 403
+    t = await create_task(clients, tokens.admin, world["plan"]["id"], world["checklist"]["id"])
+    await publish_plan(clients, tokens.admin, world["plan"]["id"])
+    assert (await move(clients, tokens.admin, t["id"], "approved")).status_code == 200
+
+    r = await clients.planning.post(url, json={"reason": "该事项已并入应急管理检查"}, headers=tokens.officer("XFJY"))
+    assert r.status_code == 200, r.text
+    item = r.json()
+    assert item["cancelled"] is True and item["cancel_reason"] == "该事项已并入应急管理检查"
+    assert item["cancelled_by"] == "test-officer-XFJY@XFJY" and item["cancelled_at"]
+    kept = (await clients.planning.get(f"/v1/items/{xfjy['id']}", headers=tokens.admin)).json()
+    assert kept["cancelled"] is True and kept["name"] == xfjy["name"]  # never deleted
+    again = await clients.planning.post(url, json={"reason": "重复取消该事项"}, headers=tokens.officer("XFJY"))
+    assert again.status_code == 409 and again.json()["current_state"] == "cancelled"
+    edit = await clients.planning.patch(f"/v1/items/{xfjy['id']}", json={"name": "改名"},
+                                        headers=tokens.officer("XFJY") | {"If-Match": '"1"'})
+    assert edit.status_code == 409
+    r = await clients.planning.patch(f"/v1/checklists/{world['checklist']['id']}", json={"name": "加油站（修订）"},
+                                     headers=tokens.admin | {"If-Match": '"1"'})
+    assert r.status_code == 422 and "cancelled" in r.json()["errors"][0]["message"]
+    public = (await clients.planning.get(f"/public/plans/{world['plan']['id']}")).json()
+    [task] = public["tasks"]
+    assert [(i["department"], i["cancelled"]) for i in task["items"]] == [("SWJ", False), ("YJGL", False), ("XFJY", True)]
+
+    # once a task inspecting it is drawn, an item can no longer be cancelled
+    await send_event(clients, tokens, "task.objects_drawn", {"task_id": t["id"], "draw_id": "O-1"})
+    r = await clients.planning.post(f"/v1/items/{world['items'][1]['id']}/cancel", json={"reason": "危化品检查取消"},
+                                    headers=tokens.officer("YJGL"))
+    assert r.status_code == 409 and r.json()["code"] == "item_drawn" and r.json()["task_ids"] == [t["id"]]

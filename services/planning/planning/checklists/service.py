@@ -62,6 +62,9 @@ async def _resolve_entries(
             continue
         if e.item_id in seen:
             errors.append({"field": f"{field}.item_id", "message": f"item {item.code} is listed twice", "message_zh": "事项重复"})
+        if item.cancelled_at is not None:
+            errors.append({"field": f"{field}.item_id", "message": f"item {item.code} is cancelled",
+                           "message_zh": f"抽查事项 {item.code} 已取消"})
         seen.add(e.item_id)
         version = e.item_version or item.current_version
         if e.item_version is not None and (e.item_id, e.item_version) not in versions:

@@ -21,6 +21,18 @@ async def get(session: AsyncSession, item_id: uuid.UUID, *, for_update: bool = F
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def drawn_tasks_using(session: AsyncSession, item_id: uuid.UUID) -> list[uuid.UUID]:
+    """Tasks already drawn whose pinned checklist version lists the item."""
+    from planning.checklists.models import ChecklistEntry
+    from planning.tasks.models import Task
+
+    stmt = (select(Task.id).join(ChecklistEntry, and_(ChecklistEntry.checklist_id == Task.checklist_id,
+                                                      ChecklistEntry.checklist_version == Task.checklist_version))
+            .where(ChecklistEntry.item_id == item_id, Task.objects_draw_id.is_not(None), Task.state != "cancelled")
+            .order_by(Task.id))
+    return list((await session.execute(stmt)).scalars())
+
+
 async def by_code(session: AsyncSession, department: str, code: str) -> CheckItem | None:
     stmt = select(CheckItem).where(CheckItem.department == department, CheckItem.code == code)
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -136,3 +136,11 @@ class ItemRead(Schema):
     created_at: datetime = Field(description="when the item was first created / 创建时间")
     version_created_at: datetime = Field(description="when this version was written / 本版本时间")
     version_created_by: str
+    cancelled: bool = Field(False, description="cancelled (never deleted) / 已取消")
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = None
+    cancel_reason: str | None = Field(None, description="取消理由")
+
+
+class ItemCancel(BaseModel):
+    reason: str = Field(min_length=5, max_length=2000, description="why the item is cancelled (kept) / 取消理由")

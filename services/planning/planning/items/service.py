@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.clients import RegistryClient
 from jointcheck.auth import Principal, ensure_department
-from jointcheck.errors import Conflict, NotFound
+from jointcheck.errors import Conflict, InvalidState, NotFound
 from jointcheck.outbox import record_audit
 from jointcheck.etag import check_if_match
 from planning import departments
@@ -27,6 +27,8 @@ def to_read(item: CheckItem, version: CheckItemVersion) -> ItemRead:
         id=item.id, department=item.department, code=item.code, version=version.version,
         current_version=item.current_version, created_at=item.created_at,
         version_created_at=version.created_at, version_created_by=version.created_by,
+        cancelled=item.cancelled_at is not None, cancelled_at=item.cancelled_at, cancelled_by=item.cancelled_by,
+        cancel_reason=item.cancel_reason,
         **{f: getattr(version, f) for f in CONTENT_FIELDS},
     )
 
@@ -58,6 +60,36 @@ async def create(session: AsyncSession, *, data: ItemCreate, actor: Principal, r
     return to_read(item, version)
 
 
+def _ensure_not_cancelled(item: CheckItem) -> None:
+    if item.cancelled_at is not None:
+        raise InvalidState(f"check item {item.code} is cancelled", detail_zh=f"抽查事项 {item.code} 已取消",
+                           current_state="cancelled")
+
+
+async def cancel(session: AsyncSession, *, item_id: uuid.UUID, reason: str, actor: Principal) -> ItemRead:
+    """Cancel an item (it stays, with its versions, marked cancelled) before any task inspecting it is drawn;
+    new checklist versions cannot list it any more."""
+    item = await repository.get(session, item_id, for_update=True)
+    if item is None:
+        raise _not_found(item_id)
+    ensure_department(actor, item.department, action="cancel items of")
+    _ensure_not_cancelled(item)
+    drawn = await repository.drawn_tasks_using(session, item_id)
+    if drawn:
+        raise Conflict(f"tasks inspecting item {item.code} have been drawn already: {', '.join(map(str, drawn))}",
+                       detail_zh=f"已有任务针对抽查事项 {item.code} 完成抽取，不能取消", code="item_drawn",
+                       extra={"task_ids": [str(t) for t in drawn]})
+    now = now_utc()
+    item.cancelled_at, item.cancelled_by, item.cancel_reason = now, actor_name(actor), reason
+    item.updated_at = now
+    await session.flush()
+    await record_audit(session, actor=actor, action="item.cancel", object_type="check_item", object_id=str(item.id),
+                       data={"code": item.code, "department": item.department, "reason": reason})
+    current = await repository.get_version(session, item_id, item.current_version)
+    assert current is not None
+    return to_read(item, current)
+
+
 async def get(session: AsyncSession, *, item_id: uuid.UUID, version: int | None = None) -> ItemRead:
     item = await repository.get(session, item_id)
     if item is None:
@@ -84,6 +116,7 @@ async def update(session: AsyncSession, *, item_id: uuid.UUID, data: ItemUpdate,
     ensure_department(actor, item.department, action="change items of")
     check_if_match(if_match, current=item.current_version, what=f"check item {item.code}",
                    what_zh=f"检查事项 {item.code}")
+    _ensure_not_cancelled(item)
     current = await repository.get_version(session, item_id, item.current_version)
     assert current is not None
     changes = data.model_dump(exclude_unset=True, exclude_none=True, mode="json")

@@ -16,6 +16,7 @@ class PublicItemRead(Schema):
     department: str = Field(description="负责部门")
     legal_basis: str = Field(description="检查依据")
     methods: list[str] = Field(description="检查方式")
+    cancelled: bool = Field(False, description="事项已取消（不再检查）")
 
 
 class PublicTaskRead(Schema):

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jointcheck.codes import EntityType, RegistrationStatus
 from jointcheck.errors import NotFound
 from planning.checklists import service as checklist_service
+from planning.items import repository as items
 from planning.plans import repository as plans
 from planning.plans.models import Plan
 from planning.public.schemas import PublicItemRead, PublicPlanRead, PublicPlanSummaryRead, PublicTaskRead
@@ -45,6 +46,8 @@ def scope_summary(scope: dict[str, Any]) -> str:
 
 async def _public_task(session: AsyncSession, task: Task) -> PublicTaskRead:
     checklist = await checklist_service.get(session, checklist_id=task.checklist_id, version=task.checklist_version)
+    known = await items.get_many(session, (i.item_id for i in checklist.items))
+    cancelled_items = {i for i, item in known.items() if item.cancelled_at is not None}
     cancel = None
     if task.state == "cancelled":
         cancel = next((h for h in reversed(await tasks.transitions(session, task.id)) if h.to_state == "cancelled"), None)
@@ -55,7 +58,8 @@ async def _public_task(session: AsyncSession, task: Task) -> PublicTaskRead:
         lead_department=task.lead_department, departments=task.departments, scope_summary=scope_summary(task.scope),
         draw_type=task.draw_type, sampling_ratios=task.sampling_rules, frequency_per_year=checklist.frequency_per_year,
         inspection_start=task.inspection_start, inspection_end=task.inspection_end, executing_body=task.executing_body,
-        items=[PublicItemRead(name=i.name, department=i.department, legal_basis=i.legal_basis, methods=list(i.methods))
+        items=[PublicItem(name=i.name, department=i.department, legal_basis=i.legal_basis, methods=list(i.methods),
+                          cancelled=i.item_id in cancelled_items)
                for i in checklist.items if i.department in task.departments],
     )
 

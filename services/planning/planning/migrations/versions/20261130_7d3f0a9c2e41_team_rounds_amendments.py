@@ -1,4 +1,4 @@
-"""team rounds (supplementary teams draws) and amendments of a task's team rules
+"""team rounds (supplementary teams draws), amendments of a task's team rules, cancelled check items
 
 Revision ID: 7d3f0a9c2e41
 Revises: 5b2d9e3f8a01
@@ -43,9 +43,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_task_amendments"),
     )
     op.create_index("ix_task_amendments_task_id", "task_amendments", ["task_id"])
+    op.add_column("check_items", sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("check_items", sa.Column("cancelled_by", sa.String(length=128), nullable=True))
+    op.add_column("check_items", sa.Column("cancel_reason", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("check_items", "cancel_reason")
+    op.drop_column("check_items", "cancelled_by")
+    op.drop_column("check_items", "cancelled_at")
     op.drop_index("ix_task_amendments_task_id", table_name="task_amendments")
     op.drop_table("task_amendments")
     op.drop_table("task_team_rounds")
