@@ -14,8 +14,8 @@ from jointcheck.contracts import TaskDrawVoided, TaskObjectsDrawn, TaskResultsPu
 from jointcheck.outbox import IncomingEvent
 from planning.tasks import service
 
-#: A voided draw moves the task back one step.
-VOID_STEPS = {"objects": ("objects_drawn", "approved"), "teams": ("teams_assigned", "objects_drawn")}
+#: A voided objects draw moves the task back one step (a voided teams round: :func:`service.void_teams_round`).
+VOID_STEPS = {"objects": ("objects_drawn", "approved")}
 
 
 async def on_objects_drawn(session: AsyncSession, event: TaskObjectsDrawn, incoming: IncomingEvent) -> None:

@@ -131,7 +131,10 @@ async def task_checklist(task: ReadableTask, session: Session) -> ChecklistRead:
 
 @router.get("/{task_id}/preview", response_model=TaskPreview, summary="抽取预览 / Population and expected sample per class",
             description="From the registry's current counts of the task's scope, before any draw: per class the "
-            "population, the draw-v1 sample size and alternates; totals; the registry version used. 503 "
+            "population, the draw-v1 sample size and alternates; totals; the registry version used; `capacity`: per "
+            "required department the eligible active inspectors, `eligible × max_load` and the expected entities, "
+            "the seats needed (`team_size` per entity) — approval is refused when it cannot suffice, and a warning "
+            "says when it is tight. 503 "
             "`upstream_unavailable` if the registry does not answer. 按名录库当前数量预估各类抽取数。",
             responses=problem_responses(401, 403, 404, 422, 502, 503))
 async def preview_task(task: ReadableTask, session: Session, registry: Registry) -> TaskPreview:
