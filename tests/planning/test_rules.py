@@ -315,3 +315,41 @@ def test_a_rule_draw_v1_refuses_is_reported_not_accepted(monkeypatch):
     got = rules.check_team_rules({}, lead="SCJG", departments=["SCJG"], field="t")
     assert got == ({"required_departments": ["SCJG"], "team_size": 2, "max_load": 10},
                    [{"field": "t", "message": "refused by draw-v1", "message_zh": "组队规则无效"}])
+
+
+def test_team_capacity_per_department_and_seats():
+    # the county: 39 entities, teams of 3, at most 5 each, 11 inspectors
+    cap = rules.team_capacity(expected_entities=39, required_departments=["SWJ", "YJGL", "XFJY"], team_size=3,
+                              max_load=5, eligible={"SWJ": 4, "YJGL": 4, "XFJY": 3, "GAJ": 9})
+    assert [(d["department"], d["capacity"], d["shortfall"]) for d in cap["by_department"]] == [
+        ("SWJ", 20, 19), ("YJGL", 20, 19), ("XFJY", 15, 24)]
+    assert (cap["seats_needed"], cap["seats_available"], cap["seat_shortfall"]) == (117, 55, 62)
+    assert cap["sufficient"] is False and cap["tight"] is False
+    assert len(rules.capacity_warnings(cap)) == 4  # three departments and the seats
+
+    tight = rules.team_capacity(expected_entities=14, required_departments=["SWJ", "YJGL", "XFJY"], team_size=3,
+                                max_load=5, eligible={"SWJ": 4, "YJGL": 4, "XFJY": 3})
+    assert tight["sufficient"] is True and tight["tight"] is True  # XFJY: 15 for 14, one recusal away
+    assert rules.capacity_warnings(tight) and "tight" in rules.capacity_warnings(tight)[-1]
+
+    # seats, not departments, can be what is short: one required department, teams of 3
+    seats = rules.team_capacity(expected_entities=4, required_departments=["SWJ"], team_size=3, max_load=5,
+                                eligible={"SWJ": 2})
+    assert seats["by_department"][0]["shortfall"] == 0 and seats["seat_shortfall"] == 2
+    assert seats["inspectors_short_of_one_team"] == 1 and seats["sufficient"] is False
+
+    nothing = rules.team_capacity(expected_entities=0, required_departments=["SWJ"], team_size=2, max_load=1,
+                                  eligible={})
+    assert nothing["sufficient"] is True and nothing["tight"] is False and rules.capacity_warnings(nothing) == []
+
+
+@given(n=st.integers(0, 200), size=st.integers(2, 6), load=st.integers(1, 20),
+       counts=st.lists(st.integers(0, 30), min_size=1, max_size=4))
+def test_sufficient_capacity_means_no_department_and_no_seat_is_short(n, size, load, counts):
+    depts = [f"D{i}" for i in range(len(counts))]
+    size = max(size, len(depts))
+    cap = rules.team_capacity(expected_entities=n, required_departments=depts, team_size=size, max_load=load,
+                              eligible=dict(zip(depts, counts)))
+    enough = all(c * load >= n for c in counts) and sum(counts) * load >= size * n and (n == 0 or sum(counts) >= size)
+    assert cap["sufficient"] is enough
+    assert not (cap["tight"] and not cap["sufficient"])

@@ -81,3 +81,17 @@ def test_the_draw_transition_table():
     assert all(can_move(s, DrawStatus.voided) for s in ("frozen", "committed", "executed"))
     assert not can_move("frozen", DrawStatus.executed)  # no entropy before the receipt
     assert not can_move("executed", DrawStatus.committed) and TRANSITIONS[DrawStatus.voided] == frozenset()
+
+
+def test_a_teams_round_announces_who_is_left_out_and_reads_old_payloads():
+    from jointcheck.contracts import TaskTeamsAssigned, UnassignedEntity
+
+    old = TaskTeamsAssigned.model_validate({"task_id": str(TASK), "draw_id": "t-1"})  # before rounds existed
+    assert (old.round, old.completes_draw_id, old.unassigned) == (1, None, [])
+    event = TaskTeamsAssigned(task_id=TASK, draw_id="t-2", round=2, completes_draw_id="t-1", assigned=3,
+                              unassigned=[UnassignedEntity(entity="e", reason="no eligible inspector from department X")])
+    assert event.ordering_key() == f"task:{TASK}"
+    assert TaskTeamsAssigned.model_validate(event.model_dump(mode="json")) == event
+    with pytest.raises(ValueError):
+        TaskTeamsAssigned.model_validate({"task_id": str(TASK), "draw_id": "t", "round": 0})
+    assert TaskDrawVoided(task_id=TASK, kind="teams", draw_id="t-2", round=2).round == 2
