@@ -206,3 +206,25 @@ async def world(clients, tokens) -> World:
     w = World(clients, tokens)
     await w.departments()
     return w
+
+
+# ----------------------------------------------------------------- drawing through the API
+
+DICE = "witness dice: 3 1 4 1 5 9 2 6"
+
+
+async def create(sampling, tokens, task_id: str, kind: str = "objects", headers: dict | None = None):
+    return await sampling.post("/v1/draws", json={"task_id": task_id, "kind": kind, "entropy_source": "witness dice"},
+                               headers=headers or tokens.officer(LEAD))
+
+
+async def execute(sampling, tokens, draw_id: str, entropy: str = DICE):
+    return await sampling.post(f"/v1/draws/{draw_id}/entropy", json={"entropy": entropy}, headers=tokens.officer(LEAD))
+
+
+async def drawn(sampling, tokens, task_id: str, kind: str = "objects") -> dict[str, Any]:
+    r = await create(sampling, tokens, task_id, kind)
+    assert r.status_code == 201 and r.json()["status"] == "committed", r.text
+    r = await execute(sampling, tokens, r.json()["id"])
+    assert r.status_code == 200 and r.json()["status"] == "executed", r.text
+    return r.json()

@@ -10,8 +10,7 @@ from typing import Any
 
 from jointcheck import draw as drawv1
 
-from .conftest import LEAD, World, deliver_outbox
-from .test_draws import DICE, drawn, execute
+from .conftest import DICE, LEAD, World, deliver_outbox, drawn, execute
 
 ALL = {c: {"ratio": "1"} for c in "ABCDU"}
 

@@ -13,6 +13,7 @@ import json
 import logging
 import uuid
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -170,9 +171,10 @@ async def _ensure_no_active_draw(session: AsyncSession, task_id: str, kind: Draw
                        detail_zh="该任务已有有效抽取，须先说明理由作废", code="draw_exists", extra={"draw_id": str(existing.id)})
 
 
-async def _round_to_complete(session: AsyncSession, task_id: str, draw_id: uuid.UUID, *, max_load: int,
-                             for_update: bool = False) -> TeamsRoundRef:
-    """The task's latest teams round, executed and with entities left out, and the loads of every round so far."""
+async def _latest_round(session: AsyncSession, task_id: str, draw_id: uuid.UUID, *,
+                        for_update: bool = False) -> tuple[list[Draw], list[str]]:
+    """The task's active teams rounds, checking that ``draw_id`` is the latest, executed and left entities out
+    (returned). Locked, it cannot be voided or completed twice until the caller's transaction ends."""
     rounds = await repository.active_rounds(session, task_id, DrawKind.teams)
     latest = rounds[-1] if rounds else None
     if latest is None or latest.id != draw_id:
@@ -188,6 +190,14 @@ async def _round_to_complete(session: AsyncSession, task_id: str, draw_id: uuid.
     if not unassigned:
         raise Conflict("every entity of that round has a team: nothing to complete", detail_zh="上一轮已全部组队，无需补充",
                        code="nothing_to_complete")
+    return rounds, unassigned
+
+
+async def _round_to_complete(session: AsyncSession, task_id: str, draw_id: uuid.UUID, *,
+                             max_load: int) -> TeamsRoundRef:
+    """The round a supplementary draw completes, with every inspector's load over the rounds so far."""
+    rounds, unassigned = await _latest_round(session, task_id, draw_id)
+    latest = rounds[-1]
     loads: dict[str, int] = {}
     capped_in: dict[str, int] = {}
     for r in rounds:
@@ -262,7 +272,7 @@ def _exclude(frame: str, excluded: set[str]) -> tuple[str, list[str]]:
 
 async def _gather_teams(task: TaskSpec, callees: Callees, objects: ObjectsDrawRef, *,
                         completes: TeamsRoundRef | None = None,
-                        exclude_inspectors: list[tuple[str, str]] = ()) -> FrozenInputs:  # type: ignore[assignment]
+                        exclude_inspectors: Sequence[tuple[str, str]] = ()) -> FrozenInputs:
     """Round 1: the objects draw's selected entities. A supplementary round: exactly the previous round's
     unassigned ones, with inspectors whose earlier rounds reached ``max_load`` barred (and any the office
     excludes), each pair with its reason in the constraints file — draw-v1 itself is unchanged."""
@@ -335,7 +345,7 @@ async def freeze(db: Database, *, task: TaskSpec, frozen: FrozenInputs, entropy_
                                detail_zh="抽取准备期间检查对象抽取已变更，请重试", code="objects_draw_changed")
             if frozen.completes is not None:
                 # Locked too: the round being completed cannot be voided (or completed twice) meanwhile.
-                await _round_to_complete(session, task_id, frozen.completes.id, max_load=1, for_update=True)
+                await _latest_round(session, task_id, frozen.completes.id, for_update=True)
         draw = Draw(
             id=draw_id, task_id=task_id, kind=kind.value, status=DrawStatus.frozen.value,
             objects_draw_id=frozen.objects_draw_id, round=frozen.completes.round + 1 if frozen.completes else 1,
