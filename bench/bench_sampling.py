@@ -51,9 +51,17 @@ def main() -> int:
                 "lead_department": LEAD, "items": [{"item_id": item["id"]}]}).json()
             plan = http.post(f"{url['planning']}/v1/plans", headers=lead,
                              json={"year": 2027, "lead_department": LEAD, "name": "2027年度基准测试计划"}).json()
+            for to in ("filed", "published"):  # tasks are approved only under a published plan
+                http.post(f"{url['planning']}/v1/plans/{plan['id']}/transitions", headers=lead,
+                          json={"to": to}).raise_for_status()
+            for i in range(4):  # approval needs inspectors enough for every expected entity (teams of two)
+                http.post(f"{url['registry']}/v1/inspectors", headers=admin, json={
+                    "inspector_id": f"SWJ-BENCH-{i}", "name": f"执法{i}号", "department": LEAD,
+                    "certificate_no": f"BENCH{i:04d}", "specialties": [], "region": "411523"}).raise_for_status()
             task = http.post(f"{url['planning']}/v1/tasks", headers=lead, json={
                 "plan_id": plan["id"], "checklist_id": checklist["id"], "name": "百万主体抽取基准",
                 "scope": {"statuses": []}, "sampling_rules": {c: {"ratio": "0.03"} for c in "ABCDU"},
+                "team_rules": {"max_load": max(1, args.rows // 50)},
                 "inspection_start": "2027-04-01", "inspection_end": "2027-09-30"})
             task.raise_for_status()
             task_id = task.json()["id"]
