@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jointcheck import visibility
 from jointcheck.auth import Principal, Role, ensure_department
 from jointcheck.contracts import TaskDrawVoided, TaskTeamsAssigned
 from jointcheck.errors import Conflict, Forbidden, InvalidState, NotFound, UnprocessableEntity
@@ -105,11 +106,9 @@ async def warnings_of(session: AsyncSession, task: Task, plan: Plan) -> list[str
 
 
 def may_see_drawn(user: Principal, task: Task) -> bool:
-    """Who was drawn stays among those who act on it (as in sampling): admins, auditors, services and
-    officers of the task's departments; others see the rounds without the entities left out."""
-    if user.is_admin or user.has(Role.auditor, Role.service):
-        return True
-    return Role.officer in user.roles and user.dept in task.departments
+    """Who was drawn stays among those who act on it (:func:`jointcheck.visibility.can_see_drawn`, as in
+    sampling); others see the rounds without the entities left out."""
+    return visibility.can_see_drawn(user, departments=task.departments)
 
 
 async def read(session: AsyncSession, task: Task, *, viewer: Principal) -> TaskRead:
