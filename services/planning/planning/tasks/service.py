@@ -278,10 +278,16 @@ async def transition(session: AsyncSession, *, task_id: uuid.UUID, data: TaskTra
     task = await get_task(session, task_id, for_update=True)
     _ensure_human_transition(task, to)
     if capacity is not None and not capacity.sufficient:
+        short = [f"{d.department} {d.shortfall}" for d in capacity.by_department if d.shortfall]
+        short_zh = [f"{d.department} 缺 {d.shortfall} 户" for d in capacity.by_department if d.shortfall]
+        if capacity.seat_shortfall:
+            short.append(f"{capacity.seat_shortfall} team seats")
+            short_zh.append(f"缺 {capacity.seat_shortfall} 人次")
         raise Conflict(
-            f"the inspector pool cannot staff the {capacity.expected_entities} expected entities: "
-            + "; ".join(rules.capacity_warnings(capacity.model_dump())),
-            detail_zh=f"执法人员力量不足，无法为预计 {capacity.expected_entities} 户检查对象组队",
+            f"the inspector pool cannot staff the {capacity.expected_entities} expected entities "
+            f"(short: {', '.join(short) or 'one whole team'})",
+            detail_zh=f"执法人员力量不足，无法为预计 {capacity.expected_entities} 户检查对象组队"
+                      f"（{'；'.join(short_zh) or '不足一个检查组'}）",
             code="insufficient_capacity",
             extra={"shortfall": {d.department: d.shortfall for d in capacity.by_department if d.shortfall},
                    "seat_shortfall": capacity.seat_shortfall, "capacity": capacity.model_dump(mode="json")},
