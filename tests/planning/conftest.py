@@ -84,15 +84,17 @@ async def create_task(clients, headers, plan_id: str, checklist_id: str, **kw: A
     return r.json()
 
 
-@pytest_asyncio.fixture(autouse=True)
-async def registry_departments(clients, tokens) -> None:
-    """Department codes are the registry's: every planning test starts with the county's departments."""
+@pytest_asyncio.fixture
+async def clients(clients, tokens):  # noqa: F811 - extends the platform's fixture of the same name
+    """Department codes are the registry's: every planning test that talks to the services starts with
+    the county's departments in the registry."""
     from jointcheck.demo import departments
 
     for d in departments():
         r = await clients.registry.post("/v1/departments", json={"code": d.code, "name": d.name,
                                                                  "short_name": d.short_name}, headers=tokens.admin)
         assert r.status_code == 201, r.text
+    return clients
 
 
 @pytest_asyncio.fixture

@@ -28,6 +28,18 @@ STRATA = {"A": {"ratio": "0.2"}, "B": {"count": 2}, "C": {"count": 1, "alternate
 CONTEXT = {"task_id": str(uuid.uuid4()), "registry_version": 17, "lead_department": LEAD}
 
 
+@pytest_asyncio.fixture(autouse=True)
+async def approved_task(clients, tokens):
+    """The draws below belong to a real approved task: entropy is accepted only while planning says the
+    task may still be drawn."""
+    from .conftest import World
+
+    world = World(clients, tokens)
+    await world.departments()
+    task = await world.task(rules={c: {"ratio": "0"} for c in "ABCDU"})
+    CONTEXT["task_id"] = task["id"]
+
+
 @pytest_asyncio.fixture
 async def draws_db(clients, service_database_urls):
     engine = create_async_engine(service_database_urls["sampling"])
