@@ -123,6 +123,8 @@ async def test_an_integer_beyond_its_column_is_422_not_500(clients, tokens):
     body = {"department": "SCJG", "code": "SCJG-001", "name": "检查事项", "sub_items": ["a"],
             "legal_basis": "《办法》", "content": "c", "methods": ["on_site"], "category": "key",
             "objects": "o", "inspector_requirements": [], "remarks": ""}
+    await clients.registry.post("/v1/departments", json={"code": "SCJG", "name": "市场监督管理局", "short_name": "市场监管"},
+                                headers=tokens.admin)  # department codes are the registry's
     item = (await clients.planning.post("/v1/items", json=body, headers=tokens.admin)).json()
     r = await clients.planning.get(f"/v1/items/{item['id']}", params={"version": 221822294001383}, headers=tokens.admin)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.version"

@@ -237,6 +237,12 @@ async def _(w, s, t):
     return [Attempt("planning", "PATCH", f"/v1/items/{m['item']}", {"json": {"name": "改名"}, **if_match(m["item_etag"])})]
 
 
+@case("planning", "POST", "/v1/items/{item_id}/cancel")
+async def _(w, s, t):
+    m = await w.planning()
+    return [Attempt("planning", "POST", f"/v1/items/{m['item']}/cancel", {"json": {"reason": "冒名取消该事项"}})]
+
+
 @case("planning", "POST", "/v1/checklists")
 async def _(w, s, t):
     m = await w.planning()
@@ -280,6 +286,13 @@ async def _(w, s, t):
 async def _(w, s, t):
     m = await w.planning()
     return [Attempt("planning", "GET", f"/v1/tasks/{m['task']}")]
+
+
+@case("planning", "POST", "/v1/tasks/{task_id}/amendments")
+async def _(w, s, t):
+    m = await w.approved_tasks()
+    return [Attempt("planning", "POST", f"/v1/tasks/{m['task']}/amendments",
+                    {"json": {"team_rules": {"max_load": 5}, "reason": "冒名变更组队规则"}})]
 
 
 @case("planning", "GET", "/v1/tasks/{task_id}/checklist")
