@@ -48,7 +48,7 @@ class TaskObjectsDrawn(_TaskEvent):
     draw_id: str
 
 
-class UnassignedEntity(BaseModel):
+class UnassignedEntity(Schema):
     """An entity a teams draw could not give a team, and draw-v1's reason."""
 
     entity: str

@@ -15,7 +15,7 @@ from jointcheck.etag import IfMatch, set_etag
 from jointcheck.requestguard import INT32_MAX
 from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_field, next_page_cursor, parse_created_keyset
 from planning.items import repository, service
-from planning.items.schemas import Category, ItemCancel, ItemCreate, ItemRead, ItemUpdate
+from planning.items.schemas import Category, ItemCancelCreate, ItemCreate, ItemRead, ItemUpdate
 
 router = APIRouter(prefix="/v1/items", tags=["items / 抽查事项"])
 
@@ -71,7 +71,7 @@ async def item_versions(item_id: uuid.UUID, session: Session, _user: Reader) -> 
              "Only before any task inspecting it has been drawn (409 `item_drawn` naming the tasks); new checklist "
              "versions cannot list it. Officers cancel only their own department's items. 取消须说明理由，抽取前方可取消。",
              responses=problem_responses(401, 403, 404, 409, 422))
-async def cancel_item(item_id: uuid.UUID, body: ItemCancel, session: Session, user: Writer) -> ItemRead:
+async def cancel_item(item_id: uuid.UUID, body: ItemCancelCreate, session: Session, user: Writer) -> ItemRead:
     return await service.cancel(session, item_id=item_id, reason=body.reason, actor=user)
 
 

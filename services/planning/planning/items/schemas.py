@@ -142,5 +142,5 @@ class ItemRead(Schema):
     cancel_reason: str | None = Field(None, description="取消理由")
 
 
-class ItemCancel(BaseModel):
+class ItemCancelCreate(Schema):
     reason: str = Field(min_length=5, max_length=2000, description="why the item is cancelled (kept) / 取消理由")

@@ -36,7 +36,7 @@ class PublicTaskRead(Schema):
     cancelled: bool = Field(False, description="已取消（抽取前）")
     cancelled_at: datetime | None = Field(None, description="取消时间")
     cancel_reason: str | None = Field(None, description="取消理由")
-    items: list[PublicItem]
+    items: list[PublicItemRead]
 
 
 class PublicPlanSummaryRead(Schema):

@@ -51,14 +51,14 @@ async def _public_task(session: AsyncSession, task: Task) -> PublicTaskRead:
     cancel = None
     if task.state == "cancelled":
         cancel = next((h for h in reversed(await tasks.transitions(session, task.id)) if h.to_state == "cancelled"), None)
-    return PublicTask(
+    return PublicTaskRead(
         cancelled=cancel is not None, cancelled_at=cancel.at if cancel else None,
         cancel_reason=cancel.reason if cancel else None,
         id=task.id, name=task.name, industry=checklist.name, industry_codes=checklist.industry_codes,
         lead_department=task.lead_department, departments=task.departments, scope_summary=scope_summary(task.scope),
         draw_type=task.draw_type, sampling_ratios=task.sampling_rules, frequency_per_year=checklist.frequency_per_year,
         inspection_start=task.inspection_start, inspection_end=task.inspection_end, executing_body=task.executing_body,
-        items=[PublicItem(name=i.name, department=i.department, legal_basis=i.legal_basis, methods=list(i.methods),
+        items=[PublicItemRead(name=i.name, department=i.department, legal_basis=i.legal_basis, methods=list(i.methods),
                           cancelled=i.item_id in cancelled_items)
                for i in checklist.items if i.department in task.departments],
     )

@@ -22,7 +22,7 @@ from planning.tasks.schemas import (
     TaskPreview,
     TaskRead,
     TaskState,
-    TaskTransitionRequest,
+    TaskTransitionCreate,
     TaskUpdate,
 )
 
@@ -102,7 +102,7 @@ async def update_task(task_id: uuid.UUID, body: TaskUpdate, session: Session, us
              "`teams_assigned` and `results_published` are set by the sampling and results services through events. "
              "Anything else: 409 `invalid_state` naming `current_state`. 审批、开始、完成、关闭。",
              responses=problem_responses(401, 403, 404, 409, 422, 502, 503))
-async def transition_task(task_id: uuid.UUID, body: TaskTransitionRequest, session: Session, user: Writer,
+async def transition_task(task_id: uuid.UUID, body: TaskTransitionCreate, session: Session, user: Writer,
                           response: Response, registry: Registry) -> TaskRead:
     task = await service.transition(session, task_id=task_id, data=body, actor=user, registry=registry)
     return _etag(response, await service.read(session, task, viewer=user))

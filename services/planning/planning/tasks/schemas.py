@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from jointcheck.contracts import EntityScope, TaskSpec, TaskState, UnassignedEntity
-from planning.plans.schemas import Transition
+from jointcheck.schemas import Schema
+from planning.plans.schemas import TransitionRead
 
 SAMPLING_RULES_DOC = (
     "A draw-v1 rule for every credit-risk class, unclassified included: keys exactly `A`, `B`, `C`, `D`, `U`; "
@@ -87,13 +88,13 @@ class TaskCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class TaskTransitionRequest(BaseModel):
+class TaskTransitionCreate(Schema):
     to: TaskState = Field(description="approved / in_progress / completed / closed / cancelled (others are driven "
                           "by events)")
     reason: str = Field("", max_length=2000, description="说明（取消时必填）")
 
 
-class TeamRound(BaseModel):
+class TeamRoundRead(Schema):
     """One executed teams draw of the task: round 1, then supplementary rounds for the entities left out."""
 
     round: int = Field(description="1 = the teams draw; 2, 3, … = supplementary draws / 选派轮次")
@@ -107,16 +108,16 @@ class TeamRound(BaseModel):
     recorded_at: datetime
 
 
-class TaskAmendmentCreate(BaseModel):
+class TaskAmendmentCreate(Schema):
     """Change the team rules of an approved task whose teams are not complete (recorded and audited)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    team_rules: TeamRulesIn
+    team_rules: TeamRulesUpdate
     reason: str = Field(min_length=5, max_length=2000, description="why / 变更理由")
 
 
-class TaskAmendmentRead(BaseModel):
+class TaskAmendmentRead(Schema):
     id: uuid.UUID
     by: str
     at: datetime
@@ -140,7 +141,7 @@ class TaskRead(TaskSpec):
     warnings: list[str]
     objects_draw_id: str | None = Field(description="the active objects draw / 当前有效的对象抽取")
     teams_draw_id: str | None = Field(description="the active teams draw (round 1) / 当前有效的人员选派")
-    team_rounds: list[TeamRound] = Field(description="every executed teams round / 各轮人员选派")
+    team_rounds: list[TeamRoundRead] = Field(description="every executed teams round / 各轮人员选派")
     unassigned_entities: list[UnassignedEntity] | None = Field(
         description="drawn entities still without a team (the last round's unassigned; null for those who may not see "
         "who was drawn) / 尚未组队的检查对象")
@@ -158,7 +159,7 @@ class ClassPreview(Schema):
     rule: dict[str, Any]
 
 
-class DepartmentCapacity(BaseModel):
+class DepartmentCapacityRead(Schema):
     department: str
     eligible_inspectors: int = Field(description="active inspectors of the department now / 可选执法人员数")
     capacity: int = Field(description="eligible_inspectors × max_load / 最多可检查户数")
@@ -166,7 +167,7 @@ class DepartmentCapacity(BaseModel):
     shortfall: int = Field(description="max(0, needed − capacity) / 缺口")
 
 
-class TeamCapacity(BaseModel):
+class TeamCapacityRead(Schema):
     """Whether the inspector pool can give every expected entity a team (before recusals and bars)."""
 
     expected_entities: int = Field(description="upper bound from the sampling rules / 预计检查对象数（上限）")
@@ -176,13 +177,13 @@ class TeamCapacity(BaseModel):
     seats_available: int = Field(description="Σ eligible inspectors × max_load / 可用人次")
     seat_shortfall: int
     inspectors_short_of_one_team: int
-    by_department: list[DepartmentCapacity]
+    by_department: list[DepartmentCapacityRead]
     sufficient: bool = Field(description="false: approval is refused / 不足时不予审批")
     tight: bool = Field(description="losing one inspector would leave entities out / 力量紧张")
     registry_version: int
 
 
-class TaskPreview(BaseModel):
+class TaskPreview(Schema):
     task_id: uuid.UUID
     registry_version: int = Field(description="registry version the counts were taken at / 名录库版本")
     scope: dict[str, Any]
@@ -192,6 +193,6 @@ class TaskPreview(BaseModel):
     total_expected_alternates: int
     exclusion_days: int
     note: str
-    capacity: TeamCapacity = Field(description="inspectors per required department against the expected entities "
+    capacity: TeamCapacityRead = Field(description="inspectors per required department against the expected entities "
                                    "/ 执法人员力量测算")
     warnings: list[str]

@@ -48,8 +48,8 @@ from planning.tasks.schemas import (
     TaskRead,
     TaskTransitionCreate,
     TaskUpdate,
-    TeamCapacity,
-    TeamRound,
+    TeamCapacityRead,
+    TeamRoundRead,
 )
 
 #: (from, to) of the transitions people make; the others are driven by events.
@@ -116,7 +116,7 @@ async def read(session: AsyncSession, task: Task, *, viewer: Principal) -> TaskR
     assert plan is not None
     history = await repository.transitions(session, task.id)
     drawn_visible = may_see_drawn(viewer, task)
-    rounds = [TeamRound(round=r.round, draw_id=r.draw_id, completes_draw_id=r.completes_draw_id, assigned=r.assigned,
+    rounds = [TeamRoundRead(round=r.round, draw_id=r.draw_id, completes_draw_id=r.completes_draw_id, assigned=r.assigned,
                         unassigned_count=len(r.unassigned), unassigned=r.unassigned if drawn_visible else None,
                         recorded_at=r.recorded_at)
               for r in await repository.team_rounds(session, task.id)]
@@ -260,7 +260,7 @@ def _audit_spec(spec: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------- state machine
 
 
-async def transition(session: AsyncSession, *, task_id: uuid.UUID, data: TaskTransitionRequest,
+async def transition(session: AsyncSession, *, task_id: uuid.UUID, data: TaskTransitionCreate,
                      actor: Principal, registry: RegistryClient) -> Task:
     """approve, start, complete, close, cancel; anything else is 409 naming the current state.
 
@@ -335,7 +335,7 @@ async def _ensure_plan_published(session: AsyncSession, task: Task) -> None:
                            code="plan_not_published", current_state=task.state, extra={"plan_state": plan.state})
 
 
-async def capacity_of(task: Task, *, registry: RegistryClient) -> TeamCapacity:
+async def capacity_of(task: Task, *, registry: RegistryClient) -> TeamCapacityRead:
     """The pool against the expected entities, from the registry now (an upper bound: exclusions come later)."""
     counts = await registry.frame_counts(task.scope)
     sizes = rules.expected_sizes(task.sampling_rules, counts.by_class)
@@ -343,7 +343,7 @@ async def capacity_of(task: Task, *, registry: RegistryClient) -> TeamCapacity:
                            version=counts.version)
 
 
-async def _capacity(task: Task, *, registry: RegistryClient, expected: int, version: int) -> TeamCapacity:
+async def _capacity(task: Task, *, registry: RegistryClient, expected: int, version: int) -> TeamCapacityRead:
     team = task.team_rules
     pool = await registry.inspector_pool(team["required_departments"], as_of=version)
     eligible: dict[str, int] = {}
@@ -352,7 +352,7 @@ async def _capacity(task: Task, *, registry: RegistryClient, expected: int, vers
         eligible[dept] = eligible.get(dept, 0) + 1
     cap = rules.team_capacity(expected_entities=expected, required_departments=team["required_departments"],
                               team_size=team["team_size"], max_load=team["max_load"], eligible=eligible)
-    return TeamCapacity(**cap, registry_version=pool.registry_version)
+    return TeamCapacityRead(**cap, registry_version=pool.registry_version)
 
 
 # ----------------------------------------------------------------- team rounds and amendments

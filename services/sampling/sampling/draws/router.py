@@ -76,7 +76,7 @@ async def register_draw(draw_id: uuid.UUID, db: Db, user: Writer, audit: Audit) 
              "cancelled meanwhile) is 409 `task_state`. The result is announced to planning (and, for "
              "teams, to results). 仅在登记回执之后接受；首次接受的随机值先行记录且不可更改，重试须提供相同的值。",
              responses=problem_responses(401, 403, 404, 409, 422))
-async def supply_entropy(draw_id: uuid.UUID, body: EntropyIn, request: Request, db: Db, user: Writer,
+async def supply_entropy(draw_id: uuid.UUID, body: DrawEntropy, request: Request, db: Db, user: Writer,
                          planning: Planning) -> DrawRead:
     return DrawRead.model_validate(await service.supply_entropy(
         db, settings=_settings(request), planning=planning, draw_id=draw_id, entropy=body.entropy, actor=user))

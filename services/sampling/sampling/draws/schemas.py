@@ -12,7 +12,7 @@ from jointcheck.schemas import Schema
 from sampling.draws.states import DrawKind, DrawStatus
 
 
-class InspectorExclusion(BaseModel):
+class InspectorExclusionCreate(Schema):
     """An inspector kept out of a supplementary round, with the reason logged in its constraints file."""
 
     model_config = ConfigDict(extra="forbid")
@@ -22,7 +22,7 @@ class InspectorExclusion(BaseModel):
                         description="logged with every barred pair, e.g. \"load cap reached in round 1\" / 排除理由")
 
 
-class DrawCreate(BaseModel):
+class DrawCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     task_id: str = Field(min_length=1, max_length=64)
@@ -30,7 +30,7 @@ class DrawCreate(BaseModel):
     completes_draw_id: uuid.UUID | None = Field(
         None, description="teams only: make this a supplementary round for exactly the entities this teams draw (the "
         "task's latest round) left unassigned / 补充选派：为上一轮未组队的对象选派")
-    exclude_inspectors: list[InspectorExclusion] = Field(
+    exclude_inspectors: list[InspectorExclusionCreate] = Field(
         default_factory=list, description="supplementary rounds only: inspectors barred from every entity of the "
         "round, each with a reason (inspectors whose earlier rounds reached max_load are barred anyway) / 排除的执法人员")
     entropy_source: str = Field(
