@@ -56,7 +56,7 @@ Db = Annotated[Database, Depends(_database)]
 async def create_draw(body: DrawCreate, settings: Settings, db: Db, user: Writer, planning: Planning,
                       registry: Registry, results: Results, audit: Audit) -> DrawRead:
     callees = service.Callees(planning=planning, registry=registry, results=results, audit=audit)
-    draw = await service.create(db, settings=_settings(request), callees=callees, task_id=body.task_id, kind=body.kind,
+    draw = await service.create(db, settings=settings, callees=callees, task_id=body.task_id, kind=body.kind,
                                 entropy_source=body.entropy_source, actor=user, completes_draw_id=body.completes_draw_id,
                                 exclude_inspectors=[(e.inspector_id, e.reason) for e in body.exclude_inspectors])
     return DrawRead.model_validate(draw)
@@ -76,10 +76,10 @@ async def register_draw(draw_id: uuid.UUID, db: Db, user: Writer, audit: Audit) 
              "cancelled meanwhile) is 409 `task_state`. The result is announced to planning (and, for "
              "teams, to results). 仅在登记回执之后接受；首次接受的随机值先行记录且不可更改，重试须提供相同的值。",
              responses=problem_responses(401, 403, 404, 409, 422))
-async def supply_entropy(draw_id: uuid.UUID, body: DrawEntropy, request: Request, db: Db, user: Writer,
+async def supply_entropy(draw_id: uuid.UUID, body: DrawEntropy, settings: Settings, db: Db, user: Writer,
                          planning: Planning) -> DrawRead:
     return DrawRead.model_validate(await service.supply_entropy(
-        db, settings=_settings(request), planning=planning, draw_id=draw_id, entropy=body.entropy, actor=user))
+        db, settings=settings, planning=planning, draw_id=draw_id, entropy=body.entropy, actor=user))
 
 
 @router.post("/{draw_id}/void", response_model=DrawRead, summary="作废抽取 / Void a draw (with a reason)",
