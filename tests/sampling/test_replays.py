@@ -93,6 +93,7 @@ async def drawn(sampling, tokens, task_id: str, kind: str = "objects") -> dict[s
 
 async def objects_draw(world: World, sampling, tokens) -> tuple[dict, dict]:
     await world.entities("AAAABBBCCDDU")
+    await world.inspectors(1)  # approval needs inspectors for every expected entity
     task = await world.task()
     return task, await drawn(sampling, tokens, task["id"])
 
@@ -164,6 +165,7 @@ async def test_who_may_replay_and_what_cannot_be_replayed(sampling, witness, wor
 
 async def test_a_committed_draw_without_a_result_is_not_replayed(sampling, witness, world: World, tokens):
     await world.entities("ABCD")
+    await world.inspectors(1)  # approval needs inspectors for every expected entity
     task = await world.task()
     r = await sampling.post("/v1/draws", json={"task_id": task["id"], "kind": "objects", "entropy_source": "witness dice"},
                             headers=tokens.officer(LEAD))
@@ -211,6 +213,7 @@ async def test_a_frame_edited_in_sampling_before_commit_fails_registry_frame(sam
     the announcement rebuilt over it, then registered and executed — every hash agrees; only the
     registry's own answer as of the recorded version tells."""
     await world.entities("AAAABBBCCDDU")
+    await world.inspectors(1)  # approval needs inspectors for every expected entity
     task = await world.task()
     wiring.unreachable("audit")
     r = await sampling.post("/v1/draws", json={"task_id": task["id"], "kind": "objects", "entropy_source": "witness dice"},

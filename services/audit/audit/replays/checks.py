@@ -180,7 +180,7 @@ def check_registry_frame(e: Evidence, st: _State) -> None:
             raise Failed(f"the frozen expert frame is not {where}")
         return
     if kind == "teams":
-        _check_teams_inputs(e, inputs, where)
+        _check_teams_inputs(e, inputs, where, st.ann)
         return
     registry_lines = _lines(e.registry.get("frame", ""))
     frozen_lines = _lines(inputs["frame"])
@@ -197,17 +197,25 @@ def check_registry_frame(e: Evidence, st: _State) -> None:
     st.removed = removed
 
 
-def _check_teams_inputs(e: Evidence, inputs: dict[str, str], where: str) -> None:
+def _check_teams_inputs(e: Evidence, inputs: dict[str, str], where: str, ann: dict) -> None:
     assert e.registry is not None
     if inputs["pool"] != e.registry.get("pool"):
         raise Failed(f"the frozen inspector pool is not {where}")
-    recusals = {line for line in _lines(inputs["constraints"]) if not line.startswith("previous\t")}
+    # A supplementary round (round > 1) also bars the inspectors its announcement names, each with its reason.
+    barred = {(b.get("reason"), b.get("inspector_id")) for b in ann.get("barred_inspectors") or [] if isinstance(b, dict)}
+    recusals = {line for line in _lines(inputs["constraints"])
+                if not line.startswith("previous\t") and tuple(line.split("\t")[:2]) not in barred}
     registry_recusals = set(_lines(e.registry.get("recusals", "")))
     if recusals != registry_recusals:
         missing, added = sorted(registry_recusals - recusals), sorted(recusals - registry_recusals)
         raise Failed(f"the frozen recusals are not {where}: missing {_first(missing) or 'none'}, "
                      f"not in the registry {_first(added) or 'none'}")
-    if e.objects_selected is None or inputs["entities"] != drawv1.make_file(e.objects_selected):
+    if e.objects_selected is None:
+        raise Failed("the entities are not those selected by the task's objects draw")
+    if int(ann.get("round") or 1) > 1:  # a supplementary round: some of the selected (those left without a team)
+        if not set(_lines(inputs["entities"])) <= set(e.objects_selected):
+            raise Failed("the entities of the supplementary round are not among those selected by the objects draw")
+    elif inputs["entities"] != drawv1.make_file(e.objects_selected):
         raise Failed("the entities are not those selected by the task's objects draw")
 
 
