@@ -8,11 +8,12 @@ DISTS := shared services/registry services/planning services/sampling services/r
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
 STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | cksum | cut -d' ' -f1)
 
-.PHONY: help install run test test-unit test-e2e fuzz bench token migrate samples clean-data mutation
+.PHONY: help install lint run test test-unit test-e2e fuzz bench token migrate samples clean-data mutation
 
 help:
 	@echo "make run        start every service (embedded PostgreSQL unless JC_DATABASE_URL is set)"
 	@echo "make test       the whole suite (unit, service, e2e) against real PostgreSQL"
+	@echo "make lint       ruff: lint and format check"
 	@echo "make fuzz       property-based fuzzing of every service's OpenAPI, many examples (make test runs a short one)"
 	@echo "make bench      benchmarks; print their figures"
 	@echo "make mutation   mutation scores of the pure cores (docs/mutation.md; slow)"
@@ -32,6 +33,10 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m jcdev run
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
-from jointcheck.codes import USCC_ALPHABET as ALPHABET  # noqa: E402
-from jointcheck.codes import make_uscc  # noqa: E402
-from jointcheck.draw import derive_keys, draw_objects, make_file  # noqa: E402
+from jointcheck.codes import USCC_ALPHABET as ALPHABET
+from jointcheck.codes import make_uscc
+from jointcheck.draw import derive_keys, draw_objects, make_file
 
 COUNTIES = ("411502", "411503", "411521", "411522", "411523", "411524", "411525", "411526", "411527", "411528")
 CLASSES = "ABCDU"
@@ -69,8 +69,10 @@ def main() -> int:
     frame = make_file([(i, rng.choice(CLASSES)) for i in ids])
     strata = {c: {"ratio": "0.03"} for c in CLASSES}
     k_sample, _ = derive_keys(b'{"bench":true}', bytes(range(32)), "bench entropy")
-    print(f"frame: {args.entities:,} lines, {len(frame.encode()):,} bytes, built in {time.perf_counter() - t0:.1f} s;"
-          f" CPUs: {os.cpu_count()}")
+    print(
+        f"frame: {args.entities:,} lines, {len(frame.encode()):,} bytes, built in {time.perf_counter() - t0:.1f} s;"
+        f" CPUs: {os.cpu_count()}"
+    )
 
     t1, r1 = timed(lambda: draw_objects(k_sample, frame, strata, workers=1), args.repeat)
     t2, r2 = timed(lambda: draw_objects(k_sample, frame, strata, workers=2), args.repeat)
@@ -78,8 +80,9 @@ def main() -> int:
     take = sum(v["sample"] for v in r1["sizes"].values())
 
     def cs():
-        return list(consistent_sampler.sampler(ids, seed="314159265358979", with_replacement=False,
-                                               take=take, output="id"))
+        return list(
+            consistent_sampler.sampler(ids, seed="314159265358979", with_replacement=False, take=take, output="id")
+        )
 
     tc, rc = timed(cs, 1)
     assert len(rc) == take == len(r1["selected"])
@@ -97,7 +100,9 @@ def main() -> int:
         print(f"{name:<30} {secs:>9.3f} {ratio:>8.1f}x")
     speedup = tc / best
     verdict = "PASS" if speedup >= REQUIRED_SPEEDUP else "FAIL"
-    print(f"{verdict}: best draw-v1 is {speedup:.1f}x faster than consistent_sampler (required >= {REQUIRED_SPEEDUP:.0f}x)")
+    print(
+        f"{verdict}: best draw-v1 is {speedup:.1f}x faster than consistent_sampler (required >= {REQUIRED_SPEEDUP:.0f}x)"
+    )
     return 0 if speedup >= REQUIRED_SPEEDUP else 1
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-
 import loadgen  # type: ignore[import-not-found]
 from common import auth, bench_stack  # type: ignore[import-not-found]
+
 from jointcheck.demo import departments, write_entities_csv
 
 EQUIVALENT_TABLE = """
@@ -40,8 +40,20 @@ CREATE INDEX ON plain_copy (uscc, row_id);
 CREATE INDEX ON plain_copy (industry_code);
 CREATE INDEX ON plain_copy (division_code);
 """
-FILE_COLUMNS = ["uscc", "name", "entity_type", "industry_code", "industry_name", "address", "division_code",
-                "registered_on", "status", "credit_class", "departments", "tags"]
+FILE_COLUMNS = [
+    "uscc",
+    "name",
+    "entity_type",
+    "industry_code",
+    "industry_name",
+    "address",
+    "division_code",
+    "registered_on",
+    "status",
+    "credit_class",
+    "departments",
+    "tags",
+]
 
 
 async def vacuum_analyze(dsn: str) -> None:
@@ -71,8 +83,9 @@ async def lookups(base: str, usccs: list[str], rate: float, seconds: float) -> t
     """Open-loop GET /v1/entities/{uscc} at ``rate``; latencies measured from each request's schedule."""
     rnd = random.Random(7)
     picks = [rnd.choice(usccs) for _ in range(int(rate * seconds))]
-    return await loadgen.run(base, lambda i: f"/v1/entities/{picks[i]}", rate=rate, seconds=seconds,
-                             headers=auth("inspector"))
+    return await loadgen.run(
+        base, lambda i: f"/v1/entities/{picks[i]}", rate=rate, seconds=seconds, headers=auth("inspector")
+    )
 
 
 def main() -> int:
@@ -94,7 +107,9 @@ def main() -> int:
         dsn = stack.cfg.database_url("registry").replace("postgresql+asyncpg", "postgresql")
         with httpx.Client(base_url=base, headers=auth("admin"), timeout=600) as client:
             for d in departments():
-                client.post("/v1/departments", json={"code": d.code, "name": d.name, "short_name": d.short_name}).raise_for_status()
+                client.post(
+                    "/v1/departments", json={"code": d.code, "name": d.name, "short_name": d.short_name}
+                ).raise_for_status()
             copy_s = asyncio.run(plain_copy(dsn, path))
             t = time.perf_counter()
             with path.open("rb") as fh:
@@ -108,7 +123,9 @@ def main() -> int:
             frame.raise_for_status()
             lines = int(frame.headers["x-frame-lines"])
             t = time.perf_counter()
-            again = client.post("/v1/frames", json={"filter": {"statuses": []}, "as_of": frame.headers["x-registry-version"]})
+            again = client.post(
+                "/v1/frames", json={"filter": {"statuses": []}, "as_of": frame.headers["x-registry-version"]}
+            )
             frame2_s = time.perf_counter() - t
             assert again.content == frame.content
             usccs = [line.split(b"\t")[0].decode() for line in random.sample(frame.content.splitlines(), 5000)]
@@ -126,12 +143,16 @@ def main() -> int:
         print(f"{'plain COPY into an equivalent table (s)':<52} {copy_s:>12.2f}")
         print(f"{'import over HTTP, validated, upserted (s)':<52} {import_s:>12.2f}")
         print(f"{'import / plain COPY':<52} {ratio:>12.2f}  <= 2.0 {'OK' if ratio <= 2 else 'MISSED'}")
-        print(f"{f'frame of {lines:,} lines over HTTP (s)':<52} {frame_s:>12.2f}  < 3.0 {'OK' if frame_s < 3 else 'MISSED'}")
+        print(
+            f"{f'frame of {lines:,} lines over HTTP (s)':<52} {frame_s:>12.2f}  < 3.0 {'OK' if frame_s < 3 else 'MISSED'}"
+        )
         print(f"{'same frame as of its version (s)':<52} {frame2_s:>12.2f}")
         print(f"{'VACUUM ANALYZE after the bulk load (s)':<52} {vacuum_s:>12.2f}")
         print(f"{f'lookup by USCC at {args.rate:.0f} req/s: requests / errors':<52} {len(lat):>7} / {errors}")
         print(f"{f'lookup by USCC at {args.rate:.0f} req/s: p50 (ms)':<52} {p50:>12.2f}")
-        print(f"{f'lookup by USCC at {args.rate:.0f} req/s: p99 (ms)':<52} {p99:>12.2f}  < 20 {'OK' if p99 < 20 else 'MISSED'}")
+        print(
+            f"{f'lookup by USCC at {args.rate:.0f} req/s: p99 (ms)':<52} {p99:>12.2f}  < 20 {'OK' if p99 < 20 else 'MISSED'}"
+        )
         ok = ratio <= 2 and frame_s < 3 and p99 < 20 and errors == 0
     finally:
         stack.stop_all()

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import httpx
-
 from common import auth, bench_stack  # type: ignore[import-not-found]
+
 from jointcheck.demo import departments, write_entities_csv
 
 LEAD = "SWJ"
@@ -38,44 +38,115 @@ def main() -> int:
         admin, lead = auth("admin"), auth("officer", LEAD)
         with httpx.Client(timeout=600) as http:
             for d in departments():
-                http.post(f"{url['registry']}/v1/departments", json={"code": d.code, "name": d.name, "short_name": d.short_name},
-                          headers=admin).raise_for_status()
+                http.post(
+                    f"{url['registry']}/v1/departments",
+                    json={"code": d.code, "name": d.name, "short_name": d.short_name},
+                    headers=admin,
+                ).raise_for_status()
             with path.open("rb") as fh:
-                http.post(f"{url['registry']}/v1/entities/import", files={"file": ("e.csv", fh)}, headers=admin).raise_for_status()
-            item = http.post(f"{url['planning']}/v1/items", headers=lead, json={
-                "department": LEAD, "code": "SWJ-BENCH", "name": "经营资格检查", "legal_basis": "相关法律法规",
-                "methods": ["on_site"]}).json()
-            checklist = http.post(f"{url['planning']}/v1/checklists", headers=lead, json={
-                "name": "全部行业（基准测试）", "industry_codes": ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L",
-                                                    "M", "N", "O", "P", "Q", "R", "S", "T"],
-                "lead_department": LEAD, "items": [{"item_id": item["id"]}]}).json()
-            plan = http.post(f"{url['planning']}/v1/plans", headers=lead,
-                             json={"year": 2027, "lead_department": LEAD, "name": "2027年度基准测试计划"}).json()
+                http.post(
+                    f"{url['registry']}/v1/entities/import", files={"file": ("e.csv", fh)}, headers=admin
+                ).raise_for_status()
+            item = http.post(
+                f"{url['planning']}/v1/items",
+                headers=lead,
+                json={
+                    "department": LEAD,
+                    "code": "SWJ-BENCH",
+                    "name": "经营资格检查",
+                    "legal_basis": "相关法律法规",
+                    "methods": ["on_site"],
+                },
+            ).json()
+            checklist = http.post(
+                f"{url['planning']}/v1/checklists",
+                headers=lead,
+                json={
+                    "name": "全部行业（基准测试）",
+                    "industry_codes": [
+                        "A",
+                        "B",
+                        "C",
+                        "D",
+                        "E",
+                        "F",
+                        "G",
+                        "H",
+                        "I",
+                        "J",
+                        "K",
+                        "L",
+                        "M",
+                        "N",
+                        "O",
+                        "P",
+                        "Q",
+                        "R",
+                        "S",
+                        "T",
+                    ],
+                    "lead_department": LEAD,
+                    "items": [{"item_id": item["id"]}],
+                },
+            ).json()
+            plan = http.post(
+                f"{url['planning']}/v1/plans",
+                headers=lead,
+                json={"year": 2027, "lead_department": LEAD, "name": "2027年度基准测试计划"},
+            ).json()
             for to in ("filed", "published"):  # tasks are approved only under a published plan
-                http.post(f"{url['planning']}/v1/plans/{plan['id']}/transitions", headers=lead,
-                          json={"to": to}).raise_for_status()
+                http.post(
+                    f"{url['planning']}/v1/plans/{plan['id']}/transitions", headers=lead, json={"to": to}
+                ).raise_for_status()
             for i in range(4):  # approval needs inspectors enough for every expected entity (teams of two)
-                http.post(f"{url['registry']}/v1/inspectors", headers=admin, json={
-                    "inspector_id": f"SWJ-BENCH-{i}", "name": f"执法{i}号", "department": LEAD,
-                    "certificate_no": f"BENCH{i:04d}", "specialties": [], "region": "411523"}).raise_for_status()
-            task = http.post(f"{url['planning']}/v1/tasks", headers=lead, json={
-                "plan_id": plan["id"], "checklist_id": checklist["id"], "name": "百万主体抽取基准",
-                "scope": {"statuses": []}, "sampling_rules": {c: {"ratio": "0.03"} for c in "ABCDU"},
-                "team_rules": {"max_load": max(1, args.rows // 50)},
-                "inspection_start": "2027-04-01", "inspection_end": "2027-09-30"})
+                http.post(
+                    f"{url['registry']}/v1/inspectors",
+                    headers=admin,
+                    json={
+                        "inspector_id": f"SWJ-BENCH-{i}",
+                        "name": f"执法{i}号",
+                        "department": LEAD,
+                        "certificate_no": f"BENCH{i:04d}",
+                        "specialties": [],
+                        "region": "411523",
+                    },
+                ).raise_for_status()
+            task = http.post(
+                f"{url['planning']}/v1/tasks",
+                headers=lead,
+                json={
+                    "plan_id": plan["id"],
+                    "checklist_id": checklist["id"],
+                    "name": "百万主体抽取基准",
+                    "scope": {"statuses": []},
+                    "sampling_rules": {c: {"ratio": "0.03"} for c in "ABCDU"},
+                    "team_rules": {"max_load": max(1, args.rows // 50)},
+                    "inspection_start": "2027-04-01",
+                    "inspection_end": "2027-09-30",
+                },
+            )
             task.raise_for_status()
             task_id = task.json()["id"]
-            http.post(f"{url['planning']}/v1/tasks/{task_id}/transitions", headers=lead,
-                      json={"to": "approved", "reason": "基准测试"}).raise_for_status()
+            http.post(
+                f"{url['planning']}/v1/tasks/{task_id}/transitions",
+                headers=lead,
+                json={"to": "approved", "reason": "基准测试"},
+            ).raise_for_status()
 
             t0 = time.perf_counter()
-            created = http.post(f"{url['sampling']}/v1/draws", headers=lead,
-                                json={"task_id": task_id, "kind": "objects", "entropy_source": "witness dice"})
+            created = http.post(
+                f"{url['sampling']}/v1/draws",
+                headers=lead,
+                json={"task_id": task_id, "kind": "objects", "entropy_source": "witness dice"},
+            )
             t1 = time.perf_counter()
             created.raise_for_status()
             draw = created.json()
-            executed = http.post(f"{url['sampling']}/v1/draws/{draw['id']}/entropy", headers=lead,
-                                 json={"entropy": "witness dice: 3 1 4 1 5 9 2 6"})
+            executed = http.post(
+                f"{url['sampling']}/v1/draws/{draw['id']}/entropy",
+                headers=lead,
+                json={"entropy": "witness dice: 3 1 4 1 5 9 2 6"},
+            )
             t2 = time.perf_counter()
             executed.raise_for_status()
             summary = executed.json()["summary"]

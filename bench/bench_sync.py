@@ -16,7 +16,6 @@ import argparse
 import time
 
 import httpx
-
 from common import auth, bench_stack  # type: ignore[import-not-found]
 
 
@@ -31,10 +30,12 @@ def sync(client: httpx.Client, registry: str) -> tuple[dict, float]:
 
 
 def report(label: str, run: dict, elapsed: float) -> None:
-    print(f"{label}: {run['pulled']:,} events in {elapsed:.1f} s ({run['pulled'] / elapsed:,.0f} events/s); "
-          f"{len(run['versions'])} registry versions ({run['pages']} pages); inserted {run['inserted']:,}, "
-          f"updated {run['updated']:,}, deregistered {run['deregistered']:,}, classes changed "
-          f"{run['classes_changed']:,}, unchanged {run['unchanged']:,}, rejected {run['rejected']:,}")
+    print(
+        f"{label}: {run['pulled']:,} events in {elapsed:.1f} s ({run['pulled'] / elapsed:,.0f} events/s); "
+        f"{len(run['versions'])} registry versions ({run['pages']} pages); inserted {run['inserted']:,}, "
+        f"updated {run['updated']:,}, deregistered {run['deregistered']:,}, classes changed "
+        f"{run['classes_changed']:,}, unchanged {run['unchanged']:,}, rejected {run['rejected']:,}"
+    )
 
 
 def main() -> None:
@@ -44,8 +45,11 @@ def main() -> None:
     parser.add_argument("--bad-fraction", type=float, default=0.001)
     parser.add_argument("--page-size", type=int, default=5000)
     args = parser.parse_args()
-    stack = bench_stack(("registry",), with_gsxt=True,
-                        extra_env={"{PREFIX}PLATFORM_PAGE_SIZE": str(args.page_size), "{PREFIX}LOG_LEVEL": "WARNING"})
+    stack = bench_stack(
+        ("registry",),
+        with_gsxt=True,
+        extra_env={"{PREFIX}PLATFORM_PAGE_SIZE": str(args.page_size), "{PREFIX}LOG_LEVEL": "WARNING"},
+    )
     try:
         registry, gsxt = stack.cfg.base_url("registry"), stack.cfg.base_url("gsxt")
         # the stack wires REGISTRY_GSXT_URL, which REGISTRY_PLATFORM_URL defaults to

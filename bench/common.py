@@ -9,14 +9,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from jointcheck.auth import mint_token  # noqa: E402
 from jcdev.stack import Stack, StackConfig, start_stack  # noqa: E402
 from jcdev.testing import TEST_JWT_SECRET, resolve_test_server_url  # noqa: E402
+from jointcheck.auth import mint_token  # noqa: E402
 
 BENCH_PORTS = {"registry": 19001, "planning": 19002, "sampling": 19003, "results": 19004, "audit": 19005, "gsxt": 19009}
 
 
-def bench_stack(services: tuple[str, ...], *, extra_env: dict[str, str] | None = None, with_gsxt: bool = False) -> Stack:
+def bench_stack(
+    services: tuple[str, ...], *, extra_env: dict[str, str] | None = None, with_gsxt: bool = False
+) -> Stack:
     """Start ``services`` on bench ports with fresh ``jcbench_*`` databases.
 
     ``JC_BENCH_PORT_OFFSET`` and ``JC_BENCH_DB_PREFIX`` let benchmarks run side by side."""
@@ -28,8 +30,12 @@ def bench_stack(services: tuple[str, ...], *, extra_env: dict[str, str] | None =
         services=services,
         with_gsxt=with_gsxt,
         log_dir=ROOT / ".data" / "bench-logs",
-        extra_env={"{PREFIX}ENVIRONMENT": "test", "{PREFIX}JWT_SECRET": TEST_JWT_SECRET, "{PREFIX}LOG_LEVEL": "INFO",
-                   **(extra_env or {})},
+        extra_env={
+            "{PREFIX}ENVIRONMENT": "test",
+            "{PREFIX}JWT_SECRET": TEST_JWT_SECRET,
+            "{PREFIX}LOG_LEVEL": "INFO",
+            **(extra_env or {}),
+        },
     )
     return start_stack(cfg, fresh=True)
 

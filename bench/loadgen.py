@@ -43,8 +43,15 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def run(base_url: str, paths: Callable[[int], str], *, rate: float, seconds: float,
-              headers: dict[str, str], connections: int = 32) -> tuple[list[float], int]:
+async def run(
+    base_url: str,
+    paths: Callable[[int], str],
+    *,
+    rate: float,
+    seconds: float,
+    headers: dict[str, str],
+    connections: int = 32,
+) -> tuple[list[float], int]:
     """Latencies (seconds, from schedule) of ``rate * seconds`` GETs, and the count of errors."""
     url = urlsplit(base_url)
     host, port = url.hostname or "127.0.0.1", url.port or 80

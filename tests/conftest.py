@@ -3,7 +3,6 @@
 import os
 
 import pytest
-
 from hypothesis import settings
 
 pytest_plugins = ["jcdev.testing"]
@@ -16,7 +15,7 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(scope="session")
-def apps(apps):  # noqa: F811 - extends the platform's fixture of the same name
+def apps(apps):
     """The platform's apps, with planning's registry client reaching the registry app in process
     (approval and preview ask the registry for counts and the inspector pool), and sampling's planning
     client the planning app (entropy is accepted only while the task may still be drawn)."""

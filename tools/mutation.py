@@ -38,20 +38,64 @@ ROOT = Path(__file__).resolve().parent.parent
 # OK or FAILED, apart from the draw algorithm itself (whose mutants change the result,
 # which the binding vectors catch; it is measured as "drawv1-rest").
 VERIFIER_FUNCTIONS = (
-    "main", "_emit", "verify_bundle", "_verify", "_parse_announcement", "_loads",
-    "_check_entropy", "_check_inputs", "_run", "_secret_bytes", "_first_diff", "_summary",
-    "_show", "_to_bytes", "_file_lines", "_bytes_check", "_bytes_lines", "_fail_line",
-    "_split_fields", "_frame_precheck", "_diagnose_frame", "_check_frame_strata",
-    "validate_rule", "validate_strata", "validate_team_rules", "_check_name", "_is_int",
+    "main",
+    "_emit",
+    "verify_bundle",
+    "_verify",
+    "_parse_announcement",
+    "_loads",
+    "_check_entropy",
+    "_check_inputs",
+    "_run",
+    "_secret_bytes",
+    "_first_diff",
+    "_summary",
+    "_show",
+    "_to_bytes",
+    "_file_lines",
+    "_bytes_check",
+    "_bytes_lines",
+    "_fail_line",
+    "_split_fields",
+    "_frame_precheck",
+    "_diagnose_frame",
+    "_check_frame_strata",
+    "validate_rule",
+    "validate_strata",
+    "validate_team_rules",
+    "_check_name",
+    "_is_int",
 )
 # the rest of drawv1 that runs in one process (the process pool path needs >= 100,000
 # frame lines and is covered by tests/unit/test_draw_vectors.py with a lowered threshold)
 DRAW_REST_FUNCTIONS = (
-    "u", "lp", "sha256_hex", "hmac_sha256", "_check_json_value", "canonical_json", "make_file",
-    "parse_file", "check_file", "commitment_of", "derive_keys", "sample_size", "ticket",
-    "_pads", "_threshold", "_scan", "_scan_chunk", "_fixed_layout", "draw_objects",
-    "_draw_objects", "_h", "_parse_named", "assign_teams", "_check_kind", "build_announcement",
-    "execute", "make_bundle",
+    "u",
+    "lp",
+    "sha256_hex",
+    "hmac_sha256",
+    "_check_json_value",
+    "canonical_json",
+    "make_file",
+    "parse_file",
+    "check_file",
+    "commitment_of",
+    "derive_keys",
+    "sample_size",
+    "ticket",
+    "_pads",
+    "_threshold",
+    "_scan",
+    "_scan_chunk",
+    "_fixed_layout",
+    "draw_objects",
+    "_draw_objects",
+    "_h",
+    "_parse_named",
+    "assign_teams",
+    "_check_kind",
+    "build_announcement",
+    "execute",
+    "make_bundle",
 )
 
 
@@ -76,14 +120,23 @@ MODULES = [
     Module("drawv1-rest", "jointcheck/draw/drawv1.py", DRAW_TESTS, 0.0, DRAW_REST_FUNCTIONS),
     Module("uscc", "jointcheck/codes/uscc.py", ["tests/unit/test_uscc.py"], 95.0),
     Module("workdays", "jointcheck/workdays.py", ["tests/unit/test_workdays.py"], 95.0),
-    Module("rules", "planning/tasks/rules.py", ["tests/planning/test_rules.py"], 95.0,
-           packages=["jointcheck", "planning"]),
-    Module("replay-checks", "audit/replays/checks.py", ["tests/unit/test_replay_checks.py"], 95.0,
-           packages=["jointcheck", "audit"]),
+    Module(
+        "rules", "planning/tasks/rules.py", ["tests/planning/test_rules.py"], 95.0, packages=["jointcheck", "planning"]
+    ),
+    Module(
+        "replay-checks",
+        "audit/replays/checks.py",
+        ["tests/unit/test_replay_checks.py"],
+        95.0,
+        packages=["jointcheck", "audit"],
+    ),
 ]
 DEFAULT = ["drawv1-verifier", "uscc", "workdays", "rules", "replay-checks"]
-PACKAGE_DIRS = {"jointcheck": ROOT / "shared" / "jointcheck", "planning": ROOT / "services" / "planning" / "planning",
-                "audit": ROOT / "services" / "audit" / "audit"}
+PACKAGE_DIRS = {
+    "jointcheck": ROOT / "shared" / "jointcheck",
+    "planning": ROOT / "services" / "planning" / "planning",
+    "audit": ROOT / "services" / "audit" / "audit",
+}
 PER_TEST_TIMEOUT = 20  # seconds: a mutant that loops fails (pytest-timeout) instead of hanging
 
 
@@ -96,8 +149,9 @@ def _pyproject(m: Module) -> str:
 source_paths = ["src"]
 only_mutate = ["src/{m.source}"]
 pytest_add_cli_args_test_selection = {toml_list(m.tests)}
-pytest_add_cli_args = {toml_list(["-p", "no:cacheprovider", "-p", "no:randomly", "-q",
-                                  f"--timeout={PER_TEST_TIMEOUT}"])}
+pytest_add_cli_args = {
+        toml_list(["-p", "no:cacheprovider", "-p", "no:randomly", "-q", f"--timeout={PER_TEST_TIMEOUT}"])
+    }
 timeout_multiplier = 5.0
 use_git_change_detection = false
 track_dependencies = false
@@ -127,7 +181,7 @@ def _stage(m: Module, work: Path) -> None:
 
 
 def _function_of(key: str, dotted: str) -> str | None:
-    rest = key[len(dotted) + 1:] if key.startswith(dotted + ".") else None
+    rest = key[len(dotted) + 1 :] if key.startswith(dotted + ".") else None
     if rest is None or not rest.startswith("x_"):
         return None
     return rest[2:].rpartition("__mutmut_")[0]
@@ -141,7 +195,7 @@ def _mutant_sources(path: Path) -> dict[str, str]:
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # the def line too (defaults are mutated), with the name normalised
-            body = lines[node.lineno - 1:node.end_lineno]
+            body = lines[node.lineno - 1 : node.end_lineno]
             body[0] = body[0].replace(node.name, "f", 1)
             out[node.name] = "\n".join(body)
     return out
@@ -161,10 +215,14 @@ def run_module(m: Module, workers: int, keep: bool) -> tuple[int, int, list[str]
         selection = [f"{m.dotted}.x_{f}__mutmut_*" for f in m.functions]
         log = work / "mutmut.log"
         with open(log, "w") as out:
-            proc = subprocess.run([*mutmut, "run", "--max-children", str(workers), *selection],
-                                  cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
-        res = subprocess.run([*mutmut, "results", "--all", "true"], cwd=work, env=env,
-                             capture_output=True, text=True)
+            proc = subprocess.run(
+                [*mutmut, "run", "--max-children", str(workers), *selection],
+                cwd=work,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        res = subprocess.run([*mutmut, "results", "--all", "true"], cwd=work, env=env, capture_output=True, text=True)
         statuses = {}
         for line in res.stdout.splitlines():
             mt = re.fullmatch(r"\s*(\S+): (.+)", line)
@@ -182,9 +240,13 @@ def run_module(m: Module, workers: int, keep: bool) -> tuple[int, int, list[str]
             if v not in ("killed", "timeout"):
                 fn = k.rpartition(".")[2]
                 orig = sources.get(fn.rpartition("__mutmut_")[0] + "__mutmut_orig", "")
-                changed = [ln for ln in difflib.unified_diff(orig.splitlines(), sources.get(fn, "").splitlines(),
-                                                             lineterm="", n=0)
-                           if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
+                changed = [
+                    ln
+                    for ln in difflib.unified_diff(
+                        orig.splitlines(), sources.get(fn, "").splitlines(), lineterm="", n=0
+                    )
+                    if ln[:1] in "+-" and ln[:3] not in ("+++", "---")
+                ]
                 survivors.append(f"{k} [{v}]\n        " + "\n        ".join(ln.strip() for ln in changed[:4]))
         return killed, len(statuses), survivors, time.monotonic() - t0
     finally:
@@ -219,9 +281,11 @@ def main(argv=None) -> int:
         killed, total, survivors, secs = run_module(m, workers, args.keep)
         score = 100.0 * killed / total
         ok = score >= m.target
-        line = (f"{m.name}: {killed}/{total} = {score:.1f} %"
-                + (f" (target ≥ {m.target:g} %{'' if ok else ', MISSED'})" if m.target else "")
-                + f" in {secs / 60:.1f} min")
+        line = (
+            f"{m.name}: {killed}/{total} = {score:.1f} %"
+            + (f" (target ≥ {m.target:g} %{'' if ok else ', MISSED'})" if m.target else "")
+            + f" in {secs / 60:.1f} min"
+        )
         print(line, flush=True)
         for s in survivors:
             print(f"   survived: {s}")

@@ -16,13 +16,12 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
-from jointcheck.auth import mint_token
-from jointcheck.settings import DEV_JWT_SECRET
-
 from jcdev import stack as jstack
 from jcdev.demo import load_demo_if_empty
 from jcdev.samples import write_samples
 from jcdev.services import DEFAULT_PORTS
+from jointcheck.auth import mint_token
+from jointcheck.settings import DEV_JWT_SECRET
 
 
 def dev_token(role: str, dept: str | None = None, subject: str | None = None) -> str:
@@ -42,7 +41,9 @@ def _stack_config(server_url: str) -> jstack.StackConfig:
 def _server_url() -> str:
     server_url = jstack.configured_server_url()
     if server_url:
-        print(f"Using the configured PostgreSQL (JC_DATABASE_URL): {make_url(server_url).render_as_string(hide_password=True)}")
+        print(
+            f"Using the configured PostgreSQL (JC_DATABASE_URL): {make_url(server_url).render_as_string(hide_password=True)}"
+        )
         return server_url
     print(f"No JC_DATABASE_URL: starting the embedded PostgreSQL in {jstack.data_dir() / 'pg'} …")
     return jstack.embedded_server_url()
@@ -115,8 +116,9 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jcdev", description=jstack.__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m jcdev", description=jstack.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start everything (make run)").set_defaults(func=cmd_run)
     sub.add_parser("migrate", help="create and migrate every service database").set_defaults(func=cmd_migrate)

@@ -56,24 +56,58 @@ async def load_demo_if_empty(
     if existing:
         return False
     for d in county.departments():
-        _check(await client.post("/v1/departments", headers=admin_headers,
-                                 json={"code": d.code, "name": d.name, "short_name": d.short_name}),
-               f"department {d.code}")
-    result = _check(await client.post(
-        "/v1/entities/import", headers=admin_headers, timeout=120,
-        files={"file": ("新县名录库.csv", entities_csv(entities), "text/csv")},
-    ), "entity import").json()
+        _check(
+            await client.post(
+                "/v1/departments",
+                headers=admin_headers,
+                json={"code": d.code, "name": d.name, "short_name": d.short_name},
+            ),
+            f"department {d.code}",
+        )
+    result = _check(
+        await client.post(
+            "/v1/entities/import",
+            headers=admin_headers,
+            timeout=120,
+            files={"file": ("新县名录库.csv", entities_csv(entities), "text/csv")},
+        ),
+        "entity import",
+    ).json()
     for row in county.inspectors(inspectors, seed=SEED):
-        _check(await client.post("/v1/inspectors", headers=admin_headers, json={
-            "inspector_id": row["inspector_id"], "name": row["name"], "department": row["department_code"],
-            "certificate_no": row["certificate_no"], "specialties": row["specialties"],
-            "region": row["division_code"], "status": row["status"],
-        }), f"inspector {row['inspector_id']}")
+        _check(
+            await client.post(
+                "/v1/inspectors",
+                headers=admin_headers,
+                json={
+                    "inspector_id": row["inspector_id"],
+                    "name": row["name"],
+                    "department": row["department_code"],
+                    "certificate_no": row["certificate_no"],
+                    "specialties": row["specialties"],
+                    "region": row["division_code"],
+                    "status": row["status"],
+                },
+            ),
+            f"inspector {row['inspector_id']}",
+        )
     for row in county.experts(experts, seed=SEED):
-        _check(await client.post("/v1/experts", headers=admin_headers, json={
-            "expert_id": row["expert_id"], "name": row["name"], "field": row["field"],
-            "organisation": row["organisation"], "title": row.get("title"), "status": row["status"],
-        }), f"expert {row['expert_id']}")
-    print(f"Loaded the demo county 新县 through the registry API: {len(county.departments())} departments, "
-          f"{result['inserted']} entities, {inspectors} inspectors, {experts} experts.")
+        _check(
+            await client.post(
+                "/v1/experts",
+                headers=admin_headers,
+                json={
+                    "expert_id": row["expert_id"],
+                    "name": row["name"],
+                    "field": row["field"],
+                    "organisation": row["organisation"],
+                    "title": row.get("title"),
+                    "status": row["status"],
+                },
+            ),
+            f"expert {row['expert_id']}",
+        )
+    print(
+        f"Loaded the demo county 新县 through the registry API: {len(county.departments())} departments, "
+        f"{result['inserted']} entities, {inspectors} inspectors, {experts} experts."
+    )
     return True

@@ -29,10 +29,9 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
+from jcdev.services import DEFAULT_PORTS, SERVICE_NAMES, app_factory, migrations_location
 from jointcheck import migrations
 from jointcheck.db import asyncpg_url
-
-from jcdev.services import DEFAULT_PORTS, SERVICE_NAMES, app_factory, migrations_location
 
 
 def data_dir() -> Path:
@@ -133,9 +132,18 @@ def service_env(cfg: StackConfig, service: str) -> dict[str, str]:
 
 def service_command(cfg: StackConfig, service: str) -> list[str]:
     return [
-        sys.executable, "-m", "uvicorn", "--factory", app_factory(service),
-        "--host", cfg.host, "--port", str(cfg.ports[service]),
-        "--no-access-log", "--timeout-graceful-shutdown", "5",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        app_factory(service),
+        "--host",
+        cfg.host,
+        "--port",
+        str(cfg.ports[service]),
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "5",
     ]
 
 

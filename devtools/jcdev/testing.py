@@ -29,11 +29,10 @@ import pytest_asyncio
 import uvicorn
 from sqlalchemy.engine import make_url
 
-from jointcheck import migrations
-from jointcheck.auth import mint_token
-
 from jcdev.services import SERVICE_NAMES, migrations_location
 from jcdev.stack import data_dir, drop_databases, ensure_databases
+from jointcheck import migrations
+from jointcheck.auth import mint_token
 
 # tests/registry/ and tests/planning/ are packages named like the services. Under
 # --import-mode=importlib pytest binds such a package to the bare name ("planning") unless a
@@ -237,10 +236,12 @@ class LiveServer:
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        )
         self.thread: threading.Thread | None = None
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         self.server.should_exit = False
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

@@ -22,15 +22,20 @@ from fastapi.middleware.cors import CORSMiddleware
 from jointcheck.auth import Role, TokenVerifier, require_roles
 from jointcheck.db import Database
 from jointcheck.errors import (
-    DomainError, NotFound, Problem, UnhandledErrorMiddleware, UpstreamUnavailable, install_error_handlers,
+    DomainError,
+    NotFound,
+    Problem,
+    UnhandledErrorMiddleware,
+    UpstreamUnavailable,
+    install_error_handlers,
     problem_responses,
 )
 from jointcheck.http import ServiceClient, close_shared_http_client
 from jointcheck.idempotency import IdempotencyMiddleware
 from jointcheck.migrations import current_revision, head_revision
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
-from jointcheck.requestguard import RequestGuardMiddleware
 from jointcheck.outbox import EventHandler, EventHandlers, OutboxDispatcher, internal_router, ops_router
+from jointcheck.requestguard import RequestGuardMiddleware
 from jointcheck.schemas import Schema
 from jointcheck.settings import ServiceSettings
 
@@ -91,18 +96,23 @@ def platform_ops_router(
             current = await asyncio.wait_for(current_revision(db.engine), timeout=5)
         except Exception as exc:  # any failure to reach the database means not ready
             raise UpstreamUnavailable(
-                f"database unreachable: {type(exc).__name__}", detail_zh=f"数据库不可达：{type(exc).__name__}",
+                f"database unreachable: {type(exc).__name__}",
+                detail_zh=f"数据库不可达：{type(exc).__name__}",
                 code="database_unreachable",
             ) from None
         if current != head:
             raise UpstreamUnavailable(
-                f"database at {current}, code expects {head}", detail_zh=f"数据库迁移版本为 {current}，代码需要 {head}",
-                code="migrations_pending", extra={"migration": current, "head": head},
+                f"database at {current}, code expects {head}",
+                detail_zh=f"数据库迁移版本为 {current}，代码需要 {head}",
+                code="migrations_pending",
+                extra={"migration": current, "head": head},
             )
         return Readiness(status="ready", service=settings.service_name, database="ok", migration=current, head=head)
 
     @router.get(
-        "/metrics", summary="Prometheus 指标 / Metrics", response_class=Response,
+        "/metrics",
+        summary="Prometheus 指标 / Metrics",
+        response_class=Response,
         description="Restricted by `metrics_token` (bearer) and/or `metrics_allow_from` (client networks) "
         "when configured; refused callers get 404. 可通过配置限制访问。",
     )
@@ -133,7 +143,10 @@ def platform_ops_router(
             except DomainError as exc:
                 return DependencyStatus(service=name, url=client.base_url, ok=False, error=exc.detail)
             return DependencyStatus(
-                service=name, url=client.base_url, ok=True, status=resp.status_code,
+                service=name,
+                url=client.base_url,
+                ok=True,
+                status=resp.status_code,
                 latency_ms=round((time.perf_counter() - started) * 1000, 2),
             )
 
@@ -144,7 +157,14 @@ def platform_ops_router(
 
 #: Request headers browsers may send cross-origin, and response headers they may read.
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Accept-Language", "If-Match", "Idempotency-Key", "X-Request-ID"]
-CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID", "X-Registry-Version", "X-Frame-Lines", "X-Frame-SHA256", "Idempotent-Replayed"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "X-Request-ID",
+    "X-Registry-Version",
+    "X-Frame-Lines",
+    "X-Frame-SHA256",
+    "Idempotent-Replayed",
+]
 
 
 def create_service_app(
@@ -206,16 +226,20 @@ def create_service_app(
     app.state.outbox_dispatcher = None
     install_error_handlers(app)
     # Outermost last: CORS → request id → 500 guard → body/NUL guard → idempotency → routes.
-    app.add_middleware(IdempotencyMiddleware, get_db=lambda: app.state.db,
-                       get_verifier=lambda: app.state.token_verifier)
+    app.add_middleware(
+        IdempotencyMiddleware, get_db=lambda: app.state.db, get_verifier=lambda: app.state.token_verifier
+    )
     app.add_middleware(RequestGuardMiddleware, settings=settings)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     if settings.cors_allow_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_allow_origins,
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=CORS_ALLOW_HEADERS, expose_headers=CORS_EXPOSE_HEADERS, max_age=600,
+            allow_headers=CORS_ALLOW_HEADERS,
+            expose_headers=CORS_EXPOSE_HEADERS,
+            max_age=600,
         )
 
     app.include_router(platform_ops_router(settings, db=db, metrics=metrics, head=head, depends_on=depends_on))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any, Iterable
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -139,7 +140,9 @@ class TokenVerifier:
             raise Unauthorized("the token carries no known role", detail_zh="令牌未包含有效角色", code="invalid_token")
         dept = claims.get("dept")
         if Role.officer in roles and not dept:
-            raise Unauthorized("an officer token needs a dept claim", detail_zh="执法人员令牌缺少部门", code="invalid_token")
+            raise Unauthorized(
+                "an officer token needs a dept claim", detail_zh="执法人员令牌缺少部门", code="invalid_token"
+            )
         return Principal(subject=str(claims["sub"]), roles=roles, dept=dept, name=claims.get("name"), claims=claims)
 
 
@@ -232,5 +235,7 @@ def ensure_can_read_department(user: Principal, *departments: str | None, what: 
 
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 Writer = Annotated[Principal, Depends(require_roles(Role.admin, Role.officer))]
-Reader = Annotated[Principal, Depends(require_roles(Role.admin, Role.officer, Role.auditor, Role.inspector, Role.service))]
+Reader = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.officer, Role.auditor, Role.inspector, Role.service))
+]
 ServiceCaller = Annotated[Principal, Depends(require_roles(Role.service, Role.admin))]

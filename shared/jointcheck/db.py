@@ -59,7 +59,6 @@ def asyncpg_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-
 class Database:
     """An engine and a session factory for one service database."""
 
@@ -68,16 +67,19 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             # No pre-ping: it costs a round trip per checkout; stale connections are recycled
             # instead, and a connection broken by a database restart fails one call only.
-            self.url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, echo=echo
+            self.url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_recycle=1800,
+            echo=echo,
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction, committed on success (for jobs)."""
-        async with self.sessionmaker() as session:
-            async with session.begin():
-                yield session
+        async with self.sessionmaker() as session, session.begin():
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -85,9 +87,8 @@ class Database:
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
-    async with db.sessionmaker() as session:
-        async with session.begin():
-            yield session
+    async with db.sessionmaker() as session, session.begin():
+        yield session
 
 
 Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]

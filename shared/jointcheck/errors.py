@@ -117,7 +117,12 @@ class UnprocessableEntity(DomainError):
 
 
 class UpstreamUnavailable(DomainError):
-    status, code, title_en, title_zh = 503, "upstream_unavailable", "A service this call depends on is unavailable", "依赖的服务暂不可用"
+    status, code, title_en, title_zh = (
+        503,
+        "upstream_unavailable",
+        "A service this call depends on is unavailable",
+        "依赖的服务暂不可用",
+    )
 
 
 class PayloadTooLarge(DomainError):
@@ -196,12 +201,22 @@ def domain_error_response(request: Request, exc: DomainError) -> JSONResponse:
         log.warning("domain error %s: %s", exc.code, exc.detail)
     extra = exc.extra
     if isinstance(extra.get("errors"), list):  # services list inputs too: echo none at length
-        extra = extra | {"errors": [
-            {k: _echo(v) if k == "input" else _short(v) if isinstance(v, str) else v for k, v in e.items()}
-            if isinstance(e, dict) else e for e in extra["errors"]]}
+        extra = extra | {
+            "errors": [
+                {k: _echo(v) if k == "input" else _short(v) if isinstance(v, str) else v for k, v in e.items()}
+                if isinstance(e, dict)
+                else e
+                for e in extra["errors"]
+            ]
+        }
     return problem_response(
-        request, status=exc.status, code=exc.code, title=title, detail=_short(detail) if detail else detail,
-        extra=extra, headers=exc.headers,
+        request,
+        status=exc.status,
+        code=exc.code,
+        title=title,
+        detail=_short(detail) if detail else detail,
+        extra=extra,
+        headers=exc.headers,
     )
 
 
@@ -212,9 +227,14 @@ async def _domain_error_handler(request: Request, exc: Exception) -> JSONRespons
 
 def payload_too_large_response(request: Request, limit: int) -> JSONResponse:
     """413 ``payload_too_large``: the body passed ``limit`` bytes."""
-    return domain_error_response(request, PayloadTooLarge(
-        f"the request body exceeds the limit of {limit} bytes", detail_zh=f"请求体超过上限 {limit} 字节",
-        extra={"limit_bytes": limit}))
+    return domain_error_response(
+        request,
+        PayloadTooLarge(
+            f"the request body exceeds the limit of {limit} bytes",
+            detail_zh=f"请求体超过上限 {limit} 字节",
+            extra={"limit_bytes": limit},
+        ),
+    )
 
 
 #: The longest input a 422 echoes back; longer ones are cut (a 4 MiB string is not repeated).
@@ -321,9 +341,12 @@ async def _database_error_handler(request: Request, exc: Exception) -> JSONRespo
     log.warning("value refused by the database: %s", str(refused).splitlines()[0][:200])
     zh = prefers_chinese(request)
     return problem_response(
-        request, status=422, code="value_out_of_range",
+        request,
+        status=422,
+        code="value_out_of_range",
         title="数据校验未通过" if zh else "Validation failed",
-        detail="某个取值超出允许范围或含有不允许的字符" if zh
+        detail="某个取值超出允许范围或含有不允许的字符"
+        if zh
         else "a value is out of its allowed range or holds a character that cannot be stored",
     )
 
@@ -383,8 +406,9 @@ def install_error_handlers(app: FastAPI) -> None:
     def openapi_with_problem() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                             routes=app.routes, tags=app.openapi_tags)
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes, tags=app.openapi_tags
+        )
         schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
         app.openapi_schema = schema
         return schema

@@ -29,7 +29,9 @@ def set_etag(response: Response, version: int | str) -> None:
 def check_if_match(if_match: str | None, *, current: int | str, what: str, what_zh: str | None = None) -> None:
     """Refuse an update not based on the current version (no lost updates)."""
     if if_match is None:
-        raise PreconditionRequired("send If-Match with the ETag you last read", detail_zh="请在 If-Match 中提供最近读取的 ETag")
+        raise PreconditionRequired(
+            "send If-Match with the ETag you last read", detail_zh="请在 If-Match 中提供最近读取的 ETag"
+        )
     tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
     if "*" not in tags and etag(current) not in tags:
         raise PreconditionFailed(

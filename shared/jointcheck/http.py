@@ -76,7 +76,12 @@ class ServiceTokenSource:
 class ServiceCallError(DomainError):
     """A sibling service answered with an error we pass on."""
 
-    status, code, title_en, title_zh = 502, "upstream_error", "A service this call depends on returned an error", "依赖的服务返回错误"
+    status, code, title_en, title_zh = (
+        502,
+        "upstream_error",
+        "A service this call depends on returned an error",
+        "依赖的服务返回错误",
+    )
 
 
 class ServiceClient:
@@ -137,7 +142,12 @@ class ServiceClient:
         for attempt in range(attempts):
             try:
                 resp = await self.http.request(
-                    method, url, json=json, params=params, headers=hdrs, content=content,
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    headers=hdrs,
+                    content=content,
                     timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.RemoteProtocolError) as exc:

@@ -23,7 +23,19 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, func, text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -89,9 +101,16 @@ class IdempotencyMiddleware:
             return
         key = raw_key.decode("utf-8", errors="replace")
         if len(key) > MAX_KEY_LENGTH:
-            await _send_error(scope, receive, send, BadRequest(
-                f"an Idempotency-Key has at most {MAX_KEY_LENGTH} characters",
-                detail_zh=f"Idempotency-Key 最多 {MAX_KEY_LENGTH} 个字符", code="idempotency_key_too_long"))
+            await _send_error(
+                scope,
+                receive,
+                send,
+                BadRequest(
+                    f"an Idempotency-Key has at most {MAX_KEY_LENGTH} characters",
+                    detail_zh=f"Idempotency-Key 最多 {MAX_KEY_LENGTH} 个字符",
+                    code="idempotency_key_too_long",
+                ),
+            )
             return
         scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         if scheme.lower() == "bearer" and token.strip():
@@ -108,16 +127,33 @@ class IdempotencyMiddleware:
         db = self.get_db()
         async with db.engine.begin() as conn:
             if random.random() < CLEANUP_SHARE:  # expired keys go now and then, not on every request
-                await conn.execute(text("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => :s)"),
-                                   {"s": KEEP_FOR.total_seconds()})
-            claimed = (await conn.execute(text(
-                "INSERT INTO idempotency_keys (caller, key, request, state) VALUES (:c, :k, :r, 'running') "
-                "ON CONFLICT (caller, key) DO UPDATE SET state = 'running', created_at = now(), request = :r, "
-                "fingerprint = NULL WHERE idempotency_keys.state = 'running' "
-                "AND idempotency_keys.created_at < now() - make_interval(secs => :stale) "
-                "RETURNING key"), {"c": caller, "k": key, "r": request_line, "stale": STALE_AFTER.total_seconds()})).first()
-            existing = None if claimed else (await conn.execute(text(
-                "SELECT * FROM idempotency_keys WHERE caller = :c AND key = :k"), {"c": caller, "k": key})).mappings().first()
+                await conn.execute(
+                    text("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => :s)"),
+                    {"s": KEEP_FOR.total_seconds()},
+                )
+            claimed = (
+                await conn.execute(
+                    text(
+                        "INSERT INTO idempotency_keys (caller, key, request, state) VALUES (:c, :k, :r, 'running') "
+                        "ON CONFLICT (caller, key) DO UPDATE SET state = 'running', created_at = now(), request = :r, "
+                        "fingerprint = NULL WHERE idempotency_keys.state = 'running' "
+                        "AND idempotency_keys.created_at < now() - make_interval(secs => :stale) "
+                        "RETURNING key"
+                    ),
+                    {"c": caller, "k": key, "r": request_line, "stale": STALE_AFTER.total_seconds()},
+                )
+            ).first()
+            existing = (
+                None
+                if claimed
+                else (
+                    await conn.execute(
+                        text("SELECT * FROM idempotency_keys WHERE caller = :c AND key = :k"), {"c": caller, "k": key}
+                    )
+                )
+                .mappings()
+                .first()
+            )
         if existing is not None:
             await self._answer_retry(existing, request_line, scope, receive, send)
             return
@@ -131,21 +167,40 @@ class IdempotencyMiddleware:
             fingerprint.update(message.get("body", b""))
             more = message.get("more_body", False)
         if existing["state"] == "running":
-            await _send_error(scope, receive, send, Conflict(
-                "a request with this Idempotency-Key is still running; retry later",
-                detail_zh="使用该 Idempotency-Key 的请求仍在处理中，请稍后重试", code="idempotency_in_progress"))
+            await _send_error(
+                scope,
+                receive,
+                send,
+                Conflict(
+                    "a request with this Idempotency-Key is still running; retry later",
+                    detail_zh="使用该 Idempotency-Key 的请求仍在处理中，请稍后重试",
+                    code="idempotency_in_progress",
+                ),
+            )
             return
         if existing["request"] != request_line or existing["fingerprint"] != fingerprint.hexdigest():
-            await _send_error(scope, receive, send, UnprocessableEntity(
-                "this Idempotency-Key was used for a different request",
-                detail_zh="该 Idempotency-Key 已用于另一个请求", code="idempotency_key_reused"))
+            await _send_error(
+                scope,
+                receive,
+                send,
+                UnprocessableEntity(
+                    "this Idempotency-Key was used for a different request",
+                    detail_zh="该 Idempotency-Key 已用于另一个请求",
+                    code="idempotency_key_reused",
+                ),
+            )
             return
         status = existing["response_status"]
         hdrs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in existing["response_headers"]]
         hdrs.append((b"idempotent-replayed", b"true"))
         body = existing["response_body"]
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [*hdrs, (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*hdrs, (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _execute(self, scope: Scope, receive: Receive, send: Send, *, db: Any, caller: str, key: str) -> None:
@@ -161,8 +216,11 @@ class IdempotencyMiddleware:
         async def capturing_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
-                captured["headers"] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
-                                       if k.lower() not in (b"content-length", b"x-request-id")]
+                captured["headers"] = [
+                    (k.decode("latin-1"), v.decode("latin-1"))
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"content-length", b"x-request-id")
+                ]
             elif message["type"] == "http.response.body" and not captured["too_large"]:
                 captured["body"] += message.get("body", b"")
                 if len(captured["body"]) > MAX_STORED_BODY:
@@ -175,11 +233,21 @@ class IdempotencyMiddleware:
         finally:
             async with db.engine.begin() as conn:
                 if captured["status"] >= 500 or captured["too_large"]:
-                    await conn.execute(text("DELETE FROM idempotency_keys WHERE caller = :c AND key = :k"),
-                                       {"c": caller, "k": key})
+                    await conn.execute(
+                        text("DELETE FROM idempotency_keys WHERE caller = :c AND key = :k"), {"c": caller, "k": key}
+                    )
                 else:
-                    await conn.execute(text(
-                        "UPDATE idempotency_keys SET state = 'done', fingerprint = :f, response_status = :s, "
-                        "response_headers = CAST(:h AS jsonb), response_body = :b WHERE caller = :c AND key = :k"),
-                        {"f": fingerprint.hexdigest(), "s": captured["status"], "h": json.dumps(captured["headers"]),
-                         "b": bytes(captured["body"]), "c": caller, "k": key})
+                    await conn.execute(
+                        text(
+                            "UPDATE idempotency_keys SET state = 'done', fingerprint = :f, response_status = :s, "
+                            "response_headers = CAST(:h AS jsonb), response_body = :b WHERE caller = :c AND key = :k"
+                        ),
+                        {
+                            "f": fingerprint.hexdigest(),
+                            "s": captured["status"],
+                            "h": json.dumps(captured["headers"]),
+                            "b": bytes(captured["body"]),
+                            "c": caller,
+                            "k": key,
+                        },
+                    )

@@ -27,9 +27,7 @@ def alembic_config(location: Location, url: str) -> Config:
     """An Alembic config for the tree at ``location`` (a directory holding ``env.py``), pointed at ``url``."""
     path = Path(location)
     if not (path / "env.py").is_file():
-        raise FileNotFoundError(
-            f"no Alembic tree at {path}: pass the service's own location, e.g. registry.MIGRATIONS"
-        )
+        raise FileNotFoundError(f"no Alembic tree at {path}: pass the service's own location, e.g. registry.MIGRATIONS")
     cfg = Config()
     cfg.set_main_option("script_location", str(path))
     cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
@@ -85,7 +83,7 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
 
 
-def run_env(context, target_metadata: MetaData) -> None:  # noqa: ANN001 - alembic's context proxy
+def run_env(context, target_metadata: MetaData) -> None:
     """Body of every service's ``migrations/env.py`` (async engine, online mode only)."""
     config = context.config
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
@@ -144,8 +142,9 @@ def outbox_v1_upgrade() -> None:
         sa.Column("delivered_at", sa.DateTime(timezone=True)),
         sa.PrimaryKeyConstraint("id", name="pk_outbox_events"),
     )
-    op.create_index("ix_outbox_events_due", "outbox_events", ["next_attempt_at"],
-                    postgresql_where=sa.text("status = 'pending'"))
+    op.create_index(
+        "ix_outbox_events_due", "outbox_events", ["next_attempt_at"], postgresql_where=sa.text("status = 'pending'")
+    )
     op.create_index("ix_outbox_events_status_created", "outbox_events", ["status", "created_at"])
     op.create_table(
         "inbox_events",
@@ -176,8 +175,12 @@ def outbox_v2_upgrade() -> None:
     op.add_column("outbox_events", sa.Column("ordering_key", sa.String(200)))
     op.drop_index("ix_outbox_events_status_created", table_name="outbox_events")
     op.create_index("ix_outbox_events_status_seq", "outbox_events", ["status", "seq"])
-    op.create_index("ix_outbox_events_key_open", "outbox_events", ["destination", "ordering_key", "seq"],
-                    postgresql_where=sa.text("status IN ('pending', 'dead') AND ordering_key IS NOT NULL"))
+    op.create_index(
+        "ix_outbox_events_key_open",
+        "outbox_events",
+        ["destination", "ordering_key", "seq"],
+        postgresql_where=sa.text("status IN ('pending', 'dead') AND ordering_key IS NOT NULL"),
+    )
 
 
 def outbox_v2_downgrade() -> None:

@@ -14,11 +14,10 @@ import re
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -54,7 +53,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "service": self.service,
             "logger": record.name,
@@ -105,13 +104,22 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
         self.outbox_delivered = Counter(
-            "outbox_events_delivered_total", "Outbox events delivered", ["service", "destination"], registry=self.registry
+            "outbox_events_delivered_total",
+            "Outbox events delivered",
+            ["service", "destination"],
+            registry=self.registry,
         )
         self.outbox_failures = Counter(
-            "outbox_delivery_failures_total", "Failed outbox delivery attempts", ["service", "destination"], registry=self.registry
+            "outbox_delivery_failures_total",
+            "Failed outbox delivery attempts",
+            ["service", "destination"],
+            registry=self.registry,
         )
         self.outbox_dead = Counter(
-            "outbox_events_dead_total", "Outbox events moved to dead-letter", ["service", "destination"], registry=self.registry
+            "outbox_events_dead_total",
+            "Outbox events moved to dead-letter",
+            ["service", "destination"],
+            registry=self.registry,
         )
         self.service = service
 
@@ -164,7 +172,12 @@ class RequestContextMiddleware:
                     scope.get("path", ""),
                     status,
                     elapsed * 1000,
-                    extra={"method": method, "path": scope.get("path", ""), "status": status, "duration_ms": round(elapsed * 1000, 2)},
+                    extra={
+                        "method": method,
+                        "path": scope.get("path", ""),
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
                 )
             self.metrics.requests.labels(self.metrics.service, method, route_path, str(status)).inc()
             self.metrics.latency.labels(self.metrics.service, method, route_path).observe(elapsed)

@@ -45,12 +45,17 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
             raise ValueError
         return data
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the cursor is not valid; start again without one", detail_zh="分页游标无效", code="invalid_cursor") from None
+        raise BadRequest(
+            "the cursor is not valid; start again without one", detail_zh="分页游标无效", code="invalid_cursor"
+        ) from None
 
 
 def _foreign_cursor() -> BadRequest:
-    return BadRequest("the cursor does not belong to this list; start again without one",
-                      detail_zh="分页游标不属于此列表，请不带游标重新开始", code="invalid_cursor")
+    return BadRequest(
+        "the cursor does not belong to this list; start again without one",
+        detail_zh="分页游标不属于此列表，请不带游标重新开始",
+        code="invalid_cursor",
+    )
 
 
 def cursor_field(cursor: str | None, key: str, *, parse: Callable[[Any], Any] | None = None) -> Any:
@@ -76,7 +81,9 @@ def next_page_cursor(rows: Sequence[Any], limit: int, cursor_of: Callable[[Any],
     return encode_cursor(cursor_of(rows[limit - 1])) if len(rows) > limit else None
 
 
-def page_of(rows: Sequence[Any], limit: int, *, read: Callable[[Any], T], cursor_of: Callable[[T], dict[str, Any]]) -> Page[T]:
+def page_of(
+    rows: Sequence[Any], limit: int, *, read: Callable[[Any], T], cursor_of: Callable[[T], dict[str, Any]]
+) -> Page[T]:
     """A page from ``limit + 1`` fetched rows: the extra row only tells that more follow."""
     items = [read(r) for r in rows[:limit]]
     return Page[T](items=items, next_cursor=encode_cursor(cursor_of(items[-1])) if len(rows) > limit else None)
@@ -96,8 +103,9 @@ def parse_created_keyset(value: Any) -> tuple[datetime, uuid.UUID]:
     return moment, uuid.UUID(row_id)
 
 
-def newest_first(stmt: Select, created_at: Any, row_id: Any, *, after: tuple[datetime, uuid.UUID] | None,
-                 limit: int) -> Select:
+def newest_first(
+    stmt: Select, created_at: Any, row_id: Any, *, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> Select:
     """``stmt`` ordered newest first by ``(created_at, id)``, resuming after the cursor's row."""
     if after:
         stmt = stmt.where(tuple_(created_at, row_id) < tuple_(*after))

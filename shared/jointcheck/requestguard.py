@@ -87,7 +87,9 @@ def _nul_problem(scope: Scope, fields: list[str]) -> Any:
     message = "不得包含 NUL 字符 (U+0000)" if zh else "must not contain the NUL character (U+0000)"
     names = ", ".join(fields)
     return problem_response(
-        request, status=422, code="request_validation_failed",
+        request,
+        status=422,
+        code="request_validation_failed",
         title="请求数据校验未通过" if zh else "Request validation failed",
         detail=f"以下字段有误：{names}" if zh else f"Invalid fields: {names}",
         extra={"errors": [{"field": f, "message": message, "type": "nul_character"} for f in fields]},
@@ -127,7 +129,9 @@ class RequestGuardMiddleware:
             fields.append("path")
         query = scope.get("query_string", b"")
         if b"%00" in query or b"\x00" in query:
-            for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace"):
+            for key, value in parse_qsl(
+                query.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace"
+            ):
                 if "\x00" in key or "\x00" in value:
                     fields.append(f"query.{_shown(key)}")
         for key, value in scope.get("headers") or []:
@@ -199,6 +203,11 @@ class RequestGuardMiddleware:
 
 
 __all__ = [
-    "BIGINT_MAX", "BIGINT_MIN", "BigInt", "INT32_MAX", "INT32_MIN", "Int32",
+    "BIGINT_MAX",
+    "BIGINT_MIN",
+    "INT32_MAX",
+    "INT32_MIN",
+    "BigInt",
+    "Int32",
     "RequestGuardMiddleware",
 ]

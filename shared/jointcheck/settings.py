@@ -77,7 +77,7 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
 
     @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> "ServiceSettings":
+    def _refuse_default_secrets(self) -> ServiceSettings:
         if self.environment != "development":
             uses_hs = any(a.startswith("HS") for a in self.jwt_algorithms)
             if uses_hs and self.jwt_secret == DEV_JWT_SECRET:

@@ -82,17 +82,26 @@ def can_record_visit(user: Principal, *, team: Collection[str], team_departments
 
 def ensure_can_see_drawn(user: Principal, *, departments: Collection[str]) -> None:
     if not can_see_drawn(user, departments=departments):
-        raise Forbidden("only the task's departments may see who was drawn", detail_zh="仅参与该任务的部门可查看抽取结果",
-                        code="result_not_allowed")
+        raise Forbidden(
+            "only the task's departments may see who was drawn",
+            detail_zh="仅参与该任务的部门可查看抽取结果",
+            code="result_not_allowed",
+        )
 
 
 def ensure_can_see_inspection(user: Principal, *, departments: Collection[str], team: Collection[str]) -> None:
     if not can_see_inspection(user, departments=departments, team=team):
-        raise Forbidden("only the task's departments and the inspection's team may see this inspection",
-                        detail_zh="仅参与该任务的部门及检查组成员可查看此检查", code="inspection_not_visible")
+        raise Forbidden(
+            "only the task's departments and the inspection's team may see this inspection",
+            detail_zh="仅参与该任务的部门及检查组成员可查看此检查",
+            code="inspection_not_visible",
+        )
 
 
 def ensure_can_record_visit(user: Principal, *, team: Collection[str], team_departments: Collection[str]) -> None:
     if not can_record_visit(user, team=team, team_departments=team_departments):
-        raise Forbidden("only the inspection team, officers of its departments and admins may record the visit",
-                        detail_zh="仅检查组成员、其所属部门执法人员及联席办可记录实施检查", code="not_in_team")
+        raise Forbidden(
+            "only the inspection team, officers of its departments and admins may record the visit",
+            detail_zh="仅检查组成员、其所属部门执法人员及联席办可记录实施检查",
+            code="not_in_team",
+        )

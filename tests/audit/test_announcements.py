@@ -7,12 +7,17 @@ import json
 
 
 def announcement(n: int = 1) -> str:
-    return json.dumps({"algorithm": "draw-v1", "kind": "objects", "commitment": f"{n:064x}", "task_id": f"T-{n}"},
-                      separators=(",", ":"), sort_keys=True)
+    return json.dumps(
+        {"algorithm": "draw-v1", "kind": "objects", "commitment": f"{n:064x}", "task_id": f"T-{n}"},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
 
 
 async def register(clients, headers, text: str, draw_id: str = "D-1"):
-    return await clients.audit.post("/v1/announcements", json={"draw_id": draw_id, "announcement": text}, headers=headers)
+    return await clients.audit.post(
+        "/v1/announcements", json={"draw_id": draw_id, "announcement": text}, headers=headers
+    )
 
 
 async def test_registration_returns_a_receipt_chained_into_the_log(clients, tokens):
@@ -24,7 +29,8 @@ async def test_registration_returns_a_receipt_chained_into_the_log(clients, toke
     assert receipt["draw_id"] == "D-1" and receipt["source"] == "service:test" and receipt["chain_seq"] == 1
     log = (await clients.audit.get("/v1/audit-events", headers=tokens.auditor)).json()["items"]
     assert [(e["seq"], e["action"], e["object_id"], e["hash"]) for e in log] == [
-        (1, "announcement.register", "D-1", receipt["chain_hash"])]
+        (1, "announcement.register", "D-1", receipt["chain_hash"])
+    ]
     assert log[0]["data"] == {"announcement_sha256": receipt["announcement_sha256"], "kind": "objects"}
     assert (await clients.audit.get("/v1/audit-events/verify", headers=tokens.admin)).json()["ok"] is True
 
@@ -38,8 +44,12 @@ async def test_the_same_bytes_give_the_first_receipt(clients, tokens):
 
 
 async def test_what_is_not_a_draw_v1_announcement_is_refused(clients, tokens):
-    for text in ("not json", "[1,2]", json.dumps({"algorithm": "draw-v2", "commitment": "0" * 64}),
-                 json.dumps({"algorithm": "draw-v1"})):
+    for text in (
+        "not json",
+        "[1,2]",
+        json.dumps({"algorithm": "draw-v2", "commitment": "0" * 64}),
+        json.dumps({"algorithm": "draw-v1"}),
+    ):
         r = await register(clients, tokens.service, text)
         assert r.status_code == 422 and r.json()["code"] == "invalid_announcement", text
     assert (await clients.audit.get("/v1/audit-events", headers=tokens.admin)).json()["items"] == []

@@ -6,10 +6,20 @@ import uuid
 
 
 def record(action: str, *, source: str = "planning", subject: str = "u1", object_id: str = "T-1", **payload) -> dict:
-    return {"id": str(uuid.uuid4()), "source": source, "topic": "audit.record",
-            "payload": {"actor": {"subject": subject, "roles": ["officer"], "dept": "SWJ"}, "action": action,
-                        "object_type": "task", "object_id": object_id, "data": {"n": 1},
-                        "occurred_at": "2026-11-25T09:00:00+00:00", **payload}}
+    return {
+        "id": str(uuid.uuid4()),
+        "source": source,
+        "topic": "audit.record",
+        "payload": {
+            "actor": {"subject": subject, "roles": ["officer"], "dept": "SWJ"},
+            "action": action,
+            "object_type": "task",
+            "object_id": object_id,
+            "data": {"n": 1},
+            "occurred_at": "2026-11-25T09:00:00+00:00",
+            **payload,
+        },
+    }
 
 
 async def post(clients, tokens, event: dict):
@@ -22,7 +32,9 @@ async def test_each_event_is_appended_once_even_when_redelivered(clients, tokens
     assert (await post(clients, tokens, event)).json()["status"] == "duplicate"
     items = (await clients.audit.get("/v1/audit-events", headers=tokens.auditor)).json()["items"]
     assert len(items) == 1
-    assert items[0]["event_id"] == event["id"] and items[0]["source"] == "planning" and items[0]["prev_hash"] == "0" * 64
+    assert (
+        items[0]["event_id"] == event["id"] and items[0]["source"] == "planning" and items[0]["prev_hash"] == "0" * 64
+    )
 
 
 async def test_a_malformed_record_is_rejected_listing_its_fields(clients, tokens):

@@ -16,8 +16,14 @@ from jcdev.stack import Stack, StackConfig, start_stack
 from jcdev.testing import TEST_DB_PREFIX, TEST_JWT_SECRET
 
 _BASE = int(os.environ.get("JC_E2E_PORT_BASE", "18000"))
-E2E_PORTS = {"registry": _BASE + 1, "planning": _BASE + 2, "sampling": _BASE + 3, "results": _BASE + 4,
-             "audit": _BASE + 5, "gsxt": _BASE + 9}
+E2E_PORTS = {
+    "registry": _BASE + 1,
+    "planning": _BASE + 2,
+    "sampling": _BASE + 3,
+    "results": _BASE + 4,
+    "audit": _BASE + 5,
+    "gsxt": _BASE + 9,
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -26,12 +26,15 @@ def test_teams_are_completed_by_supplementary_rounds(http, urls, tokens, tmp_pat
     w.departments()
     w.entities("A" * 39)
     pool = w.inspectors(4, [LEAD, "WJW"]) | w.inspectors(3, ["JTJ"])  # 11 inspectors
-    task = w.task(rules=ALL_A, year=YEAR, window=WINDOW, team_rules={"team_size": 3, "max_load": 5},
-                  approve=False, publish=False)
+    task = w.task(
+        rules=ALL_A, year=YEAR, window=WINDOW, team_rules={"team_size": 3, "max_load": 5}, approve=False, publish=False
+    )
     tid = task["id"]
 
     # under a plan still in draft, no approval
-    r = http.post(f"{urls['planning']}/v1/tasks/{tid}/transitions", json={"to": "approved", "reason": "同意"}, headers=officer)
+    r = http.post(
+        f"{urls['planning']}/v1/tasks/{tid}/transitions", json={"to": "approved", "reason": "同意"}, headers=officer
+    )
     assert r.status_code == 409 and r.json()["code"] == "plan_not_published"
     w.publish_plan(w.get("planning", f"/v1/plans/{task['plan_id']}"))
 
@@ -40,22 +43,35 @@ def test_teams_are_completed_by_supplementary_rounds(http, urls, tokens, tmp_pat
     cap = preview["capacity"]
     assert cap["expected_entities"] == 39 and cap["seats_needed"] == 117 and cap["seats_available"] == 55
     assert {d["department"]: (d["eligible_inspectors"], d["capacity"]) for d in cap["by_department"]} == {
-        LEAD: (4, 20), "WJW": (4, 20), "JTJ": (3, 15)}
+        LEAD: (4, 20),
+        "WJW": (4, 20),
+        "JTJ": (3, 15),
+    }
     assert cap["sufficient"] is False and any("JTJ" in x for x in preview["warnings"])
-    r = http.post(f"{urls['planning']}/v1/tasks/{tid}/transitions", json={"to": "approved", "reason": "同意"}, headers=officer)
+    r = http.post(
+        f"{urls['planning']}/v1/tasks/{tid}/transitions", json={"to": "approved", "reason": "同意"}, headers=officer
+    )
     assert r.status_code == 409 and r.json()["code"] == "insufficient_capacity"
     assert r.json()["shortfall"] == {LEAD: 19, "WJW": 19, "JTJ": 24}
     assert w.get("planning", f"/v1/tasks/{tid}")["state"] == "draft"
 
     # fewer entities: 14, which JTJ's 3 × 5 = 15 can just cover — tight, approved with a warning
-    r = http.patch(f"{urls['planning']}/v1/tasks/{tid}", json={"sampling_rules": ALL_A | {"A": {"count": 14}}},
-                   headers=officer | {"If-Match": f'"{task["version"]}"'})
+    r = http.patch(
+        f"{urls['planning']}/v1/tasks/{tid}",
+        json={"sampling_rules": ALL_A | {"A": {"count": 14}}},
+        headers=officer | {"If-Match": f'"{task["version"]}"'},
+    )
     assert r.status_code == 200, r.text
     preview = w.get("planning", f"/v1/tasks/{tid}/preview", headers=officer)
     assert preview["capacity"]["sufficient"] is True and preview["capacity"]["tight"] is True
     assert any("tight" in x for x in preview["warnings"])
-    w.post("planning", f"/v1/tasks/{tid}/transitions", {"to": "approved", "reason": "力量紧张，已知悉"}, headers=officer,
-           expect=200)
+    w.post(
+        "planning",
+        f"/v1/tasks/{tid}/transitions",
+        {"to": "approved", "reason": "力量紧张，已知悉"},
+        headers=officer,
+        expect=200,
+    )
 
     objects = w.draw(tid)
     selected = [s["id"] for s in w.get("sampling", f"/v1/draws/{objects['id']}/result")["selected"]]
@@ -66,8 +82,11 @@ def test_teams_are_completed_by_supplementary_rounds(http, urls, tokens, tmp_pat
     left_out = sorted(selected[:2])
     for inspector in pool["JTJ"]:
         for uscc in left_out:
-            w.post("registry", "/v1/recusals", {"inspector_id": inspector, "uscc": uscc, "reason": "近亲属任职",
-                                                "valid_from": "2020-01-01"})
+            w.post(
+                "registry",
+                "/v1/recusals",
+                {"inspector_id": inspector, "uscc": uscc, "reason": "近亲属任职", "valid_from": "2020-01-01"},
+            )
     round1 = w.draw(tid, kind="teams")
     assert round1["round"] == 1 and round1["summary"]["unassigned"] == 2
     result1 = w.get("sampling", f"/v1/draws/{round1['id']}/result")
@@ -84,8 +103,12 @@ def test_teams_are_completed_by_supplementary_rounds(http, urls, tokens, tmp_pat
 
     # the office adds a JTJ inspector and raises max_load (with a reason, recorded and audited) …
     newcomer = w.inspectors(1, ["JTJ"])["JTJ"][0]
-    amended = w.post("planning", f"/v1/tasks/{tid}/amendments",
-                     {"team_rules": {"max_load": 6}, "reason": "增派交通局执法人员，提高每人检查户数"}, headers=officer)
+    amended = w.post(
+        "planning",
+        f"/v1/tasks/{tid}/amendments",
+        {"team_rules": {"max_load": 6}, "reason": "增派交通局执法人员，提高每人检查户数"},
+        headers=officer,
+    )
     assert amended["team_rules"]["max_load"] == 6 and amended["state"] == "objects_drawn"
     [amendment] = amended["amendments"]
     assert amendment["reason"].startswith("增派") and amendment["by"] and amendment["at"]
@@ -93,8 +116,12 @@ def test_teams_are_completed_by_supplementary_rounds(http, urls, tokens, tmp_pat
 
     # … and runs a supplementary round for exactly those entities; one WJW inspector sits it out
     resting = pool["WJW"][0]
-    round2 = w.draw(tid, kind="teams", completes_draw_id=round1["id"],
-                    exclude_inspectors=[{"inspector_id": resting, "reason": "load cap reached in round 1"}])
+    round2 = w.draw(
+        tid,
+        kind="teams",
+        completes_draw_id=round1["id"],
+        exclude_inspectors=[{"inspector_id": resting, "reason": "load cap reached in round 1"}],
+    )
     assert round2["round"] == 2 and round2["completes_draw_id"] == round1["id"]
     assert round2["summary"]["unassigned"] == 0
     result2 = w.get("sampling", f"/v1/draws/{round2['id']}/result")
@@ -120,6 +147,9 @@ def test_teams_are_completed_by_supplementary_rounds(http, urls, tokens, tmp_pat
     assert sorted((d["kind"], d["round"]) for d in public) == [("objects", 1), ("teams", 1), ("teams", 2)]
 
     # and the team rules are frozen again
-    r = http.post(f"{urls['planning']}/v1/tasks/{tid}/amendments",
-                  json={"team_rules": {"max_load": 7}, "reason": "再次调整组队规则"}, headers=officer)
+    r = http.post(
+        f"{urls['planning']}/v1/tasks/{tid}/amendments",
+        json={"team_rules": {"max_load": 7}, "reason": "再次调整组队规则"},
+        headers=officer,
+    )
     assert r.status_code == 409 and r.json()["current_state"] == "teams_assigned"

@@ -22,8 +22,13 @@ def _task_state(w: World, task_id: str) -> str:
 
 
 def _execute(w: World, draw_id: str) -> dict:
-    return w.post("sampling", f"/v1/draws/{draw_id}/entropy", {"entropy": "witness dice: 2 7 1 8"},
-                  headers=w.tokens.officer(LEAD), expect=200)
+    return w.post(
+        "sampling",
+        f"/v1/draws/{draw_id}/entropy",
+        {"entropy": "witness dice: 2 7 1 8"},
+        headers=w.tokens.officer(LEAD),
+        expect=200,
+    )
 
 
 def _pending_to_results(w: World) -> list[dict]:
@@ -64,7 +69,9 @@ def test_a_draw_voided_while_results_is_down_leaves_no_live_inspections(stack, h
             eventually(lambda: _task_state(w, task["id"]) == "objects_drawn")
 
         # The void waits, visibly, for the create it must follow.
-        listed = _pending_to_results(worlds[0]) + worlds[0].get("sampling", "/ops/outbox", status="dead", limit=500)["items"]
+        listed = (
+            _pending_to_results(worlds[0]) + worlds[0].get("sampling", "/ops/outbox", status="dead", limit=500)["items"]
+        )
         pending = {(i["topic"], i["payload"].get("draw_id")): i for i in listed}
         for task, draw in zip(tasks, teams_draws):
             create, voided = pending[("inspections.create", draw["id"])], pending[("inspections.voided", draw["id"])]
@@ -115,8 +122,15 @@ def test_a_dead_event_holds_the_task_until_requeued_then_all_apply_in_order(stac
     eventually(lambda: _task_state(w, task["id"]) == "objects_drawn")
     second = _execute(w, w.draw(task["id"], kind="teams", entropy=None)["id"])
     blocked = w.get("sampling", "/ops/outbox", status="blocked", limit=500)["items"]
-    held = {(i["topic"], i["payload"]["draw_id"]): i["blocked_by"] for i in blocked if i["payload"].get("task_id") == task["id"]}
-    assert held == {("inspections.voided", first["id"]): create["id"], ("inspections.create", second["id"]): create["id"]}
+    held = {
+        (i["topic"], i["payload"]["draw_id"]): i["blocked_by"]
+        for i in blocked
+        if i["payload"].get("task_id") == task["id"]
+    }
+    assert held == {
+        ("inspections.voided", first["id"]): create["id"],
+        ("inspections.create", second["id"]): create["id"],
+    }
     time.sleep(1.0)
     assert w.get("results", "/v1/inspections", task_id=task["id"])["items"] == []  # nothing overtakes the dead event
 

@@ -63,15 +63,21 @@ def test_request_id_is_carried_to_the_called_service(http, urls, tokens, log_of)
 
 
 def _audit_entries(http, urls, tokens, object_id):
-    r = http.get(f"{urls['audit']}/v1/audit-events", params={"object_type": "department", "object_id": object_id},
-                 headers=tokens.auditor)
+    r = http.get(
+        f"{urls['audit']}/v1/audit-events",
+        params={"object_type": "department", "object_id": object_id},
+        headers=tokens.auditor,
+    )
     return r.json()["items"]
 
 
 def test_outbox_event_reaches_audit_exactly_once(http, urls, tokens):
     code = "E" + uuid.uuid4().hex[:6].upper()
-    r = http.post(f"{urls['registry']}/v1/departments", json={"code": code, "name": f"部门{code}", "short_name": code},
-                  headers=tokens.admin)
+    r = http.post(
+        f"{urls['registry']}/v1/departments",
+        json={"code": code, "name": f"部门{code}", "short_name": code},
+        headers=tokens.admin,
+    )
     assert r.status_code == 201
     entries = eventually(lambda: _audit_entries(http, urls, tokens, code))
     assert len(entries) == 1 and entries[0]["action"] == "department.create" and entries[0]["source"] == "registry"
@@ -81,12 +87,17 @@ def test_outbox_survives_receiver_downtime(stack, http, urls, tokens):
     stack.stop("audit")
     try:
         code = "D" + uuid.uuid4().hex[:6].upper()
-        r = http.post(f"{urls['registry']}/v1/departments", json={"code": code, "name": f"部门{code}", "short_name": code},
-                      headers=tokens.admin)
+        r = http.post(
+            f"{urls['registry']}/v1/departments",
+            json={"code": code, "name": f"部门{code}", "short_name": code},
+            headers=tokens.admin,
+        )
         assert r.status_code == 201  # the write does not depend on the audit service being up
 
         def retried():
-            pending = http.get(f"{urls['registry']}/ops/outbox", params={"status": "pending"}, headers=tokens.admin).json()
+            pending = http.get(
+                f"{urls['registry']}/ops/outbox", params={"status": "pending"}, headers=tokens.admin
+            ).json()
             return [e for e in pending["items"] if e["payload"].get("object_id") == code and e["attempts"] >= 2]
 
         event = eventually(retried)[0]
@@ -98,7 +109,9 @@ def test_outbox_survives_receiver_downtime(stack, http, urls, tokens):
     assert len(entries) == 1 and entries[0]["event_id"] == event["id"]
 
     def delivered():
-        page = http.get(f"{urls['registry']}/ops/outbox", params={"status": "delivered", "limit": 500}, headers=tokens.admin).json()
+        page = http.get(
+            f"{urls['registry']}/ops/outbox", params={"status": "delivered", "limit": 500}, headers=tokens.admin
+        ).json()
         return [e for e in page["items"] if e["id"] == event["id"]]
 
     eventually(delivered)

@@ -42,8 +42,15 @@ def test_the_readme_walkthrough_runs_as_written(http, urls, tokens, tmp_path):
     for name in ("tests", "tools"):
         (tmp_path / name).symlink_to(ROOT / name)
     script = "\n".join(stack_head + lines[3:]) + "\n"
-    run = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "LC_ALL": "C.UTF-8"}, check=False)
+    run = subprocess.run(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+        check=False,
+    )
     assert run.returncode == 0, f"stdout:\n{run.stdout[-3000:]}\nstderr:\n{run.stderr[-3000:]}"
     out = run.stdout.splitlines()
     assert out[0] == "300", run.stdout[-2000:]  # the sample file's rows, all valid

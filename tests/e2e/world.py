@@ -43,8 +43,11 @@ class World:
 
     def departments(self) -> None:
         for d in departments():
-            r = self.http.post(f"{self.urls['registry']}/v1/departments", headers=self.tokens.admin,
-                               json={"code": d.code, "name": d.name, "short_name": d.short_name})
+            r = self.http.post(
+                f"{self.urls['registry']}/v1/departments",
+                headers=self.tokens.admin,
+                json={"code": d.code, "name": d.name, "short_name": d.short_name},
+            )
             assert r.status_code in (201, 409), r.text
 
     def entities(self, classes: str) -> list[str]:
@@ -52,11 +55,20 @@ class World:
         out = []
         for n, c in enumerate(classes):
             uscc = make_uscc("91411523" + "".join(self.rnd.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9)))
-            self.post("registry", "/v1/entities", {
-                "uscc": uscc, "name": f"新县第{n}加油站（{self.tag}）", "entity_type": "enterprise", "industry_code": "F5265",
-                "division_code": "411523", "credit_class": None if c == "U" else c,
-                "departments": [self.lead, self.cooperating[0]],
-                "tags": [self.tag]})
+            self.post(
+                "registry",
+                "/v1/entities",
+                {
+                    "uscc": uscc,
+                    "name": f"新县第{n}加油站（{self.tag}）",
+                    "entity_type": "enterprise",
+                    "industry_code": "F5265",
+                    "division_code": "411523",
+                    "credit_class": None if c == "U" else c,
+                    "departments": [self.lead, self.cooperating[0]],
+                    "tags": [self.tag],
+                },
+            )
             out.append(uscc)
         return out
 
@@ -68,9 +80,18 @@ class World:
             made[dept] = first + per_department
             for i in range(first, first + per_department):
                 iid = f"{dept}-{self.short}-{i}"
-                self.post("registry", "/v1/inspectors", {
-                    "inspector_id": iid, "name": f"执法{i}号", "department": dept,
-                    "certificate_no": f"{self.short}{dept}{i:04d}", "specialties": [], "region": "411523"})
+                self.post(
+                    "registry",
+                    "/v1/inspectors",
+                    {
+                        "inspector_id": iid,
+                        "name": f"执法{i}号",
+                        "department": dept,
+                        "certificate_no": f"{self.short}{dept}{i:04d}",
+                        "specialties": [],
+                        "region": "411523",
+                    },
+                )
                 out.setdefault(dept, []).append(iid)
         return out
 
@@ -78,8 +99,11 @@ class World:
         ids = []
         for i in range(n):
             eid = f"EXP-{self.short}-{i}"
-            self.post("registry", "/v1/experts", {"expert_id": eid, "name": f"专家{i}", "field": field_name,
-                                                  "organisation": "信阳市某研究院"})
+            self.post(
+                "registry",
+                "/v1/experts",
+                {"expert_id": eid, "name": f"专家{i}", "field": field_name, "organisation": "信阳市某研究院"},
+            )
             ids.append(eid)
         return ids
 
@@ -87,21 +111,58 @@ class World:
         """File and publish the plan (tasks are approved and drawn only under a published plan)."""
         for frm, to in (("draft", "filed"), ("filed", "published")):
             if plan["state"] == frm:
-                plan = self.post("planning", f"/v1/plans/{plan['id']}/transitions", {"to": to},
-                                 headers=self.tokens.officer(self.lead), expect=200)
+                plan = self.post(
+                    "planning",
+                    f"/v1/plans/{plan['id']}/transitions",
+                    {"to": to},
+                    headers=self.tokens.officer(self.lead),
+                    expect=200,
+                )
 
-    def task(self, *, rules: dict, year: int, window: tuple[str, str], team_rules: dict | None = None,
-             experts: dict | None = None, approve: bool = True, publish: bool = True) -> dict:
+    def task(
+        self,
+        *,
+        rules: dict,
+        year: int,
+        window: tuple[str, str],
+        team_rules: dict | None = None,
+        experts: dict | None = None,
+        approve: bool = True,
+        publish: bool = True,
+    ) -> dict:
         self.tasks_made = getattr(self, "tasks_made", 0) + 1
-        items = [self.post("planning", "/v1/items", {
-            "department": dept, "code": f"{dept}-{self.short}-{self.tasks_made}", "name": f"{dept}检查事项", "legal_basis": "相关法律法规",
-            "methods": ["on_site"]}, headers=self.tokens.officer(dept)) for dept in [self.lead, *self.cooperating]]
-        checklist = self.post("planning", "/v1/checklists", {
-            "name": "加油站", "industry_codes": ["F5265"], "lead_department": self.lead,
-            "cooperating_departments": self.cooperating,
-            "items": [{"item_id": i["id"]} for i in items]}, headers=self.tokens.officer(self.lead))
-        r = self.http.post(f"{self.urls['planning']}/v1/plans", headers=self.tokens.officer(self.lead),
-                           json={"year": year, "lead_department": self.lead, "name": f"{year}年度联合抽查计划"})
+        items = [
+            self.post(
+                "planning",
+                "/v1/items",
+                {
+                    "department": dept,
+                    "code": f"{dept}-{self.short}-{self.tasks_made}",
+                    "name": f"{dept}检查事项",
+                    "legal_basis": "相关法律法规",
+                    "methods": ["on_site"],
+                },
+                headers=self.tokens.officer(dept),
+            )
+            for dept in [self.lead, *self.cooperating]
+        ]
+        checklist = self.post(
+            "planning",
+            "/v1/checklists",
+            {
+                "name": "加油站",
+                "industry_codes": ["F5265"],
+                "lead_department": self.lead,
+                "cooperating_departments": self.cooperating,
+                "items": [{"item_id": i["id"]} for i in items],
+            },
+            headers=self.tokens.officer(self.lead),
+        )
+        r = self.http.post(
+            f"{self.urls['planning']}/v1/plans",
+            headers=self.tokens.officer(self.lead),
+            json={"year": year, "lead_department": self.lead, "name": f"{year}年度联合抽查计划"},
+        )
         if r.status_code == 409:
             plan = self.get("planning", "/v1/plans", year=year, lead_department=self.lead)["items"][0]
         else:
@@ -109,23 +170,48 @@ class World:
             plan = r.json()
         if publish:
             self.publish_plan(plan)
-        body = {"plan_id": plan["id"], "checklist_id": checklist["id"], "name": f"加油站联合抽查（{self.tag}）",
-                "scope": {"industry_prefixes": ["F5265"], "tags": [self.tag]}, "sampling_rules": rules,
-                "inspection_start": window[0], "inspection_end": window[1], "experts": experts or {}}
+        body = {
+            "plan_id": plan["id"],
+            "checklist_id": checklist["id"],
+            "name": f"加油站联合抽查（{self.tag}）",
+            "scope": {"industry_prefixes": ["F5265"], "tags": [self.tag]},
+            "sampling_rules": rules,
+            "inspection_start": window[0],
+            "inspection_end": window[1],
+            "experts": experts or {},
+        }
         if team_rules:
             body["team_rules"] = team_rules
         task = self.post("planning", "/v1/tasks", body, headers=self.tokens.officer(self.lead))
         if approve:
-            self.post("planning", f"/v1/tasks/{task['id']}/transitions", {"to": "approved", "reason": "同意"},
-                      headers=self.tokens.officer(self.lead), expect=200)
+            self.post(
+                "planning",
+                f"/v1/tasks/{task['id']}/transitions",
+                {"to": "approved", "reason": "同意"},
+                headers=self.tokens.officer(self.lead),
+                expect=200,
+            )
         return task
 
-    def draw(self, task_id: str, kind: str = "objects", entropy: str | None = "witness dice: 3 1 4 1 5 9 2 6",
-             **extra: object) -> dict:
-        draw = self.post("sampling", "/v1/draws",
-                         {"task_id": task_id, "kind": kind, "entropy_source": "witness dice"} | extra,
-                         headers=self.tokens.officer(self.lead))
+    def draw(
+        self,
+        task_id: str,
+        kind: str = "objects",
+        entropy: str | None = "witness dice: 3 1 4 1 5 9 2 6",
+        **extra: object,
+    ) -> dict:
+        draw = self.post(
+            "sampling",
+            "/v1/draws",
+            {"task_id": task_id, "kind": kind, "entropy_source": "witness dice"} | extra,
+            headers=self.tokens.officer(self.lead),
+        )
         if entropy is None:
             return draw
-        return self.post("sampling", f"/v1/draws/{draw['id']}/entropy", {"entropy": entropy},
-                         headers=self.tokens.officer(self.lead), expect=200)
+        return self.post(
+            "sampling",
+            f"/v1/draws/{draw['id']}/entropy",
+            {"entropy": entropy},
+            headers=self.tokens.officer(self.lead),
+            expect=200,
+        )

@@ -12,13 +12,13 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+import registry
+from jcdev.testing import LiveServer, service_settings
 from jointcheck.app import create_service_app
 from jointcheck.auth import Writer
 from jointcheck.db import Session
 from jointcheck.errors import Conflict
 from jointcheck.outbox import enqueue_event
-from jcdev.testing import LiveServer, service_settings
-import registry
 
 probe = APIRouter(prefix="/v1/probe")
 
@@ -71,7 +71,9 @@ async def probe_boom() -> None:
 def probe_app(service_database_urls: dict[str, str]):
     """An app on the registry's test database with a probe router."""
     settings = service_settings("registry", service_database_urls["registry"])
-    return create_service_app(settings, migrations_location=registry.MIGRATIONS, title="probe", description="probe", routers=[probe])
+    return create_service_app(
+        settings, migrations_location=registry.MIGRATIONS, title="probe", description="probe", routers=[probe]
+    )
 
 
 @pytest_asyncio.fixture

@@ -15,8 +15,9 @@ SERIES = re.compile(r"\b(registry_[a-z_]+)\b")
 
 def test_rule_files_parse_and_name_exported_series() -> None:
     assert RULE_FILES, "deploy/alerts/ holds the alert rules"
-    from registry.platform_sync.metrics import SyncMetrics
     from prometheus_client import CollectorRegistry, generate_latest
+
+    from registry.platform_sync.metrics import SyncMetrics
 
     registry = CollectorRegistry()
     SyncMetrics(registry)

@@ -8,11 +8,11 @@ import jwt
 import pytest
 from sqlalchemy import text
 
-from jointcheck.auth import mint_token
-from jointcheck.settings import DEV_JWT_SECRET
+import registry
 from jcdev.services import SERVICE_NAMES
 from jcdev.testing import TEST_JWT_SECRET
-import registry
+from jointcheck.auth import mint_token
+from jointcheck.settings import DEV_JWT_SECRET
 
 PROBLEM = "application/problem+json"
 
@@ -51,7 +51,9 @@ async def test_missing_fields_are_all_listed(probe_client, tokens):
 
 
 async def test_non_json_body_is_422_problem(probe_client, tokens):
-    r = await probe_client.post("/v1/probe", content=b"{not json", headers=tokens.admin | {"content-type": "application/json"})
+    r = await probe_client.post(
+        "/v1/probe", content=b"{not json", headers=tokens.admin | {"content-type": "application/json"}
+    )
     assert r.status_code == 422
     assert r.headers["content-type"].startswith(PROBLEM)
 
@@ -83,7 +85,9 @@ async def test_request_id_is_echoed_or_generated(probe_client):
     assert r.headers["x-request-id"] == "abc-123"
     generated = (await probe_client.get("/healthz")).headers["x-request-id"]
     assert len(generated) == 32
-    hostile = (await probe_client.get("/healthz", headers={"X-Request-ID": "bad id\twith junk"})).headers["x-request-id"]
+    hostile = (await probe_client.get("/healthz", headers={"X-Request-ID": "bad id\twith junk"})).headers[
+        "x-request-id"
+    ]
     assert hostile != "bad id\twith junk" and len(hostile) == 32
 
 
@@ -91,17 +95,29 @@ async def test_request_id_is_echoed_or_generated(probe_client):
     "make_token, code",
     [
         (lambda: mint_token(TEST_JWT_SECRET, subject="u", roles=["admin"], ttl_seconds=-120), "token_expired"),
-        (lambda: mint_token("another-secret-of-sufficient-length-000000", subject="u", roles=["admin"]), "invalid_token"),
+        (
+            lambda: mint_token("another-secret-of-sufficient-length-000000", subject="u", roles=["admin"]),
+            "invalid_token",
+        ),
         (lambda: mint_token(TEST_JWT_SECRET, subject="u", roles=["officer"]), "invalid_token"),
         (lambda: mint_token(TEST_JWT_SECRET, subject="u", roles=["superuser"]), "invalid_token"),
         (lambda: mint_token(TEST_JWT_SECRET, subject="u", roles=["admin"], issuer="someone-else"), "invalid_token"),
-        (lambda: jwt.encode({"sub": "u", "roles": ["admin"], "exp": int(time.time()) + 60, "iss": "jointcheck"}, None, algorithm="none"), "unauthorized"),
+        (
+            lambda: jwt.encode(
+                {"sub": "u", "roles": ["admin"], "exp": int(time.time()) + 60, "iss": "jointcheck"},
+                None,
+                algorithm="none",
+            ),
+            "unauthorized",
+        ),
         (lambda: "not-a-jwt", "invalid_token"),
     ],
     ids=["expired", "wrong-secret", "officer-without-dept", "unknown-role", "wrong-issuer", "alg-none", "garbage"],
 )
 async def test_bad_tokens_are_401(probe_client, make_token, code):
-    r = await probe_client.post("/v1/probe", json={"name": "ok", "count": 1}, headers={"Authorization": f"Bearer {make_token()}"})
+    r = await probe_client.post(
+        "/v1/probe", json={"name": "ok", "count": 1}, headers={"Authorization": f"Bearer {make_token()}"}
+    )
     assert r.status_code == 401
     assert r.json()["code"] == code
 
@@ -131,14 +147,19 @@ async def test_readyz_at_head(probe_client):
 
 async def test_readyz_503_when_migrations_pending(pg_server_url):
     import httpx
-    from jointcheck.app import create_service_app
+
     from jcdev.stack import drop_databases, ensure_databases
     from jcdev.testing import TEST_DB_PREFIX, database_url_for, service_settings
+    from jointcheck.app import create_service_app
 
     await drop_databases(pg_server_url, [f"{TEST_DB_PREFIX}unmigrated"])
     await ensure_databases(pg_server_url, [f"{TEST_DB_PREFIX}unmigrated"])
-    app = create_service_app(service_settings("registry", database_url_for(pg_server_url, "unmigrated")),
-                             migrations_location=registry.MIGRATIONS, title="t", description="t")
+    app = create_service_app(
+        service_settings("registry", database_url_for(pg_server_url, "unmigrated")),
+        migrations_location=registry.MIGRATIONS,
+        title="t",
+        description="t",
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         r = await c.get("/readyz")
     await app.state.db.dispose()
@@ -150,12 +171,15 @@ async def test_readyz_503_when_migrations_pending(pg_server_url):
 
 async def test_readyz_503_when_database_unreachable():
     import httpx
-    from jointcheck.app import create_service_app
+
     from jcdev.testing import service_settings
+    from jointcheck.app import create_service_app
 
     app = create_service_app(
         service_settings("registry", "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"),
-        migrations_location=registry.MIGRATIONS, title="t", description="t",
+        migrations_location=registry.MIGRATIONS,
+        title="t",
+        description="t",
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         r = await c.get("/readyz")

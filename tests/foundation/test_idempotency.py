@@ -57,7 +57,9 @@ async def test_client_errors_are_replayed_server_errors_are_not(probe_client, pr
 async def test_a_renewed_token_is_the_same_caller(probe_client, probe_app, tokens):
     # Two tokens for one subject (different jti and iat): a caller that renewed its token mid-retry.
     body = {"name": "甲乙", "count": 1}
-    first = await probe_client.post("/v1/probe", json=body, headers=tokens.officer("SCJG") | {"Idempotency-Key": "renew"})
+    first = await probe_client.post(
+        "/v1/probe", json=body, headers=tokens.officer("SCJG") | {"Idempotency-Key": "renew"}
+    )
     renewed = tokens.officer("SCJG")
     assert renewed != tokens.officer("SCJG")  # each mint is a distinct token
     retry = await probe_client.post("/v1/probe", json=body, headers=renewed | {"Idempotency-Key": "renew"})

@@ -37,18 +37,23 @@ def _build_wheels(tmp: Path) -> list[Path]:
     """Wheels built from clean copies of the sources (no stale build/ directory can leak in)."""
     src, wheels = tmp / "src", tmp / "wheels"
     for dist in DISTRIBUTIONS:
-        shutil.copytree(ROOT / dist, src / dist,
-                        ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+        shutil.copytree(ROOT / dist, src / dist, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     wheels.mkdir()
     # What `pip wheel --no-deps --no-build-isolation` does, in one process (seven pip runs
     # cost ten seconds more): call each project's PEP 517 backend in its directory.
-    _run(sys.executable, "-c", "import os, sys\n"
-         "from setuptools import build_meta\n"
-         "out, sources = sys.argv[1], sys.argv[2:]  # the backend rewrites sys.argv\n"
-         "for d in sources:\n"
-         "    os.chdir(d)\n"
-         "    build_meta.build_wheel(out)\n",
-         wheels, *(src / d for d in DISTRIBUTIONS), cwd=tmp)
+    _run(
+        sys.executable,
+        "-c",
+        "import os, sys\n"
+        "from setuptools import build_meta\n"
+        "out, sources = sys.argv[1], sys.argv[2:]  # the backend rewrites sys.argv\n"
+        "for d in sources:\n"
+        "    os.chdir(d)\n"
+        "    build_meta.build_wheel(out)\n",
+        wheels,
+        *(src / d for d in DISTRIBUTIONS),
+        cwd=tmp,
+    )
     return sorted(wheels.glob("*.whl"))
 
 
@@ -58,16 +63,31 @@ def _fresh_venv(tmp: Path, wheels: list[Path]) -> Path:
     venv = tmp / "venv"
     _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp)
     python = venv / "bin" / "python"
-    _run(sys.executable, "-m", "pip", "--python", python, "install", "-q", "--disable-pip-version-check",
-         "--no-deps", "--no-index", *wheels, cwd=tmp)
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        python,
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--no-index",
+        *wheels,
+        cwd=tmp,
+    )
     site = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=tmp).strip())
     (site / "zz_third_party.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return python
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith(("JC_", "REGISTRY_",
-           "PLANNING_", "SAMPLING_", "RESULTS_", "AUDIT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "PYTHONPATH" and not k.startswith(("JC_", "REGISTRY_", "PLANNING_", "SAMPLING_", "RESULTS_", "AUDIT_"))
+    }
     return env | {"JC_ENVIRONMENT": "test", "JC_JWT_SECRET": TEST_JWT_SECRET, "JC_LOG_LEVEL": "WARNING"} | extra
 
 
@@ -79,9 +99,15 @@ def test_every_service_starts_from_non_editable_wheels(tmp_path, pg_server_url):
     site = _run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=tmp_path).strip()
 
     # every package resolves inside the fresh venv; the development tools are not there at all
-    where = _run(python, "-c", "import importlib, sys\n"
-                 "for m in sys.argv[1:]: print(importlib.import_module(m).__file__)",
-                 "jointcheck", *SERVICE_NAMES, "gsxt_emulator", cwd=tmp_path).split()
+    where = _run(
+        python,
+        "-c",
+        "import importlib, sys\nfor m in sys.argv[1:]: print(importlib.import_module(m).__file__)",
+        "jointcheck",
+        *SERVICE_NAMES,
+        "gsxt_emulator",
+        cwd=tmp_path,
+    ).split()
     assert all(f.startswith(site + os.sep) for f in where), where
     probe = subprocess.run([python, "-c", "import jcdev"], capture_output=True, cwd=tmp_path)
     assert probe.returncode != 0
@@ -95,9 +121,16 @@ def test_every_service_starts_from_non_editable_wheels(tmp_path, pg_server_url):
     processes: dict[str, subprocess.Popen] = {}
     try:
         # the deployment's migrate job: each service migrates its own database
-        migrate = [subprocess.Popen([python, "-m", s, "migrate"], cwd=tmp_path, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, env=_env(**{f"{s.upper()}_DATABASE_URL": urls[s]}))
-                   for s in SERVICE_NAMES]
+        migrate = [
+            subprocess.Popen(
+                [python, "-m", s, "migrate"],
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=_env(**{f"{s.upper()}_DATABASE_URL": urls[s]}),
+            )
+            for s in SERVICE_NAMES
+        ]
         for s, proc in zip(SERVICE_NAMES, migrate):
             out = proc.communicate(timeout=120)[0].decode()
             assert proc.returncode == 0, f"{s} migrate failed:\n{out}"
@@ -107,9 +140,22 @@ def test_every_service_starts_from_non_editable_wheels(tmp_path, pg_server_url):
         for s, port in ports.items():
             env = _env(**({f"{s.upper()}_DATABASE_URL": urls[s]} if s in urls else {}))
             processes[s] = subprocess.Popen(
-                [python, "-m", "uvicorn", "--factory", f"{s}.main:create_app", "--host", "127.0.0.1",
-                 "--port", str(port), "--no-access-log"],
-                cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                [
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    f"{s}.main:create_app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                ],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
             )
         ready: dict[str, dict] = {}
         deadline = time.monotonic() + 60

@@ -13,12 +13,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request, Response
 
+import registry
+from jcdev.testing import TEST_JWT_SECRET, LiveServer, service_settings
 from jointcheck.app import create_service_app
 from jointcheck.errors import UpstreamUnavailable
 from jointcheck.http import ServiceClient, ServiceTokenSource
 from jointcheck.observability import reset_request_id, set_request_id
-from jcdev.testing import LiveServer, TEST_JWT_SECRET, service_settings
-import registry
 
 from .conftest import probe
 
@@ -31,7 +31,7 @@ def jwks():
     body = json.dumps({"keys": [jwk]}).encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -55,7 +55,9 @@ def _rs256(key, **claims) -> str:
 async def test_rs256_tokens_are_verified_against_the_jwks(jwks, service_database_urls, clean_databases):
     key, url = jwks
     settings = service_settings("registry", service_database_urls["registry"], jwt_algorithms=["RS256"], jwks_url=url)
-    app = create_service_app(settings, migrations_location=registry.MIGRATIONS, title="t", description="t", routers=[probe])
+    app = create_service_app(
+        settings, migrations_location=registry.MIGRATIONS, title="t", description="t", routers=[probe]
+    )
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         body = {"name": "ok", "count": 1}
@@ -63,8 +65,11 @@ async def test_rs256_tokens_are_verified_against_the_jwks(jwks, service_database
         assert good.status_code == 201, good.text
         forged = await c.post("/v1/probe", json=body, headers={"Authorization": f"Bearer {_rs256(other)}"})
         assert forged.status_code == 401
-        hs = jwt.encode({"sub": "x", "roles": ["admin"], "iss": "jointcheck", "exp": int(time.time()) + 60},
-                        TEST_JWT_SECRET, algorithm="HS256")
+        hs = jwt.encode(
+            {"sub": "x", "roles": ["admin"], "iss": "jointcheck", "exp": int(time.time()) + 60},
+            TEST_JWT_SECRET,
+            algorithm="HS256",
+        )
         downgraded = await c.post("/v1/probe", json=body, headers={"Authorization": f"Bearer {hs}"})
         assert downgraded.status_code == 401  # an RS256 deployment accepts no shared-secret tokens
     await app.state.db.dispose()
@@ -97,7 +102,9 @@ def flaky():
 
 
 def _client(server) -> ServiceClient:
-    settings = service_settings("planning", "postgresql+asyncpg://x@127.0.0.1/x", registry_url=server.url, http_retries=3)
+    settings = service_settings(
+        "planning", "postgresql+asyncpg://x@127.0.0.1/x", registry_url=server.url, http_retries=3
+    )
     return ServiceClient(settings, service="registry", http=httpx.AsyncClient(timeout=5))
 
 
@@ -111,8 +118,9 @@ async def test_idempotent_calls_are_retried_with_token_and_request_id(flaky):
         reset_request_id(token)
     assert state["calls"] == 3
     assert all(h["x-request-id"] == "rid-123" for h in state["headers"])
-    claims = jwt.decode(state["headers"][0]["authorization"].split()[1], TEST_JWT_SECRET, algorithms=["HS256"],
-                        issuer="jointcheck")
+    claims = jwt.decode(
+        state["headers"][0]["authorization"].split()[1], TEST_JWT_SECRET, algorithms=["HS256"], issuer="jointcheck"
+    )
     assert claims["roles"] == ["service"] and claims["sub"] == "service:planning"
 
 
@@ -131,8 +139,9 @@ async def test_posts_with_an_idempotency_key_are_retried(flaky):
 
 
 async def test_unreachable_upstream_is_a_503_problem():
-    settings = service_settings("planning", "postgresql+asyncpg://x@127.0.0.1/x", registry_url="http://127.0.0.1:1",
-                                http_retries=1)
+    settings = service_settings(
+        "planning", "postgresql+asyncpg://x@127.0.0.1/x", registry_url="http://127.0.0.1:1", http_retries=1
+    )
     with pytest.raises(UpstreamUnavailable):
         await ServiceClient(settings, service="registry").get_json("/anything")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -15,14 +15,18 @@ from jointcheck.pagination import created_keyset, cursor_field, encode_cursor, n
 
 
 def test_a_created_keyset_cursor_round_trips_and_foreign_ones_are_400():
-    row = SimpleNamespace(created_at=datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc), id=uuid.uuid4())
+    row = SimpleNamespace(created_at=datetime(2026, 11, 30, 8, 0, tzinfo=UTC), id=uuid.uuid4())
     rows = [row, row]
     cursor = next_page_cursor(rows, 1, created_keyset)
     assert cursor_field(cursor, "after", parse=parse_created_keyset) == (row.created_at, row.id)
     assert next_page_cursor(rows, 2, created_keyset) is None
     assert cursor_field(None, "after", parse=parse_created_keyset) is None
-    for foreign in (encode_cursor({"seq": 3}), encode_cursor({"after": ["yesterday", "x"]}),
-                    encode_cursor({"after": "2026-11-30T08:00:00"}), "!!not-base64!!"):
+    for foreign in (
+        encode_cursor({"seq": 3}),
+        encode_cursor({"after": ["yesterday", "x"]}),
+        encode_cursor({"after": "2026-11-30T08:00:00"}),
+        "!!not-base64!!",
+    ):
         with pytest.raises(BadRequest) as refused:
             cursor_field(foreign, "after", parse=parse_created_keyset)
         assert refused.value.code == "invalid_cursor" and refused.value.detail_zh
@@ -43,7 +47,12 @@ def test_one_vocabulary_for_reading_everything_and_department_scope():
         return Principal(subject=role, roles=frozenset({role}), dept=dept)
 
     assert [who(r).reads_everything for r in ("admin", "auditor", "service", "officer", "inspector")] == [
-        True, True, True, False, False]
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
     assert [who(r).acts_for_every_department for r in ("admin", "service", "auditor")] == [True, True, False]
     officer = who(Role.officer, "SCJG")
     assert officer.may_read_department("XFJY", "SCJG") and not officer.may_read_department("XFJY")

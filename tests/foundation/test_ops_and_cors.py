@@ -9,10 +9,9 @@ from typing import Any
 
 import httpx
 
-from jointcheck.app import create_service_app
-from jcdev.testing import TEST_JWT_SECRET, service_settings
-
 import registry
+from jcdev.testing import TEST_JWT_SECRET, service_settings
+from jointcheck.app import create_service_app
 
 from .conftest import probe
 
@@ -25,7 +24,9 @@ async def _client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 def _app(service_database_urls: dict[str, str], **overrides: Any) -> Any:
     settings = service_settings("registry", service_database_urls["registry"], **overrides)
-    return create_service_app(settings, migrations_location=registry.MIGRATIONS, title="probe", description="probe", routers=[probe])
+    return create_service_app(
+        settings, migrations_location=registry.MIGRATIONS, title="probe", description="probe", routers=[probe]
+    )
 
 
 async def test_emulator_control_routes_need_a_service_or_admin_token(tokens):
@@ -64,12 +65,18 @@ async def test_metrics_open_by_default_restricted_by_token_or_network(service_da
 
 
 async def test_cors_is_off_by_default_and_follows_the_allow_list(service_database_urls):
-    preflight = {"Origin": "https://gs.example.gov.cn", "Access-Control-Request-Method": "GET",
-                 "Access-Control-Request-Headers": "authorization"}
+    preflight = {
+        "Origin": "https://gs.example.gov.cn",
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization",
+    }
     async with _client(_app(service_database_urls)) as c:
         r = await c.options("/healthz", headers=preflight)
         assert "access-control-allow-origin" not in r.headers
-        assert "access-control-allow-origin" not in (await c.get("/healthz", headers={"Origin": preflight["Origin"]})).headers
+        assert (
+            "access-control-allow-origin"
+            not in (await c.get("/healthz", headers={"Origin": preflight["Origin"]})).headers
+        )
     async with _client(_app(service_database_urls, cors_allow_origins=["https://gs.example.gov.cn"])) as c:
         r = await c.options("/healthz", headers=preflight)
         assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://gs.example.gov.cn"
@@ -88,4 +95,6 @@ def test_the_ops_routes_are_their_own_router(service_database_urls):
     settings = service_settings("registry", service_database_urls["registry"])
     router = platform_ops_router(settings, db=Database(settings.database_url), metrics=Metrics("x"), head=None)
     assert {r.path for r in router.routes} == {"/healthz", "/readyz", "/metrics", "/ops/dependencies"}
-    assert {"/healthz", "/readyz", "/metrics", "/ops/dependencies"} <= set(_app(service_database_urls).openapi()["paths"])
+    assert {"/healthz", "/readyz", "/metrics", "/ops/dependencies"} <= set(
+        _app(service_database_urls).openapi()["paths"]
+    )

@@ -13,8 +13,15 @@ from jointcheck.outbox import OutboxDispatcher, backoff_delay, enqueue_event, re
 
 
 def _settings(urls, audit_url, **kw):
-    return service_settings("registry", urls["registry"], audit_url=audit_url, outbox_backoff_base=0.05,
-                            outbox_backoff_max=0.1, outbox_max_attempts=3, **kw)
+    return service_settings(
+        "registry",
+        urls["registry"],
+        audit_url=audit_url,
+        outbox_backoff_base=0.05,
+        outbox_backoff_max=0.1,
+        outbox_max_attempts=3,
+        **kw,
+    )
 
 
 async def _enqueue(db, **kw):
@@ -28,8 +35,14 @@ async def _row(db, eid):
 
 
 def _audit_payload(action="department.create"):
-    return {"actor": {"subject": "t"}, "action": action, "object_type": "department", "object_id": "SCJG",
-            "data": {}, "occurred_at": "2026-11-25T10:00:00+00:00"}
+    return {
+        "actor": {"subject": "t"},
+        "action": action,
+        "object_type": "department",
+        "object_id": "SCJG",
+        "data": {},
+        "occurred_at": "2026-11-25T10:00:00+00:00",
+    }
 
 
 async def test_event_is_delivered_once_over_http(apps, clients, live_service, service_database_urls, tokens):
@@ -61,7 +74,9 @@ async def test_receiver_down_means_retry_with_backoff_then_dead(apps, clients, s
     assert row["status"] == "dead" and row["attempts"] == 3
 
 
-async def test_permanent_rejection_goes_dead_and_admin_can_requeue(apps, clients, live_service, service_database_urls, tokens):
+async def test_permanent_rejection_goes_dead_and_admin_can_requeue(
+    apps, clients, live_service, service_database_urls, tokens
+):
     db = apps["registry"].state.db
     audit = live_service("audit")
     dispatcher = OutboxDispatcher(settings=_settings(service_database_urls, audit.url), db=db)
@@ -112,7 +127,9 @@ async def test_bad_payload_is_rejected_and_not_recorded(clients, tokens):
     event = {"id": str(uuid.uuid4()), "source": "registry", "topic": "audit.record", "payload": {"action": "x"}}
     r = await clients.audit.post("/internal/events", json=event, headers=tokens.service)
     assert r.status_code == 422
-    again = await clients.audit.post("/internal/events", json=event | {"payload": _audit_payload()}, headers=tokens.service)
+    again = await clients.audit.post(
+        "/internal/events", json=event | {"payload": _audit_payload()}, headers=tokens.service
+    )
     assert again.json()["status"] == "applied"  # the rejected attempt left no inbox row
 
 
@@ -142,11 +159,15 @@ async def _make_due(db, eid):
 
 
 async def _audited_actions(clients, tokens):
-    items = (await clients.audit.get("/v1/audit-events", params={"limit": 1000}, headers=tokens.auditor)).json()["items"]
+    items = (await clients.audit.get("/v1/audit-events", params={"limit": 1000}, headers=tokens.auditor)).json()[
+        "items"
+    ]
     return [e["action"] for e in items]  # in chain order: the order the audit service applied them
 
 
-async def test_a_retrying_event_holds_later_events_of_its_queue(apps, clients, live_service, service_database_urls, tokens):
+async def test_a_retrying_event_holds_later_events_of_its_queue(
+    apps, clients, live_service, service_database_urls, tokens
+):
     db = apps["registry"].state.db
     audit = live_service("audit")
     down = OutboxDispatcher(settings=_settings(service_database_urls, DOWN), db=db)
@@ -158,8 +179,9 @@ async def test_a_retrying_event_holds_later_events_of_its_queue(apps, clients, l
 
     await down.dispatch_once()  # the first event fails and backs off on its own clock
     async with db.transaction() as s:
-        await s.execute(text("UPDATE outbox_events SET next_attempt_at = now() + interval '1 hour' WHERE id=:id"),
-                        {"id": first})
+        await s.execute(
+            text("UPDATE outbox_events SET next_attempt_at = now() + interval '1 hour' WHERE id=:id"), {"id": first}
+        )
     assert await up.dispatch_once() == 2  # the other queue and the unkeyed event go; the second waits
     held = await _row(db, second)
     assert held["status"] == "pending" and held["attempts"] == 0
@@ -169,7 +191,9 @@ async def test_a_retrying_event_holds_later_events_of_its_queue(apps, clients, l
     by_id = {i["id"]: i for i in pending["items"]}
     assert by_id[str(second)]["blocked_by"] == str(first) and by_id[str(first)]["blocked_by"] is None
     assert by_id[str(first)]["holds"] == 1 and by_id[str(first)]["ordering_key"] == "department:K"
-    assert (await clients.registry.get("/ops/outbox/summary", headers=tokens.admin)).json()["blocked"] == 0  # waiting, not dead
+    assert (await clients.registry.get("/ops/outbox/summary", headers=tokens.admin)).json()[
+        "blocked"
+    ] == 0  # waiting, not dead
 
     await _make_due(db, first)
     await _drain(up, db)
@@ -199,10 +223,20 @@ async def test_a_dead_event_holds_its_queue_until_requeued(apps, clients, live_s
     summary = (await clients.registry.get("/ops/outbox/summary", headers=tokens.auditor)).json()
     assert summary["dead"] == 1 and summary["blocked"] == 2 and summary["pending"] == 2
     blocked = (await clients.registry.get("/ops/outbox", params={"status": "blocked"}, headers=tokens.auditor)).json()
-    assert [(i["id"], i["blocked_by"]) for i in blocked["items"]] == [(str(third), str(first)), (str(second), str(first))]
-    page = (await clients.registry.get("/ops/outbox", params={"status": "blocked", "limit": 1}, headers=tokens.auditor)).json()
-    rest = (await clients.registry.get("/ops/outbox", params={"status": "blocked", "limit": 1, "cursor": page["next_cursor"]},
-                                       headers=tokens.auditor)).json()
+    assert [(i["id"], i["blocked_by"]) for i in blocked["items"]] == [
+        (str(third), str(first)),
+        (str(second), str(first)),
+    ]
+    page = (
+        await clients.registry.get("/ops/outbox", params={"status": "blocked", "limit": 1}, headers=tokens.auditor)
+    ).json()
+    rest = (
+        await clients.registry.get(
+            "/ops/outbox",
+            params={"status": "blocked", "limit": 1, "cursor": page["next_cursor"]},
+            headers=tokens.auditor,
+        )
+    ).json()
     assert [i["id"] for i in page["items"] + rest["items"]] == [str(third), str(second)] and rest["next_cursor"] is None
     dead = (await clients.registry.get("/ops/outbox", headers=tokens.auditor)).json()["items"]
     assert [(i["id"], i["holds"]) for i in dead] == [(str(first), 2)]
@@ -210,12 +244,18 @@ async def test_a_dead_event_holds_its_queue_until_requeued(apps, clients, live_s
     requeued = await clients.registry.post(f"/ops/outbox/{first}/requeue", headers=tokens.admin)
     assert requeued.status_code == 200 and requeued.json()["holds"] == 2
     await _drain(up, db)
-    assert [a for a in await _audited_actions(clients, tokens) if a.startswith(("K.", "L."))] == ["L.1", "K.1", "K.2", "K.3"]
+    assert [a for a in await _audited_actions(clients, tokens) if a.startswith(("K.", "L."))] == [
+        "L.1",
+        "K.1",
+        "K.2",
+        "K.3",
+    ]
     assert (await clients.registry.get("/ops/outbox/summary", headers=tokens.auditor)).json()["blocked"] == 0
 
 
-async def test_discarding_a_dead_event_lets_its_queue_go_on_without_it(apps, clients, live_service,
-                                                                      service_database_urls, tokens):
+async def test_discarding_a_dead_event_lets_its_queue_go_on_without_it(
+    apps, clients, live_service, service_database_urls, tokens
+):
     db = apps["registry"].state.db
     first = await _enqueue_keyed(db, "K", 1, topic="no.such.topic")  # permanently rejected: dead at once
     second = await _enqueue_keyed(db, "K", 2)
@@ -225,14 +265,19 @@ async def test_discarding_a_dead_event_lets_its_queue_go_on_without_it(apps, cli
     assert (await _row(db, first))["status"] == "dead" and (await _row(db, second))["attempts"] == 0
 
     url = f"/ops/outbox/{first}/discard"
-    assert (await clients.registry.post(url, json={"reason": "接收方不支持该主题"}, headers=tokens.auditor)).status_code == 403
+    assert (
+        await clients.registry.post(url, json={"reason": "接收方不支持该主题"}, headers=tokens.auditor)
+    ).status_code == 403
     assert (await clients.registry.post(url, json={}, headers=tokens.admin)).status_code == 422
     r = await clients.registry.post(url, json={"reason": "接收方不支持该主题"}, headers=tokens.admin)
     assert r.status_code == 200 and r.json()["status"] == "discarded" and "接收方不支持该主题" in r.json()["last_error"]
     again = await clients.registry.post(url, json={"reason": "再次"}, headers=tokens.admin)
     assert again.status_code == 409 and again.json()["code"] == "not_dead"
-    assert (await clients.registry.post(f"/ops/outbox/{uuid.uuid4()}/discard", json={"reason": "无此事件"},
-                                        headers=tokens.admin)).status_code == 404
+    assert (
+        await clients.registry.post(
+            f"/ops/outbox/{uuid.uuid4()}/discard", json={"reason": "无此事件"}, headers=tokens.admin
+        )
+    ).status_code == 404
 
     await _drain(up, db)
     assert (await _row(db, second))["status"] == "delivered" and (await _row(db, first))["status"] == "discarded"
@@ -241,8 +286,9 @@ async def test_discarding_a_dead_event_lets_its_queue_go_on_without_it(apps, cli
     assert summary["discarded"] == 1 and summary["dead"] == 0 and summary["blocked"] == 0
 
 
-async def test_a_replica_does_not_overtake_an_event_another_replica_holds(apps, clients, live_service,
-                                                                          service_database_urls, tokens):
+async def test_a_replica_does_not_overtake_an_event_another_replica_holds(
+    apps, clients, live_service, service_database_urls, tokens
+):
     db = apps["registry"].state.db
     audit = live_service("audit")
     dispatcher = OutboxDispatcher(settings=_settings(service_database_urls, audit.url), db=db)
@@ -257,11 +303,15 @@ async def test_a_replica_does_not_overtake_an_event_another_replica_holds(apps, 
     assert await _audited_actions(clients, tokens) == ["L.1", "K.1", "K.2"]
 
 
-async def test_concurrent_dispatchers_keep_every_queue_in_order(apps, clients, live_service, service_database_urls, tokens):
+async def test_concurrent_dispatchers_keep_every_queue_in_order(
+    apps, clients, live_service, service_database_urls, tokens
+):
     db = apps["registry"].state.db
     audit = live_service("audit")
-    replicas = [OutboxDispatcher(settings=_settings(service_database_urls, audit.url, outbox_batch_size=1), db=db)
-                for _ in range(3)]
+    replicas = [
+        OutboxDispatcher(settings=_settings(service_database_urls, audit.url, outbox_batch_size=1), db=db)
+        for _ in range(3)
+    ]
     keys, per_key = ["A", "B", "C"], 6
     for n in range(1, per_key + 1):
         for key in keys:

@@ -22,7 +22,9 @@ SKIP_DIRS = {".git", ".venv", ".data", ".hypothesis", "__pycache__", "build", "d
 ABSOLUTE = re.compile("(?<![\\w.])/(?:work|home|Users|root|mnt)/" + "|[A-Za-z]:\\\\Users\\\\")
 UP = re.compile(r"(?:\.\./)+")
 PARENTS = re.compile(r"\.parents\[(\d+)\]")
-REPO_PATH = re.compile(r"(?<![\w./-])((?:shared|services|tests|docs|tools|deploy|bench|devtools)/[\w./-]*\w\.(?:md|py|csv|xlsx|toml|ini|sql|json))\b")
+REPO_PATH = re.compile(
+    r"(?<![\w./-])((?:shared|services|tests|docs|tools|deploy|bench|devtools)/[\w./-]*\w\.(?:md|py|csv|xlsx|toml|ini|sql|json))\b"
+)
 
 
 def tracked_files() -> list[Path]:
@@ -50,13 +52,18 @@ def outside_references(path: Path, text: str) -> list[str]:
     rel = path.relative_to(ROOT)
     depth = len(rel.parts) - 1  # directories between the root and the file
     found = [f"absolute path {m.group(0)!r}" for m in ABSOLUTE.finditer(text)]
-    found += [f"{m.group(0)!r} climbs {len(m.group(0)) // 3} levels from depth {depth}"
-              for m in UP.finditer(text) if len(m.group(0)) // 3 > depth]
+    found += [
+        f"{m.group(0)!r} climbs {len(m.group(0)) // 3} levels from depth {depth}"
+        for m in UP.finditer(text)
+        if len(m.group(0)) // 3 > depth
+    ]
     if path.suffix == ".py":
-        found += [f"{m.group(0)} is above the repository" for m in PARENTS.finditer(text)
-                  if int(m.group(1)) > depth]
-    found += [f"{m.group(1)} does not exist in the repository" for m in REPO_PATH.finditer(text)
-              if not (ROOT / m.group(1)).exists()]
+        found += [f"{m.group(0)} is above the repository" for m in PARENTS.finditer(text) if int(m.group(1)) > depth]
+    found += [
+        f"{m.group(1)} does not exist in the repository"
+        for m in REPO_PATH.finditer(text)
+        if not (ROOT / m.group(1)).exists()
+    ]
     return found
 
 
@@ -75,15 +82,18 @@ def test_nothing_refers_outside_the_repository():
 
 
 # (The examples are split so that this file does not trip its own check.)
-@pytest.mark.parametrize("text, where, expected", [
-    ("see ../shared/docs/draw-spec.md", ("README.md",), 1),
-    ("see ../shared/docs/draw-spec.md", ("docs", "x", "y.md"), 0),
-    ("Path(__file__).resolve().parents[" "3] / 'shared' / 'data'", ("tests", "unit", "t.py"), 1),
-    ("Path(__file__).resolve().parents[2]", ("tests", "unit", "t.py"), 0),
-    ("open('" "/wor" "k/shared/data/a.csv')", ("tests", "t.py"), 1),
-    ("docs/draw-spec.md and tests/data/entities-sample.csv", ("README.md",), 0),
-    ("shared/" "data/entities-sample.csv", ("README.md",), 1),
-])
+@pytest.mark.parametrize(
+    "text, where, expected",
+    [
+        ("see ../shared/docs/draw-spec.md", ("README.md",), 1),
+        ("see ../shared/docs/draw-spec.md", ("docs", "x", "y.md"), 0),
+        ("Path(__file__).resolve().parents[3] / 'shared' / 'data'", ("tests", "unit", "t.py"), 1),
+        ("Path(__file__).resolve().parents[2]", ("tests", "unit", "t.py"), 0),
+        ("open('/work/shared/data/a.csv')", ("tests", "t.py"), 1),
+        ("docs/draw-spec.md and tests/data/entities-sample.csv", ("README.md",), 0),
+        ("shared/data/entities-sample.csv", ("README.md",), 1),
+    ],
+)
 def test_the_reference_check_catches_what_it_should(text, where, expected):
     assert len(outside_references(ROOT.joinpath(*where), text)) == expected
 
@@ -110,9 +120,16 @@ def test_the_verifier_points_to_the_specification_in_this_repository():
 
 
 def test_the_specification_prints_the_vectors_the_code_computes():
-    from jointcheck.draw import (assign_teams, build_announcement, commitment_of, derive_keys, draw_objects,
-                                 make_file, sha256_hex)
     from jointcheck.codes.uscc import USCC_ALPHABET, USCC_WEIGHTS
+    from jointcheck.draw import (
+        assign_teams,
+        build_announcement,
+        commitment_of,
+        derive_keys,
+        draw_objects,
+        make_file,
+        sha256_hex,
+    )
 
     spec = (ROOT / "docs" / "draw-spec.md").read_text(encoding="utf-8")
 
@@ -123,10 +140,15 @@ def test_the_specification_prints_the_vectors_the_code_computes():
     secret = bytes.fromhex(re.search(r"\| secret \| `([0-9a-f]{64})` \|", spec).group(1))
     entropy = re.search(r"\| entropy \| `([^`]+)` \|", spec).group(1)
     frame = make_file([(uscc("91411523MA%07d" % n), "ABCD"[n % 4]) for n in range(20)])
-    strata = {"A": {"ratio": "0.2"}, "B": {"min": 2, "ratio": "0.2"}, "C": {"count": 3},
-              "D": {"alternates": 1, "max": 2, "ratio": "1"}}
-    announcement = build_announcement("objects", commitment_of(secret), {"frame": frame},
-                                      entropy_source="witness dice", strata=strata)
+    strata = {
+        "A": {"ratio": "0.2"},
+        "B": {"min": 2, "ratio": "0.2"},
+        "C": {"count": 3},
+        "D": {"alternates": 1, "max": 2, "ratio": "1"},
+    }
+    announcement = build_announcement(
+        "objects", commitment_of(secret), {"frame": frame}, entropy_source="witness dice", strata=strata
+    )
     k_sample, k_assign = derive_keys(announcement, secret, entropy)
     result = draw_objects(k_sample, frame, strata)
     expected = [

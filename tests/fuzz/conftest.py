@@ -29,7 +29,8 @@ def fuzz_servers(service_database_urls: dict[str, str]) -> Iterator[dict[str, st
                 service_settings(name, service_database_urls[name], **urls)
             )
             servers.append(LiveServer(app, ports[name]).start())
-        from gsxt_emulator.main import EmulatorSettings, create_app as create_emulator
+        from gsxt_emulator.main import EmulatorSettings
+        from gsxt_emulator.main import create_app as create_emulator
 
         emulator = create_emulator(EmulatorSettings(environment="test", jwt_secret=TEST_JWT_SECRET))
         servers.append(LiveServer(emulator, ports["gsxt"]).start())

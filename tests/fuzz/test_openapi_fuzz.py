@@ -64,9 +64,14 @@ def http() -> Any:
 def test_no_server_error(target, operation, mode, fuzz_servers, http, fuzz_cleanup) -> None:
     admin = Tokens().admin
 
-    @settings(max_examples=EXAMPLES, derandomize=DERANDOMIZE, deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate, Phase.shrink],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=DERANDOMIZE,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy(generation_mode=mode))
     def fuzz(case: Any) -> None:
         headers = {**(case.headers or {}), **admin}

@@ -62,8 +62,11 @@ async def create_item(clients, headers, department: str, code: str, **kw: Any) -
 
 
 async def create_plan(clients, headers, *, year: int = PLAN_YEAR, lead: str = LEAD) -> dict[str, Any]:
-    r = await clients.planning.post("/v1/plans", json={"year": year, "lead_department": lead,
-                                                       "name": f"{year}年度{lead}联合抽查计划"}, headers=headers)
+    r = await clients.planning.post(
+        "/v1/plans",
+        json={"year": year, "lead_department": lead, "name": f"{year}年度{lead}联合抽查计划"},
+        headers=headers,
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -85,14 +88,15 @@ async def create_task(clients, headers, plan_id: str, checklist_id: str, **kw: A
 
 
 @pytest_asyncio.fixture
-async def clients(clients, tokens):  # noqa: F811 - extends the platform's fixture of the same name
+async def clients(clients, tokens):
     """Department codes are the registry's: every planning test that talks to the services starts with
     the county's departments in the registry."""
     from jointcheck.demo import departments
 
     for d in departments():
-        r = await clients.registry.post("/v1/departments", json={"code": d.code, "name": d.name,
-                                                                 "short_name": d.short_name}, headers=tokens.admin)
+        r = await clients.registry.post(
+            "/v1/departments", json={"code": d.code, "name": d.name, "short_name": d.short_name}, headers=tokens.admin
+        )
         assert r.status_code == 201, r.text
     return clients
 
@@ -105,15 +109,19 @@ async def world(clients, tokens) -> dict[str, Any]:
         await create_item(clients, tokens.admin, "YJGL", "YJGL-001", name="危险化学品安全管理检查"),
         await create_item(clients, tokens.admin, "XFJY", "XFJY-001", name="消防设施器材检查"),
     ]
-    r = await clients.planning.post("/v1/checklists", json={
-        "name": "加油站",
-        "industry_codes": ["f5265"],
-        "lead_department": LEAD,
-        "cooperating_departments": COOPERATING,
-        "items": [{"item_id": i["id"]} for i in items],
-        "frequency_per_year": 1,
-        "frequency_note": "每年不少于1次",
-    }, headers=tokens.admin)
+    r = await clients.planning.post(
+        "/v1/checklists",
+        json={
+            "name": "加油站",
+            "industry_codes": ["f5265"],
+            "lead_department": LEAD,
+            "cooperating_departments": COOPERATING,
+            "items": [{"item_id": i["id"]} for i in items],
+            "frequency_per_year": 1,
+            "frequency_note": "每年不少于1次",
+        },
+        headers=tokens.admin,
+    )
     assert r.status_code == 201, r.text
     checklist = r.json()
     plan = await create_plan(clients, tokens.admin)
@@ -121,12 +129,14 @@ async def world(clients, tokens) -> dict[str, Any]:
 
 
 async def move(clients, headers, task_id: str, to: str, reason: str = "") -> httpx.Response:
-    return await clients.planning.post(f"/v1/tasks/{task_id}/transitions", json={"to": to, "reason": reason},
-                                       headers=headers)
+    return await clients.planning.post(
+        f"/v1/tasks/{task_id}/transitions", json={"to": to, "reason": reason}, headers=headers
+    )
 
 
-async def send_event(clients, tokens, topic: str, payload: dict[str, Any], *, event_id: str | None = None,
-                     source: str = "sampling") -> httpx.Response:
+async def send_event(
+    clients, tokens, topic: str, payload: dict[str, Any], *, event_id: str | None = None, source: str = "sampling"
+) -> httpx.Response:
     import uuid
 
     body = {"id": event_id or str(uuid.uuid4()), "source": source, "topic": topic, "payload": payload}

@@ -73,8 +73,14 @@ async def test_voided_draws_move_the_task_back(clients, tokens, world):
     assert again.status_code == 200  # already back: nothing to do
     task = await _task(clients, tokens, tid)
     assert task["state"] == "approved" and task["objects_draw_id"] is None
-    assert [h["to"] for h in task["state_history"]] == ["draft", "approved", "objects_drawn", "teams_assigned",
-                                                        "objects_drawn", "approved"]
+    assert [h["to"] for h in task["state_history"]] == [
+        "draft",
+        "approved",
+        "objects_drawn",
+        "teams_assigned",
+        "objects_drawn",
+        "approved",
+    ]
     redraw = await send_event(clients, tokens, "task.objects_drawn", {"task_id": tid, "draw_id": "D-2"})
     assert redraw.status_code == 200 and (await _task(clients, tokens, tid))["objects_draw_id"] == "D-2"
 

@@ -20,8 +20,9 @@ async def test_officers_create_and_change_only_their_own_departments_items(clien
     r = await clients.planning.post("/v1/items", json=item_body("SCJG", "SCJG-001"), headers=tokens.officer("XFJY"))
     assert r.status_code == 403 and r.json()["code"] == "department_scope"
     item = await create_item(clients, tokens.officer("SCJG"), "SCJG", "SCJG-001")
-    r = await clients.planning.patch(f"/v1/items/{item['id']}", json={"name": "改名"},
-                                     headers=tokens.officer("XFJY") | {"If-Match": '"1"'})
+    r = await clients.planning.patch(
+        f"/v1/items/{item['id']}", json={"name": "改名"}, headers=tokens.officer("XFJY") | {"If-Match": '"1"'}
+    )
     assert r.status_code == 403 and r.json()["code"] == "department_scope"
     r = await clients.planning.post("/v1/items", json=item_body("SCJG", "SCJG-002"), headers=tokens.auditor)
     assert r.status_code == 403 and r.json()["code"] == "role_not_allowed"
@@ -48,15 +49,20 @@ async def test_update_writes_a_new_version_and_keeps_the_old(clients, tokens):
     url = f"/v1/items/{item['id']}"
     no_match = await clients.planning.patch(url, json={"name": "食品经营许可情况检查"}, headers=tokens.officer("SCJG"))
     assert no_match.status_code == 428
-    r = await clients.planning.patch(url, json={"name": "食品经营许可情况检查", "category": "general"},
-                                     headers=tokens.officer("SCJG") | {"If-Match": '"1"'})
+    r = await clients.planning.patch(
+        url,
+        json={"name": "食品经营许可情况检查", "category": "general"},
+        headers=tokens.officer("SCJG") | {"If-Match": '"1"'},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["version"] == 2 and r.json()["category"] == "general" and r.headers["etag"] == '"2"'
     assert r.json()["legal_basis"] == item["legal_basis"]  # untouched fields carry over
     stale = await clients.planning.patch(url, json={"name": "x"}, headers=tokens.admin | {"If-Match": '"1"'})
     assert stale.status_code == 412 and stale.json()["code"] == "etag_mismatch"
     old = await clients.planning.get(url, params={"version": 1}, headers=tokens.admin)
-    assert old.json()["name"] == "食品经营许可检查" and old.json()["version"] == 1 and old.json()["current_version"] == 2
+    assert (
+        old.json()["name"] == "食品经营许可检查" and old.json()["version"] == 1 and old.json()["current_version"] == 2
+    )
     assert (await clients.planning.get(url, headers=tokens.admin)).json()["name"] == "食品经营许可情况检查"
     history = (await clients.planning.get(f"{url}/versions", headers=tokens.auditor)).json()
     assert [v["version"] for v in history] == [1, 2]
@@ -85,7 +91,11 @@ async def test_list_is_cursor_paginated_and_filtered(clients, tokens):
 
 async def test_changes_are_audited(clients, tokens):
     item = await create_item(clients, tokens.admin, "SCJG", "SCJG-001")
-    await clients.planning.patch(f"/v1/items/{item['id']}", json={"remarks": "新增"}, headers=tokens.admin | {"If-Match": '"1"'})
-    events = (await clients.planning.get("/ops/outbox", params={"status": "pending"}, headers=tokens.admin)).json()["items"]
+    await clients.planning.patch(
+        f"/v1/items/{item['id']}", json={"remarks": "新增"}, headers=tokens.admin | {"If-Match": '"1"'}
+    )
+    events = (await clients.planning.get("/ops/outbox", params={"status": "pending"}, headers=tokens.admin)).json()[
+        "items"
+    ]
     actions = sorted(e["payload"]["action"] for e in events if e["topic"] == "audit.record")
     assert actions == ["item.create", "item.update"]

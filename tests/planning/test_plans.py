@@ -6,18 +6,22 @@ from .conftest import LEAD, PLAN_YEAR, create_plan
 
 
 async def _move(clients, headers, plan_id, to):
-    return await clients.planning.post(f"/v1/plans/{plan_id}/transitions", json={"to": to, "reason": "按期报备"}, headers=headers)
+    return await clients.planning.post(
+        f"/v1/plans/{plan_id}/transitions", json={"to": to, "reason": "按期报备"}, headers=headers
+    )
 
 
 async def test_create_one_plan_per_lead_department_and_year(clients, tokens):
     plan = await create_plan(clients, tokens.officer(LEAD))
     assert plan["state"] == "draft" and plan["year"] == PLAN_YEAR and plan["filing_deadline"] == f"{PLAN_YEAR}-01-31"
     assert plan["tasks"] == [] and plan["warnings"] == [] and plan["state_history"][0]["to"] == "draft"
-    r = await clients.planning.post("/v1/plans", json={"year": PLAN_YEAR, "lead_department": LEAD, "name": "重复"},
-                                    headers=tokens.admin)
+    r = await clients.planning.post(
+        "/v1/plans", json={"year": PLAN_YEAR, "lead_department": LEAD, "name": "重复"}, headers=tokens.admin
+    )
     assert r.status_code == 409 and r.json()["code"] == "plan_exists"
-    r = await clients.planning.post("/v1/plans", json={"year": PLAN_YEAR, "lead_department": "SCJG", "name": "别人的"},
-                                    headers=tokens.officer(LEAD))
+    r = await clients.planning.post(
+        "/v1/plans", json={"year": PLAN_YEAR, "lead_department": "SCJG", "name": "别人的"}, headers=tokens.officer(LEAD)
+    )
     assert r.status_code == 403 and r.json()["code"] == "department_scope"
 
 
@@ -31,7 +35,11 @@ async def test_file_then_publish_on_time(clients, tokens):
     r = await _move(clients, tokens.admin, plan["id"], "published")
     published = r.json()
     assert published["state"] == "published" and published["published_at"]
-    assert [(h["from"], h["to"]) for h in published["state_history"]] == [(None, "draft"), ("draft", "filed"), ("filed", "published")]
+    assert [(h["from"], h["to"]) for h in published["state_history"]] == [
+        (None, "draft"),
+        ("draft", "filed"),
+        ("filed", "published"),
+    ]
     assert published["state_history"][1]["reason"] == "按期报备"
 
 

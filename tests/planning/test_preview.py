@@ -17,17 +17,28 @@ async def _registry_county(clients, tokens) -> None:
     rows = [(c, "F5265", "active") for c in classes]
     rows += [("A", "H6210", "active"), ("D", "F5265", "revoked")]  # out of scope: another industry, not active
     for n, (credit_class, industry, status) in enumerate(rows):
-        r = await clients.registry.post("/v1/entities", json={
-            "uscc": uscc(n), "name": f"新县第{n}加油站有限公司", "entity_type": "enterprise", "industry_code": industry,
-            "division_code": "411523", "status": status, "credit_class": credit_class, "departments": ["SWJ", "YJGL"],
-        }, headers=tokens.admin)
+        r = await clients.registry.post(
+            "/v1/entities",
+            json={
+                "uscc": uscc(n),
+                "name": f"新县第{n}加油站有限公司",
+                "entity_type": "enterprise",
+                "industry_code": industry,
+                "division_code": "411523",
+                "status": status,
+                "credit_class": credit_class,
+                "departments": ["SWJ", "YJGL"],
+            },
+            headers=tokens.admin,
+        )
         assert r.status_code == 201, r.text
 
 
 async def test_preview_uses_the_registrys_current_counts(planning_live, clients, tokens, world):
     await _registry_county(clients, tokens)
-    r = await planning_live.post("/v1/tasks", json=task_body(world["plan"]["id"], world["checklist"]["id"]),
-                                 headers=tokens.admin)
+    r = await planning_live.post(
+        "/v1/tasks", json=task_body(world["plan"]["id"], world["checklist"]["id"]), headers=tokens.admin
+    )
     assert r.status_code == 201, r.text
     tid = r.json()["id"]
     r = await planning_live.get(f"/v1/tasks/{tid}/preview", headers=tokens.officer("XFJY"))
@@ -45,8 +56,11 @@ async def test_preview_uses_the_registrys_current_counts(planning_live, clients,
 
 
 async def test_preview_of_an_empty_scope_is_zero(planning_live, clients, tokens, world):
-    r = await planning_live.post("/v1/tasks", json=task_body(world["plan"]["id"], world["checklist"]["id"],
-                                                             scope={"industry_prefixes": ["A01"]}), headers=tokens.admin)
+    r = await planning_live.post(
+        "/v1/tasks",
+        json=task_body(world["plan"]["id"], world["checklist"]["id"], scope={"industry_prefixes": ["A01"]}),
+        headers=tokens.admin,
+    )
     p = (await planning_live.get(f"/v1/tasks/{r.json()['id']}/preview", headers=tokens.admin)).json()
     assert p["total_population"] == 0 and p["total_expected_sample"] == 0
     assert set(p["by_class"]) == {"A", "B", "C", "D", "U"}

@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from .conftest import LEAD, PLAN_YEAR, RULES, create_plan, create_task, move, publish_plan
 
-PUBLIC_TASK_KEYS = {"id", "name", "industry", "industry_codes", "lead_department", "departments", "scope_summary",
-                    "draw_type", "sampling_ratios", "frequency_per_year", "inspection_start", "inspection_end",
-                    "executing_body", "cancelled", "cancelled_at", "cancel_reason", "items"}
+PUBLIC_TASK_KEYS = {
+    "id",
+    "name",
+    "industry",
+    "industry_codes",
+    "lead_department",
+    "departments",
+    "scope_summary",
+    "draw_type",
+    "sampling_ratios",
+    "frequency_per_year",
+    "inspection_start",
+    "inspection_end",
+    "executing_body",
+    "cancelled",
+    "cancelled_at",
+    "cancel_reason",
+    "items",
+}
 
 
 async def _publish(clients, tokens, plan_id):
@@ -24,9 +40,14 @@ async def test_drafts_and_filed_plans_are_not_public(clients, tokens, world):
 
 async def test_a_published_plan_shows_its_tasks_public_fields_only(clients, tokens, world):
     plan, checklist = world["plan"], world["checklist"]
-    shown = await create_task(clients, tokens.admin, plan["id"], checklist["id"], name="加油站联合抽查",
-                              scope={"industry_prefixes": ["F5265"], "division_prefixes": ["411523"],
-                                     "entity_types": ["enterprise"]})
+    shown = await create_task(
+        clients,
+        tokens.admin,
+        plan["id"],
+        checklist["id"],
+        name="加油站联合抽查",
+        scope={"industry_prefixes": ["F5265"], "division_prefixes": ["411523"], "entity_types": ["enterprise"]},
+    )
     await create_task(clients, tokens.admin, plan["id"], checklist["id"], name="草稿任务")
     other = await create_plan(clients, tokens.admin, lead="SCJG")  # never published
     await _publish(clients, tokens, plan["id"])

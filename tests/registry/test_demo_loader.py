@@ -9,7 +9,9 @@ async def test_demo_county_loads_once(clients, tokens):
     assert await load_demo_if_empty(clients.registry, tokens.admin, entities=300, inspectors=10, experts=5) is True
     depts = (await clients.registry.get("/v1/departments", headers=tokens.admin)).json()
     assert {d["code"] for d in depts} >= {"SCJG", "YJGL", "XFJY", "SWJ"}
-    counts = (await clients.registry.post("/v1/frames/counts", json={"filter": {"statuses": []}}, headers=tokens.admin)).json()
+    counts = (
+        await clients.registry.post("/v1/frames/counts", json={"filter": {"statuses": []}}, headers=tokens.admin)
+    ).json()
     assert counts["total"] == 300
     # the entities came in as one import, i.e. one registry version, like a county office's file
     listed = (await clients.registry.get("/v1/entities", params={"limit": 5}, headers=tokens.admin)).json()["items"]

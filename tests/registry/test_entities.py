@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .conftest import entity_body, uscc
 
@@ -35,15 +35,25 @@ async def test_bad_check_character_is_rejected_with_reason(clients, tokens, depa
 
 async def test_legacy_code_needs_admin_and_reason_and_is_audited(clients, tokens, departments):
     bad = uscc(3)[:-1] + ("0" if uscc(3)[-1] != "0" else "1")
-    officer = await clients.registry.post("/v1/entities", json=entity_body(3, uscc=bad, legacy_code=True, legacy_reason="试点代码"),
-                                          headers=tokens.officer("SCJG"))
+    officer = await clients.registry.post(
+        "/v1/entities",
+        json=entity_body(3, uscc=bad, legacy_code=True, legacy_reason="试点代码"),
+        headers=tokens.officer("SCJG"),
+    )
     assert officer.status_code == 403 and officer.json()["code"] == "legacy_override_admin_only"
-    no_reason = await clients.registry.post("/v1/entities", json=entity_body(3, uscc=bad, legacy_code=True), headers=tokens.admin)
+    no_reason = await clients.registry.post(
+        "/v1/entities", json=entity_body(3, uscc=bad, legacy_code=True), headers=tokens.admin
+    )
     assert no_reason.status_code == 422 and no_reason.json()["code"] == "legacy_reason_required"
-    ok = await clients.registry.post("/v1/entities", json=entity_body(3, uscc=bad, legacy_code=True, legacy_reason="2015 年试点代码"),
-                                     headers=tokens.admin)
+    ok = await clients.registry.post(
+        "/v1/entities",
+        json=entity_body(3, uscc=bad, legacy_code=True, legacy_reason="2015 年试点代码"),
+        headers=tokens.admin,
+    )
     assert ok.status_code == 201 and ok.json()["legacy_code"] is True
-    not_needed = await clients.registry.post("/v1/entities", json=entity_body(4, legacy_code=True, legacy_reason="x"), headers=tokens.admin)
+    not_needed = await clients.registry.post(
+        "/v1/entities", json=entity_body(4, legacy_code=True, legacy_reason="x"), headers=tokens.admin
+    )
     assert not_needed.status_code == 422 and not_needed.json()["code"] == "legacy_override_not_needed"
 
 
@@ -67,16 +77,24 @@ async def test_duplicate_is_409(clients, tokens, departments):
 
 
 async def test_officer_scope(clients, tokens, departments):
-    created = await clients.registry.post("/v1/entities", json=entity_body(8, departments=["XFJY"]), headers=tokens.officer("SCJG"))
+    created = await clients.registry.post(
+        "/v1/entities", json=entity_body(8, departments=["XFJY"]), headers=tokens.officer("SCJG")
+    )
     assert created.status_code == 201 and created.json()["departments"] == ["SCJG", "XFJY"]  # own department added
     etag = created.headers["etag"]
-    other = await clients.registry.patch(f"/v1/entities/{uscc(8)}", json={"name": "改名"},
-                                         headers=tokens.officer("GAJ") | {"If-Match": etag})
+    other = await clients.registry.patch(
+        f"/v1/entities/{uscc(8)}", json={"name": "改名"}, headers=tokens.officer("GAJ") | {"If-Match": etag}
+    )
     assert other.status_code == 403 and other.json()["code"] == "department_scope"
-    own = await clients.registry.patch(f"/v1/entities/{uscc(8)}", json={"name": "改名"}, headers=tokens.officer("XFJY") | {"If-Match": etag})
+    own = await clients.registry.patch(
+        f"/v1/entities/{uscc(8)}", json={"name": "改名"}, headers=tokens.officer("XFJY") | {"If-Match": etag}
+    )
     assert own.status_code == 200
-    drop_self = await clients.registry.patch(f"/v1/entities/{uscc(8)}", json={"departments": ["SCJG"]},
-                                             headers=tokens.officer("XFJY") | {"If-Match": own.headers["etag"]})
+    drop_self = await clients.registry.patch(
+        f"/v1/entities/{uscc(8)}",
+        json={"departments": ["SCJG"]},
+        headers=tokens.officer("XFJY") | {"If-Match": own.headers["etag"]},
+    )
     assert drop_self.status_code == 403
     auditor = await clients.registry.post("/v1/entities", json=entity_body(9), headers=tokens.auditor)
     assert auditor.status_code == 403
@@ -86,16 +104,23 @@ async def test_if_match_is_required_and_checked(clients, tokens, departments):
     r = await _create(clients, tokens, 10)
     missing = await clients.registry.patch(f"/v1/entities/{uscc(10)}", json={"name": "甲"}, headers=tokens.admin)
     assert missing.status_code == 428
-    first = await clients.registry.patch(f"/v1/entities/{uscc(10)}", json={"name": "甲"}, headers=tokens.admin | {"If-Match": r.headers["etag"]})
+    first = await clients.registry.patch(
+        f"/v1/entities/{uscc(10)}", json={"name": "甲"}, headers=tokens.admin | {"If-Match": r.headers["etag"]}
+    )
     assert first.status_code == 200 and first.headers["etag"] != r.headers["etag"]
-    stale = await clients.registry.patch(f"/v1/entities/{uscc(10)}", json={"name": "乙"}, headers=tokens.admin | {"If-Match": r.headers["etag"]})
+    stale = await clients.registry.patch(
+        f"/v1/entities/{uscc(10)}", json={"name": "乙"}, headers=tokens.admin | {"If-Match": r.headers["etag"]}
+    )
     assert stale.status_code == 412 and stale.json()["current_etag"] == first.headers["etag"]
 
 
 async def test_no_op_update_writes_no_version(clients, tokens, departments):
     r = await _create(clients, tokens, 11)
-    same = await clients.registry.patch(f"/v1/entities/{uscc(11)}", json={"name": entity_body(11)["name"]},
-                                        headers=tokens.admin | {"If-Match": r.headers["etag"]})
+    same = await clients.registry.patch(
+        f"/v1/entities/{uscc(11)}",
+        json={"name": entity_body(11)["name"]},
+        headers=tokens.admin | {"If-Match": r.headers["etag"]},
+    )
     assert same.status_code == 200 and same.headers["etag"] == r.headers["etag"]
     history = (await clients.registry.get(f"/v1/entities/{uscc(11)}/history", headers=tokens.admin)).json()
     assert len(history) == 1
@@ -105,18 +130,25 @@ async def test_as_of_returns_the_past_exactly(clients, tokens, departments):
     r = await _create(clients, tokens, 12, credit_class="A", name="旧名称")
     v1 = int(r.headers["x-registry-version"])
     await asyncio.sleep(0.01)
-    t1 = datetime.now(timezone.utc).isoformat()
+    t1 = datetime.now(UTC).isoformat()
     await asyncio.sleep(0.01)
-    r2 = await clients.registry.patch(f"/v1/entities/{uscc(12)}", json={"name": "新名称", "credit_class": "D"},
-                                      headers=tokens.admin | {"If-Match": r.headers["etag"]})
+    r2 = await clients.registry.patch(
+        f"/v1/entities/{uscc(12)}",
+        json={"name": "新名称", "credit_class": "D"},
+        headers=tokens.admin | {"If-Match": r.headers["etag"]},
+    )
     v2 = int(r2.headers["x-registry-version"])
     assert v2 > v1
     await _create(clients, tokens, 13)
     now = (await clients.registry.get(f"/v1/entities/{uscc(12)}", headers=tokens.admin)).json()
     assert (now["name"], now["credit_class"]) == ("新名称", "D")
-    by_version = (await clients.registry.get(f"/v1/entities/{uscc(12)}", params={"as_of": v1}, headers=tokens.admin)).json()
+    by_version = (
+        await clients.registry.get(f"/v1/entities/{uscc(12)}", params={"as_of": v1}, headers=tokens.admin)
+    ).json()
     assert (by_version["name"], by_version["credit_class"], by_version["version"]) == ("旧名称", "A", v1)
-    by_time = (await clients.registry.get(f"/v1/entities/{uscc(12)}", params={"as_of": t1}, headers=tokens.admin)).json()
+    by_time = (
+        await clients.registry.get(f"/v1/entities/{uscc(12)}", params={"as_of": t1}, headers=tokens.admin)
+    ).json()
     assert by_time["name"] == "旧名称"
     listed = (await clients.registry.get("/v1/entities", params={"as_of": v1}, headers=tokens.admin)).json()["items"]
     assert [e["uscc"] for e in listed] == [uscc(12)]
@@ -131,10 +163,15 @@ async def test_as_of_returns_the_past_exactly(clients, tokens, departments):
 async def test_soft_delete_keeps_history(clients, tokens, departments):
     r = await _create(clients, tokens, 14)
     v1 = int(r.headers["x-registry-version"])
-    no_reason = await clients.registry.delete(f"/v1/entities/{uscc(14)}", headers=tokens.admin | {"If-Match": r.headers["etag"]})
+    no_reason = await clients.registry.delete(
+        f"/v1/entities/{uscc(14)}", headers=tokens.admin | {"If-Match": r.headers["etag"]}
+    )
     assert no_reason.status_code == 422
-    d = await clients.registry.delete(f"/v1/entities/{uscc(14)}", params={"reason": "已注销登记"},
-                                      headers=tokens.admin | {"If-Match": r.headers["etag"]})
+    d = await clients.registry.delete(
+        f"/v1/entities/{uscc(14)}",
+        params={"reason": "已注销登记"},
+        headers=tokens.admin | {"If-Match": r.headers["etag"]},
+    )
     assert d.status_code == 204
     assert (await clients.registry.get(f"/v1/entities/{uscc(14)}", headers=tokens.admin)).status_code == 404
     past = await clients.registry.get(f"/v1/entities/{uscc(14)}", params={"as_of": v1}, headers=tokens.admin)
@@ -168,7 +205,11 @@ async def test_filters_and_pagination(clients, tokens, departments):
     assert await q(name="KTV") == [uscc(22)]
     assert await q(name="100%") == []
     page = (await clients.registry.get("/v1/entities", params={"limit": 3}, headers=tokens.auditor)).json()
-    rest = (await clients.registry.get("/v1/entities", params={"limit": 3, "cursor": page["next_cursor"]}, headers=tokens.auditor)).json()
+    rest = (
+        await clients.registry.get(
+            "/v1/entities", params={"limit": 3, "cursor": page["next_cursor"]}, headers=tokens.auditor
+        )
+    ).json()
     assert [e["uscc"] for e in page["items"] + rest["items"]] == [uscc(n) for n in (20, 21, 22, 23)]
     assert rest["next_cursor"] is None
     bad = await clients.registry.get("/v1/entities", params={"industry": "Q99X"}, headers=tokens.auditor)
@@ -180,9 +221,17 @@ async def test_changes_are_audited_through_the_outbox(clients, tokens, departmen
 
     await _create(clients, tokens, 30)
     async with apps["registry"].state.db.transaction() as s:
-        topics = (await s.execute(text(
-            "SELECT payload->>'action' FROM outbox_events WHERE topic = 'audit.record' AND payload->>'object_type' = 'entity'"
-        ))).scalars().all()
+        topics = (
+            (
+                await s.execute(
+                    text(
+                        "SELECT payload->>'action' FROM outbox_events WHERE topic = 'audit.record' AND payload->>'object_type' = 'entity'"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert topics == ["entity.create"]
 
 
@@ -190,18 +239,25 @@ async def test_credit_class_sync(clients, tokens, departments):
     await _create(clients, tokens, 40, credit_class="A", classified_at="2026-01-01T00:00:00Z")
     await _create(clients, tokens, 41, credit_class="B", classified_at="2026-01-01T00:00:00Z")
     await _create(clients, tokens, 42, credit_class=None)
-    body = {"items": [
-        {"uscc": uscc(40), "class": "C", "classified_at": "2026-06-01T00:00:00Z"},
-        {"uscc": uscc(41), "class": "A", "classified_at": "2025-06-01T00:00:00Z"},
-        {"uscc": uscc(42), "class": "D", "classified_at": "2026-06-01T00:00:00Z"},
-        {"uscc": uscc(99), "class": "A", "classified_at": "2026-06-01T00:00:00Z"},
-    ]}
-    assert (await clients.registry.post("/v1/entities/credit-classes", json=body, headers=tokens.officer("SCJG"))).status_code == 403
+    body = {
+        "items": [
+            {"uscc": uscc(40), "class": "C", "classified_at": "2026-06-01T00:00:00Z"},
+            {"uscc": uscc(41), "class": "A", "classified_at": "2025-06-01T00:00:00Z"},
+            {"uscc": uscc(42), "class": "D", "classified_at": "2026-06-01T00:00:00Z"},
+            {"uscc": uscc(99), "class": "A", "classified_at": "2026-06-01T00:00:00Z"},
+        ]
+    }
+    assert (
+        await clients.registry.post("/v1/entities/credit-classes", json=body, headers=tokens.officer("SCJG"))
+    ).status_code == 403
     r = await clients.registry.post("/v1/entities/credit-classes", json=body, headers=tokens.service)
     assert r.status_code == 200, r.text
     out = r.json()
     assert (out["updated"], out["stale"], out["unknown"]) == (2, [uscc(41)], [uscc(99)])
-    classes = {e["uscc"]: e["credit_class"] for e in (await clients.registry.get("/v1/entities", headers=tokens.admin)).json()["items"]}
+    classes = {
+        e["uscc"]: e["credit_class"]
+        for e in (await clients.registry.get("/v1/entities", headers=tokens.admin)).json()["items"]
+    }
     assert classes == {uscc(40): "C", uscc(41): "B", uscc(42): "D"}
     history = (await clients.registry.get(f"/v1/entities/{uscc(40)}/history", headers=tokens.admin)).json()
     assert [h["credit_class"] for h in history] == ["A", "C"] and history[1]["change_reason"] == "credit_sync"

@@ -14,7 +14,9 @@ SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data"  # tests/data: `make s
 
 
 async def _import(clients, headers, content: bytes, filename="entities.csv", **params):
-    return await clients.registry.post("/v1/entities/import", params=params, files={"file": (filename, content)}, headers=headers)
+    return await clients.registry.post(
+        "/v1/entities/import", params=params, files={"file": (filename, content)}, headers=headers
+    )
 
 
 async def _count(clients, tokens) -> int:
@@ -58,7 +60,13 @@ async def test_reimport_changes_nothing_and_messy_variants_normalise(clients, to
     first = (await _import(clients, tokens.admin, clean)).json()
     assert (first["inserted"], first["updated"], first["unchanged"]) == (400, 0, 0) and first["version"]
     again = (await _import(clients, tokens.admin, clean)).json()
-    assert (again["inserted"], again["updated"], again["unchanged"], again["version"], again["committed"]) == (0, 0, 400, None, False)
+    assert (again["inserted"], again["updated"], again["unchanged"], again["version"], again["committed"]) == (
+        0,
+        0,
+        400,
+        None,
+        False,
+    )
     messy = _csv(tmp_path, 400, seed=9, messy_fraction=0.3)
     assert messy != clean
     out = (await _import(clients, tokens.admin, messy)).json()
@@ -80,14 +88,21 @@ async def test_changed_rows_become_new_versions(clients, tokens, departments, tm
     assert history[1]["change_reason"] == "import"
 
 
-@pytest.mark.parametrize("name, rows", [("entities-sample.csv", 300), ("entities-sample-gb18030.csv", 100), ("entities-sample.xlsx", 200)])
+@pytest.mark.parametrize(
+    "name, rows", [("entities-sample.csv", 300), ("entities-sample-gb18030.csv", 100), ("entities-sample.xlsx", 200)]
+)
 async def test_the_county_sample_files_import(clients, tokens, departments, name, rows):
     r = await _import(clients, tokens.admin, (SAMPLE_DIR / name).read_bytes(), filename=name)
     assert r.status_code == 200, r.text[:2000]
     assert r.json()["inserted"] == rows
     e = (await clients.registry.get("/v1/entities/93411523MAEKF5P5JF", headers=tokens.admin)).json()
     assert (e["name"], e["entity_type"], e["industry_code"], e["status"], e["credit_class"]) == (
-        "新县新集镇郭氏医药超市", "farmers_cooperative", "F5251", "active", "A")
+        "新县新集镇郭氏医药超市",
+        "farmers_cooperative",
+        "F5251",
+        "active",
+        "A",
+    )
     assert e["departments"] == ["SCJG", "YBJ"]
 
 
@@ -111,12 +126,15 @@ async def test_dry_run_writes_nothing(clients, tokens, departments, tmp_path):
     assert await _count(clients, tokens) == 0
 
 
-@pytest.mark.parametrize("content, code", [
-    ("名称,地址\n甲,乙\n".encode(), "invalid_file"),
-    (b"", "invalid_file"),
-    ("统一社会信用代码,市场主体名称,市场主体类型,行业代码,登记状态\n".encode(), "empty_file"),
-    (b"PK\x03\x04 definitely not a workbook", "invalid_file"),
-])
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        ("名称,地址\n甲,乙\n".encode(), "invalid_file"),
+        (b"", "invalid_file"),
+        ("统一社会信用代码,市场主体名称,市场主体类型,行业代码,登记状态\n".encode(), "empty_file"),
+        (b"PK\x03\x04 definitely not a workbook", "invalid_file"),
+    ],
+)
 async def test_unreadable_files_are_422(clients, tokens, departments, content, code):
     r = await _import(clients, tokens.admin, content)
     assert r.status_code == 422 and r.json()["code"] == code, r.text
@@ -152,7 +170,9 @@ async def test_template_and_export_round_trip(clients, tokens, departments, tmp_
     assert exported.status_code == 200 and exported.content.count(b"\r\n") == 62
     again = (await _import(clients, tokens.admin, exported.content)).json()
     assert (again["unchanged"], again["inserted"], again["updated"]) == (61, 0, 0)
-    exported_xlsx = await clients.registry.get("/v1/entities/export", params={"format": "xlsx", "industry": "F"}, headers=tokens.auditor)
+    exported_xlsx = await clients.registry.get(
+        "/v1/entities/export", params={"format": "xlsx", "industry": "F"}, headers=tokens.auditor
+    )
     out = (await _import(clients, tokens.admin, exported_xlsx.content, filename="x.xlsx")).json()
     assert out["inserted"] == 0 and out["updated"] == 0 and out["unchanged"] > 0
 
@@ -160,11 +180,13 @@ async def test_template_and_export_round_trip(clients, tokens, departments, tmp_
 async def test_backslashes_and_quotes_survive_the_copy_path(clients, tokens, departments):
     from .conftest import uscc
 
-    content = ("统一社会信用代码,市场主体名称,市场主体类型,行业代码,住所（经营场所）,登记状态,监管部门,标签\n"
-               f'{uscc(77)},"新县\\测试""引号""店",企业,H6210,"路\\N 号",存续,市场监督管理局,"许可\\证;甲""乙"\n').encode()
+    content = (
+        "统一社会信用代码,市场主体名称,市场主体类型,行业代码,住所（经营场所）,登记状态,监管部门,标签\n"
+        f'{uscc(77)},"新县\\测试""引号""店",企业,H6210,"路\\N 号",存续,市场监督管理局,"许可\\证;甲""乙"\n'
+    ).encode()
     r = await _import(clients, tokens.admin, content)
     assert r.status_code == 200, r.text
     e = (await clients.registry.get(f"/v1/entities/{uscc(77)}", headers=tokens.admin)).json()
     assert e["name"] == '新县\\测试"引号"店' and e["address"] == "路\\N 号"
-    assert e["tags"] == sorted(['许可\\证', '甲"乙'])
+    assert e["tags"] == sorted(["许可\\证", '甲"乙'])
     assert e["registered_on"] is None and e["credit_class"] is None

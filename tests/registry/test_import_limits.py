@@ -18,8 +18,8 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import make_url
 
-from jointcheck.demo import write_entities_csv
 from jcdev.testing import LiveServer, service_settings
+from jointcheck.demo import write_entities_csv
 from registry.main import create_app
 
 from .conftest import entity_body, uscc
@@ -39,8 +39,9 @@ def _row(n: int, name: str | None = None, departments: str = "SCJG") -> str:
 
 
 async def test_officers_change_only_entities_their_department_supervises_on_every_path(clients, tokens, departments):
-    created = await clients.registry.post("/v1/entities", json=entity_body(1, departments=["SWJ"], tags=["原标签"]),
-                                          headers=tokens.admin)
+    created = await clients.registry.post(
+        "/v1/entities", json=entity_body(1, departments=["SWJ"], tags=["原标签"]), headers=tokens.admin
+    )
     assert created.status_code == 201
     before = created.json()
     row = f"{uscc(1)},新名称,企业,F5265,存续,GAJ;SWJ;YJGL\n"
@@ -63,25 +64,37 @@ async def test_officers_change_only_entities_their_department_supervises_on_ever
     assert r.status_code == 422 and r.json()["errors"][0]["line"] == 2
     etag = created.headers["etag"]
     for body in ({"departments": ["SWJ", "YJGL"]}, {"departments": ["GAJ", "SWJ"], "name": "甲"}):
-        p = await clients.registry.patch(f"/v1/entities/{uscc(1)}", json=body, headers=tokens.officer("SWJ") | {"If-Match": etag})
+        p = await clients.registry.patch(
+            f"/v1/entities/{uscc(1)}", json=body, headers=tokens.officer("SWJ") | {"If-Match": etag}
+        )
         assert p.status_code == 403 and p.json()["code"] == "department_scope", p.text
-    p = await clients.registry.patch(f"/v1/entities/{uscc(1)}", json={"name": "甲"}, headers=tokens.officer("GAJ") | {"If-Match": etag})
+    p = await clients.registry.patch(
+        f"/v1/entities/{uscc(1)}", json={"name": "甲"}, headers=tokens.officer("GAJ") | {"If-Match": etag}
+    )
     assert p.status_code == 403
     # while its own changes go through, by import and by PATCH
-    ok = await _import(clients.registry, tokens.officer("SWJ"), (HEADER + f"{uscc(1)},新名称,企业,F5265,存续,SWJ\n").encode())
+    ok = await _import(
+        clients.registry, tokens.officer("SWJ"), (HEADER + f"{uscc(1)},新名称,企业,F5265,存续,SWJ\n").encode()
+    )
     assert ok.status_code == 200 and ok.json()["updated"] == 1
 
     # create: re-creating another department's deleted entity is a change to it
-    now = (await clients.registry.get(f"/v1/entities/{uscc(1)}", headers=tokens.admin))
-    d = await clients.registry.delete(f"/v1/entities/{uscc(1)}", params={"reason": "注销"},
-                                      headers=tokens.admin | {"If-Match": now.headers["etag"]})
+    now = await clients.registry.get(f"/v1/entities/{uscc(1)}", headers=tokens.admin)
+    d = await clients.registry.delete(
+        f"/v1/entities/{uscc(1)}", params={"reason": "注销"}, headers=tokens.admin | {"If-Match": now.headers["etag"]}
+    )
     assert d.status_code == 204
-    again = await clients.registry.post("/v1/entities", json=entity_body(1, departments=["GAJ"]), headers=tokens.officer("GAJ"))
+    again = await clients.registry.post(
+        "/v1/entities", json=entity_body(1, departments=["GAJ"]), headers=tokens.officer("GAJ")
+    )
     assert again.status_code == 403 and again.json()["code"] == "department_scope"
 
     # credit classes: the same rule (the route admits admins and services, who are not bound)
-    sync = await clients.registry.post("/v1/entities/credit-classes", headers=tokens.service, json={
-        "items": [{"uscc": uscc(2), "class": "A", "classified_at": "2026-01-01T00:00:00Z"}]})
+    sync = await clients.registry.post(
+        "/v1/entities/credit-classes",
+        headers=tokens.service,
+        json={"items": [{"uscc": uscc(2), "class": "A", "classified_at": "2026-01-01T00:00:00Z"}]},
+    )
     assert sync.status_code == 200 and sync.json()["updated"] == 1
 
 
@@ -100,15 +113,21 @@ XLSX_PARTS = {
         '<Default Extension="xml" ContentType="application/xml"/>'
         f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
         f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
-        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT}.sharedStrings+xml"/></Types>'),
-    "_rels/.rels": (f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
-                    f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
-    "xl/workbook.xml": (f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
-                        '<sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT}.sharedStrings+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
+        f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
+        '<sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
     "xl/_rels/workbook.xml.rels": (
         f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}">'
         f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-        f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'),
+        f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+    ),
 }
 
 
@@ -145,11 +164,14 @@ async def test_an_xlsx_bomb_stops_at_the_default_limits(clients, tokens, departm
     assert time.monotonic() - started < 30
 
 
-@pytest.mark.parametrize("bomb, limit", [
-    (lambda: _xlsx([("", 20_000)]), "xlsx_shared_strings"),
-    (lambda: _xlsx([("A", 1)], extra_rows=5_000), "rows"),
-    (lambda: _xlsx([("A" * 40_000, 1)]), "cell_chars"),
-])
+@pytest.mark.parametrize(
+    "bomb, limit",
+    [
+        (lambda: _xlsx([("", 20_000)]), "xlsx_shared_strings"),
+        (lambda: _xlsx([("A", 1)], extra_rows=5_000), "rows"),
+        (lambda: _xlsx([("A" * 40_000, 1)]), "cell_chars"),
+    ],
+)
 async def test_xlsx_limits_are_configurable(small, tokens, departments, bomb, limit):
     r = await _import(small, tokens.admin, bomb(), filename="bomb.xlsx")
     assert r.status_code == 422 and r.json()["code"] == "import_limit_exceeded", r.text[:500]
@@ -171,9 +193,16 @@ async def test_errors_are_bounded_and_counted(clients, tokens, departments):
 
 @pytest.fixture(scope="module")
 def small_limits_app(service_database_urls):
-    return create_app(service_settings("registry", service_database_urls["registry"], import_max_errors=5,
-                                       import_max_bytes=20_000, import_max_rows=1000,
-                                       import_xlsx_max_shared_strings=10_000))
+    return create_app(
+        service_settings(
+            "registry",
+            service_database_urls["registry"],
+            import_max_errors=5,
+            import_max_bytes=20_000,
+            import_max_rows=1000,
+            import_xlsx_max_shared_strings=10_000,
+        )
+    )
 
 
 @pytest_asyncio.fixture
@@ -203,11 +232,14 @@ async def test_uploads_over_the_limit_are_413(small, tokens, departments):
         boundary = b"b0undary"
         yield b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="f.csv"\r\n\r\n'
         for i in range(0, len(content), 4096):
-            yield content[i:i + 4096]
+            yield content[i : i + 4096]
         yield b"\r\n--" + boundary + b"--\r\n"
 
-    r = await small.post("/v1/entities/import", content=chunked(), headers=tokens.admin | {
-        "Content-Type": "multipart/form-data; boundary=b0undary"})
+    r = await small.post(
+        "/v1/entities/import",
+        content=chunked(),
+        headers=tokens.admin | {"Content-Type": "multipart/form-data; boundary=b0undary"},
+    )
     assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
     under = await _import(small, tokens.admin, (HEADER + _row(1)).encode())
     assert under.status_code == 200 and under.json()["inserted"] == 1
@@ -217,7 +249,9 @@ async def test_uploads_over_the_limit_are_413(small, tokens, departments):
 
 
 async def test_a_nul_in_a_cell_is_a_bad_row(clients, tokens, departments):
-    content = (HEADER + _row(1) + _row(2, name="新县\x00测试店") + f"{uscc(3)},店,企业,H6210,存续,SCJG,备注\x00\n").encode()
+    content = (
+        HEADER + _row(1) + _row(2, name="新县\x00测试店") + f"{uscc(3)},店,企业,H6210,存续,SCJG,备注\x00\n"
+    ).encode()
     r = await _import(clients.registry, tokens.admin, content)
     assert r.status_code == 422 and r.json()["code"] == "import_rejected", r.text
     assert [(e["line"], e["field"]) for e in r.json()["errors"]] == [(3, "name"), (4, "column 7")]
@@ -241,13 +275,17 @@ async def test_work_stops_when_the_client_leaves(service_database_urls, clean_da
     dsn = _raw_dsn(service_database_urls["registry"])
     try:
         boundary = "leaving"
-        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
-                "Content-Type: text/csv\r\n\r\n").encode()
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
         tail = f"\r\n--{boundary}--\r\n".encode()
         body_len = len(head) + len(content) + len(tail)
         token = tokens.admin["Authorization"]
-        request = (f"POST /v1/entities/import HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {token}\r\n"
-                   f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {body_len}\r\n\r\n").encode()
+        request = (
+            f"POST /v1/entities/import HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {token}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {body_len}\r\n\r\n"
+        ).encode()
         sock = socket.create_connection(("127.0.0.1", server.port))
         sock.sendall(request + head + content + tail)
         conn = await asyncpg.connect(dsn)
@@ -255,18 +293,24 @@ async def test_work_stops_when_the_client_leaves(service_database_urls, clean_da
             copying = False
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and not copying:  # the import is under way
-                copying = bool(await conn.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY%'"
-                    " AND state = 'active'"))
+                copying = bool(
+                    await conn.fetchval(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY%'"
+                        " AND state = 'active'"
+                    )
+                )
                 await asyncio.sleep(0.05)
             assert copying
             sock.close()
             left = time.monotonic()
             busy = True
             while time.monotonic() - left < 10 and busy:
-                busy = bool(await conn.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    " AND (state LIKE 'idle in transaction%' OR (state = 'active' AND query NOT LIKE '%pg_stat_activity%'))"))
+                busy = bool(
+                    await conn.fetchval(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        " AND (state LIKE 'idle in transaction%' OR (state = 'active' AND query NOT LIKE '%pg_stat_activity%'))"
+                    )
+                )
                 await asyncio.sleep(0.1)
             assert not busy, "the import was still running 10 s after the client left"
             await asyncio.sleep(2)

@@ -9,8 +9,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from jointcheck.demo import bad_lines, write_entities_csv
 from jcdev.testing import service_settings
+from jointcheck.demo import bad_lines, write_entities_csv
 from registry.entities.parallel_import import split_points
 from registry.main import create_app
 
@@ -19,8 +19,9 @@ from .conftest import uscc
 
 @pytest.fixture(scope="module")
 def parallel_app(service_database_urls):
-    return create_app(service_settings("registry", service_database_urls["registry"], import_workers=3,
-                                       import_parallel_min_bytes=0))
+    return create_app(
+        service_settings("registry", service_database_urls["registry"], import_workers=3, import_parallel_min_bytes=0)
+    )
 
 
 @pytest_asyncio.fixture
@@ -52,7 +53,7 @@ async def test_duplicates_across_ranges_and_quoted_newlines(parallel, tokens, de
     path = tmp_path / "f.csv"
     write_entities_csv(path, 900, seed=22, encoding="gb18030")
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode("gb18030"))))
-    rows[450][5] = "河南省信阳市新县\n新集镇\"多行\"地址"  # a quoted newline, near a split point
+    rows[450][5] = '河南省信阳市新县\n新集镇"多行"地址'  # a quoted newline, near a split point
     rows[800][0] = rows[10][0]  # the same code in the first and the last range
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
@@ -65,7 +66,7 @@ async def test_duplicates_across_ranges_and_quoted_newlines(parallel, tokens, de
     out = (await _import(parallel, tokens.admin, content, mode="valid_rows")).json()
     assert (out["inserted"], out["rejected"]) == (899, 1)
     e = (await parallel.get(f"/v1/entities/{rows[450][0]}", headers=tokens.admin)).json()
-    assert e["address"] == "河南省信阳市新县\n新集镇\"多行\"地址"
+    assert e["address"] == '河南省信阳市新县\n新集镇"多行"地址'
 
 
 async def test_small_or_broken_files(parallel, tokens, departments):

@@ -44,9 +44,16 @@ async def test_create_get_and_read_roles(clients, tokens, departments):
 async def test_input_rules(clients, tokens, departments):
     r = await clients.registry.post("/v1/inspectors", json=inspector_body(1, dept="NOPE"), headers=tokens.admin)
     assert r.status_code == 422 and r.json()["code"] == "unknown_department"
-    for bad in ({"inspector_id": "INS 1"}, {"inspector_id": "I" * 33}, {"inspector_id": "INS\t1"},
-                {"region": "999999"}, {"name": "王\t伟"}, {"specialties": ["食品\n安全"]}, {"status": "retired"},
-                {"department": "scjg!"}):
+    for bad in (
+        {"inspector_id": "INS 1"},
+        {"inspector_id": "I" * 33},
+        {"inspector_id": "INS\t1"},
+        {"region": "999999"},
+        {"name": "王\t伟"},
+        {"specialties": ["食品\n安全"]},
+        {"status": "retired"},
+        {"department": "scjg!"},
+    ):
         r = await clients.registry.post("/v1/inspectors", json=inspector_body(1, **bad), headers=tokens.admin)
         assert r.status_code == 422, (bad, r.text)
     r = await create(clients, tokens.admin, inspector_body(1, department="scjg", region="４１１５２３"))
@@ -57,20 +64,28 @@ async def test_input_rules(clients, tokens, departments):
 
 async def test_duplicate_certificate_is_409(clients, tokens, departments):
     await create(clients, tokens.admin, inspector_body(1, certificate_no="豫4115230001"))
-    r = await clients.registry.post("/v1/inspectors", json=inspector_body(2, certificate_no=" 豫４１１５２３０００１"),
-                                    headers=tokens.admin)
+    r = await clients.registry.post(
+        "/v1/inspectors", json=inspector_body(2, certificate_no=" 豫４１１５２３０００１"), headers=tokens.admin
+    )
     assert r.status_code == 409 and r.json()["code"] == "certificate_taken", r.text
     r2 = await create(clients, tokens.admin, inspector_body(2))
-    r = await clients.registry.patch("/v1/inspectors/INS0002", json={"certificate_no": "豫4115230001"},
-                                     headers=tokens.admin | {"If-Match": r2.headers["etag"]})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0002",
+        json={"certificate_no": "豫4115230001"},
+        headers=tokens.admin | {"If-Match": r2.headers["etag"]},
+    )
     assert r.status_code == 409 and r.json()["code"] == "certificate_taken"
     # the holder may keep (re-send) its own number; once deleted, the number is free again
     r = await clients.registry.get("/v1/inspectors/INS0001", headers=tokens.admin)
-    r = await clients.registry.patch("/v1/inspectors/INS0001", json={"certificate_no": "豫4115230001"},
-                                     headers=tokens.admin | {"If-Match": r.headers["etag"]})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0001",
+        json={"certificate_no": "豫4115230001"},
+        headers=tokens.admin | {"If-Match": r.headers["etag"]},
+    )
     assert r.status_code == 200
-    r = await clients.registry.delete("/v1/inspectors/INS0001", params={"reason": "调离"},
-                                      headers=tokens.admin | {"If-Match": r.headers["etag"]})
+    r = await clients.registry.delete(
+        "/v1/inspectors/INS0001", params={"reason": "调离"}, headers=tokens.admin | {"If-Match": r.headers["etag"]}
+    )
     assert r.status_code == 204
     await create(clients, tokens.admin, inspector_body(3, certificate_no="豫4115230001"))
 
@@ -84,22 +99,31 @@ async def test_officer_department_scope(clients, tokens, departments):
     r = await create(clients, tokens.admin, inspector_body(2, dept="XFJY"))
     other_etag = r.headers["etag"]
     # an officer of SCJG may not change, delete or take over XFJY's inspector
-    r = await clients.registry.patch("/v1/inspectors/INS0002", json={"name": "改名"}, headers=scjg | {"If-Match": other_etag})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0002", json={"name": "改名"}, headers=scjg | {"If-Match": other_etag}
+    )
     assert r.status_code == 403 and r.json()["code"] == "department_scope"
-    r = await clients.registry.patch("/v1/inspectors/INS0002", json={"department": "SCJG"},
-                                     headers=scjg | {"If-Match": other_etag})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0002", json={"department": "SCJG"}, headers=scjg | {"If-Match": other_etag}
+    )
     assert r.status_code == 403 and r.json()["code"] == "department_scope"
-    r = await clients.registry.delete("/v1/inspectors/INS0002", params={"reason": "调离"},
-                                      headers=scjg | {"If-Match": other_etag})
+    r = await clients.registry.delete(
+        "/v1/inspectors/INS0002", params={"reason": "调离"}, headers=scjg | {"If-Match": other_etag}
+    )
     assert r.status_code == 403 and r.json()["code"] == "department_scope"
     # nor move their own inspector into another department
-    r = await clients.registry.patch("/v1/inspectors/INS0001", json={"department": "XFJY"}, headers=scjg | {"If-Match": own_etag})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0001", json={"department": "XFJY"}, headers=scjg | {"If-Match": own_etag}
+    )
     assert r.status_code == 403 and r.json()["code"] == "department_scope"
     # each officer changes their own; the admin changes anything
-    r = await clients.registry.patch("/v1/inspectors/INS0002", json={"status": "on_leave"}, headers=xfjy | {"If-Match": other_etag})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0002", json={"status": "on_leave"}, headers=xfjy | {"If-Match": other_etag}
+    )
     assert r.status_code == 200 and r.json()["status"] == "on_leave"
-    r = await clients.registry.patch("/v1/inspectors/INS0001", json={"department": "XFJY"},
-                                     headers=tokens.admin | {"If-Match": own_etag})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0001", json={"department": "XFJY"}, headers=tokens.admin | {"If-Match": own_etag}
+    )
     assert r.status_code == 200 and r.json()["department"] == "XFJY"
     r = await clients.registry.get("/v1/inspectors/INS0002", headers=tokens.admin)
     assert r.json()["name"] == "测试人员2"
@@ -110,31 +134,45 @@ async def test_if_match_428_412(clients, tokens, departments):
     etag = r.headers["etag"]
     r = await clients.registry.patch("/v1/inspectors/INS0001", json={"name": "甲"}, headers=tokens.admin)
     assert r.status_code == 428 and r.json()["code"] == "precondition_required"
-    r = await clients.registry.patch("/v1/inspectors/INS0001", json={"name": "甲"}, headers=tokens.admin | {"If-Match": '"999"'})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0001", json={"name": "甲"}, headers=tokens.admin | {"If-Match": '"999"'}
+    )
     assert r.status_code == 412 and r.json()["code"] == "etag_mismatch" and r.json()["current_etag"] == etag
-    r = await clients.registry.patch("/v1/inspectors/INS0001", json={"name": "甲"}, headers=tokens.admin | {"If-Match": f"W/{etag}"})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0001", json={"name": "甲"}, headers=tokens.admin | {"If-Match": f"W/{etag}"}
+    )
     assert r.status_code == 200 and r.headers["etag"] != etag
-    r2 = await clients.registry.patch("/v1/inspectors/INS0001", json={"name": "乙"}, headers=tokens.admin | {"If-Match": etag})
+    r2 = await clients.registry.patch(
+        "/v1/inspectors/INS0001", json={"name": "乙"}, headers=tokens.admin | {"If-Match": etag}
+    )
     assert r2.status_code == 412  # stale ETag: no lost update
     r = await clients.registry.delete("/v1/inspectors/INS0001", params={"reason": "调离"}, headers=tokens.admin)
     assert r.status_code == 428
-    r = await clients.registry.patch("/v1/inspectors/INS0001", json={"name": None}, headers=tokens.admin | {"If-Match": "*"})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0001", json={"name": None}, headers=tokens.admin | {"If-Match": "*"}
+    )
     assert r.status_code == 422
     # no change, no new version
     before = (await clients.registry.get("/v1/inspectors/INS0001", headers=tokens.admin)).json()["version"]
-    r = await clients.registry.patch("/v1/inspectors/INS0001", json={"name": "甲"}, headers=tokens.admin | {"If-Match": "*"})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0001", json={"name": "甲"}, headers=tokens.admin | {"If-Match": "*"}
+    )
     assert r.status_code == 200 and r.json()["version"] == before
 
 
 async def test_as_of_history_and_soft_delete(clients, tokens, departments):
     r = await create(clients, tokens.admin, inspector_body(1, status="active"))
     v1, t1 = r.json()["version"], r.json()["changed_at"]
-    r = await clients.registry.patch("/v1/inspectors/INS0001", json={"status": "on_leave", "specialties": ["计量"]},
-                                     headers=tokens.admin | {"If-Match": r.headers["etag"]})
+    r = await clients.registry.patch(
+        "/v1/inspectors/INS0001",
+        json={"status": "on_leave", "specialties": ["计量"]},
+        headers=tokens.admin | {"If-Match": r.headers["etag"]},
+    )
     v2 = r.json()["version"]
     assert v2 > v1
-    r = await clients.registry.delete("/v1/inspectors/INS0001", params={"reason": "调离本县"},
-                                      headers=tokens.admin | {"If-Match": r.headers["etag"]})
+    r = await clients.registry.delete(
+        "/v1/inspectors/INS0001", params={"reason": "调离本县"}, headers=tokens.admin | {"If-Match": r.headers["etag"]}
+    )
     assert r.status_code == 204
     v3 = int(r.headers["x-registry-version"])
     r = await clients.registry.get("/v1/inspectors/INS0001", headers=tokens.admin)
@@ -155,7 +193,10 @@ async def test_as_of_history_and_soft_delete(clients, tokens, departments):
     assert r.status_code == 200
     hist = r.json()
     assert [(h["version"], h["valid_to"], h["change_reason"], h["deleted"]) for h in hist] == [
-        (v1, v2, "create", False), (v2, v3, "update", False), (v3, None, "delete", True)]
+        (v1, v2, "create", False),
+        (v2, v3, "update", False),
+        (v3, None, "delete", True),
+    ]
     r = await clients.registry.get("/v1/inspectors/NOPE/history", headers=tokens.auditor)
     assert r.status_code == 404
     # the id may be registered again after a delete
@@ -166,7 +207,9 @@ async def test_list_filters_and_pagination(clients, tokens, departments):
     await create(clients, tokens.admin, inspector_body(1, dept="SCJG", specialties=["食品安全", "计量"]))
     await create(clients, tokens.admin, inspector_body(2, dept="SCJG", specialties=["药品"], status="on_leave"))
     await create(clients, tokens.admin, inspector_body(3, dept="XFJY", specialties=["消防安全"], region="411502"))
-    await create(clients, tokens.admin, inspector_body(4, dept="GAJ", specialties=["治安管理"], status="left", region="410102"))
+    await create(
+        clients, tokens.admin, inspector_body(4, dept="GAJ", specialties=["治安管理"], status="left", region="410102")
+    )
 
     async def ids(**params) -> list[str]:
         r = await clients.registry.get("/v1/inspectors", params=params, headers=tokens.auditor)

@@ -12,7 +12,8 @@ import pytest
 import pytest_asyncio
 
 from gsxt_emulator.feed import generate
-from gsxt_emulator.main import EmulatorSettings, create_app as create_emulator
+from gsxt_emulator.main import EmulatorSettings
+from gsxt_emulator.main import create_app as create_emulator
 from jcdev.testing import TEST_JWT_SECRET, LiveServer
 from jointcheck.clients import PlatformClient, platform_client
 from jointcheck.codes import is_valid_uscc
@@ -78,8 +79,9 @@ async def assert_registry_matches(clients, tokens, states: dict[str, dict]) -> N
     got: dict[str, dict] = {}
     cursor = None
     while True:
-        r = await clients.registry.get("/v1/entities", params={"limit": 1000, **({"cursor": cursor} if cursor else {})},
-                                       headers=tokens.admin)
+        r = await clients.registry.get(
+            "/v1/entities", params={"limit": 1000, **({"cursor": cursor} if cursor else {})}, headers=tokens.admin
+        )
         assert r.status_code == 200, r.text
         body = r.json()
         got.update({e["uscc"]: e for e in body["items"]})
@@ -114,12 +116,16 @@ async def test_run_applies_new_changed_deregistered_and_classes(clients, tokens,
 
     config = {"base": 30, "changes": 150, "bad_fraction": 0.05}
     events = generate(**config)
-    rejected_before = metric((await clients.registry.get("/metrics")).text, "registry_platform_sync_rejected_events_total")
+    rejected_before = metric(
+        (await clients.registry.get("/metrics")).text, "registry_platform_sync_rejected_events_total"
+    )
     await platform.feed(**config)
     run = await sync(clients, tokens)
     assert run["status"] == "succeeded" and run["cursor_from"] == 30 and run["cursor_to"] == 180 and run["lag"] == 0
     assert run["pulled"] == 150
-    assert sum(run[k] for k in ("inserted", "updated", "deregistered", "classes_changed", "unchanged", "rejected")) == 150
+    assert (
+        sum(run[k] for k in ("inserted", "updated", "deregistered", "classes_changed", "unchanged", "rejected")) == 150
+    )
     assert min(run["inserted"], run["updated"], run["deregistered"], run["classes_changed"]) > 0
     bad = [e["seq"] for e in events if not is_valid_uscc(e["uscc"])]
     assert bad and [r["seq"] for r in run["rejects"]] == bad and run["rejected"] == len(bad)
@@ -132,13 +138,16 @@ async def test_run_applies_new_changed_deregistered_and_classes(clients, tokens,
     assert await frame(clients, tokens, run["versions"][-1]) != frame_before
 
     # audit: each page that changed something or rejected an event, and the run, through the outbox
-    pending = (await clients.registry.get("/ops/outbox", params={"status": "pending", "limit": 500},
-                                          headers=tokens.admin)).json()["items"]
+    pending = (
+        await clients.registry.get("/ops/outbox", params={"status": "pending", "limit": 500}, headers=tokens.admin)
+    ).json()["items"]
     audited = [e["payload"] for e in pending if e["payload"].get("object_id") == run["id"]]
     actions = [p["action"] for p in audited]
     assert actions.count("entity.platform_sync") == 8 and actions.count("entity.platform_sync_run") == 1
     summary = next(p for p in audited if p["action"] == "entity.platform_sync_run")["data"]
-    assert summary["status"] == "succeeded" and summary["rejected"] == len(bad) and summary["versions"] == run["versions"]
+    assert (
+        summary["status"] == "succeeded" and summary["rejected"] == len(bad) and summary["versions"] == run["versions"]
+    )
 
     # nothing new: nothing pulled, no version
     again = await sync(clients, tokens)
@@ -146,14 +155,24 @@ async def test_run_applies_new_changed_deregistered_and_classes(clients, tokens,
 
     runs = await clients.registry.get("/v1/sync/platform/runs", headers=tokens.auditor)
     assert runs.status_code == 200 and [r["id"] for r in runs.json()["items"]] == [again["id"], run["id"], first["id"]]
-    first_two = (await clients.registry.get("/v1/sync/platform/runs", params={"limit": 2}, headers=tokens.auditor)).json()
-    rest = (await clients.registry.get("/v1/sync/platform/runs", params={"limit": 2, "cursor": first_two["next_cursor"]},
-                                       headers=tokens.auditor)).json()
+    first_two = (
+        await clients.registry.get("/v1/sync/platform/runs", params={"limit": 2}, headers=tokens.auditor)
+    ).json()
+    rest = (
+        await clients.registry.get(
+            "/v1/sync/platform/runs", params={"limit": 2, "cursor": first_two["next_cursor"]}, headers=tokens.auditor
+        )
+    ).json()
     assert [r["id"] for r in first_two["items"] + rest["items"]] == [again["id"], run["id"], first["id"]]
     assert rest["next_cursor"] is None
     state = await clients.registry.get("/v1/sync/platform", headers=tokens.auditor)
-    assert state.json() | {"updated_at": None} == {"feed": "platform:411523", "cursor": 180, "newest_seq": 180, "lag": 0,
-                                                  "updated_at": None}
+    assert state.json() | {"updated_at": None} == {
+        "feed": "platform:411523",
+        "cursor": 180,
+        "newest_seq": 180,
+        "lag": 0,
+        "updated_at": None,
+    }
     metrics = (await clients.registry.get("/metrics")).text
     assert "registry_platform_sync_lag_events 0.0" in metrics
     assert metric(metrics, "registry_platform_sync_rejected_events_total") - rejected_before == len(bad)
@@ -190,9 +209,11 @@ async def test_crash_between_pages_skips_and_repeats_nothing(clients, tokens, pl
     runs = (await clients.registry.get("/v1/sync/platform/runs", headers=tokens.admin)).json()["items"]
     assert runs[0]["status"] == "running" and runs[0]["pulled"] == 40 and runs[0]["cursor_to"] == 40
     # an hour without a sign of life: the next run takes the crashed one for dead
-    await _execute(service_database_urls["registry"],
-                   "UPDATE platform_sync_runs SET updated_at = updated_at - interval '1 hour' WHERE id = $1",
-                   uuid.UUID(runs[0]["id"]))
+    await _execute(
+        service_database_urls["registry"],
+        "UPDATE platform_sync_runs SET updated_at = updated_at - interval '1 hour' WHERE id = $1",
+        uuid.UUID(runs[0]["id"]),
+    )
     await platform.faults()
     run = await sync(clients, tokens)
     assert run["cursor_from"] == 40 and run["cursor_to"] == 140 and run["pulled"] == 100
@@ -227,21 +248,34 @@ async def test_local_edit_of_platform_owned_field_is_refused(clients, tokens, pl
     uscc = generate(base=3)[0]["uscc"]
     got = await clients.registry.get(f"/v1/entities/{uscc}", headers=tokens.admin)
     etag = got.headers["etag"]
-    refused = await clients.registry.patch(f"/v1/entities/{uscc}", json={"name": "本地改名有限公司"},
-                                           headers=tokens.admin | {"If-Match": etag})
+    refused = await clients.registry.patch(
+        f"/v1/entities/{uscc}", json={"name": "本地改名有限公司"}, headers=tokens.admin | {"If-Match": etag}
+    )
     assert refused.status_code == 409, refused.text
     problem = refused.json()
-    assert problem["code"] == "platform_owned_field" and problem["source"] == "platform" and problem["fields"] == ["name"]
-    assert "协同监管平台" in (await clients.registry.patch(
-        f"/v1/entities/{uscc}", json={"status": "deregistered"},
-        headers=tokens.admin | {"If-Match": etag, "Accept-Language": "zh-CN"})).json()["detail"]
-    deleted = await clients.registry.request("DELETE", f"/v1/entities/{uscc}", params={"reason": "本地删除"},
-                                             headers=tokens.admin | {"If-Match": etag})
+    assert (
+        problem["code"] == "platform_owned_field" and problem["source"] == "platform" and problem["fields"] == ["name"]
+    )
+    assert (
+        "协同监管平台"
+        in (
+            await clients.registry.patch(
+                f"/v1/entities/{uscc}",
+                json={"status": "deregistered"},
+                headers=tokens.admin | {"If-Match": etag, "Accept-Language": "zh-CN"},
+            )
+        ).json()["detail"]
+    )
+    deleted = await clients.registry.request(
+        "DELETE", f"/v1/entities/{uscc}", params={"reason": "本地删除"}, headers=tokens.admin | {"If-Match": etag}
+    )
     assert deleted.status_code == 409 and deleted.json()["code"] == "platform_owned_field"
     # local fields stay local: departments and tags may change, and survive the next platform change
-    ok = await clients.registry.patch(f"/v1/entities/{uscc}", json={"departments": ["SCJG"], "tags": ["重点"],
-                                                                   "name": got.json()["name"]},
-                                      headers=tokens.admin | {"If-Match": etag})
+    ok = await clients.registry.patch(
+        f"/v1/entities/{uscc}",
+        json={"departments": ["SCJG"], "tags": ["重点"], "name": got.json()["name"]},
+        headers=tokens.admin | {"If-Match": etag},
+    )
     assert ok.status_code == 200, ok.text
     config = {"base": 3, "changes": 30}
     await platform.feed(**config)
@@ -253,11 +287,21 @@ async def test_local_edit_of_platform_owned_field_is_refused(clients, tokens, pl
 
 async def test_who_may_sync(clients, tokens, platform):
     await platform.feed()
-    for headers, status in ((tokens.officer("SCJG"), 403), (tokens.auditor, 403), (tokens.inspector, 403),
-                            (tokens.service, 200), ({}, 401)):
+    for headers, status in (
+        (tokens.officer("SCJG"), 403),
+        (tokens.auditor, 403),
+        (tokens.inspector, 403),
+        (tokens.service, 200),
+        ({}, 401),
+    ):
         r = await clients.registry.post("/v1/sync/platform", headers=headers)
         assert r.status_code == status, (headers, r.text)
-    for headers, status in ((tokens.officer("SCJG"), 403), (tokens.auditor, 200), (tokens.service, 200), (tokens.admin, 200)):
+    for headers, status in (
+        (tokens.officer("SCJG"), 403),
+        (tokens.auditor, 200),
+        (tokens.service, 200),
+        (tokens.admin, 200),
+    ):
         assert (await clients.registry.get("/v1/sync/platform/runs", headers=headers)).status_code == status
 
 
@@ -311,8 +355,9 @@ async def test_emulator_feed_pages_by_cursor_deterministically_with_faults(emula
         last = (await c.get("/api/platform/changes", params={"division": "411523", "after": 12, "limit": 6})).json()
         assert [e["seq"] for e in last["events"]] == [13, 14, 15] and last["has_more"] is False
         # the same seed, the same feed
-        assert [PlatformEvent.model_validate(e) for e in last["events"]] == \
-            [PlatformEvent.model_validate(e) for e in generate(base=10, changes=5)[12:]]
+        assert [PlatformEvent.model_validate(e) for e in last["events"]] == [
+            PlatformEvent.model_validate(e) for e in generate(base=10, changes=5)[12:]
+        ]
         other = (await c.get("/api/platform/changes", params={"division": "411500"})).json()
         assert other["events"] == [] and other["next_cursor"] == 0
         await c.put("/emulator/faults", json={"fail_next": 1}, headers=tokens.service)
@@ -333,8 +378,13 @@ async def test_scheduled_pull(emulator, service_database_urls, clients, tokens):
     from jcdev.testing import service_settings
     from registry.main import create_app
 
-    settings = service_settings("registry", service_database_urls["registry"], platform_url=emulator.url,
-                                platform_sync_interval=0.2, platform_page_size=50)
+    settings = service_settings(
+        "registry",
+        service_database_urls["registry"],
+        platform_url=emulator.url,
+        platform_sync_interval=0.2,
+        platform_page_size=50,
+    )
     async with httpx.AsyncClient(base_url=emulator.url, timeout=30) as c:
         await c.put("/emulator/faults", json={}, headers=tokens.service)
         await c.put("/emulator/feed", json={"base": 120}, headers=tokens.service)

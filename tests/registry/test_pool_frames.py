@@ -39,8 +39,14 @@ async def patch(clients, tokens, path, changes) -> httpx.Response:
 
 
 def test_frame_columns_compare_bytewise():
-    for col in (Inspector.inspector_id, Inspector.department, Expert.expert_id, Expert.field,
-                Recusal.inspector_id, Recusal.uscc):
+    for col in (
+        Inspector.inspector_id,
+        Inspector.department,
+        Expert.expert_id,
+        Expert.field,
+        Recusal.inspector_id,
+        Recusal.uscc,
+    ):
         assert col.type.collation == "C", col
 
 
@@ -50,16 +56,21 @@ async def test_inspector_pool(clients, tokens, departments):
     await post_inspector(clients, tokens, inspector_body(2, dept="XFJY"))
     await post_inspector(clients, tokens, inspector_body(4, dept="SCJG", status="on_leave"))
     await post_inspector(clients, tokens, inspector_body(5, dept="GAJ", status="left"))
-    await post_inspector(clients, tokens, inspector_body(6, dept="GAJ", inspector_id="ins0006"))  # lower case sorts last
+    await post_inspector(
+        clients, tokens, inspector_body(6, dept="GAJ", inspector_id="ins0006")
+    )  # lower case sorts last
     await post_inspector(clients, tokens, inspector_body(7, dept="GAJ", inspector_id="INS0001-B"))  # '-' > TAB
     r = await post_inspector(clients, tokens, inspector_body(8, dept="XFJY"))
-    r = await clients.registry.delete("/v1/inspectors/INS0008", params={"reason": "调离"},
-                                      headers=tokens.admin | {"If-Match": r.headers["etag"]})
+    r = await clients.registry.delete(
+        "/v1/inspectors/INS0008", params={"reason": "调离"}, headers=tokens.admin | {"If-Match": r.headers["etag"]}
+    )
     assert r.status_code == 204
 
     r = await clients.registry.post("/v1/frames/inspector-pool", json={}, headers=tokens.auditor)
     assert_frame(r, "INS0001\tSCJG\nINS0001-B\tGAJ\nINS0002\tXFJY\nINS0003\tSCJG\nins0006\tGAJ\n")
-    r = await clients.registry.post("/v1/frames/inspector-pool", json={"departments": ["XFJY", "gaj"]}, headers=tokens.service)
+    r = await clients.registry.post(
+        "/v1/frames/inspector-pool", json={"departments": ["XFJY", "gaj"]}, headers=tokens.service
+    )
     assert_frame(r, "INS0001-B\tGAJ\nINS0002\tXFJY\nins0006\tGAJ\n")
     r = await clients.registry.post("/v1/frames/inspector-pool", json={"departments": ["WJW"]}, headers=tokens.auditor)
     assert_frame(r, "")
@@ -97,8 +108,13 @@ async def test_recusal_pairs(clients, tokens, departments):
         assert r.status_code == 201, r.text
 
     async def declare(inspector: int, entity: int, start: str, until: str | None) -> str:
-        body = {"inspector_id": f"INS{inspector:04d}", "uscc": uscc(entity), "reason": "利害关系",
-                "valid_from": start, "valid_until": until}
+        body = {
+            "inspector_id": f"INS{inspector:04d}",
+            "uscc": uscc(entity),
+            "reason": "利害关系",
+            "valid_from": start,
+            "valid_until": until,
+        }
         r = await clients.registry.post("/v1/recusals", json=body, headers=tokens.admin)
         assert r.status_code == 201, r.text
         return r.json()["recusal_id"]
@@ -108,7 +124,9 @@ async def test_recusal_pairs(clients, tokens, departments):
     await declare(2, 2, "2026-07-01", None)
     await declare(1, 3, "2026-01-01", "2026-01-31")
     withdrawn = await declare(3, 2, "2026-01-01", None)
-    before_withdrawal = await clients.registry.post("/v1/frames/recusals", json={"on": "2026-04-01"}, headers=tokens.auditor)
+    before_withdrawal = await clients.registry.post(
+        "/v1/frames/recusals", json={"on": "2026-04-01"}, headers=tokens.auditor
+    )
     r = await clients.registry.delete(f"/v1/recusals/{withdrawn}", params={"reason": "声明有误"}, headers=tokens.admin)
     assert r.status_code == 204
 
@@ -132,22 +150,35 @@ async def test_recusal_pairs(clients, tokens, departments):
 
 
 async def test_expert_frame(clients, tokens):
-    for n, field, status in ((3, "食品安全", "active"), (1, "消防安全", "active"), (2, "特种设备", "inactive"),
-                             (4, "药品", "active"), (5, "消防安全", "active")):
-        r = await clients.registry.post("/v1/experts", json=expert_body(n, field=field, status=status), headers=tokens.admin)
+    for n, field, status in (
+        (3, "食品安全", "active"),
+        (1, "消防安全", "active"),
+        (2, "特种设备", "inactive"),
+        (4, "药品", "active"),
+        (5, "消防安全", "active"),
+    ):
+        r = await clients.registry.post(
+            "/v1/experts", json=expert_body(n, field=field, status=status), headers=tokens.admin
+        )
         assert r.status_code == 201, r.text
-    r = await clients.registry.post("/v1/experts", json=expert_body(0, expert_id="Exp000", field="公共卫生"), headers=tokens.admin)
+    r = await clients.registry.post(
+        "/v1/experts", json=expert_body(0, expert_id="Exp000", field="公共卫生"), headers=tokens.admin
+    )
     assert r.status_code == 201
     first = await clients.registry.post("/v1/frames/experts", json={}, headers=tokens.auditor)
     expected = "EXP001\t消防安全\nEXP003\t食品安全\nEXP004\t药品\nEXP005\t消防安全\nExp000\t公共卫生\n"
     assert_frame(first, expected)
-    r = await clients.registry.post("/v1/frames/experts", json={"fields": ["消防安全", "特种设备"]}, headers=tokens.auditor)
+    r = await clients.registry.post(
+        "/v1/frames/experts", json={"fields": ["消防安全", "特种设备"]}, headers=tokens.auditor
+    )
     assert_frame(r, "EXP001\t消防安全\nEXP005\t消防安全\n")
     version = int(first.headers["x-registry-version"])
     await patch(clients, tokens, "/v1/experts/EXP001", {"status": "inactive"})
     await patch(clients, tokens, "/v1/experts/EXP002", {"status": "active"})
     await patch(clients, tokens, "/v1/experts/EXP003", {"field": "药品"})
-    assert_frame(await clients.registry.post("/v1/frames/experts", json={}, headers=tokens.auditor),
-                 "EXP002\t特种设备\nEXP003\t药品\nEXP004\t药品\nEXP005\t消防安全\nExp000\t公共卫生\n")
+    assert_frame(
+        await clients.registry.post("/v1/frames/experts", json={}, headers=tokens.auditor),
+        "EXP002\t特种设备\nEXP003\t药品\nEXP004\t药品\nEXP005\t消防安全\nExp000\t公共卫生\n",
+    )
     again = await clients.registry.post("/v1/frames/experts", json={"as_of": version}, headers=tokens.auditor)
     assert again.content == first.content and again.headers["x-frame-sha256"] == first.headers["x-frame-sha256"]

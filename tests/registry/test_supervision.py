@@ -43,10 +43,13 @@ async def test_sql_and_python_agree(service_database_urls):
         async with engine.connect() as conn:
             for dept, current, new in itertools.product(["GAJ", "SWJ", ""], LISTS, LISTS[1:]):
                 expected = violation(dept, current, new)
-                got = (await conn.execute(sql, {"dept": dept, "has_current": current is not None,
-                                                "current": current or [], "new": new})).scalar_one()
+                got = (
+                    await conn.execute(
+                        sql, {"dept": dept, "has_current": current is not None, "current": current or [], "new": new}
+                    )
+                ).scalar_one()
                 assert got == (expected.code if expected else None), (dept, current, new)
-            unbound = (await conn.execute(sql, {"dept": None, "has_current": True, "current": ["SWJ"], "new": []}))
+            unbound = await conn.execute(sql, {"dept": None, "has_current": True, "current": ["SWJ"], "new": []})
             assert unbound.scalar_one() is None
     finally:
         await engine.dispose()

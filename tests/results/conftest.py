@@ -24,9 +24,14 @@ async def send_event(clients, tokens, topic: str, payload: dict[str, Any], *, ev
 
 
 def teams_payload(task_id: str, draw_id: str, teams: dict[str, list[str]], **extra: Any) -> dict[str, Any]:
-    return {"task_id": task_id, "draw_id": draw_id, "departments": TASK_DEPARTMENTS,
-            "team_departments": TEAM_DEPARTMENTS,
-            "teams": [{"entity": e, "inspectors": i} for e, i in teams.items()], **extra}
+    return {
+        "task_id": task_id,
+        "draw_id": draw_id,
+        "departments": TASK_DEPARTMENTS,
+        "team_departments": TEAM_DEPARTMENTS,
+        "teams": [{"entity": e, "inspectors": i} for e, i in teams.items()],
+        **extra,
+    }
 
 
 async def inspections_of(clients, tokens, task_id: str | None = None) -> list[dict[str, Any]]:

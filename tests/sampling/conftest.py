@@ -19,6 +19,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import make_url
 
+from jcdev.testing import service_settings
 from jointcheck.clients import (
     AuditClient,
     PlanningClient,
@@ -31,15 +32,23 @@ from jointcheck.clients import (
 )
 from jointcheck.codes import make_uscc
 from jointcheck.demo import departments
-from jcdev.testing import service_settings
 
 LEAD, COOPERATING = "SWJ", ["YJGL", "XFJY"]
 YEAR = 2031
 WINDOW = (f"{YEAR}-04-01", f"{YEAR}-09-30")
-RULES = {"A": {"ratio": "0.5"}, "B": {"ratio": "0.5", "min": 1}, "C": {"count": 1}, "D": {"ratio": "1", "max": 2},
-         "U": {"ratio": "1"}}
-CLIENTS = {"planning": (planning_client, PlanningClient), "registry": (registry_client, RegistryClient),
-           "results": (results_client, ResultsClient), "audit": (audit_client, AuditClient)}
+RULES = {
+    "A": {"ratio": "0.5"},
+    "B": {"ratio": "0.5", "min": 1},
+    "C": {"count": 1},
+    "D": {"ratio": "1", "max": 2},
+    "U": {"ratio": "1"},
+}
+CLIENTS = {
+    "planning": (planning_client, PlanningClient),
+    "registry": (registry_client, RegistryClient),
+    "results": (results_client, ResultsClient),
+    "audit": (audit_client, AuditClient),
+}
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -74,7 +83,9 @@ class Wiring:
     def unreachable(self, name: str) -> None:
         from jcdev.testing import free_port
 
-        settings = self.settings.model_copy(update={f"{name}_url": f"http://127.0.0.1:{free_port()}", "http_retries": 0})
+        settings = self.settings.model_copy(
+            update={f"{name}_url": f"http://127.0.0.1:{free_port()}", "http_retries": 0}
+        )
         self._use(name, httpx.AsyncClient(timeout=5), settings)
 
 
@@ -113,15 +124,24 @@ async def sampling_db(service_database_urls) -> AsyncIterator[asyncpg.Connection
 async def deliver_outbox(conn: asyncpg.Connection, clients: Any, tokens: Any) -> list[str]:
     """Deliver sampling's pending outbox events to their destinations' inboxes, in order, as the
     dispatcher does (the test apps run without it); returns the topics delivered."""
-    rows = await conn.fetch("SELECT id, destination, topic, payload, created_at FROM outbox_events "
-                            "WHERE status = 'pending' ORDER BY created_at, id")
+    rows = await conn.fetch(
+        "SELECT id, destination, topic, payload, created_at FROM outbox_events "
+        "WHERE status = 'pending' ORDER BY created_at, id"
+    )
     topics = []
     for row in rows:
-        body = {"id": str(row["id"]), "source": "sampling", "topic": row["topic"], "payload": json.loads(row["payload"]),
-                "created_at": row["created_at"].isoformat()}
+        body = {
+            "id": str(row["id"]),
+            "source": "sampling",
+            "topic": row["topic"],
+            "payload": json.loads(row["payload"]),
+            "created_at": row["created_at"].isoformat(),
+        }
         r = await clients[row["destination"]].post("/internal/events", json=body, headers=tokens.service)
         assert r.status_code == 200, f"{row['topic']} → {row['destination']}: {r.status_code} {r.text}"
-        await conn.execute("UPDATE outbox_events SET status = 'delivered', delivered_at = now() WHERE id = $1", row["id"])
+        await conn.execute(
+            "UPDATE outbox_events SET status = 'delivered', delivered_at = now() WHERE id = $1", row["id"]
+        )
         topics.append(row["topic"])
     return topics
 
@@ -148,10 +168,20 @@ class World:
         out = []
         for n, c in enumerate(classes):
             uscc = make_uscc("91411523" + "".join(self.rnd.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9)))
-            await self.post("registry", "/v1/entities", {
-                "uscc": uscc, "name": f"新县第{n}加油站（{self.tag}）", "entity_type": "enterprise", "industry_code": "F5265",
-                "division_code": "411523", "credit_class": None if c == "U" else c, "departments": [LEAD, "YJGL"],
-                "tags": [self.tag]})
+            await self.post(
+                "registry",
+                "/v1/entities",
+                {
+                    "uscc": uscc,
+                    "name": f"新县第{n}加油站（{self.tag}）",
+                    "entity_type": "enterprise",
+                    "industry_code": "F5265",
+                    "division_code": "411523",
+                    "credit_class": None if c == "U" else c,
+                    "departments": [LEAD, "YJGL"],
+                    "tags": [self.tag],
+                },
+            )
             out.append(uscc)
         return out
 
@@ -163,28 +193,75 @@ class World:
             made[dept] = first + per_department
             for i in range(first, first + per_department):
                 iid = f"{dept}-{self.short}-{i}"
-                await self.post("registry", "/v1/inspectors", {
-                    "inspector_id": iid, "name": f"执法{i}号", "department": dept,
-                    "certificate_no": f"{self.short}{dept}{i:04d}", "specialties": [], "region": "411523"})
+                await self.post(
+                    "registry",
+                    "/v1/inspectors",
+                    {
+                        "inspector_id": iid,
+                        "name": f"执法{i}号",
+                        "department": dept,
+                        "certificate_no": f"{self.short}{dept}{i:04d}",
+                        "specialties": [],
+                        "region": "411523",
+                    },
+                )
                 out.setdefault(dept, []).append(iid)
         return out
 
-    async def task(self, *, rules: dict = RULES, team_rules: dict | None = None, experts: dict | None = None,
-                   approve: bool = True) -> dict:
-        items = [await self.post("planning", "/v1/items", {
-            "department": dept, "code": f"{dept}-{self.short}", "name": f"{dept}检查事项", "legal_basis": "相关法律法规",
-            "methods": ["on_site"]}, headers=self.tokens.officer(dept)) for dept in [LEAD, *COOPERATING]]
-        checklist = await self.post("planning", "/v1/checklists", {
-            "name": "加油站", "industry_codes": ["F5265"], "lead_department": LEAD, "cooperating_departments": COOPERATING,
-            "items": [{"item_id": i["id"]} for i in items]}, headers=self.tokens.officer(LEAD))
-        plan = await self.post("planning", "/v1/plans", {"year": YEAR, "lead_department": LEAD, "name": f"{YEAR}年度联合抽查计划"},
-                               headers=self.tokens.officer(LEAD))
+    async def task(
+        self, *, rules: dict = RULES, team_rules: dict | None = None, experts: dict | None = None, approve: bool = True
+    ) -> dict:
+        items = [
+            await self.post(
+                "planning",
+                "/v1/items",
+                {
+                    "department": dept,
+                    "code": f"{dept}-{self.short}",
+                    "name": f"{dept}检查事项",
+                    "legal_basis": "相关法律法规",
+                    "methods": ["on_site"],
+                },
+                headers=self.tokens.officer(dept),
+            )
+            for dept in [LEAD, *COOPERATING]
+        ]
+        checklist = await self.post(
+            "planning",
+            "/v1/checklists",
+            {
+                "name": "加油站",
+                "industry_codes": ["F5265"],
+                "lead_department": LEAD,
+                "cooperating_departments": COOPERATING,
+                "items": [{"item_id": i["id"]} for i in items],
+            },
+            headers=self.tokens.officer(LEAD),
+        )
+        plan = await self.post(
+            "planning",
+            "/v1/plans",
+            {"year": YEAR, "lead_department": LEAD, "name": f"{YEAR}年度联合抽查计划"},
+            headers=self.tokens.officer(LEAD),
+        )
         for to in ("filed", "published"):  # tasks are approved and drawn only under a published plan
-            await self.post("planning", f"/v1/plans/{plan['id']}/transitions", {"to": to},
-                            headers=self.tokens.officer(LEAD), expect=200)
-        body = {"plan_id": plan["id"], "checklist_id": checklist["id"], "name": f"加油站联合抽查（{self.tag}）",
-                "scope": {"industry_prefixes": ["F5265"], "tags": [self.tag]}, "sampling_rules": rules,
-                "inspection_start": WINDOW[0], "inspection_end": WINDOW[1], "experts": experts or {}}
+            await self.post(
+                "planning",
+                f"/v1/plans/{plan['id']}/transitions",
+                {"to": to},
+                headers=self.tokens.officer(LEAD),
+                expect=200,
+            )
+        body = {
+            "plan_id": plan["id"],
+            "checklist_id": checklist["id"],
+            "name": f"加油站联合抽查（{self.tag}）",
+            "scope": {"industry_prefixes": ["F5265"], "tags": [self.tag]},
+            "sampling_rules": rules,
+            "inspection_start": WINDOW[0],
+            "inspection_end": WINDOW[1],
+            "experts": experts or {},
+        }
         if team_rules:
             body["team_rules"] = team_rules
         task = await self.post("planning", "/v1/tasks", body, headers=self.tokens.officer(LEAD))
@@ -193,8 +270,13 @@ class World:
         return task
 
     async def move(self, task_id: str, to: str) -> dict:
-        return await self.post("planning", f"/v1/tasks/{task_id}/transitions", {"to": to, "reason": "同意"},
-                               headers=self.tokens.officer(LEAD), expect=200)
+        return await self.post(
+            "planning",
+            f"/v1/tasks/{task_id}/transitions",
+            {"to": to, "reason": "同意"},
+            headers=self.tokens.officer(LEAD),
+            expect=200,
+        )
 
     async def task_state(self, task_id: str) -> str:
         r = await self.clients.planning.get(f"/v1/tasks/{task_id}", headers=self.tokens.admin)
@@ -214,8 +296,11 @@ DICE = "witness dice: 3 1 4 1 5 9 2 6"
 
 
 async def create(sampling, tokens, task_id: str, kind: str = "objects", headers: dict | None = None):
-    return await sampling.post("/v1/draws", json={"task_id": task_id, "kind": kind, "entropy_source": "witness dice"},
-                               headers=headers or tokens.officer(LEAD))
+    return await sampling.post(
+        "/v1/draws",
+        json={"task_id": task_id, "kind": kind, "entropy_source": "witness dice"},
+        headers=headers or tokens.officer(LEAD),
+    )
 
 
 async def execute(sampling, tokens, draw_id: str, entropy: str = DICE):

@@ -17,6 +17,7 @@ import asyncpg
 
 from .conftest import DICE, LEAD, World, asyncpg_dsn, create, deliver_outbox, drawn, execute
 
+
 def observing(dsn: str, path: str, seen: list[dict[str, Any]]):
     """An ASGI wrapper in front of a callee: when sampling calls ``path``, record what sampling's
     database shows at that moment (open transactions of sampling, the draws committed so far)."""
@@ -28,7 +29,8 @@ def observing(dsn: str, path: str, seen: list[dict[str, Any]]):
                 try:
                     open_tx = await conn.fetchval(
                         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")
+                        "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                    )
                     draws = [dict(r) for r in await conn.fetch("SELECT id::text AS id, status FROM draws")]
                 finally:
                     await conn.close()
@@ -40,8 +42,9 @@ def observing(dsn: str, path: str, seen: list[dict[str, Any]]):
     return wrap
 
 
-async def test_no_transaction_is_open_while_other_services_answer(sampling, wiring, world: World, tokens,
-                                                                  service_database_urls):
+async def test_no_transaction_is_open_while_other_services_answer(
+    sampling, wiring, world: World, tokens, service_database_urls
+):
     await world.entities("AABBCDU")
     await world.inspectors(2)  # approval needs inspectors for every expected entity
     task = await world.task()
@@ -63,7 +66,11 @@ async def test_no_transaction_is_open_while_other_services_answer(sampling, wiri
     audit = await world.clients.audit.get(f"/public/announcements/{draw['announcement_sha256']}")
     assert audit.status_code == 200 and audit.json()["announcement"] == draw["announcement"]
     ann = json.loads(draw["announcement"])
-    assert ann["frame_size"] == 7 and ann["strata"]["C"] == {"count": 1} and ann["strata"]["B"] == {"ratio": "0.5", "min": 1}
+    assert (
+        ann["frame_size"] == 7
+        and ann["strata"]["C"] == {"count": 1}
+        and ann["strata"]["B"] == {"ratio": "0.5", "min": 1}
+    )
 
 
 async def test_registering_a_frozen_draw_needs_the_drawing_permission(sampling, wiring, world: World, tokens):
@@ -78,8 +85,9 @@ async def test_registering_a_frozen_draw_needs_the_drawing_permission(sampling, 
     early = await execute(sampling, tokens, frozen["id"])
     assert early.status_code == 409 and early.json()["code"] == "not_registered"
     # an outsider learns nothing of the draw's state: the permission is checked first
-    peek = await sampling.post(f"/v1/draws/{frozen['id']}/entropy", json={"entropy": DICE},
-                               headers=tokens.officer("GAJ"))
+    peek = await sampling.post(
+        f"/v1/draws/{frozen['id']}/entropy", json={"entropy": DICE}, headers=tokens.officer("GAJ")
+    )
     assert peek.status_code == 403 and peek.json()["code"] == "draw_not_allowed", peek.text
     wiring.reset()  # audit is back
     for outsider in (tokens.officer("GAJ"), tokens.officer("YJGL"), tokens.auditor):  # another, a cooperating dept
@@ -112,14 +120,17 @@ async def test_the_first_accepted_entropy_is_final(sampling, world: World, token
     try:
         row = None
         for _ in range(150):
-            row = await sampling_db.fetchrow("SELECT status, entropy, entropy_at FROM draws WHERE id = $1::uuid", draw_id)
+            row = await sampling_db.fetchrow(
+                "SELECT status, entropy, entropy_at FROM draws WHERE id = $1::uuid", draw_id
+            )
             if row["entropy"] is not None:
                 break
             await asyncio.sleep(0.1)
         assert row["entropy"] == DICE and row["entropy_at"] is not None and row["status"] == "committed", dict(row)
         killed = await sampling_db.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
         assert killed == 1
         died = await asyncio.wait_for(supplying, 30)
         assert died.status_code == 500
@@ -138,7 +149,11 @@ async def test_the_first_accepted_entropy_is_final(sampling, world: World, token
     assert other.json()["entropy"] == DICE
     done = await execute(sampling, tokens, draw_id, entropy=DICE)
     assert done.status_code == 200, done.text
-    assert done.json()["status"] == "executed" and done.json()["entropy"] == DICE and done.json()["entropy_at"] == after["entropy_at"]
+    assert (
+        done.json()["status"] == "executed"
+        and done.json()["entropy"] == DICE
+        and done.json()["entropy_at"] == after["entropy_at"]
+    )
     bundle = await sampling.get(f"/v1/draws/{draw_id}/bundle", headers=tokens.auditor)
     assert json.loads(bundle.content)["entropy"] == DICE
     twice = await execute(sampling, tokens, draw_id, entropy=DICE)
@@ -147,7 +162,9 @@ async def test_the_first_accepted_entropy_is_final(sampling, world: World, token
     assert [json.loads(e["payload"]) for e in events] == [{"task_id": task["id"], "draw_id": draw_id}]
 
 
-async def test_an_executed_draw_of_a_started_task_cannot_be_voided(sampling, world: World, tokens, clients, sampling_db):
+async def test_an_executed_draw_of_a_started_task_cannot_be_voided(
+    sampling, world: World, tokens, clients, sampling_db
+):
     await world.entities("AABBCDU")
     await world.inspectors(2)
     task = await world.task(team_rules={"team_size": 3, "max_load": 10})
@@ -159,43 +176,62 @@ async def test_an_executed_draw_of_a_started_task_cannot_be_voided(sampling, wor
     assert "task.teams_assigned" in delivered and "inspections.create" in delivered
     assert await world.task_state(task["id"]) == "teams_assigned"
     result = (await sampling.get(f"/v1/draws/{teams['id']}/result", headers=tokens.admin)).json()
-    inspections = (await clients.results.get("/v1/inspections", params={"task_id": task["id"]}, headers=tokens.admin)).json()
-    assert {i["uscc"]: i["inspectors"] for i in inspections["items"]} == {t["entity"]: t["inspectors"] for t in result["teams"]}
+    inspections = (
+        await clients.results.get("/v1/inspections", params={"task_id": task["id"]}, headers=tokens.admin)
+    ).json()
+    assert {i["uscc"]: i["inspectors"] for i in inspections["items"]} == {
+        t["entity"]: t["inspectors"] for t in result["teams"]
+    }
 
-    visit = await clients.results.post(f"/v1/inspections/{inspections['items'][0]['id']}/visit",
-                                       json={"inspected_on": "2031-04-02"}, headers=tokens.admin)
+    visit = await clients.results.post(
+        f"/v1/inspections/{inspections['items'][0]['id']}/visit",
+        json={"inspected_on": "2031-04-02"},
+        headers=tokens.admin,
+    )
     assert visit.status_code == 200, visit.text
     await world.move(task["id"], "in_progress")
 
-    refused = await sampling.post(f"/v1/draws/{teams['id']}/void", json={"reason": "检查组人员有误需重新选派"},
-                                  headers=tokens.officer(LEAD))
+    refused = await sampling.post(
+        f"/v1/draws/{teams['id']}/void", json={"reason": "检查组人员有误需重新选派"}, headers=tokens.officer(LEAD)
+    )
     assert refused.status_code == 409, refused.text
     problem = refused.json()
     assert problem["code"] == "task_started" and problem["current_state"] == "in_progress"
     assert "in_progress" in problem["detail"]
     assert (await sampling.get(f"/v1/draws/{teams['id']}", headers=tokens.admin)).json()["status"] == "executed"
-    pending = await sampling_db.fetch("SELECT topic FROM outbox_events WHERE status = 'pending' AND topic <> 'audit.record'")
+    pending = await sampling_db.fetch(
+        "SELECT topic FROM outbox_events WHERE status = 'pending' AND topic <> 'audit.record'"
+    )
     assert pending == []  # nothing sent that planning would reject
-    blocked = await sampling.post(f"/v1/draws/{objects['id']}/void", json={"reason": "名录有误需要重新抽取"}, headers=tokens.admin)
+    blocked = await sampling.post(
+        f"/v1/draws/{objects['id']}/void", json={"reason": "名录有误需要重新抽取"}, headers=tokens.admin
+    )
     assert blocked.status_code == 409 and blocked.json()["code"] == "teams_draw_active"
 
 
-async def test_an_executed_draw_is_voided_while_the_task_has_not_started(sampling, world: World, tokens, clients,
-                                                                         sampling_db):
+async def test_an_executed_draw_is_voided_while_the_task_has_not_started(
+    sampling, world: World, tokens, clients, sampling_db
+):
     await world.entities("ABCD")
     await world.inspectors(2)  # approval needs inspectors for every expected entity
     task = await world.task()
     objects = await drawn(sampling, tokens, task["id"])
     await deliver_outbox(sampling_db, clients, tokens)
-    outsider = await sampling.post(f"/v1/draws/{objects['id']}/void", json={"reason": "录入错误需重抽"},
-                                   headers=tokens.officer("GAJ"))
+    outsider = await sampling.post(
+        f"/v1/draws/{objects['id']}/void", json={"reason": "录入错误需重抽"}, headers=tokens.officer("GAJ")
+    )
     assert outsider.status_code == 403
-    r = await sampling.post(f"/v1/draws/{objects['id']}/void", json={"reason": "名录库数据有误，经联席办批准重新抽取"},
-                            headers=tokens.officer(LEAD))
+    r = await sampling.post(
+        f"/v1/draws/{objects['id']}/void",
+        json={"reason": "名录库数据有误，经联席办批准重新抽取"},
+        headers=tokens.officer(LEAD),
+    )
     assert r.status_code == 200 and r.json()["status"] == "voided", r.text
     assert "task.draw_voided" in await deliver_outbox(sampling_db, clients, tokens)
     assert await world.task_state(task["id"]) == "approved"
-    again = await sampling.post(f"/v1/draws/{objects['id']}/void", json={"reason": "再次作废试试看"}, headers=tokens.admin)
+    again = await sampling.post(
+        f"/v1/draws/{objects['id']}/void", json={"reason": "再次作废试试看"}, headers=tokens.admin
+    )
     assert again.status_code == 409 and again.json()["current_state"] == "voided"
     second = await drawn(sampling, tokens, task["id"])
     assert second["id"] != objects["id"]
@@ -217,12 +253,20 @@ async def test_refusals_before_anything_is_gathered(sampling, world: World, toke
     assert await sampling_db.fetchval("SELECT count(*) FROM draws") == 0
     first = await create(sampling, tokens, draft["id"])
     twin = await create(sampling, tokens, draft["id"])
-    assert twin.status_code == 409 and twin.json()["code"] == "draw_exists" and twin.json()["draw_id"] == first.json()["id"]
+    assert (
+        twin.status_code == 409
+        and twin.json()["code"] == "draw_exists"
+        and twin.json()["draw_id"] == first.json()["id"]
+    )
 
 
 async def test_receivers_validate_event_payloads_once(clients, tokens):
-    body = {"id": "5f0c8f57-4bde-4a36-9d55-3c6f3c3f0b3a", "source": "sampling", "topic": "inspections.create",
-            "payload": {"task_id": "t", "draw_id": "d", "teams": [{"entity": "x"}]}}
+    body = {
+        "id": "5f0c8f57-4bde-4a36-9d55-3c6f3c3f0b3a",
+        "source": "sampling",
+        "topic": "inspections.create",
+        "payload": {"task_id": "t", "draw_id": "d", "teams": [{"entity": "x"}]},
+    }
     r = await clients.results.post("/internal/events", json=body, headers=tokens.service)
     assert r.status_code == 422 and r.json()["code"] == "invalid_event_payload"
     assert r.json()["errors"][0]["field"] == "payload.teams.0.inspectors"

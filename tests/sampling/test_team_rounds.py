@@ -16,8 +16,12 @@ ALL = {c: {"ratio": "1"} for c in "ABCDU"}
 
 
 async def supplementary(sampling, tokens, task_id: str, completes: str, **extra: Any):
-    return await sampling.post("/v1/draws", headers=tokens.officer(LEAD), json={
-        "task_id": task_id, "kind": "teams", "entropy_source": "witness dice", "completes_draw_id": completes} | extra)
+    return await sampling.post(
+        "/v1/draws",
+        headers=tokens.officer(LEAD),
+        json={"task_id": task_id, "kind": "teams", "entropy_source": "witness dice", "completes_draw_id": completes}
+        | extra,
+    )
 
 
 async def bundle(sampling, tokens, draw_id: str) -> dict[str, Any]:
@@ -33,23 +37,37 @@ async def _round_one_leaves_two_out(sampling, world: World, tokens, clients, sam
     task = await world.task(rules=ALL, team_rules={"team_size": 3, "max_load": 3})
     objects = await drawn(sampling, tokens, task["id"])
     await deliver_outbox(sampling_db, clients, tokens)
-    selected = [s["id"] for s in (await sampling.get(f"/v1/draws/{objects['id']}/result", headers=tokens.admin)).json()["selected"]]
+    selected = [
+        s["id"]
+        for s in (await sampling.get(f"/v1/draws/{objects['id']}/result", headers=tokens.admin)).json()["selected"]
+    ]
     left_out = sorted(selected[:2])
     for inspector in pool["XFJY"]:
         for uscc in left_out:
-            await world.post("registry", "/v1/recusals", {"inspector_id": inspector, "uscc": uscc, "reason": "利害关系",
-                                                          "valid_from": "2020-01-01"})
+            await world.post(
+                "registry",
+                "/v1/recusals",
+                {"inspector_id": inspector, "uscc": uscc, "reason": "利害关系", "valid_from": "2020-01-01"},
+            )
     round1 = await drawn(sampling, tokens, task["id"], "teams")
     assert round1["round"] == 1 and round1["completes_draw_id"] is None
     result1 = (await sampling.get(f"/v1/draws/{round1['id']}/result", headers=tokens.admin)).json()
     assert sorted(u["entity"] for u in result1["unassigned"]) == left_out
     delivered = await deliver_outbox(sampling_db, clients, tokens)
     assert "task.teams_assigned" in delivered
-    return {"task": task, "pool": pool, "selected": selected, "left_out": left_out, "round1": round1, "result1": result1}
+    return {
+        "task": task,
+        "pool": pool,
+        "selected": selected,
+        "left_out": left_out,
+        "round1": round1,
+        "result1": result1,
+    }
 
 
-async def test_a_supplementary_round_draws_exactly_the_entities_left_out(sampling, world: World, tokens, clients,
-                                                                         sampling_db):
+async def test_a_supplementary_round_draws_exactly_the_entities_left_out(
+    sampling, world: World, tokens, clients, sampling_db
+):
     s = await _round_one_leaves_two_out(sampling, world, tokens, clients, sampling_db)
     task, left_out, round1 = s["task"], s["left_out"], s["round1"]
     assert await world.task_state(task["id"]) == "objects_drawn"  # entities left out: not teams_assigned
@@ -65,8 +83,11 @@ async def test_a_supplementary_round_draws_exactly_the_entities_left_out(samplin
     assert loads == {i: 2 for i in originals}
     # the office spreads the load: at most two each, and one more inspector per department in the registry
     newcomers = await world.inspectors(1)
-    amend = await clients.planning.post(f"/v1/tasks/{task['id']}/amendments", headers=tokens.officer(LEAD),
-                                        json={"team_rules": {"max_load": 2}, "reason": "每人最多两户，均衡负担"})
+    amend = await clients.planning.post(
+        f"/v1/tasks/{task['id']}/amendments",
+        headers=tokens.officer(LEAD),
+        json={"team_rules": {"max_load": 2}, "reason": "每人最多两户，均衡负担"},
+    )
     assert amend.status_code == 201, amend.text
     capped = originals  # every one of them reached the new max_load in round 1
 
@@ -95,8 +116,9 @@ async def test_a_supplementary_round_draws_exactly_the_entities_left_out(samplin
     delivered = await deliver_outbox(sampling_db, clients, tokens)
     assert "task.teams_assigned" in delivered and "inspections.create" in delivered
     assert await world.task_state(task["id"]) == "teams_assigned"
-    inspections = (await clients.results.get("/v1/inspections", params={"task_id": task["id"]},
-                                             headers=tokens.admin)).json()["items"]
+    inspections = (
+        await clients.results.get("/v1/inspections", params={"task_id": task["id"]}, headers=tokens.admin)
+    ).json()["items"]
     assert sorted(i["uscc"] for i in inspections) == sorted(s["selected"])  # one inspection per drawn entity
     teams = {t["entity"]: t["inspectors"] for t in s["result1"]["teams"] + result2["teams"]}
     assert {i["uscc"]: i["inspectors"] for i in inspections} == teams
@@ -110,21 +132,36 @@ async def test_what_a_supplementary_round_refuses(sampling, world: World, tokens
     task, round1 = s["task"], s["round1"]
     tid = task["id"]
 
-    objects_kind = await sampling.post("/v1/draws", headers=tokens.officer(LEAD), json={
-        "task_id": tid, "kind": "objects", "entropy_source": "dice", "completes_draw_id": round1["id"]})
+    objects_kind = await sampling.post(
+        "/v1/draws",
+        headers=tokens.officer(LEAD),
+        json={"task_id": tid, "kind": "objects", "entropy_source": "dice", "completes_draw_id": round1["id"]},
+    )
     assert objects_kind.status_code == 422 and objects_kind.json()["code"] == "supplementary_teams_only"
-    no_round = await sampling.post("/v1/draws", headers=tokens.officer(LEAD), json={
-        "task_id": tid, "kind": "teams", "entropy_source": "dice",
-        "exclude_inspectors": [{"inspector_id": "x", "reason": "负担过重"}]})
+    no_round = await sampling.post(
+        "/v1/draws",
+        headers=tokens.officer(LEAD),
+        json={
+            "task_id": tid,
+            "kind": "teams",
+            "entropy_source": "dice",
+            "exclude_inspectors": [{"inspector_id": "x", "reason": "负担过重"}],
+        },
+    )
     assert no_round.status_code == 422
-    tab = await supplementary(sampling, tokens, tid, round1["id"],
-                              exclude_inspectors=[{"inspector_id": "x", "reason": "bad\treason"}])
+    tab = await supplementary(
+        sampling, tokens, tid, round1["id"], exclude_inspectors=[{"inspector_id": "x", "reason": "bad\treason"}]
+    )
     assert tab.status_code == 422
-    another_teams = await sampling.post("/v1/draws", headers=tokens.officer(LEAD),
-                                        json={"task_id": tid, "kind": "teams", "entropy_source": "dice"})
+    another_teams = await sampling.post(
+        "/v1/draws", headers=tokens.officer(LEAD), json={"task_id": tid, "kind": "teams", "entropy_source": "dice"}
+    )
     assert another_teams.status_code == 409 and another_teams.json()["code"] == "draw_exists"
-    outsider = await sampling.post("/v1/draws", headers=tokens.officer("YJGL"), json={
-        "task_id": tid, "kind": "teams", "entropy_source": "dice", "completes_draw_id": round1["id"]})
+    outsider = await sampling.post(
+        "/v1/draws",
+        headers=tokens.officer("YJGL"),
+        json={"task_id": tid, "kind": "teams", "entropy_source": "dice", "completes_draw_id": round1["id"]},
+    )
     assert outsider.status_code == 403 and outsider.json()["code"] == "draw_not_allowed"
 
     await world.inspectors(1, ["XFJY"])
@@ -134,8 +171,9 @@ async def test_what_a_supplementary_round_refuses(sampling, world: World, tokens
     twin = await supplementary(sampling, tokens, tid, round1["id"])
     assert twin.status_code == 409 and twin.json()["code"] == "not_latest_round"
     # nor can round 1 be voided under it
-    r = await sampling.post(f"/v1/draws/{round1['id']}/void", json={"reason": "第一轮人员有误需重新选派"},
-                            headers=tokens.officer(LEAD))
+    r = await sampling.post(
+        f"/v1/draws/{round1['id']}/void", json={"reason": "第一轮人员有误需重新选派"}, headers=tokens.officer(LEAD)
+    )
     assert r.status_code == 409 and r.json()["code"] == "later_round_active" and r.json()["round"] == 2
 
     round2 = (await execute(sampling, tokens, pending.json()["id"], DICE)).json()
@@ -146,8 +184,9 @@ async def test_what_a_supplementary_round_refuses(sampling, world: World, tokens
     assert await world.task_state(tid) == "teams_assigned"
 
     # voiding the last round takes the task back, and round 1's entities are left out again
-    voided = await sampling.post(f"/v1/draws/{round2['id']}/void", json={"reason": "补充选派人员有误需重新选派"},
-                                 headers=tokens.officer(LEAD))
+    voided = await sampling.post(
+        f"/v1/draws/{round2['id']}/void", json={"reason": "补充选派人员有误需重新选派"}, headers=tokens.officer(LEAD)
+    )
     assert voided.status_code == 200, voided.text
     topics = await deliver_outbox(sampling_db, clients, tokens)
     assert "task.draw_voided" in topics and "inspections.voided" in topics
@@ -162,11 +201,17 @@ async def test_entropy_is_refused_once_the_task_is_cancelled(sampling, world: Wo
     await world.entities("ABC")
     await world.inspectors(1)
     task = await world.task(rules=ALL)
-    committed = await sampling.post("/v1/draws", headers=tokens.officer(LEAD),
-                                    json={"task_id": task["id"], "kind": "objects", "entropy_source": "witness dice"})
+    committed = await sampling.post(
+        "/v1/draws",
+        headers=tokens.officer(LEAD),
+        json={"task_id": task["id"], "kind": "objects", "entropy_source": "witness dice"},
+    )
     assert committed.status_code == 201, committed.text
-    r = await clients.planning.post(f"/v1/tasks/{task['id']}/transitions", headers=tokens.officer(LEAD),
-                                    json={"to": "cancelled", "reason": "本年度该行业已专项整治，取消抽查"})
+    r = await clients.planning.post(
+        f"/v1/tasks/{task['id']}/transitions",
+        headers=tokens.officer(LEAD),
+        json={"to": "cancelled", "reason": "本年度该行业已专项整治，取消抽查"},
+    )
     assert r.status_code == 200, r.text
     refused = await execute(sampling, tokens, committed.json()["id"])
     assert refused.status_code == 409 and refused.json()["code"] == "task_state"

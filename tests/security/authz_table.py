@@ -69,12 +69,14 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("registry", "POST", "/v1/departments"): allow("admin"),
     ("registry", "GET", "/v1/departments/{code}"): allow(*READERS),
     ("registry", "PATCH", "/v1/departments/{code}"): allow("admin"),
-    ("registry", "POST", "/v1/entities"): allow(*WRITERS, scope="an officer's own department is added to the entity",
-                                                refused=False),
+    ("registry", "POST", "/v1/entities"): allow(
+        *WRITERS, scope="an officer's own department is added to the entity", refused=False
+    ),
     ("registry", "GET", "/v1/entities"): allow(*READERS),
     ("registry", "GET", "/v1/entities/import/template"): PUBLIC,
     ("registry", "POST", "/v1/entities/import"): allow(
-        *WRITERS, scope="officers: only entities their department supervises, new and existing"),
+        *WRITERS, scope="officers: only entities their department supervises, new and existing"
+    ),
     ("registry", "GET", "/v1/entities/export"): allow(*READERS),
     ("registry", "POST", "/v1/entities/credit-classes"): allow("admin", "service"),
     ("registry", "GET", "/v1/entities/{uscc}"): allow(*READERS),
@@ -125,8 +127,9 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("planning", "PATCH", "/v1/plans/{plan_id}"): allow(*WRITERS, scope=LEAD),
     ("planning", "POST", "/v1/plans/{plan_id}/transitions"): allow(*WRITERS, scope=LEAD),
     ("planning", "POST", "/v1/tasks"): allow(*WRITERS, scope="officers of the plan's lead department"),
-    ("planning", "GET", "/v1/tasks"): allow(*READERS, scope="filtered: officers see the tasks their department takes part in",
-                                            refused=False),
+    ("planning", "GET", "/v1/tasks"): allow(
+        *READERS, scope="filtered: officers see the tasks their department takes part in", refused=False
+    ),
     ("planning", "GET", "/v1/tasks/{task_id}"): allow(*READERS, scope=TASK_DEPTS),
     ("planning", "PATCH", "/v1/tasks/{task_id}"): allow(*WRITERS, scope=TASK_LEAD),
     ("planning", "POST", "/v1/tasks/{task_id}/transitions"): allow(*WRITERS, scope=TASK_LEAD),
@@ -143,20 +146,27 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("sampling", "POST", "/v1/draws/{draw_id}/void"): allow(*WRITERS, scope=TASK_LEAD),
     ("sampling", "GET", "/v1/draws/{draw_id}"): allow(*READERS),
     ("sampling", "GET", "/v1/draws/{draw_id}/result"): allow(
-        "admin", "officer", "auditor", "service", scope=TASK_DEPTS + " (jointcheck.visibility)"),
+        "admin", "officer", "auditor", "service", scope=TASK_DEPTS + " (jointcheck.visibility)"
+    ),
     ("sampling", "GET", "/v1/draws/{draw_id}/bundle"): allow("admin", "auditor", "service"),
     ("sampling", "GET", "/public/draws"): PUBLIC,
     ("sampling", "GET", "/public/draws/{draw_id}"): PUBLIC,
     ("sampling", "GET", "/public/draws/{draw_id}/bundle"): Access(
-        frozenset(), scope="from the day after the task's inspection window"),
+        frozenset(), scope="from the day after the task's inspection window"
+    ),
     # ------------------------------------------------------------------ results
     ("results", "GET", "/v1/inspections"): allow(
-        *READERS, scope="filtered: officers see their departments' tasks, inspectors the inspections they are on "
-        "(jointcheck.visibility)", refused=False),
+        *READERS,
+        scope="filtered: officers see their departments' tasks, inspectors the inspections they are on "
+        "(jointcheck.visibility)",
+        refused=False,
+    ),
     ("results", "GET", "/v1/inspections/{inspection_id}"): allow(
-        *READERS, scope=TASK_DEPTS + "; inspectors on its team (jointcheck.visibility)"),
+        *READERS, scope=TASK_DEPTS + "; inspectors on its team (jointcheck.visibility)"
+    ),
     ("results", "POST", "/v1/inspections/{inspection_id}/visit"): allow(
-        "admin", "officer", "inspector", scope="the team's members; officers of the team's departments"),
+        "admin", "officer", "inspector", scope="the team's members; officers of the team's departments"
+    ),
     ("results", "POST", "/v1/inspections/recently-inspected"): allow("admin", "auditor", "service"),
     ("results", "POST", "/v1/inspections/last-inspectors"): allow("admin", "auditor", "service"),
     # ------------------------------------------------------------------ audit
@@ -175,11 +185,14 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("gsxt_emulator", "GET", "/healthz"): PUBLIC,
     ("gsxt_emulator", "POST", "/api/publications"): Access(frozenset(), scope="stands in for GSXT's own intake"),
     ("gsxt_emulator", "GET", "/api/publications"): Access(frozenset(), scope="stands in for GSXT's public pages"),
-    ("gsxt_emulator", "GET", "/api/publications/{record_id}"): Access(frozenset(), scope="stands in for GSXT's public pages"),
+    ("gsxt_emulator", "GET", "/api/publications/{record_id}"): Access(
+        frozenset(), scope="stands in for GSXT's public pages"
+    ),
     ("gsxt_emulator", "PUT", "/emulator/faults"): allow("admin", "service"),
     ("gsxt_emulator", "DELETE", "/emulator/publications"): allow("admin", "service"),
     ("gsxt_emulator", "GET", "/api/platform/changes"): Access(
-        frozenset(), scope="stands in for the collaborative platform's change feed (docs/platform-feed.md)"),
+        frozenset(), scope="stands in for the collaborative platform's change feed (docs/platform-feed.md)"
+    ),
     ("gsxt_emulator", "PUT", "/emulator/feed"): allow("admin", "service"),
 }
 
@@ -195,7 +208,13 @@ def render_table() -> str:
     """The Markdown tables between the markers of docs/authorization.md."""
     out = [BEGIN]
     for service in SERVICES:
-        out += ["", f"### {service}", "", "| method | path | who may call | narrower rule |", "| --- | --- | --- | --- |"]
+        out += [
+            "",
+            f"### {service}",
+            "",
+            "| method | path | who may call | narrower rule |",
+            "| --- | --- | --- | --- |",
+        ]
         for (s, method, path), access in TABLE.items():
             if s != service:
                 continue

@@ -11,9 +11,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from jcdev.testing import LiveServer, free_port, service_settings
 from jointcheck.codes import make_uscc
 from jointcheck.demo import departments as demo_departments
-from jcdev.testing import LiveServer, free_port, service_settings
 
 LEAD, COOPERATING, OTHER = "SWJ", "YJGL", "SCJG"
 CALLEES = ("registry", "planning", "results", "audit")
@@ -45,15 +45,18 @@ def sampling_apps(service_database_urls, live_callees) -> dict[str, Any]:
     """``live``: every callee answers; ``no_audit``: audit unreachable, so draws stay frozen."""
     return {
         "live": _sampling_app(service_database_urls, live_callees),
-        "no_audit": _sampling_app(service_database_urls, live_callees, audit_url=f"http://127.0.0.1:{free_port()}",
-                                  http_retries=0),
+        "no_audit": _sampling_app(
+            service_database_urls, live_callees, audit_url=f"http://127.0.0.1:{free_port()}", http_retries=0
+        ),
     }
 
 
 @pytest_asyncio.fixture
 async def sampling_clients(sampling_apps, clients) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    opened = {k: httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://sampling.test")
-              for k, a in sampling_apps.items()}
+    opened = {
+        k: httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://sampling.test")
+        for k, a in sampling_apps.items()
+    }
     try:
         yield opened
     finally:
@@ -77,25 +80,57 @@ class World:
         if "entity" in self.made:
             return self.made
         for d in demo_departments():
-            await ok(await self.c.registry.post("/v1/departments", json={"code": d.code, "name": d.name,
-                                                                          "short_name": d.short_name}, headers=self.t.admin))
+            await ok(
+                await self.c.registry.post(
+                    "/v1/departments",
+                    json={"code": d.code, "name": d.name, "short_name": d.short_name},
+                    headers=self.t.admin,
+                )
+            )
         usccs = [make_uscc(f"91411523MA{n:07d}") for n in range(1, 5)]
         for n, uscc in enumerate(usccs):
-            r = await self.c.registry.post("/v1/entities", headers=self.t.admin, json={
-                "uscc": uscc, "name": f"新县第{n}加油站", "entity_type": "enterprise", "industry_code": "F5265",
-                "division_code": "411523", "credit_class": "ABCD"[n], "departments": [LEAD], "tags": ["authz"]})
+            r = await self.c.registry.post(
+                "/v1/entities",
+                headers=self.t.admin,
+                json={
+                    "uscc": uscc,
+                    "name": f"新县第{n}加油站",
+                    "entity_type": "enterprise",
+                    "industry_code": "F5265",
+                    "division_code": "411523",
+                    "credit_class": "ABCD"[n],
+                    "departments": [LEAD],
+                    "tags": ["authz"],
+                },
+            )
             await ok(r)
             self.made.setdefault("entity_etag", r.headers["etag"])
         self.made["entity"] = usccs[0]
         for dept in (LEAD, COOPERATING):
             for i in range(2):
-                await ok(await self.c.registry.post("/v1/inspectors", headers=self.t.admin, json={
-                    "inspector_id": f"{dept}-{i}", "name": f"执法{i}号", "department": dept,
-                    "certificate_no": f"AUTHZ{dept}{i:04d}", "specialties": [], "region": "411523"}))
+                await ok(
+                    await self.c.registry.post(
+                        "/v1/inspectors",
+                        headers=self.t.admin,
+                        json={
+                            "inspector_id": f"{dept}-{i}",
+                            "name": f"执法{i}号",
+                            "department": dept,
+                            "certificate_no": f"AUTHZ{dept}{i:04d}",
+                            "specialties": [],
+                            "region": "411523",
+                        },
+                    )
+                )
         r = await self.c.registry.get(f"/v1/inspectors/{LEAD}-0", headers=self.t.admin)
         self.made["inspector"], self.made["inspector_etag"] = f"{LEAD}-0", r.headers["etag"]
-        recusal = await ok(await self.c.registry.post("/v1/recusals", headers=self.t.admin, json={
-            "inspector_id": f"{LEAD}-1", "uscc": usccs[1], "reason": "亲属关系", "valid_from": "2020-01-01"}))
+        recusal = await ok(
+            await self.c.registry.post(
+                "/v1/recusals",
+                headers=self.t.admin,
+                json={"inspector_id": f"{LEAD}-1", "uscc": usccs[1], "reason": "亲属关系", "valid_from": "2020-01-01"},
+            )
+        )
         self.made["recusal"] = recusal.get("id") or recusal.get("recusal_id")
         return self.made
 
@@ -110,27 +145,54 @@ class World:
         await self.registry()  # department codes are the registry's
         items = []
         for dept in (LEAD, COOPERATING):
-            r = await self.c.planning.post("/v1/items", headers=self.t.admin, json={
-                "department": dept, "code": f"{dept}-AUTHZ", "name": f"{dept}检查事项", "legal_basis": "相关法律法规",
-                "methods": ["on_site"]})
+            r = await self.c.planning.post(
+                "/v1/items",
+                headers=self.t.admin,
+                json={
+                    "department": dept,
+                    "code": f"{dept}-AUTHZ",
+                    "name": f"{dept}检查事项",
+                    "legal_basis": "相关法律法规",
+                    "methods": ["on_site"],
+                },
+            )
             items.append(await ok(r))
             self.made.setdefault("item_etag", r.headers["etag"])
         self.made["item"] = items[0]["id"]
-        r = await self.c.planning.post("/v1/checklists", headers=self.t.admin, json={
-            "name": "加油站", "industry_codes": ["F5265"], "lead_department": LEAD, "cooperating_departments": [COOPERATING],
-            "items": [{"item_id": i["id"]} for i in items]})
+        r = await self.c.planning.post(
+            "/v1/checklists",
+            headers=self.t.admin,
+            json={
+                "name": "加油站",
+                "industry_codes": ["F5265"],
+                "lead_department": LEAD,
+                "cooperating_departments": [COOPERATING],
+                "items": [{"item_id": i["id"]} for i in items],
+            },
+        )
         self.made["checklist"], self.made["checklist_etag"] = (await ok(r))["id"], r.headers["etag"]
-        r = await self.c.planning.post("/v1/plans", headers=self.t.admin,
-                                       json={"year": 2031, "lead_department": LEAD, "name": "2031年度联合抽查计划"})
+        r = await self.c.planning.post(
+            "/v1/plans",
+            headers=self.t.admin,
+            json={"year": 2031, "lead_department": LEAD, "name": "2031年度联合抽查计划"},
+        )
         self.made["plan"], self.made["plan_etag"] = (await ok(r))["id"], r.headers["etag"]
         tasks = []
         for n in range(2):
-            r = await self.c.planning.post("/v1/tasks", headers=self.t.admin, json={
-                "plan_id": self.made["plan"], "checklist_id": self.made["checklist"], "name": f"加油站联合抽查{n}",
-                "scope": {"industry_prefixes": ["F5265"], "tags": ["authz"]},
-                "sampling_rules": {c: {"ratio": "1"} for c in "ABCDU"},
-                "team_rules": {"team_size": 2, "max_load": 4},
-                "inspection_start": "2031-04-01", "inspection_end": "2031-09-30"})
+            r = await self.c.planning.post(
+                "/v1/tasks",
+                headers=self.t.admin,
+                json={
+                    "plan_id": self.made["plan"],
+                    "checklist_id": self.made["checklist"],
+                    "name": f"加油站联合抽查{n}",
+                    "scope": {"industry_prefixes": ["F5265"], "tags": ["authz"]},
+                    "sampling_rules": {c: {"ratio": "1"} for c in "ABCDU"},
+                    "team_rules": {"team_size": 2, "max_load": 4},
+                    "inspection_start": "2031-04-01",
+                    "inspection_end": "2031-09-30",
+                },
+            )
             tasks.append(await ok(r))
             self.made.setdefault("task_etag", r.headers["etag"])
         self.made["task"], self.made["task2"] = tasks[0]["id"], tasks[1]["id"]
@@ -143,11 +205,23 @@ class World:
             return self.made
         self.made["approved"] = True
         for to in ("filed", "published"):  # tasks are approved only under a published plan
-            await ok(await self.c.planning.post(f"/v1/plans/{self.made['plan']}/transitions", headers=self.t.admin,
-                                                json={"to": to, "reason": "报备并公布"}), 200)
+            await ok(
+                await self.c.planning.post(
+                    f"/v1/plans/{self.made['plan']}/transitions",
+                    headers=self.t.admin,
+                    json={"to": to, "reason": "报备并公布"},
+                ),
+                200,
+            )
         for key in ("task", "task2"):
-            await ok(await self.c.planning.post(f"/v1/tasks/{self.made[key]}/transitions", headers=self.t.admin,
-                                                json={"to": "approved", "reason": "同意"}), 200)
+            await ok(
+                await self.c.planning.post(
+                    f"/v1/tasks/{self.made[key]}/transitions",
+                    headers=self.t.admin,
+                    json={"to": "approved", "reason": "同意"},
+                ),
+                200,
+            )
         return self.made
 
     async def draws(self, sampling: dict[str, httpx.AsyncClient]) -> dict[str, Any]:
@@ -156,11 +230,17 @@ class World:
             return self.made
         await self.approved_tasks()
         body = {"kind": "objects", "entropy_source": "witness dice"}
-        committed = await ok(await sampling["live"].post("/v1/draws", json=body | {"task_id": self.made["task"]},
-                                                         headers=self.t.officer(LEAD)))
+        committed = await ok(
+            await sampling["live"].post(
+                "/v1/draws", json=body | {"task_id": self.made["task"]}, headers=self.t.officer(LEAD)
+            )
+        )
         assert committed["status"] == "committed", committed
-        frozen = await ok(await sampling["no_audit"].post("/v1/draws", json=body | {"task_id": self.made["task2"]},
-                                                          headers=self.t.officer(LEAD)))
+        frozen = await ok(
+            await sampling["no_audit"].post(
+                "/v1/draws", json=body | {"task_id": self.made["task2"]}, headers=self.t.officer(LEAD)
+            )
+        )
         assert frozen["status"] == "frozen", frozen
         self.made["committed_draw"], self.made["frozen_draw"] = committed["id"], frozen["id"]
         return self.made
@@ -170,10 +250,18 @@ class World:
 
         if "inspection" in self.made:
             return self.made
-        event = {"id": str(uuid.uuid4()), "source": "sampling", "topic": "inspections.create", "payload": {
-            "task_id": "T-authz", "draw_id": "D-authz", "departments": [LEAD, COOPERATING],
-            "team_departments": [LEAD, COOPERATING],
-            "teams": [{"entity": make_uscc("91411523MA0000001"), "inspectors": [f"{LEAD}-0", f"{COOPERATING}-0"]}]}}
+        event = {
+            "id": str(uuid.uuid4()),
+            "source": "sampling",
+            "topic": "inspections.create",
+            "payload": {
+                "task_id": "T-authz",
+                "draw_id": "D-authz",
+                "departments": [LEAD, COOPERATING],
+                "team_departments": [LEAD, COOPERATING],
+                "teams": [{"entity": make_uscc("91411523MA0000001"), "inspectors": [f"{LEAD}-0", f"{COOPERATING}-0"]}],
+            },
+        }
         await ok(await self.c.results.post("/internal/events", json=event, headers=self.t.service), 200)
         items = (await ok(await self.c.results.get("/v1/inspections", headers=self.t.admin), 200))["items"]
         self.made["inspection"] = items[0]["id"]

@@ -23,9 +23,9 @@ import httpx
 import jwt
 import pytest
 
+from jcdev.testing import TEST_JWT_SECRET
 from jointcheck.auth import mint_token
 from jointcheck.codes import make_uscc
-from jcdev.testing import TEST_JWT_SECRET
 
 from .authz_table import DOC, SERVICES, TABLE, Access, document_with_table
 from .conftest import COOPERATING, LEAD, OTHER, World
@@ -71,7 +71,9 @@ def test_every_route_has_an_entry_and_every_entry_a_route(service, apps, emulato
 
 def test_the_documentation_shows_the_table():
     text = DOC.read_text(encoding="utf-8")
-    assert text == document_with_table(text), "docs/authorization.md is stale: run .venv/bin/python tests/security/authz_table.py"
+    assert text == document_with_table(text), (
+        "docs/authorization.md is stale: run .venv/bin/python tests/security/authz_table.py"
+    )
 
 
 # --------------------------------------------------------------------------- bad tokens, wrong roles
@@ -79,23 +81,32 @@ def test_the_documentation_shows_the_table():
 
 def _alg_none() -> str:
     now = int(time.time())
-    return jwt.encode({"sub": "u", "roles": ["admin"], "iat": now, "exp": now + 600, "iss": "jointcheck"}, None,
-                      algorithm="none")
+    return jwt.encode(
+        {"sub": "u", "roles": ["admin"], "iat": now, "exp": now + 600, "iss": "jointcheck"}, None, algorithm="none"
+    )
 
 
 BAD_TOKENS: dict[str, Callable[[], dict[str, str]]] = {
-    "none": lambda: {},
-    "forged": lambda: {"Authorization": "Bearer " + mint_token("a-forger-s-secret-of-sufficient-length-0000",
-                                                               subject="u", roles=["admin"])},
-    "expired": lambda: {"Authorization": "Bearer " + mint_token(TEST_JWT_SECRET, subject="u", roles=["admin"],
-                                                                ttl_seconds=-600)},
+    "none": dict,
+    "forged": lambda: {
+        "Authorization": "Bearer "
+        + mint_token("a-forger-s-secret-of-sufficient-length-0000", subject="u", roles=["admin"])
+    },
+    "expired": lambda: {
+        "Authorization": "Bearer " + mint_token(TEST_JWT_SECRET, subject="u", roles=["admin"], ttl_seconds=-600)
+    },
     "alg-none": lambda: {"Authorization": f"Bearer {_alg_none()}"},
 }
 
 
 def role_headers(tokens: Any) -> dict[str, dict[str, str]]:
-    return {"admin": tokens.admin, "officer": tokens.officer(OTHER), "inspector": tokens.inspector,
-            "auditor": tokens.auditor, "service": tokens.service}
+    return {
+        "admin": tokens.admin,
+        "officer": tokens.officer(OTHER),
+        "inspector": tokens.inspector,
+        "auditor": tokens.auditor,
+        "service": tokens.service,
+    }
 
 
 async def call(client: httpx.AsyncClient, method: str, path: str, headers: dict[str, str], **kw: Any) -> httpx.Response:
@@ -106,8 +117,11 @@ async def call(client: httpx.AsyncClient, method: str, path: str, headers: dict[
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_protected_routes_refuse_bad_tokens_and_wrong_roles(service, clients, tokens, emulator_app):
-    client = clients[service] if service != "gsxt_emulator" else httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=emulator_app), base_url="http://gsxt.test")
+    client = (
+        clients[service]
+        if service != "gsxt_emulator"
+        else httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator_app), base_url="http://gsxt.test")
+    )
     failures = []
     for (method, path), access in table_of(service).items():
         url = concrete(path)
@@ -155,6 +169,7 @@ def case(service: str, method: str, path: str) -> Callable[[Case], Case]:
     def register(fn: Case) -> Case:
         CASES[(service, method, path)] = fn
         return fn
+
     return register
 
 
@@ -173,47 +188,107 @@ async def _(w, s, t):
         got = (await w.c.registry.get(f"/v1/entities/{m['entity']}", headers=t.admin)).json()
         assert got["departments"] == [LEAD] and got["name"] != "新县被改名加油站", got
 
-    return [Attempt("registry", "POST", "/v1/entities/import", w.import_file(m["entity"], OTHER),
-                    expect=frozenset({403, 422}), unchanged=entity_unchanged)]
+    return [
+        Attempt(
+            "registry",
+            "POST",
+            "/v1/entities/import",
+            w.import_file(m["entity"], OTHER),
+            expect=frozenset({403, 422}),
+            unchanged=entity_unchanged,
+        )
+    ]
 
 
 @case("registry", "PATCH", "/v1/entities/{uscc}")
 async def _(w, s, t):
     m = await w.registry()
-    return [Attempt("registry", "PATCH", f"/v1/entities/{m['entity']}", {"json": {"name": "改名"}, **if_match(m["entity_etag"])})]
+    return [
+        Attempt(
+            "registry", "PATCH", f"/v1/entities/{m['entity']}", {"json": {"name": "改名"}, **if_match(m["entity_etag"])}
+        )
+    ]
 
 
 @case("registry", "DELETE", "/v1/entities/{uscc}")
 async def _(w, s, t):
     m = await w.registry()
-    return [Attempt("registry", "DELETE", f"/v1/entities/{m['entity']}", {"params": {"reason": "注销"}, **if_match(m["entity_etag"])})]
+    return [
+        Attempt(
+            "registry",
+            "DELETE",
+            f"/v1/entities/{m['entity']}",
+            {"params": {"reason": "注销"}, **if_match(m["entity_etag"])},
+        )
+    ]
 
 
 @case("registry", "POST", "/v1/inspectors")
 async def _(w, s, t):
     await w.registry()
-    return [Attempt("registry", "POST", "/v1/inspectors", {"json": {
-        "inspector_id": f"{LEAD}-9", "name": "冒名", "department": LEAD, "certificate_no": "AUTHZX0009",
-        "specialties": [], "region": "411523"}})]
+    return [
+        Attempt(
+            "registry",
+            "POST",
+            "/v1/inspectors",
+            {
+                "json": {
+                    "inspector_id": f"{LEAD}-9",
+                    "name": "冒名",
+                    "department": LEAD,
+                    "certificate_no": "AUTHZX0009",
+                    "specialties": [],
+                    "region": "411523",
+                }
+            },
+        )
+    ]
 
 
 @case("registry", "PATCH", "/v1/inspectors/{inspector_id}")
 async def _(w, s, t):
     m = await w.registry()
-    return [Attempt("registry", "PATCH", f"/v1/inspectors/{m['inspector']}", {"json": {"name": "改名"}, **if_match(m["inspector_etag"])})]
+    return [
+        Attempt(
+            "registry",
+            "PATCH",
+            f"/v1/inspectors/{m['inspector']}",
+            {"json": {"name": "改名"}, **if_match(m["inspector_etag"])},
+        )
+    ]
 
 
 @case("registry", "DELETE", "/v1/inspectors/{inspector_id}")
 async def _(w, s, t):
     m = await w.registry()
-    return [Attempt("registry", "DELETE", f"/v1/inspectors/{m['inspector']}", {"params": {"reason": "调离"}, **if_match(m["inspector_etag"])})]
+    return [
+        Attempt(
+            "registry",
+            "DELETE",
+            f"/v1/inspectors/{m['inspector']}",
+            {"params": {"reason": "调离"}, **if_match(m["inspector_etag"])},
+        )
+    ]
 
 
 @case("registry", "POST", "/v1/recusals")
 async def _(w, s, t):
     m = await w.registry()
-    return [Attempt("registry", "POST", "/v1/recusals", {"json": {
-        "inspector_id": m["inspector"], "uscc": m["entity"], "reason": "亲属关系", "valid_from": "2020-01-01"}})]
+    return [
+        Attempt(
+            "registry",
+            "POST",
+            "/v1/recusals",
+            {
+                "json": {
+                    "inspector_id": m["inspector"],
+                    "uscc": m["entity"],
+                    "reason": "亲属关系",
+                    "valid_from": "2020-01-01",
+                }
+            },
+        )
+    ]
 
 
 @case("registry", "DELETE", "/v1/recusals/{recusal_id}")
@@ -227,14 +302,30 @@ async def _(w, s, t):
 
 @case("planning", "POST", "/v1/items")
 async def _(w, s, t):
-    return [Attempt("planning", "POST", "/v1/items", {"json": {
-        "department": LEAD, "code": f"{LEAD}-X", "name": "冒名事项", "legal_basis": "相关法律法规", "methods": ["on_site"]}})]
+    return [
+        Attempt(
+            "planning",
+            "POST",
+            "/v1/items",
+            {
+                "json": {
+                    "department": LEAD,
+                    "code": f"{LEAD}-X",
+                    "name": "冒名事项",
+                    "legal_basis": "相关法律法规",
+                    "methods": ["on_site"],
+                }
+            },
+        )
+    ]
 
 
 @case("planning", "PATCH", "/v1/items/{item_id}")
 async def _(w, s, t):
     m = await w.planning()
-    return [Attempt("planning", "PATCH", f"/v1/items/{m['item']}", {"json": {"name": "改名"}, **if_match(m["item_etag"])})]
+    return [
+        Attempt("planning", "PATCH", f"/v1/items/{m['item']}", {"json": {"name": "改名"}, **if_match(m["item_etag"])})
+    ]
 
 
 @case("planning", "POST", "/v1/items/{item_id}/cancel")
@@ -246,40 +337,80 @@ async def _(w, s, t):
 @case("planning", "POST", "/v1/checklists")
 async def _(w, s, t):
     m = await w.planning()
-    return [Attempt("planning", "POST", "/v1/checklists", {"json": {
-        "name": "冒名检查单", "industry_codes": ["F5265"], "lead_department": LEAD, "cooperating_departments": [],
-        "items": [{"item_id": m["item"]}]}})]
+    return [
+        Attempt(
+            "planning",
+            "POST",
+            "/v1/checklists",
+            {
+                "json": {
+                    "name": "冒名检查单",
+                    "industry_codes": ["F5265"],
+                    "lead_department": LEAD,
+                    "cooperating_departments": [],
+                    "items": [{"item_id": m["item"]}],
+                }
+            },
+        )
+    ]
 
 
 @case("planning", "PATCH", "/v1/checklists/{checklist_id}")
 async def _(w, s, t):
     m = await w.planning()
-    return [Attempt("planning", "PATCH", f"/v1/checklists/{m['checklist']}", {"json": {"name": "改名"}, **if_match(m["checklist_etag"])})]
+    return [
+        Attempt(
+            "planning",
+            "PATCH",
+            f"/v1/checklists/{m['checklist']}",
+            {"json": {"name": "改名"}, **if_match(m["checklist_etag"])},
+        )
+    ]
 
 
 @case("planning", "POST", "/v1/plans")
 async def _(w, s, t):
-    return [Attempt("planning", "POST", "/v1/plans", {"json": {"year": 2032, "lead_department": LEAD, "name": "冒名计划"}})]
+    return [
+        Attempt("planning", "POST", "/v1/plans", {"json": {"year": 2032, "lead_department": LEAD, "name": "冒名计划"}})
+    ]
 
 
 @case("planning", "PATCH", "/v1/plans/{plan_id}")
 async def _(w, s, t):
     m = await w.planning()
-    return [Attempt("planning", "PATCH", f"/v1/plans/{m['plan']}", {"json": {"name": "改名"}, **if_match(m["plan_etag"])})]
+    return [
+        Attempt("planning", "PATCH", f"/v1/plans/{m['plan']}", {"json": {"name": "改名"}, **if_match(m["plan_etag"])})
+    ]
 
 
 @case("planning", "POST", "/v1/plans/{plan_id}/transitions")
 async def _(w, s, t):
     m = await w.planning()
-    return [Attempt("planning", "POST", f"/v1/plans/{m['plan']}/transitions", {"json": {"to": "filed", "reason": "报备"}})]
+    return [
+        Attempt("planning", "POST", f"/v1/plans/{m['plan']}/transitions", {"json": {"to": "filed", "reason": "报备"}})
+    ]
 
 
 @case("planning", "POST", "/v1/tasks")
 async def _(w, s, t):
     m = await w.planning()
-    return [Attempt("planning", "POST", "/v1/tasks", {"json": {
-        "plan_id": m["plan"], "checklist_id": m["checklist"], "name": "冒名任务", "sampling_rules": {c: {"ratio": "1"} for c in "ABCDU"},
-        "inspection_start": "2031-04-01", "inspection_end": "2031-09-30"}})]
+    return [
+        Attempt(
+            "planning",
+            "POST",
+            "/v1/tasks",
+            {
+                "json": {
+                    "plan_id": m["plan"],
+                    "checklist_id": m["checklist"],
+                    "name": "冒名任务",
+                    "sampling_rules": {c: {"ratio": "1"} for c in "ABCDU"},
+                    "inspection_start": "2031-04-01",
+                    "inspection_end": "2031-09-30",
+                }
+            },
+        )
+    ]
 
 
 @case("planning", "GET", "/v1/tasks/{task_id}")
@@ -291,8 +422,14 @@ async def _(w, s, t):
 @case("planning", "POST", "/v1/tasks/{task_id}/amendments")
 async def _(w, s, t):
     m = await w.approved_tasks()
-    return [Attempt("planning", "POST", f"/v1/tasks/{m['task']}/amendments",
-                    {"json": {"team_rules": {"max_load": 5}, "reason": "冒名变更组队规则"}})]
+    return [
+        Attempt(
+            "planning",
+            "POST",
+            f"/v1/tasks/{m['task']}/amendments",
+            {"json": {"team_rules": {"max_load": 5}, "reason": "冒名变更组队规则"}},
+        )
+    ]
 
 
 @case("planning", "GET", "/v1/tasks/{task_id}/checklist")
@@ -310,13 +447,19 @@ async def _(w, s, t):
 @case("planning", "PATCH", "/v1/tasks/{task_id}")
 async def _(w, s, t):
     m = await w.planning()
-    return [Attempt("planning", "PATCH", f"/v1/tasks/{m['task']}", {"json": {"name": "改名"}, **if_match(m["task_etag"])})]
+    return [
+        Attempt("planning", "PATCH", f"/v1/tasks/{m['task']}", {"json": {"name": "改名"}, **if_match(m["task_etag"])})
+    ]
 
 
 @case("planning", "POST", "/v1/tasks/{task_id}/transitions")
 async def _(w, s, t):
     m = await w.planning()
-    return [Attempt("planning", "POST", f"/v1/tasks/{m['task']}/transitions", {"json": {"to": "approved", "reason": "同意"}})]
+    return [
+        Attempt(
+            "planning", "POST", f"/v1/tasks/{m['task']}/transitions", {"json": {"to": "approved", "reason": "同意"}}
+        )
+    ]
 
 
 # sampling
@@ -325,8 +468,14 @@ async def _(w, s, t):
 @case("sampling", "POST", "/v1/draws")
 async def _(w, s, t):
     m = await w.approved_tasks()
-    return [Attempt("sampling:live", "POST", "/v1/draws", {"json": {"task_id": m["task"], "kind": "objects",
-                                                                     "entropy_source": "witness dice"}})]
+    return [
+        Attempt(
+            "sampling:live",
+            "POST",
+            "/v1/draws",
+            {"json": {"task_id": m["task"], "kind": "objects", "entropy_source": "witness dice"}},
+        )
+    ]
 
 
 @case("sampling", "POST", "/v1/draws/{draw_id}/register")
@@ -338,13 +487,19 @@ async def _(w, s, t):
 @case("sampling", "POST", "/v1/draws/{draw_id}/entropy")
 async def _(w, s, t):
     m = await w.draws(s)
-    return [Attempt("sampling:live", "POST", f"/v1/draws/{m['committed_draw']}/entropy", {"json": {"entropy": "6 6 2 1"}})]
+    return [
+        Attempt("sampling:live", "POST", f"/v1/draws/{m['committed_draw']}/entropy", {"json": {"entropy": "6 6 2 1"}})
+    ]
 
 
 @case("sampling", "POST", "/v1/draws/{draw_id}/void")
 async def _(w, s, t):
     m = await w.draws(s)
-    return [Attempt("sampling:live", "POST", f"/v1/draws/{m['committed_draw']}/void", {"json": {"reason": "冒名作废这次抽取"}})]
+    return [
+        Attempt(
+            "sampling:live", "POST", f"/v1/draws/{m['committed_draw']}/void", {"json": {"reason": "冒名作废这次抽取"}}
+        )
+    ]
 
 
 @case("sampling", "GET", "/v1/draws/{draw_id}/result")
@@ -360,15 +515,21 @@ async def _(w, s, t):
 async def _(w, s, t):
     m = await w.inspection()
     url = f"/v1/inspections/{m['inspection']}"
-    return [Attempt("results", "GET", url), Attempt("results", "GET", url, headers=t.header("inspector", subject=f"{LEAD}-1"))]
+    return [
+        Attempt("results", "GET", url),
+        Attempt("results", "GET", url, headers=t.header("inspector", subject=f"{LEAD}-1")),
+    ]
 
 
 @case("results", "POST", "/v1/inspections/{inspection_id}/visit")
 async def _(w, s, t):
     m = await w.inspection()
     url, body = f"/v1/inspections/{m['inspection']}/visit", {"json": {"inspected_on": "2031-05-01"}}
-    return [Attempt("results", "POST", url, body), Attempt("results", "POST", url, body, headers=t.officer("XFJY")),
-            Attempt("results", "POST", url, body, headers=t.header("inspector", subject=f"{COOPERATING}-1"))]
+    return [
+        Attempt("results", "POST", url, body),
+        Attempt("results", "POST", url, body, headers=t.officer("XFJY")),
+        Attempt("results", "POST", url, body, headers=t.header("inspector", subject=f"{COOPERATING}-1")),
+    ]
 
 
 SCOPED = sorted(k for k, a in TABLE.items() if a.other_department_refused)

@@ -264,9 +264,7 @@ ENTITY_TYPE_TERMS = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("term", "expected"), [(t, e) for e, terms in ENTITY_TYPE_TERMS.items() for t in terms]
-)
+@pytest.mark.parametrize(("term", "expected"), [(t, e) for e, terms in ENTITY_TYPE_TERMS.items() for t in terms])
 def test_entity_types(term, expected):
     assert parse_entity_type(term) is expected
 

@@ -26,17 +26,28 @@ def test_one_class_per_topic():
     classes = [c for c in vars(contracts).values() if isinstance(c, type) and issubclass(c, Event) and c is not Event]
     topics = [c.topic for c in classes]
     assert len(topics) == len(set(topics)) == 7
-    assert set(topics) == {"task.objects_drawn", "task.teams_assigned", "task.draw_voided", "task.results_published",
-                           "inspections.create", "inspections.voided", "audit.record"}
+    assert set(topics) == {
+        "task.objects_drawn",
+        "task.teams_assigned",
+        "task.draw_voided",
+        "task.results_published",
+        "inspections.create",
+        "inspections.voided",
+        "audit.record",
+    }
 
 
 def test_ordering_keys_follow_the_aggregate():
     assert TaskDrawVoided(task_id=TASK, kind="teams", draw_id="d-1").ordering_key() == f"task:{TASK}"
     event = InspectionsCreate(task_id=str(TASK), draw_id="d-1", teams=[{"entity": "e", "inspectors": ["i"]}])
     assert event.ordering_key() == f"task:{TASK}"  # by task: a redraw must not overtake the voided draw
-    assert event.model_dump(mode="json") == {"task_id": str(TASK), "draw_id": "d-1",
-                                             "teams": [{"entity": "e", "inspectors": ["i"]}],
-                                             "departments": [], "team_departments": []}
+    assert event.model_dump(mode="json") == {
+        "task_id": str(TASK),
+        "draw_id": "d-1",
+        "teams": [{"entity": "e", "inspectors": ["i"]}],
+        "departments": [],
+        "team_departments": [],
+    }
 
 
 def test_a_stored_rule_reads_back_unchanged():
@@ -48,12 +59,22 @@ def test_a_stored_rule_reads_back_unchanged():
 
 
 def test_the_task_spec_ignores_what_sampling_does_not_read():
-    spec = TaskSpec.model_validate({
-        "id": str(TASK), "lead_department": "SWJ", "departments": ["SWJ", "YJGL"], "scope": {"industry_prefixes": ["52"]},
-        "sampling_rules": {c: {"ratio": "0.1"} for c in "ABCDU"}, "exclusion_days": 365,
-        "team_rules": {"required_departments": ["SWJ"], "team_size": 2, "max_load": 10}, "experts": {},
-        "inspection_start": "2031-04-01", "inspection_end": "2031-09-30", "state": "approved", "name": "任务",
-    })
+    spec = TaskSpec.model_validate(
+        {
+            "id": str(TASK),
+            "lead_department": "SWJ",
+            "departments": ["SWJ", "YJGL"],
+            "scope": {"industry_prefixes": ["52"]},
+            "sampling_rules": {c: {"ratio": "0.1"} for c in "ABCDU"},
+            "exclusion_days": 365,
+            "team_rules": {"required_departments": ["SWJ"], "team_size": 2, "max_load": 10},
+            "experts": {},
+            "inspection_start": "2031-04-01",
+            "inspection_end": "2031-09-30",
+            "state": "approved",
+            "name": "任务",
+        }
+    )
     assert spec.scope.industry_prefixes == ["F52"] and spec.state == "approved"
     assert spec.sampling_rules["U"].draw_rule() == {"ratio": "0.1"}
 
@@ -61,12 +82,16 @@ def test_the_task_spec_ignores_what_sampling_does_not_read():
 async def test_a_typed_handler_validates_once_and_names_the_fields():
     got = []
 
-    async def fn(session, event):  # noqa: ANN001, ANN202
+    async def fn(session, event):
         got.append(event)
 
     handler = typed_handler(TaskDrawVoided, fn)
-    incoming = IncomingEvent(id=uuid.uuid4(), source="sampling", topic="task.draw_voided",
-                             payload={"task_id": str(TASK), "kind": "objects", "draw_id": "d-1"})
+    incoming = IncomingEvent(
+        id=uuid.uuid4(),
+        source="sampling",
+        topic="task.draw_voided",
+        payload={"task_id": str(TASK), "kind": "objects", "draw_id": "d-1"},
+    )
     await handler(None, incoming)  # type: ignore[arg-type]
     assert got == [TaskDrawVoided(task_id=TASK, kind="objects", draw_id="d-1")]
     with pytest.raises(UnprocessableEntity) as bad:
@@ -88,8 +113,14 @@ def test_a_teams_round_announces_who_is_left_out_and_reads_old_payloads():
 
     old = TaskTeamsAssigned.model_validate({"task_id": str(TASK), "draw_id": "t-1"})  # before rounds existed
     assert (old.round, old.completes_draw_id, old.unassigned) == (1, None, [])
-    event = TaskTeamsAssigned(task_id=TASK, draw_id="t-2", round=2, completes_draw_id="t-1", assigned=3,
-                              unassigned=[UnassignedEntity(entity="e", reason="no eligible inspector from department X")])
+    event = TaskTeamsAssigned(
+        task_id=TASK,
+        draw_id="t-2",
+        round=2,
+        completes_draw_id="t-1",
+        assigned=3,
+        unassigned=[UnassignedEntity(entity="e", reason="no eligible inspector from department X")],
+    )
     assert event.ordering_key() == f"task:{TASK}"
     assert TaskTeamsAssigned.model_validate(event.model_dump(mode="json")) == event
     with pytest.raises(ValueError):

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from jointcheck.codes import (
+    USCC_ALPHABET,
+    USCC_WEIGHTS,
     CreditClass,
     InvalidUSCC,
     RegistrationStatus,
-    USCC_ALPHABET,
-    USCC_WEIGHTS,
     entity_type_for_uscc,
     is_valid_uscc,
     normalize_division_code,

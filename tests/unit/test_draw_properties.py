@@ -19,6 +19,7 @@ from jointcheck.draw import (
     check_file,
     derive_keys,
     draw_objects,
+    drawv1,
     lp,
     make_file,
     parse_file,
@@ -27,7 +28,6 @@ from jointcheck.draw import (
     validate_rule,
     validate_team_rules,
 )
-from jointcheck.draw import drawv1
 
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 QUICK = settings(max_examples=250, deadline=None)
@@ -43,8 +43,9 @@ STRATA_NAMES = ["A", "B", "C", "D", "U", "环境"]
 def rules(draw, allow_min_max=True):
     rule = {}
     if draw(st.booleans()):
-        rule["ratio"] = draw(st.sampled_from(["0", "0.0", "0.03", "0.1", "0.2", "0.25", "0.333", "0.5", "0.99",
-                                              "1", "1.0", "1.000"]))
+        rule["ratio"] = draw(
+            st.sampled_from(["0", "0.0", "0.03", "0.1", "0.2", "0.25", "0.333", "0.5", "0.99", "1", "1.0", "1.000"])
+        )
     else:
         rule["count"] = draw(st.integers(0, 12))
     if allow_min_max and draw(st.booleans()):
@@ -91,7 +92,7 @@ def ref_draw(k, rows, strata):
         n = ref_sample_size(rule, len(items))
         a = rule.get("alternates", 0)
         selected += [{"id": i, "stratum": s, "ticket": t} for t, _, i in items[:n]]
-        alternates += [{"id": i, "stratum": s, "ticket": t} for t, _, i in items[n:n + a]]
+        alternates += [{"id": i, "stratum": s, "ticket": t} for t, _, i in items[n : n + a]]
         sizes[s] = {"population": len(items), "sample": n}
     selected.sort(key=lambda x: x["ticket"])
     alternates.sort(key=lambda x: (x["stratum"], x["ticket"]))
@@ -145,7 +146,8 @@ def test_objects_sizes_and_ticket_order(k, frame):
     tickets = [x["ticket"] for x in result["selected"]]
     assert tickets == sorted(tickets)
     assert [(x["stratum"], x["ticket"]) for x in result["alternates"]] == sorted(
-        (x["stratum"], x["ticket"]) for x in result["alternates"])
+        (x["stratum"], x["ticket"]) for x in result["alternates"]
+    )
 
 
 @FAST
@@ -282,30 +284,33 @@ def test_sample_size_edge_cases():
     assert sample_size({"count": 1, "alternates": 5}, 3) == 1
 
 
-@pytest.mark.parametrize("rule, fragment", [
-    ({}, "exactly one"),
-    ({"ratio": "0.1", "count": 1}, "exactly one"),
-    ({"ratio": 0.1}, "decimal string"),
-    ({"ratio": "1.5"}, "between 0 and 1"),
-    ({"ratio": "-0.1"}, "decimal string"),
-    ({"ratio": "1e-2"}, "decimal string"),
-    ({"ratio": ".5"}, "decimal string"),
-    ({"ratio": "NaN"}, "decimal string"),
-    ({"ratio": " 0.5"}, "decimal string"),
-    ({"ratio": "٠.٥"}, "decimal string"),  # non-ASCII digits
-    ({"count": -1}, "count"),
-    ({"count": True}, "count"),
-    ({"count": 1.0}, "count"),
-    ({"count": "3"}, "count"),
-    ({"count": 1, "min": -1}, "min"),
-    ({"count": 1, "max": -1}, "max"),
-    ({"count": 1, "max": "3"}, "max"),
-    ({"count": 1, "min": 5, "max": 4}, "greater than max"),
-    ({"count": 1, "alternates": -1}, "alternates"),
-    ({"count": 1, "alternates": None}, "alternates"),
-    ({"count": 1, "weight": 2}, "unknown key"),
-    ([("count", 1)], "object"),
-])
+@pytest.mark.parametrize(
+    "rule, fragment",
+    [
+        ({}, "exactly one"),
+        ({"ratio": "0.1", "count": 1}, "exactly one"),
+        ({"ratio": 0.1}, "decimal string"),
+        ({"ratio": "1.5"}, "between 0 and 1"),
+        ({"ratio": "-0.1"}, "decimal string"),
+        ({"ratio": "1e-2"}, "decimal string"),
+        ({"ratio": ".5"}, "decimal string"),
+        ({"ratio": "NaN"}, "decimal string"),
+        ({"ratio": " 0.5"}, "decimal string"),
+        ({"ratio": "٠.٥"}, "decimal string"),  # non-ASCII digits
+        ({"count": -1}, "count"),
+        ({"count": True}, "count"),
+        ({"count": 1.0}, "count"),
+        ({"count": "3"}, "count"),
+        ({"count": 1, "min": -1}, "min"),
+        ({"count": 1, "max": -1}, "max"),
+        ({"count": 1, "max": "3"}, "max"),
+        ({"count": 1, "min": 5, "max": 4}, "greater than max"),
+        ({"count": 1, "alternates": -1}, "alternates"),
+        ({"count": 1, "alternates": None}, "alternates"),
+        ({"count": 1, "weight": 2}, "unknown key"),
+        ([("count", 1)], "object"),
+    ],
+)
 def test_rule_validation(rule, fragment):
     with pytest.raises(ValueError, match=fragment):
         validate_rule(rule)
@@ -328,8 +333,11 @@ DEPTS = ["SCJG", "YJGL", "XFJY", "ZRZY"]
 @st.composite
 def team_cases(draw):
     entities = draw(st.sets(st.text("ABCDEFGHJK0123456789", min_size=3, max_size=5), max_size=12))
-    inspectors = draw(st.dictionaries(st.text("0123456789", min_size=2, max_size=3).map(lambda s: "INS" + s),
-                                      st.sampled_from(DEPTS), max_size=14))
+    inspectors = draw(
+        st.dictionaries(
+            st.text("0123456789", min_size=2, max_size=3).map(lambda s: "INS" + s), st.sampled_from(DEPTS), max_size=14
+        )
+    )
     ents, insp = sorted(entities), sorted(inspectors)
     barred = set()
     if ents and insp:
@@ -343,19 +351,23 @@ def team_cases(draw):
         "pool": make_file(list(inspectors.items())),
         "constraints": make_file([(reasons[b], b[0], b[1]) for b in barred]),
         "rules": {"required_departments": required, "team_size": team_size, "max_load": max_load},
-        "ents": ents, "dept": inspectors, "barred": barred,
+        "ents": ents,
+        "dept": inspectors,
+        "barred": barred,
     }
 
 
 def ref_assign(k, case):
     """The spec's algorithm, written out independently of the implementation."""
+
     def h(*parts):
         return hmac.new(k, b"".join(lp(p.encode()) for p in parts), hashlib.sha256).hexdigest()
 
     rules = case["rules"]
     req = rules["required_departments"]
-    elig = {e: sorted(i for i, d in case["dept"].items() if d in req and (i, e) not in case["barred"])
-            for e in case["ents"]}
+    elig = {
+        e: sorted(i for i, d in case["dept"].items() if d in req and (i, e) not in case["barred"]) for e in case["ents"]
+    }
     load = defaultdict(int)
     teams, unassigned = {}, {}
     for e in sorted(case["ents"], key=lambda e: (len(elig[e]), h("entity", e), e)):
@@ -378,8 +390,10 @@ def ref_assign(k, case):
             teams[e] = team
         else:
             unassigned[e] = reason
-    return {"teams": [{"entity": e, "inspectors": teams[e]} for e in sorted(teams)],
-            "unassigned": [{"entity": e, "reason": unassigned[e]} for e in sorted(unassigned)]}
+    return {
+        "teams": [{"entity": e, "inspectors": teams[e]} for e in sorted(teams)],
+        "unassigned": [{"entity": e, "reason": unassigned[e]} for e in sorted(unassigned)],
+    }
 
 
 @FAST
@@ -396,7 +410,7 @@ def test_teams_invariants(k, case):
         e, members = t["entity"], t["inspectors"]
         assert len(members) == rules["team_size"]
         assert len(set(members)) == len(members)
-        assert [case["dept"][i] for i in members[:len(req)]] == req  # required departments, lead first
+        assert [case["dept"][i] for i in members[: len(req)]] == req  # required departments, lead first
         for i in members:
             assert case["dept"][i] in req
             assert (i, e) not in case["barred"]
@@ -408,7 +422,8 @@ def test_teams_invariants(k, case):
         seen.add(x["entity"])
         r = x["reason"]
         assert r in {f"no eligible inspector from department {d}" for d in req} | {
-            f"fewer than {rules['team_size']} eligible inspectors"}
+            f"fewer than {rules['team_size']} eligible inspectors"
+        }
         eligible = [i for i, d in case["dept"].items() if d in req and (i, x["entity"]) not in case["barred"]]
         free = [i for i in eligible if load[i] < rules["max_load"]]  # loads only grow
         if r.startswith("no eligible inspector from department "):
@@ -433,30 +448,39 @@ def test_teams_reasons_exact():
     r = assign_teams(k, make_file(["E1"]), pool, "", rules)
     assert r == {"teams": [], "unassigned": [{"entity": "E1", "reason": "fewer than 3 eligible inspectors"}]}
     # I2 barred from E1: no YJGL for it
-    r = assign_teams(k, make_file(["E1"]), pool, make_file([("recusal", "I2", "E1")]),
-                     {"required_departments": ["SCJG", "YJGL"], "team_size": 2, "max_load": 1})
+    r = assign_teams(
+        k,
+        make_file(["E1"]),
+        pool,
+        make_file([("recusal", "I2", "E1")]),
+        {"required_departments": ["SCJG", "YJGL"], "team_size": 2, "max_load": 1},
+    )
     assert r["unassigned"] == [{"entity": "E1", "reason": "no eligible inspector from department YJGL"}]
     # max_load 1: the second entity finds everybody busy; unassigned entities change no load
-    r = assign_teams(k, make_file(["E1", "E2"]), pool, "",
-                     {"required_departments": ["SCJG", "YJGL"], "team_size": 2, "max_load": 1})
+    r = assign_teams(
+        k, make_file(["E1", "E2"]), pool, "", {"required_departments": ["SCJG", "YJGL"], "team_size": 2, "max_load": 1}
+    )
     assert len(r["teams"]) == 1 and r["teams"][0]["inspectors"] == ["I1", "I2"]
     assert r["unassigned"][0]["reason"] == "no eligible inspector from department SCJG"
 
 
-@pytest.mark.parametrize("team", [
-    {"required_departments": ["A"], "team_size": 1, "max_load": 1},
-    {"required_departments": ["A", "B", "C"], "team_size": 2, "max_load": 1},
-    {"required_departments": ["A"], "team_size": 2, "max_load": 0},
-    {"required_departments": [], "team_size": 2, "max_load": 1},
-    {"required_departments": ["A", "A"], "team_size": 2, "max_load": 1},
-    {"required_departments": "A", "team_size": 2, "max_load": 1},
-    {"required_departments": [""], "team_size": 2, "max_load": 1},
-    {"required_departments": ["A"], "team_size": 2.0, "max_load": 1},
-    {"required_departments": ["A"], "team_size": True, "max_load": 1},
-    {"required_departments": ["A"], "team_size": 2},
-    {"required_departments": ["A"], "team_size": 2, "max_load": 1, "extra": 1},
-    None,
-])
+@pytest.mark.parametrize(
+    "team",
+    [
+        {"required_departments": ["A"], "team_size": 1, "max_load": 1},
+        {"required_departments": ["A", "B", "C"], "team_size": 2, "max_load": 1},
+        {"required_departments": ["A"], "team_size": 2, "max_load": 0},
+        {"required_departments": [], "team_size": 2, "max_load": 1},
+        {"required_departments": ["A", "A"], "team_size": 2, "max_load": 1},
+        {"required_departments": "A", "team_size": 2, "max_load": 1},
+        {"required_departments": [""], "team_size": 2, "max_load": 1},
+        {"required_departments": ["A"], "team_size": 2.0, "max_load": 1},
+        {"required_departments": ["A"], "team_size": True, "max_load": 1},
+        {"required_departments": ["A"], "team_size": 2},
+        {"required_departments": ["A"], "team_size": 2, "max_load": 1, "extra": 1},
+        None,
+    ],
+)
 def test_team_rule_validation(team):
     with pytest.raises(DrawError) as e:
         validate_team_rules(team)
@@ -538,7 +562,7 @@ def test_primitives():
     # UTF-16 unit, as RFC 8785 requires; keys beyond U+FFFF would not, and are refused.
     assert canonical_json({"乙": 1, "甲": 2, "A": 0}) == '{"A":0,"乙":1,"甲":2}'.encode()
     with pytest.raises(ValueError):
-        canonical_json({"\U0001F600": 1})
+        canonical_json({"\U0001f600": 1})
     k_sample, k_assign = derive_keys(b"{}", b"s", "")
     assert len(k_sample) == len(k_assign) == 32 and k_sample != k_assign
     assert derive_keys(b"{}", b"s", "x") != (k_sample, k_assign)

@@ -83,10 +83,12 @@ def vector_teams_inputs() -> dict[str, str]:
     return {
         "entities": make_file([row[0] for row in SELECTED]),
         "pool": make_file([("INS%03d" % n, ["SCJG", "YJGL", "XFJY"][n % 3]) for n in range(9)]),
-        "constraints": make_file([
-            ("conflict", "INS000", "91411523MA0000004J"),
-            ("previous", "INS003", "91411523MA0000004J"),
-        ]),
+        "constraints": make_file(
+            [
+                ("conflict", "INS000", "91411523MA0000004J"),
+                ("previous", "INS003", "91411523MA0000004J"),
+            ]
+        ),
     }
 
 
@@ -111,8 +113,9 @@ def test_frame_sha256():
 
 
 def test_announcement_bytes_exact():
-    ann = build_announcement("objects", COMMITMENT, {"frame": vector_frame()},
-                             entropy_source="witness dice", strata=STRATA)
+    ann = build_announcement(
+        "objects", COMMITMENT, {"frame": vector_frame()}, entropy_source="witness dice", strata=STRATA
+    )
     assert ann == ANNOUNCEMENT
     assert sha256_hex(ann) == H_ANNOUNCEMENT
 
@@ -172,11 +175,13 @@ def test_vector_bundle_verifies():
 
 def test_teams_bundle_verifies():
     inputs = vector_teams_inputs()
-    ann = build_announcement("teams", COMMITMENT, inputs, entropy_source="witness dice", team=TEAM_RULES,
-                             context={"task_id": "T-1"})
+    ann = build_announcement(
+        "teams", COMMITMENT, inputs, entropy_source="witness dice", team=TEAM_RULES, context={"task_id": "T-1"}
+    )
     bundle = make_bundle("vector-teams", ann, SECRET, ENTROPY, inputs)
     ok, message = verify_bundle(bundle)
     assert ok, message
     k_assign = derive_keys(ann, SECRET, ENTROPY)[1]
-    assert bundle["result"] == assign_teams(k_assign, inputs["entities"], inputs["pool"], inputs["constraints"],
-                                            TEAM_RULES)
+    assert bundle["result"] == assign_teams(
+        k_assign, inputs["entities"], inputs["pool"], inputs["constraints"], TEAM_RULES
+    )

@@ -285,40 +285,102 @@ BAD_CODES = [
     ("9111000060003734", "length", None, None, "expected 18 characters, got 16", "应为18位，实际为16位"),
     ("91110000600037341LL", "length", None, None, "expected 18 characters, got 19", "应为18位，实际为19位"),
     ("", "length", None, None, "expected 18 characters, got 0", "应为18位，实际为0位"),
-    ("a1110000600037341L", "character", 1, "a", "illegal character 'a' at position 1 (lower case; normalise first)",
-     "第1位字符“a”不合法（小写字母，请先规范化）"),
-    ("91110000600037341l", "character", 18, "l",
-     "illegal character 'l' at position 18 (lower case; normalise first)", "第18位字符“l”不合法（小写字母，请先规范化）"),
-    ("9111000060003I341L", "character", 14, "I",
-     "illegal character 'I' at position 14 (I, O, S, V and Z are never used)", "第14位字符“I”不合法（代码不使用 I、O、S、V、Z）"),
-    ("911100o0600037341L", "character", 7, "o",
-     "illegal character 'o' at position 7 (I, O, S, V and Z are never used)", "第7位字符“o”不合法（代码不使用 I、O、S、V、Z）"),
+    (
+        "a1110000600037341L",
+        "character",
+        1,
+        "a",
+        "illegal character 'a' at position 1 (lower case; normalise first)",
+        "第1位字符“a”不合法（小写字母，请先规范化）",
+    ),
+    (
+        "91110000600037341l",
+        "character",
+        18,
+        "l",
+        "illegal character 'l' at position 18 (lower case; normalise first)",
+        "第18位字符“l”不合法（小写字母，请先规范化）",
+    ),
+    (
+        "9111000060003I341L",
+        "character",
+        14,
+        "I",
+        "illegal character 'I' at position 14 (I, O, S, V and Z are never used)",
+        "第14位字符“I”不合法（代码不使用 I、O、S、V、Z）",
+    ),
+    (
+        "911100o0600037341L",
+        "character",
+        7,
+        "o",
+        "illegal character 'o' at position 7 (I, O, S, V and Z are never used)",
+        "第7位字符“o”不合法（代码不使用 I、O、S、V、Z）",
+    ),
     ("9111000060003734-L", "character", 17, "-", "illegal character '-' at position 17", "第17位字符“-”不合法"),
-    ("X1110000600037341L", "authority", 1, "X", "unknown registering authority 'X' at position 1",
-     "第1位登记管理部门代码“X”不存在"),
-    ("94110000600037341L", "category", 2, "4",
-     "category '4' at position 2 is not defined for authority '9' (allowed: 1, 2, 3)",
-     "第2位机构类别代码“4”在登记管理部门“9”下不存在（允许：1、2、3）"),
-    ("Y2110000600037341L", "category", 2, "2", "category '2' at position 2 is not defined for authority 'Y' (allowed: 1)",
-     "第2位机构类别代码“2”在登记管理部门“Y”下不存在（允许：1）"),
-    ("23110000600037341L", "category", 2, "3",
-     "category '3' at position 2 is not defined for authority '2' (allowed: 1, 9)",
-     "第2位机构类别代码“3”在登记管理部门“2”下不存在（允许：1、9）"),
-    ("91A100006000373411", "division", 3, "A10000",
-     "positions 3-8 must be a 6-digit division code, got 'A10000' (non-digit at position 3)",
-     "第3-8位应为6位数字行政区划码，实际为“A10000”（第3位不是数字）"),
-    ("911100A0600037341F", "division", 7, "1100A0",
-     "positions 3-8 must be a 6-digit division code, got '1100A0' (non-digit at position 7)",
-     "第3-8位应为6位数字行政区划码，实际为“1100A0”（第7位不是数字）"),
-    ("9111000A6000373415", "division", 8, "11000A",
-     "positions 3-8 must be a 6-digit division code, got '11000A' (non-digit at position 8)",
-     "第3-8位应为6位数字行政区划码，实际为“11000A”（第8位不是数字）"),
+    (
+        "X1110000600037341L",
+        "authority",
+        1,
+        "X",
+        "unknown registering authority 'X' at position 1",
+        "第1位登记管理部门代码“X”不存在",
+    ),
+    (
+        "94110000600037341L",
+        "category",
+        2,
+        "4",
+        "category '4' at position 2 is not defined for authority '9' (allowed: 1, 2, 3)",
+        "第2位机构类别代码“4”在登记管理部门“9”下不存在（允许：1、2、3）",
+    ),
+    (
+        "Y2110000600037341L",
+        "category",
+        2,
+        "2",
+        "category '2' at position 2 is not defined for authority 'Y' (allowed: 1)",
+        "第2位机构类别代码“2”在登记管理部门“Y”下不存在（允许：1）",
+    ),
+    (
+        "23110000600037341L",
+        "category",
+        2,
+        "3",
+        "category '3' at position 2 is not defined for authority '2' (allowed: 1, 9)",
+        "第2位机构类别代码“3”在登记管理部门“2”下不存在（允许：1、9）",
+    ),
+    (
+        "91A100006000373411",
+        "division",
+        3,
+        "A10000",
+        "positions 3-8 must be a 6-digit division code, got 'A10000' (non-digit at position 3)",
+        "第3-8位应为6位数字行政区划码，实际为“A10000”（第3位不是数字）",
+    ),
+    (
+        "911100A0600037341F",
+        "division",
+        7,
+        "1100A0",
+        "positions 3-8 must be a 6-digit division code, got '1100A0' (non-digit at position 7)",
+        "第3-8位应为6位数字行政区划码，实际为“1100A0”（第7位不是数字）",
+    ),
+    (
+        "9111000A6000373415",
+        "division",
+        8,
+        "11000A",
+        "positions 3-8 must be a 6-digit division code, got '11000A' (non-digit at position 8)",
+        "第3-8位应为6位数字行政区划码，实际为“11000A”（第8位不是数字）",
+    ),
     ("91110000600037341M", "check", 18, "M", "check character expected 'L', got 'M'", "校验码应为“L”，实际为“M”"),
 ]
 
 
-@pytest.mark.parametrize(("code", "reason", "position", "got", "detail", "detail_zh"), BAD_CODES,
-                         ids=[f"{r[1]}-{r[0]!r}" for r in BAD_CODES])
+@pytest.mark.parametrize(
+    ("code", "reason", "position", "got", "detail", "detail_zh"), BAD_CODES, ids=[f"{r[1]}-{r[0]!r}" for r in BAD_CODES]
+)
 def test_every_rejection_names_reason_position_and_message(code, reason, position, got, detail, detail_zh):
     with pytest.raises(InvalidUSCC) as info:
         validate_uscc(code)
@@ -350,7 +412,12 @@ def test_parse_splits_fields_at_their_positions():
     code = make_uscc("92411523MA7E99GFA")
     parts = parse_uscc(code)
     assert (parts.authority, parts.category, parts.division_code, parts.organisation_code, parts.check) == (
-        "9", "2", "411523", "MA7E99GFA", code[17])
+        "9",
+        "2",
+        "411523",
+        "MA7E99GFA",
+        code[17],
+    )
     assert parts.code == code
     assert parts.category_label == "个体工商户" and parts.authority_label == "市场监督管理（工商）"
     assert parts.entity_type is EntityType.INDIVIDUAL_BUSINESS
@@ -367,27 +434,50 @@ def test_parse_passes_its_options_to_validation(caplog):
         assert parse_uscc(legacy, legacy_codes={legacy}).check == "M"
     assert caplog.messages == [
         "accepting legacy unified social credit code 91110000600037341M with a wrong check character "
-        "(expected L, got M) because it is on the legacy allow-list"]
+        "(expected L, got M) because it is on the legacy allow-list"
+    ]
     odd = make_uscc("X1110000600037341")
     with pytest.raises(InvalidUSCC):
         parse_uscc(odd)
     assert parse_uscc(odd, check_structure=False).authority == "X"
 
 
-@pytest.mark.parametrize(("first17", "reason", "position", "detail", "detail_zh"), [
-    (5, "type", None, "not a string", "不是字符串"),
-    ("9111000060003734", "length", None, "expected 17 characters before the check character, got 16",
-     "校验位前应为17位，实际为16位"),
-    ("911100006000373411", "length", None, "expected 17 characters before the check character, got 18",
-     "校验位前应为17位，实际为18位"),
-    ("9111000060003734I", "character", 17, "illegal character 'I' at position 17 (I, O, S, V and Z are never used)",
-     "第17位字符“I”不合法（代码不使用 I、O、S、V、Z）"),
-])
+@pytest.mark.parametrize(
+    ("first17", "reason", "position", "detail", "detail_zh"),
+    [
+        (5, "type", None, "not a string", "不是字符串"),
+        (
+            "9111000060003734",
+            "length",
+            None,
+            "expected 17 characters before the check character, got 16",
+            "校验位前应为17位，实际为16位",
+        ),
+        (
+            "911100006000373411",
+            "length",
+            None,
+            "expected 17 characters before the check character, got 18",
+            "校验位前应为17位，实际为18位",
+        ),
+        (
+            "9111000060003734I",
+            "character",
+            17,
+            "illegal character 'I' at position 17 (I, O, S, V and Z are never used)",
+            "第17位字符“I”不合法（代码不使用 I、O、S、V、Z）",
+        ),
+    ],
+)
 def test_check_character_rejections(first17, reason, position, detail, detail_zh):
     with pytest.raises(InvalidUSCC) as info:
         check_character(first17)
     assert (info.value.reason, info.value.position, info.value.detail, info.value.detail_zh) == (
-        reason, position, detail, detail_zh)
+        reason,
+        position,
+        detail,
+        detail_zh,
+    )
     assert info.value.code == first17
 
 
@@ -409,12 +499,15 @@ def test_entity_type_reads_only_the_prefix():
     assert entity_type_for_uscc("19110000600037341L") is None
 
 
-@pytest.mark.parametrize(("first17", "reason"), [
-    ("94110000600037341", "category"),  # category 4 is not defined under 9
-    ("Y2110000600037341", "category"),  # position 3 holds a category Y allows: still position 2 that counts
-    ("X1110000600037341", "authority"),
-    ("9111000A600037341", "division"),
-])
+@pytest.mark.parametrize(
+    ("first17", "reason"),
+    [
+        ("94110000600037341", "category"),  # category 4 is not defined under 9
+        ("Y2110000600037341", "category"),  # position 3 holds a category Y allows: still position 2 that counts
+        ("X1110000600037341", "authority"),
+        ("9111000A600037341", "division"),
+    ],
+)
 def test_structure_is_checked_even_when_the_check_character_is_right(first17, reason):
     code = make_uscc(first17)
     assert not is_valid_uscc(code)

@@ -1,6 +1,6 @@
 """The standalone verifier, run as a subprocess exactly as an outsider would run it:
 
-    python tools/verify_draw.py bundle.json
+python tools/verify_draw.py bundle.json
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from jointcheck.draw import build_announcement, make_bundle, verify_bundle
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_draw_vectors import (  # noqa: E402
+from test_draw_vectors import (
     COMMITMENT,
     ENTROPY,
     SECRET,
@@ -122,8 +122,9 @@ def test_stdin_and_workers(tmp_path):
 def test_usage_and_unreadable_file(tmp_path):
     proc = subprocess.run([sys.executable, str(VERIFIER)], capture_output=True, timeout=60)
     assert proc.returncode == 2 and b"usage" in proc.stderr and b"Traceback" not in proc.stderr
-    proc = subprocess.run([sys.executable, str(VERIFIER), str(tmp_path / "missing.json")],
-                          capture_output=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(VERIFIER), str(tmp_path / "missing.json")], capture_output=True, timeout=60
+    )
     assert proc.returncode == 1 and proc.stdout.startswith(b"FAILED: bundle: cannot read")
     assert b"Traceback" not in proc.stderr
 
@@ -133,8 +134,14 @@ def test_larger_frame(tmp_path):
 
     frame = make_file([("91411523MA%08d" % n, "ABCDU"[n * 7 % 5]) for n in range(60_000)])
     strata = {c: {"ratio": "0.03", "alternates": 3} for c in "ABCDU"}
-    ann = build_announcement("objects", commitment_of(SECRET), {"frame": frame}, entropy_source="beacon",
-                             strata=strata, context={"task_id": "T-2024-001", "registry_version": 7})
+    ann = build_announcement(
+        "objects",
+        commitment_of(SECRET),
+        {"frame": frame},
+        entropy_source="beacon",
+        strata=strata,
+        context={"task_id": "T-2024-001", "registry_version": 7},
+    )
     b = make_bundle("big", ann, SECRET, "beacon round 123", {"frame": frame})
     assert len(b["result"]["selected"]) == 1800 and len(b["result"]["alternates"]) == 15
     code, out, _ = run(b, tmp_path)
@@ -156,9 +163,19 @@ def test_wrong_secret(tmp_path):
 def test_altered_announcement(tmp_path):
     b = objects_bundle()
     assert_fails(with_announcement(b, entropy_source="witness dice (recast)"), tmp_path, "result")
-    assert_fails(with_announcement(b, strata={"A": {"ratio": "0.4"}, "B": {"min": 2, "ratio": "0.2"},
-                                              "C": {"count": 3}, "D": {"alternates": 1, "max": 2, "ratio": "1"}}),
-                 tmp_path, "result")
+    assert_fails(
+        with_announcement(
+            b,
+            strata={
+                "A": {"ratio": "0.4"},
+                "B": {"min": 2, "ratio": "0.2"},
+                "C": {"count": 3},
+                "D": {"alternates": 1, "max": 2, "ratio": "1"},
+            },
+        ),
+        tmp_path,
+        "result",
+    )
     assert_fails(with_announcement(b, commitment="00" * 32), tmp_path, "commitment")
     assert_fails(with_announcement(b, frame_sha256="00" * 32), tmp_path, "frame_sha256")
     assert_fails(with_announcement(b, algorithm="draw-v2"), tmp_path, "announcement")
@@ -344,19 +361,22 @@ def test_wrong_format(tmp_path):
 # --------------------------------------------------------------------------- malformed input
 
 
-@pytest.mark.parametrize("data", [
-    b"",
-    b"not json",
-    b"{\"format\": ",
-    b"[1, 2, 3]",
-    b"\"draw-bundle/1\"",
-    b"null",
-    b"\xff\xfe{}",
-    b"\xef\xbb\xbf{}",
-    b"[" * 100000 + b"]" * 100000,
-    b"{\"format\": \"draw-bundle/1\", \"format\": \"draw-bundle/1\"}",
-    b"{\"format\": NaN}",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"not json",
+        b'{"format": ',
+        b"[1, 2, 3]",
+        b'"draw-bundle/1"',
+        b"null",
+        b"\xff\xfe{}",
+        b"\xef\xbb\xbf{}",
+        b"[" * 100000 + b"]" * 100000,
+        b'{"format": "draw-bundle/1", "format": "draw-bundle/1"}',
+        b'{"format": NaN}',
+    ],
+)
 def test_not_a_bundle(data, tmp_path):
     assert_fails(data, tmp_path, "bundle")
 
@@ -387,26 +407,29 @@ def test_secret_not_hex(secret, tmp_path):
     assert_fails(b, tmp_path, "secret")
 
 
-@pytest.mark.parametrize("key, value, check", [
-    ("secret", 123, "secret"),
-    ("secret", None, "secret"),
-    ("entropy", 31415926, "entropy"),
-    ("entropy", ["dice"], "entropy"),
-    ("announcement", 5, "announcement"),
-    ("announcement", {"algorithm": "draw-v1"}, "announcement"),
-    ("announcement", "not json", "announcement"),
-    ("announcement", "[]", "announcement"),
-    ("kind", 1, "kind"),
-    ("format", 1, "format"),
-    ("inputs", "x\tA\n", "inputs"),
-    ("inputs", {"frame": 5}, "frame"),
-    ("inputs", {"frame": None}, "frame"),
-    ("inputs", {"frame": ["x\tA"]}, "frame"),
-    ("result", [], "result"),
-    ("result", None, "result"),
-    ("result", {"selected": 1, "alternates": [], "sizes": {}}, "result"),
-    ("result", {"selected": [7], "alternates": [], "sizes": {}}, "result"),
-])
+@pytest.mark.parametrize(
+    "key, value, check",
+    [
+        ("secret", 123, "secret"),
+        ("secret", None, "secret"),
+        ("entropy", 31415926, "entropy"),
+        ("entropy", ["dice"], "entropy"),
+        ("announcement", 5, "announcement"),
+        ("announcement", {"algorithm": "draw-v1"}, "announcement"),
+        ("announcement", "not json", "announcement"),
+        ("announcement", "[]", "announcement"),
+        ("kind", 1, "kind"),
+        ("format", 1, "format"),
+        ("inputs", "x\tA\n", "inputs"),
+        ("inputs", {"frame": 5}, "frame"),
+        ("inputs", {"frame": None}, "frame"),
+        ("inputs", {"frame": ["x\tA"]}, "frame"),
+        ("result", [], "result"),
+        ("result", None, "result"),
+        ("result", {"selected": 1, "alternates": [], "sizes": {}}, "result"),
+        ("result", {"selected": [7], "alternates": [], "sizes": {}}, "result"),
+    ],
+)
 def test_wrong_types(key, value, check, tmp_path):
     b = objects_bundle()
     b[key] = value
@@ -447,8 +470,26 @@ def test_unprintable_and_huge_values_are_reported_safely(tmp_path):
 
 
 def test_in_process_api_never_raises():
-    for junk in (None, 5, 1.5, [], {}, "", b"", b"\xff", {"format": "draw-bundle/1"}, object(),
-                 {"format": "draw-bundle/1", "kind": "objects", "announcement": b"{}", "secret": b"",
-                  "entropy": "", "inputs": {}, "result": {}}):
+    for junk in (
+        None,
+        5,
+        1.5,
+        [],
+        {},
+        "",
+        b"",
+        b"\xff",
+        {"format": "draw-bundle/1"},
+        object(),
+        {
+            "format": "draw-bundle/1",
+            "kind": "objects",
+            "announcement": b"{}",
+            "secret": b"",
+            "entropy": "",
+            "inputs": {},
+            "result": {},
+        },
+    ):
         ok, message = verify_bundle(junk)
         assert ok is False and ": " in message

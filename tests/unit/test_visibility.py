@@ -16,20 +16,35 @@ def who(*roles: str, dept: str | None = None, subject: str = "u") -> Principal:
     return Principal(subject=subject, roles=frozenset(roles), dept=dept)
 
 
-@pytest.mark.parametrize("user, drawn, inspection, visit", [
-    (who("admin"), True, True, True),
-    (who("auditor"), True, True, False),
-    (who("service"), True, True, False),
-    (who("officer", dept="SWJ"), True, True, True),
-    (who("officer", dept="YJGL"), True, True, True),
-    (who("officer", dept="XFJY"), True, True, False),  # in the task, not in the team
-    (who("officer", dept="SCJG"), False, False, False),
-    (who("inspector", subject="SWJ-1"), False, True, True),
-    (who("inspector", subject="SWJ-2"), False, False, False),
-    (who("officer", subject="SWJ-1", dept="SCJG"), False, False, False),  # membership needs the inspector role
-    (who("officer", "inspector", subject="SWJ-1", dept="SCJG"), False, True, True),
-], ids=["admin", "auditor", "service", "lead", "cooperating", "task-not-team", "outsider", "team-member",
-        "other-inspector", "officer-named-like-member", "officer-and-member"])
+@pytest.mark.parametrize(
+    "user, drawn, inspection, visit",
+    [
+        (who("admin"), True, True, True),
+        (who("auditor"), True, True, False),
+        (who("service"), True, True, False),
+        (who("officer", dept="SWJ"), True, True, True),
+        (who("officer", dept="YJGL"), True, True, True),
+        (who("officer", dept="XFJY"), True, True, False),  # in the task, not in the team
+        (who("officer", dept="SCJG"), False, False, False),
+        (who("inspector", subject="SWJ-1"), False, True, True),
+        (who("inspector", subject="SWJ-2"), False, False, False),
+        (who("officer", subject="SWJ-1", dept="SCJG"), False, False, False),  # membership needs the inspector role
+        (who("officer", "inspector", subject="SWJ-1", dept="SCJG"), False, True, True),
+    ],
+    ids=[
+        "admin",
+        "auditor",
+        "service",
+        "lead",
+        "cooperating",
+        "task-not-team",
+        "outsider",
+        "team-member",
+        "other-inspector",
+        "officer-named-like-member",
+        "officer-and-member",
+    ],
+)
 def test_who_sees_and_who_visits(user, drawn, inspection, visit):
     departments = TASK + ["XFJY"]
     assert visibility.can_see_drawn(user, departments=departments) is drawn
@@ -46,7 +61,11 @@ def test_refusals_are_403_with_stable_codes():
         visibility.ensure_can_see_inspection(outsider, departments=TASK, team=TEAM)
     with pytest.raises(Forbidden) as visit:
         visibility.ensure_can_record_visit(outsider, team=TEAM, team_departments=TASK)
-    assert (drawn.value.code, seen.value.code, visit.value.code) == ("result_not_allowed", "inspection_not_visible", "not_in_team")
+    assert (drawn.value.code, seen.value.code, visit.value.code) == (
+        "result_not_allowed",
+        "inspection_not_visible",
+        "not_in_team",
+    )
     assert all(e.value.detail_zh for e in (drawn, seen, visit))
 
 

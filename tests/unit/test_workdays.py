@@ -187,11 +187,11 @@ def test_backwards_from_a_weekend_and_reverse_spans():
 
 
 def test_type_errors_name_what_was_wrong():
-    with pytest.raises(TypeError, match="^expected a date, got str$"):
+    with pytest.raises(TypeError, match=r"^expected a date, got str$"):
         is_working_day("2026-12-01")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="^n must be an int$"):
+    with pytest.raises(TypeError, match=r"^n must be an int$"):
         add_working_days(D(2026, 12, 1), True)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="^n must be an int$"):
+    with pytest.raises(TypeError, match=r"^n must be an int$"):
         add_working_days(D(2026, 12, 1), 1.0)  # type: ignore[arg-type]
 
 

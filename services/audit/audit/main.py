@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from audit import MIGRATIONS
 from audit.announcements.router import public_router as public_announcements_router
 from audit.announcements.router import router as announcements_router
+from audit.config import Settings, get_settings
 from audit.log.router import router as log_router
 from audit.log.service import handle_audit_record
 from audit.replays.router import announcements_router as task_announcements_router
@@ -13,10 +15,8 @@ from audit.replays.router import chain_router
 from audit.replays.router import router as replays_router
 from audit.replays.scheduler import start_scheduler, stop_scheduler
 from audit.replays.service import witness_metrics
-from audit.config import Settings, get_settings
 from jointcheck.app import create_service_app
 from jointcheck.contracts import AuditRecord, event_handlers
-from audit import MIGRATIONS
 
 DESCRIPTION = (
     "The announcement register (sampling registers each draw's commitment here and gets a timestamped receipt "
@@ -39,8 +39,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrations_location=MIGRATIONS,
         title="审计监督服务 / Audit",
         description=DESCRIPTION,
-        routers=[log_router, chain_router, task_announcements_router, announcements_router, public_announcements_router,
-                 replays_router],
+        routers=[
+            log_router,
+            chain_router,
+            task_announcements_router,
+            announcements_router,
+            public_announcements_router,
+            replays_router,
+        ],
         event_handlers=event_handlers((AuditRecord, handle_audit_record, True)),
         depends_on=["registry", "sampling", "results"],
         on_startup=[start_scheduler],

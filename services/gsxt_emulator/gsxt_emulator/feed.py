@@ -26,7 +26,12 @@ from jointcheck.demo import INDUSTRIES, entity_rows
 
 #: Share of each change kind, per mille.
 MIX: tuple[tuple[str, int], ...] = (
-    ("new", 250), ("change", 350), ("deregistered", 60), ("revoked", 20), ("cancelled", 10), ("moved_out", 10),
+    ("new", 250),
+    ("change", 350),
+    ("deregistered", 60),
+    ("revoked", 20),
+    ("cancelled", 10),
+    ("moved_out", 10),
     ("credit_class", 300),
 )
 _START = datetime(2026, 11, 1, tzinfo=timezone(timedelta(hours=8)))
@@ -34,8 +39,13 @@ _START = datetime(2026, 11, 1, tzinfo=timezone(timedelta(hours=8)))
 
 def _registration(row: list[str]) -> dict[str, Any]:
     return {
-        "name": row[1], "entity_type": parse_entity_type(row[2]).value, "industry_code": row[3],
-        "division_code": row[6], "address": row[5], "status": "active", "registered_on": row[7] or None,
+        "name": row[1],
+        "entity_type": parse_entity_type(row[2]).value,
+        "industry_code": row[3],
+        "division_code": row[6],
+        "address": row[5],
+        "status": "active",
+        "registered_on": row[7] or None,
     }
 
 
@@ -45,8 +55,9 @@ def _spoil(uscc: str) -> str:
     return uscc[:-1] + USCC_ALPHABET[(last + 7) % 31]
 
 
-def generate(*, division: str = "411523", seed: int = 2024, base: int = 0, changes: int = 0,
-             bad_fraction: float = 0.0) -> list[dict[str, Any]]:
+def generate(
+    *, division: str = "411523", seed: int = 2024, base: int = 0, changes: int = 0, bad_fraction: float = 0.0
+) -> list[dict[str, Any]]:
     """Every event of the feed, in sequence order (``seq`` 1 …), as the page's JSON."""
     rows = entity_rows(base + changes, seed)
     rnd = random.Random(f"jointcheck.platform-feed:{division}:{seed}")
@@ -57,8 +68,15 @@ def generate(*, division: str = "411523", seed: int = 2024, base: int = 0, chang
 
     def emit(action: str, uscc: str, **fields: Any) -> None:
         seq = len(events) + 1
-        events.append({"seq": seq, "action": action, "uscc": uscc,
-                       "occurred_at": (_START + timedelta(seconds=seq)).isoformat(), **fields})
+        events.append(
+            {
+                "seq": seq,
+                "action": action,
+                "uscc": uscc,
+                "occurred_at": (_START + timedelta(seconds=seq)).isoformat(),
+                **fields,
+            }
+        )
 
     for _ in range(base):
         row = next(rows)

@@ -5,21 +5,27 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from gsxt_emulator import feed as feed_generator
 from jointcheck.auth import Role, TokenVerifier, require_roles
-from jointcheck.errors import NotFound, UnhandledErrorMiddleware, UpstreamUnavailable, install_error_handlers, problem_responses
+from jointcheck.contracts import PlatformPage
+from jointcheck.errors import (
+    NotFound,
+    UnhandledErrorMiddleware,
+    UpstreamUnavailable,
+    install_error_handlers,
+    problem_responses,
+)
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
 from jointcheck.requestguard import RequestGuardMiddleware
-from jointcheck.contracts import PlatformPage
 from jointcheck.schemas import Schema
 from jointcheck.settings import ServiceSettings
-from gsxt_emulator import feed as feed_generator
 
 
 class EmulatorSettings(ServiceSettings):
@@ -96,11 +102,19 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
             await asyncio.sleep(faults.delay_ms / 1000)
         if faults.fail_next > 0:
             faults.fail_next -= 1
-            raise UpstreamUnavailable("emulated failure (fail_next)", detail_zh="模拟故障（fail_next）",
-                                      status=faults.fail_status, code="emulated_failure")
+            raise UpstreamUnavailable(
+                "emulated failure (fail_next)",
+                detail_zh="模拟故障（fail_next）",
+                status=faults.fail_status,
+                code="emulated_failure",
+            )
         if faults.fail_rate and random.random() < faults.fail_rate:
-            raise UpstreamUnavailable("emulated failure (fail_rate)", detail_zh="模拟故障（fail_rate）",
-                                      status=faults.fail_status, code="emulated_failure")
+            raise UpstreamUnavailable(
+                "emulated failure (fail_rate)",
+                detail_zh="模拟故障（fail_rate）",
+                status=faults.fail_status,
+                code="emulated_failure",
+            )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -112,7 +126,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         existing = store.get(body.record_id)
         if existing:
             return existing
-        pub = PublicationRead(**body.model_dump(), publication_id=uuid.uuid4().hex, received_at=datetime.now(timezone.utc))
+        pub = PublicationRead(**body.model_dump(), publication_id=uuid.uuid4().hex, received_at=datetime.now(UTC))
         store[body.record_id] = pub
         return pub
 
@@ -126,10 +140,13 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
             raise NotFound(f"no publication for record {record_id}", detail_zh=f"记录 {record_id} 未公示")
         return store[record_id]
 
-    @app.get("/api/platform/changes", response_model=PlatformPage,
-             summary="协同监管平台变更 / Platform change feed of a division",
-             description="Registration events and credit-class assessments with sequence numbers after `after`, "
-             "oldest first. The contract: docs/platform-feed.md. Fault controls apply.")
+    @app.get(
+        "/api/platform/changes",
+        response_model=PlatformPage,
+        summary="协同监管平台变更 / Platform change feed of a division",
+        description="Registration events and credit-class assessments with sequence numbers after `after`, "
+        "oldest first. The contract: docs/platform-feed.md. Fault controls apply.",
+    )
     async def platform_changes(
         division: Annotated[str, Query(pattern=r"^[0-9]{2,6}$")],
         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
@@ -139,30 +156,56 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         config: FeedConfig = feed["config"]
         events: list[dict[str, Any]] = feed["events"] if config.division == division else []
         # seq n is events[n - 1]
-        page = events[after:after + limit]
-        return PlatformPage.model_validate({
-            "division": division, "after": after, "events": page,
-            "next_cursor": page[-1]["seq"] if page else after, "newest_seq": len(events),
-            "has_more": after + len(page) < len(events),
-        })
+        page = events[after : after + limit]
+        return PlatformPage.model_validate(
+            {
+                "division": division,
+                "after": after,
+                "events": page,
+                "next_cursor": page[-1]["seq"] if page else after,
+                "newest_seq": len(events),
+                "has_more": after + len(page) < len(events),
+            }
+        )
 
-    @app.put("/emulator/feed", response_model=FeedState, summary="变更订阅数据 / Set the emulated change feed",
-             dependencies=control, responses=problem_responses(401, 403))
+    @app.put(
+        "/emulator/feed",
+        response_model=FeedState,
+        summary="变更订阅数据 / Set the emulated change feed",
+        dependencies=control,
+        responses=problem_responses(401, 403),
+    )
     async def set_feed(body: FeedConfig) -> FeedState:
-        events = await asyncio.to_thread(feed_generator.generate, division=body.division, seed=body.seed,
-                                         base=body.base, changes=body.changes, bad_fraction=body.bad_fraction)
+        events = await asyncio.to_thread(
+            feed_generator.generate,
+            division=body.division,
+            seed=body.seed,
+            base=body.base,
+            changes=body.changes,
+            bad_fraction=body.bad_fraction,
+        )
         feed["config"], feed["events"] = body, events
         return FeedState(**body.model_dump(), newest_seq=len(events))
 
-    @app.put("/emulator/faults", response_model=Faults, summary="故障注入 / Set fault injection",
-             dependencies=control, responses=problem_responses(401, 403))
+    @app.put(
+        "/emulator/faults",
+        response_model=Faults,
+        summary="故障注入 / Set fault injection",
+        dependencies=control,
+        responses=problem_responses(401, 403),
+    )
     async def set_faults(body: Faults) -> Faults:
         nonlocal faults
         faults = body
         return faults
 
-    @app.delete("/emulator/publications", status_code=204, summary="清空 / Forget every publication",
-                dependencies=control, responses=problem_responses(401, 403))
+    @app.delete(
+        "/emulator/publications",
+        status_code=204,
+        summary="清空 / Forget every publication",
+        dependencies=control,
+        responses=problem_responses(401, 403),
+    )
     async def reset() -> None:
         store.clear()
 

@@ -5,11 +5,10 @@ ETags come from :mod:`jointcheck.etag`, pages from :mod:`jointcheck.pagination`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from jointcheck.auth import Principal
-
 
 #: China Standard Time: deadlines (31 January, 31 October) are calendar days in Beijing.
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -18,7 +17,7 @@ T = TypeVar("T")
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def china_date(moment: datetime) -> date:

@@ -19,8 +19,17 @@ async def ensure_known(registry: RegistryClient, fields: Mapping[str, Iterable[s
     for field, codes in wanted.items():
         unknown = [c for c in dict.fromkeys(codes) if c not in known]
         if unknown:
-            problems.append({"field": field, "message": f"not a department of the registry: {', '.join(unknown)}",
-                             "message_zh": f"名录库中没有（或已停用）以下部门：{'、'.join(unknown)}"})
+            problems.append(
+                {
+                    "field": field,
+                    "message": f"not a department of the registry: {', '.join(unknown)}",
+                    "message_zh": f"名录库中没有（或已停用）以下部门：{'、'.join(unknown)}",
+                }
+            )
     if problems:
-        raise UnprocessableEntity(f"{len(problems)} field(s) name departments the registry does not know",
-                                  detail_zh="部门代码不在名录库的部门中", code="unknown_department", errors=problems)
+        raise UnprocessableEntity(
+            f"{len(problems)} field(s) name departments the registry does not know",
+            detail_zh="部门代码不在名录库的部门中",
+            code="unknown_department",
+            errors=problems,
+        )

@@ -7,6 +7,15 @@ from planning.plans.models import Plan, PlanTransition
 from planning.tasks.models import Task, TaskTransition
 
 __all__ = [
-    "Base", "metadata", "CheckItem", "CheckItemVersion", "Checklist", "ChecklistEntry", "ChecklistVersion",
-    "Plan", "PlanTransition", "Task", "TaskTransition",
+    "Base",
+    "CheckItem",
+    "CheckItemVersion",
+    "Checklist",
+    "ChecklistEntry",
+    "ChecklistVersion",
+    "Plan",
+    "PlanTransition",
+    "Task",
+    "TaskTransition",
+    "metadata",
 ]

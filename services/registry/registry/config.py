@@ -57,7 +57,7 @@ class Settings(ServiceSettings):
         return super().body_limit_for(path)
 
     @model_validator(mode="after")
-    def _platform_defaults_to_gsxt(self) -> "Settings":
+    def _platform_defaults_to_gsxt(self) -> Settings:
         if self.platform_url is None:
             self.platform_url = self.gsxt_url
         return self
@@ -69,9 +69,12 @@ class Settings(ServiceSettings):
 
     def import_limits(self) -> ImportLimits:
         return ImportLimits(
-            max_rows=self.import_max_rows, max_cell_chars=self.import_max_cell_chars,
-            max_record_chars=self.import_max_record_chars, max_seconds=self.import_max_seconds,
-            max_errors=self.import_max_errors, xlsx_max_uncompressed_bytes=self.import_xlsx_max_uncompressed_bytes,
+            max_rows=self.import_max_rows,
+            max_cell_chars=self.import_max_cell_chars,
+            max_record_chars=self.import_max_record_chars,
+            max_seconds=self.import_max_seconds,
+            max_errors=self.import_max_errors,
+            xlsx_max_uncompressed_bytes=self.import_xlsx_max_uncompressed_bytes,
             xlsx_max_shared_strings=self.import_xlsx_max_shared_strings,
             xlsx_max_shared_string_chars=self.import_xlsx_max_shared_string_chars,
         )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from jointcheck.app import create_service_app
+from registry import MIGRATIONS
+from registry.config import Settings, get_settings
 from registry.departments.router import router as departments_router
 from registry.entities.router import router as entities_router
 from registry.experts.router import router as experts_router
@@ -13,9 +16,6 @@ from registry.platform_sync import schedule as platform_schedule
 from registry.platform_sync.metrics import SyncMetrics
 from registry.platform_sync.router import router as platform_sync_router
 from registry.recusals.router import router as recusals_router
-from registry.config import Settings, get_settings
-from jointcheck.app import create_service_app
-from registry import MIGRATIONS
 
 DESCRIPTION = "Directories every draw is taken from: departments, market entities (with full history), inspectors, experts, recusals; canonical draw-v1 frames as of any registry version.\n\n检查对象名录库、执法检查人员名录库、专家库及回避声明；按任意历史版本生成可验证的抽取底册。"
 
@@ -28,8 +28,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrations_location=MIGRATIONS,
         title="名录库服务 / Registry",
         description=DESCRIPTION,
-        routers=[departments_router, entities_router, inspectors_router, experts_router, recusals_router, frames_router,
-                 platform_sync_router],
+        routers=[
+            departments_router,
+            entities_router,
+            inspectors_router,
+            experts_router,
+            recusals_router,
+            frames_router,
+            platform_sync_router,
+        ],
         event_handlers={},
         depends_on=["audit"],
         on_startup=[platform_schedule.start],

@@ -10,5 +10,15 @@ from registry.recusals.models import Recusal
 from registry.versioning.models import RegistryState, RegistryVersion
 
 __all__ = [
-    "Base", "metadata", "Department", "Entity", "Expert", "Inspector", "PlatformSyncRun", "PlatformSyncState", "Recusal", "RegistryState", "RegistryVersion",
+    "Base",
+    "Department",
+    "Entity",
+    "Expert",
+    "Inspector",
+    "PlatformSyncRun",
+    "PlatformSyncState",
+    "Recusal",
+    "RegistryState",
+    "RegistryVersion",
+    "metadata",
 ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from results.inspections.router import router as inspections_router
-from results.inspections.service import handle_inspections_create, handle_inspections_voided
-from results.config import Settings, get_settings
 from jointcheck.app import create_service_app
 from jointcheck.contracts import InspectionsCreate, InspectionsVoided, event_handlers
 from results import MIGRATIONS
+from results.config import Settings, get_settings
+from results.inspections.router import router as inspections_router
+from results.inspections.service import handle_inspections_create, handle_inspections_voided
 
 DESCRIPTION = (
     "Joint inspections as teams draws create them (one per drawn entity, with its team), visible before "

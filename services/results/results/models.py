@@ -3,4 +3,4 @@
 from results.database import Base, metadata
 from results.inspections.models import Inspection
 
-__all__ = ["Base", "metadata", "Inspection"]
+__all__ = ["Base", "Inspection", "metadata"]

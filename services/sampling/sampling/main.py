@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sampling.draws.router import public_router as public_draws_router
-from sampling.draws.router import router as draws_router
-from sampling.config import Settings, get_settings
 from jointcheck.app import create_service_app
 from sampling import MIGRATIONS
+from sampling.config import Settings, get_settings
+from sampling.draws.router import public_router as public_draws_router
+from sampling.draws.router import router as draws_router
 
 DESCRIPTION = "draw-v1 verifiable draws of entities, inspection teams and experts, with commit-reveal and public bundles.\n\n按 draw-v1 规范进行可验证的随机抽取（检查对象、执法人员、专家），先承诺后揭示。"
 

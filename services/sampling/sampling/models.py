@@ -3,4 +3,4 @@
 from sampling.database import Base, metadata
 from sampling.draws.models import Draw
 
-__all__ = ["Base", "metadata", "Draw"]
+__all__ = ["Base", "Draw", "metadata"]

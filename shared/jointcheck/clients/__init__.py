@@ -8,17 +8,29 @@ so tests (and deployments) decide where each callee lives (``app.dependency_over
 """
 
 from jointcheck.clients.audit import Audit, AuditClient, audit_client
-from jointcheck.clients.platform import Platform, PlatformClient, platform_client
 from jointcheck.clients.planning import Planning, PlanningClient, planning_client
+from jointcheck.clients.platform import Platform, PlatformClient, platform_client
 from jointcheck.clients.registry import Registry, RegistryClient, registry_client
 from jointcheck.clients.results import Results, ResultsClient, results_client
 from jointcheck.clients.sampling import Sampling, SamplingClient, sampling_client
 
 __all__ = [
-    "Audit", "AuditClient", "audit_client",
-    "Planning", "PlanningClient", "planning_client",
-    "Platform", "PlatformClient", "platform_client",
-    "Registry", "RegistryClient", "registry_client",
-    "Results", "ResultsClient", "results_client",
-    "Sampling", "SamplingClient", "sampling_client",
+    "Audit",
+    "AuditClient",
+    "Planning",
+    "PlanningClient",
+    "Platform",
+    "PlatformClient",
+    "Registry",
+    "RegistryClient",
+    "Results",
+    "ResultsClient",
+    "Sampling",
+    "SamplingClient",
+    "audit_client",
+    "planning_client",
+    "platform_client",
+    "registry_client",
+    "results_client",
+    "sampling_client",
 ]

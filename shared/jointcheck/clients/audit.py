@@ -16,8 +16,11 @@ class AuditClient(ServiceClient):
 
     async def register_announcement(self, draw_id: str, announcement: str) -> AnnouncementReceipt:
         # Registration is idempotent on the announcement bytes, so it may be retried.
-        body = await self.post_json("/v1/announcements", {"draw_id": draw_id, "announcement": announcement},
-                                    headers={"Idempotency-Key": f"announce-{draw_id}"})
+        body = await self.post_json(
+            "/v1/announcements",
+            {"draw_id": draw_id, "announcement": announcement},
+            headers={"Idempotency-Key": f"announce-{draw_id}"},
+        )
         return AnnouncementReceipt.model_validate(body)
 
 

@@ -21,8 +21,9 @@ class PlanningClient(ServiceClient):
             return TaskSpec.model_validate(await self.get_json(f"/v1/tasks/{task_id}"))
         except ServiceCallError as exc:
             if exc.extra.get("upstream_status") in (404, 422):
-                raise NotFound(f"planning has no task {task_id}", detail_zh=f"抽查任务 {task_id} 不存在",
-                               code="task_not_found") from None
+                raise NotFound(
+                    f"planning has no task {task_id}", detail_zh=f"抽查任务 {task_id} 不存在", code="task_not_found"
+                ) from None
             raise
 
 

@@ -23,8 +23,9 @@ class PlatformClient(ServiceClient):
 
     async def changes(self, division: str, *, after: int, limit: int, timeout: float | None = None) -> PlatformPage:
         """The page of changes of ``division`` with sequence numbers after ``after``."""
-        body = await self.get_json("/api/platform/changes", params={"division": division, "after": after, "limit": limit},
-                                   timeout=timeout)
+        body = await self.get_json(
+            "/api/platform/changes", params={"division": division, "after": after, "limit": limit}, timeout=timeout
+        )
         return PlatformPage.model_validate(body)
 
 

@@ -32,20 +32,40 @@ class RegistryClient(ServiceClient):
     service = "registry"
 
     async def entity_frame(self, scope: EntityScope | dict[str, Any], as_of: int | None = None) -> FrameFile:
-        return _file(await self.request("POST", "/v1/frames", json={"filter": _scope(scope), "as_of": as_of},
-                                        timeout=120, safe=True))
+        return _file(
+            await self.request(
+                "POST", "/v1/frames", json={"filter": _scope(scope), "as_of": as_of}, timeout=120, safe=True
+            )
+        )
 
     async def inspector_pool(self, departments: list[str], as_of: int | None) -> FrameFile:
-        return _file(await self.request("POST", "/v1/frames/inspector-pool",
-                                        json={"departments": departments, "as_of": as_of}, timeout=60, safe=True))
+        return _file(
+            await self.request(
+                "POST",
+                "/v1/frames/inspector-pool",
+                json={"departments": departments, "as_of": as_of},
+                timeout=60,
+                safe=True,
+            )
+        )
 
     async def recusal_pairs(self, on: date, usccs: list[str], as_of: int) -> FrameFile:
-        return _file(await self.request("POST", "/v1/frames/recusals",
-                                        json={"on": on.isoformat(), "usccs": usccs, "as_of": as_of}, timeout=60, safe=True))
+        return _file(
+            await self.request(
+                "POST",
+                "/v1/frames/recusals",
+                json={"on": on.isoformat(), "usccs": usccs, "as_of": as_of},
+                timeout=60,
+                safe=True,
+            )
+        )
 
     async def expert_frame(self, fields: list[str], as_of: int | None = None) -> FrameFile:
-        return _file(await self.request("POST", "/v1/frames/experts", json={"fields": fields, "as_of": as_of},
-                                        timeout=60, safe=True))
+        return _file(
+            await self.request(
+                "POST", "/v1/frames/experts", json={"fields": fields, "as_of": as_of}, timeout=60, safe=True
+            )
+        )
 
     async def frame_counts(self, scope: EntityScope | dict[str, Any], *, as_of: int | str | None = None) -> ClassCounts:
         """Population per credit class of ``scope``."""

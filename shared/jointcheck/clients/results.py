@@ -17,7 +17,9 @@ class ResultsClient(ServiceClient):
 
     async def recently_inspected(self, since: date) -> RecentlyInspected:
         body = RecentlyInspectedQuery(since=since).model_dump(mode="json")
-        return RecentlyInspected.model_validate(await self.post_json("/v1/inspections/recently-inspected", body, safe=True))
+        return RecentlyInspected.model_validate(
+            await self.post_json("/v1/inspections/recently-inspected", body, safe=True)
+        )
 
     async def last_inspectors(self, usccs: list[str]) -> LastInspectors:
         body = LastInspectorsQuery(usccs=usccs).model_dump(mode="json")

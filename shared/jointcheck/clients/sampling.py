@@ -25,8 +25,9 @@ class SamplingClient(ServiceClient):
     async def bundle(self, draw_id: str) -> DrawBundle:
         return DrawBundle.model_validate(await self.bundle_json(draw_id))
 
-    async def draws(self, *, task_id: str | None = None, status: str | None = None,
-                    cursor: str | None = None, limit: int = 200) -> tuple[list[DrawStatusRead], str | None]:
+    async def draws(
+        self, *, task_id: str | None = None, status: str | None = None, cursor: str | None = None, limit: int = 200
+    ) -> tuple[list[DrawStatusRead], str | None]:
         params: dict[str, Any] = {"limit": limit}
         if task_id is not None:
             params["task_id"] = task_id

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from operator import mul as _mul
 from collections.abc import Collection
 from dataclasses import dataclass
+from operator import mul as _mul
 
 from jointcheck.codes.classification import EntityType
 
@@ -283,8 +283,7 @@ def validate_uscc(
             raise InvalidUSCC(
                 code,
                 "division",
-                f"positions 3-8 must be a 6-digit division code, got {division!r} "
-                f"(non-digit at position {pos})",
+                f"positions 3-8 must be a 6-digit division code, got {division!r} (non-digit at position {pos})",
                 f"第3-8位应为6位数字行政区划码，实际为“{division}”（第{pos}位不是数字）",
                 position=pos,
                 got=division,

@@ -56,11 +56,16 @@ class EntityScope(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    industry_prefixes: list[str] = Field(default_factory=list, description="GB/T 4754 prefixes, any of (F52, F5265, 52)")
-    division_prefixes: list[str] = Field(default_factory=list, description="GB/T 2260 prefixes, any of (41, 4115, 411523)")
+    industry_prefixes: list[str] = Field(
+        default_factory=list, description="GB/T 4754 prefixes, any of (F52, F5265, 52)"
+    )
+    division_prefixes: list[str] = Field(
+        default_factory=list, description="GB/T 2260 prefixes, any of (41, 4115, 411523)"
+    )
     entity_types: list[EntityType] = Field(default_factory=list, description="any of")
-    statuses: list[RegistrationStatus] = Field(default_factory=lambda: [RegistrationStatus.ACTIVE],
-                                               description="any of; default active only")
+    statuses: list[RegistrationStatus] = Field(
+        default_factory=lambda: [RegistrationStatus.ACTIVE], description="any of; default active only"
+    )
     tags: list[str] = Field(default_factory=list, description="entities holding at least one of these tags")
     credit_classes: list[FrameClass] = Field(default_factory=list, description="any of (U = unclassified)")
     departments: list[str] = Field(default_factory=list, description="supervised by any of these departments")
@@ -125,10 +130,40 @@ from jointcheck.contracts.sampling import DrawBundle, DrawStatusRead  # noqa: E4
 from jointcheck.contracts.tasks import SamplingRule, TaskSpec, TaskState, TeamRules  # noqa: E402
 
 __all__ = [
-    "DEPT_PATTERN", "EntityScope", "FrameClass", "division_prefix", "industry_prefix", "is_department_code",
-    "AnnouncementReceipt", "AuditRecord", "DrawBundle", "DrawStatusRead", "ClassCounts", "DepartmentInfo", "Event", "FrameFile", "InspectionTeam",
-    "InspectionsCreate", "InspectionsVoided", "LastInspectors", "LastInspectorsQuery", "PlatformEvent", "PlatformPage",
-    "PlatformRegistration", "RecentlyInspected",
-    "RecentlyInspectedQuery", "SamplingRule", "TaskDrawVoided", "TaskObjectsDrawn", "TaskResultsPublished",
-    "TaskSpec", "TaskState", "TaskTeamsAssigned", "TeamRules", "UnassignedEntity", "event_handlers", "publish", "typed_handler",
+    "DEPT_PATTERN",
+    "AnnouncementReceipt",
+    "AuditRecord",
+    "ClassCounts",
+    "DepartmentInfo",
+    "DrawBundle",
+    "DrawStatusRead",
+    "EntityScope",
+    "Event",
+    "FrameClass",
+    "FrameFile",
+    "InspectionTeam",
+    "InspectionsCreate",
+    "InspectionsVoided",
+    "LastInspectors",
+    "LastInspectorsQuery",
+    "PlatformEvent",
+    "PlatformPage",
+    "PlatformRegistration",
+    "RecentlyInspected",
+    "RecentlyInspectedQuery",
+    "SamplingRule",
+    "TaskDrawVoided",
+    "TaskObjectsDrawn",
+    "TaskResultsPublished",
+    "TaskSpec",
+    "TaskState",
+    "TaskTeamsAssigned",
+    "TeamRules",
+    "UnassignedEntity",
+    "division_prefix",
+    "event_handlers",
+    "industry_prefix",
+    "is_department_code",
+    "publish",
+    "typed_handler",
 ]

@@ -135,8 +135,13 @@ async def publish(session: AsyncSession, *, destination: str, event: Event) -> u
     """Put ``event`` into this service's outbox for ``destination``, inside the caller's transaction."""
     from jointcheck.outbox import enqueue_event
 
-    return await enqueue_event(session, destination=destination, topic=event.topic,
-                               payload=event.model_dump(mode="json"), ordering_key=event.ordering_key())
+    return await enqueue_event(
+        session,
+        destination=destination,
+        topic=event.topic,
+        payload=event.model_dump(mode="json"),
+        ordering_key=event.ordering_key(),
+    )
 
 
 E = TypeVar("E", bound=Event)
@@ -154,7 +159,8 @@ def typed_handler(event_cls: type[E], fn: Callable[..., Awaitable[None]], *, env
             raise UnprocessableEntity(
                 f"{incoming.topic}: the payload is not a valid {event_cls.__name__} ({exc.error_count()} error(s))",
                 detail_zh=f"{incoming.topic}：事件内容不符合约定（{exc.error_count()} 处错误）",
-                code="invalid_event_payload", errors=errors,
+                code="invalid_event_payload",
+                errors=errors,
             ) from None
         if envelope:
             await fn(session, event, incoming)
@@ -165,7 +171,10 @@ def typed_handler(event_cls: type[E], fn: Callable[..., Awaitable[None]], *, env
     return handle
 
 
-def event_handlers(*pairs: tuple[type[Event], Callable[..., Awaitable[None]]] | tuple[type[Event], Callable[..., Awaitable[None]], bool]) -> dict[str, EventHandler]:
+def event_handlers(
+    *pairs: tuple[type[Event], Callable[..., Awaitable[None]]]
+    | tuple[type[Event], Callable[..., Awaitable[None]], bool],
+) -> dict[str, EventHandler]:
     """``{EventCls.topic: typed_handler(EventCls, fn)}`` for ``(EventCls, fn)`` or ``(EventCls, fn, envelope)`` pairs."""
     out: dict[str, EventHandler] = {}
     for pair in pairs:

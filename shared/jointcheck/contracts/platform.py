@@ -21,7 +21,10 @@ from jointcheck.schemas import Schema
 PlatformAction = Literal["new", "change", "deregistered", "revoked", "cancelled", "moved_out", "credit_class"]
 #: Registration actions that end an entity's registration, and the status each sets.
 ENDING_ACTIONS: dict[str, str] = {
-    "deregistered": "deregistered", "revoked": "revoked", "cancelled": "cancelled", "moved_out": "moved_out",
+    "deregistered": "deregistered",
+    "revoked": "revoked",
+    "cancelled": "cancelled",
+    "moved_out": "moved_out",
 }
 
 

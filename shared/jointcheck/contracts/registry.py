@@ -12,8 +12,10 @@ class ClassCounts(Schema):
 
     version: int = Field(description="registry version counted / 名录库版本")
     total: int
-    by_class: dict[str, int] = Field(description="population per credit-risk class, U = unclassified; classes with "
-                                     "no entity are absent / 各信用风险分类数量")
+    by_class: dict[str, int] = Field(
+        description="population per credit-risk class, U = unclassified; classes with "
+        "no entity are absent / 各信用风险分类数量"
+    )
 
 
 class DepartmentInfo(Schema):

@@ -23,4 +23,6 @@ class LastInspectorsQuery(Schema):
 
 
 class LastInspectors(Schema):
-    last: dict[str, list[str]] = Field(description="uscc → inspectors of its most recent inspection / 最近一次检查的执法人员")
+    last: dict[str, list[str]] = Field(
+        description="uscc → inspectors of its most recent inspection / 最近一次检查的执法人员"
+    )

@@ -7,9 +7,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from typing_extensions import TypedDict
-
 from pydantic import ConfigDict, Field, model_serializer
+from typing_extensions import TypedDict
 
 from jointcheck.contracts import EntityScope, FrameClass
 from jointcheck.schemas import Schema
@@ -27,7 +26,7 @@ class TaskState(StrEnum):
     cancelled = "cancelled"  # 已取消（抽取前，附理由）
 
 
-_RATIO = "decimal string in [0, 1], e.g. \"0.05\" / 比例"
+_RATIO = 'decimal string in [0, 1], e.g. "0.05" / 比例'
 _COUNT = "a fixed number instead of a ratio / 数量"
 _MIN, _MAX, _ALTERNATES = "at least / 最少", "at most / 最多", "alternates drawn besides / 备选数"
 

@@ -228,10 +228,7 @@ def entity_rows(n: int, seed: int = 2024) -> Iterator[list[str]]:
 
     towns = [(f"新县{t}", f"{_ADDRESS_PREFIX}{t}") for t, _ in TOWNS]
     town_cum = _cum(w for _, w in TOWNS)
-    inds = [
-        (i.code, i.name, ";".join(i.departments), ";".join(i.tags), i.words, len(i.words))
-        for i in INDUSTRIES
-    ]
+    inds = [(i.code, i.name, ";".join(i.departments), ";".join(i.tags), i.words, len(i.words)) for i in INDUSTRIES]
     ind_cum = _cum(i.weight for i in INDUSTRIES)
 
     categories = []
@@ -355,9 +352,7 @@ def bad_lines(n: int, seed: int = 2024, bad_fraction: float = 0.1) -> dict[int, 
     return {row + 2: plan[row][0] for row in sorted(plan)}
 
 
-def messy_lines(
-    n: int, seed: int = 2024, messy_fraction: float = 0.1, bad_fraction: float = 0.0
-) -> dict[int, str]:
+def messy_lines(n: int, seed: int = 2024, messy_fraction: float = 0.1, bad_fraction: float = 0.0) -> dict[int, str]:
     """Line numbers of the harmlessly varied rows → variant kind (bad rows excluded)."""
     _, plan = _plans(n, seed, bad_fraction, messy_fraction)
     return {row + 2: plan[row][0] for row in sorted(plan)}
@@ -528,6 +523,7 @@ def write_entities_xlsx(
 
 
 # --------------------------------------------------------------------------- people
+
 
 def departments() -> list[Department]:
     """The joint-meeting member units that supervise the demo industries.

@@ -44,29 +44,29 @@ __all__ = [
     "RULE_KEYS",
     "TEAM_KEYS",
     "DrawError",
-    "u",
-    "lp",
-    "sha256_hex",
-    "hmac_sha256",
-    "canonical_json",
-    "make_file",
-    "parse_file",
-    "check_file",
-    "new_secret",
-    "commitment_of",
-    "derive_keys",
-    "validate_rule",
-    "validate_strata",
-    "sample_size",
-    "ticket",
-    "draw_objects",
-    "validate_team_rules",
     "assign_teams",
     "build_announcement",
+    "canonical_json",
+    "check_file",
+    "commitment_of",
+    "derive_keys",
+    "draw_objects",
     "execute",
-    "make_bundle",
-    "verify_bundle",
+    "hmac_sha256",
+    "lp",
     "main",
+    "make_bundle",
+    "make_file",
+    "new_secret",
+    "parse_file",
+    "sample_size",
+    "sha256_hex",
+    "ticket",
+    "u",
+    "validate_rule",
+    "validate_strata",
+    "validate_team_rules",
+    "verify_bundle",
 ]
 
 ALGORITHM = "draw-v1"
@@ -318,7 +318,7 @@ def validate_rule(rule, where: str = "rule") -> None:
     if "ratio" in rule:
         r = rule["ratio"]
         if not isinstance(r, str) or len(r) > 40 or not _RATIO.fullmatch(r):
-            bad(f"ratio must be a decimal string such as \"0.05\" (at most 40 characters), got {_show(r)}")
+            bad(f'ratio must be a decimal string such as "0.05" (at most 40 characters), got {_show(r)}')
         if Fraction(r) > 1:
             bad(f"ratio must be between 0 and 1, got {_show(r)}")
     else:
@@ -498,9 +498,9 @@ def _fixed_layout(b: bytes, n_lines: int):
     width = id_len + 3
     if id_len < 1 or len(b) != n_lines * width or b.count(b"\t") != n_lines:
         return None
-    if b[id_len::width] != b"\t" * n_lines or b[width - 1::width] != b"\n" * n_lines:
+    if b[id_len::width] != b"\t" * n_lines or b[width - 1 :: width] != b"\n" * n_lines:
         return None
-    return id_len, b[id_len + 1::width]
+    return id_len, b[id_len + 1 :: width]
 
 
 def draw_objects(k_sample: bytes, frame_text, strata_rules: dict, *, workers: int = 1) -> dict:
@@ -591,7 +591,7 @@ def _draw_objects(k_sample: bytes, b: bytes, lines, rules: dict, workers: int = 
             c = [(g, d) for _, g, d in _scan(k_sample, mine, {bs: _ALL}, None)[0]]
         c.sort()  # by (ticket, id): bytes order of the id = order of its UTF-8 bytes
         sel += [(g, s, d) for g, d in c[: size[s]]]
-        alts += [(s, g, d) for g, d in c[size[s]:k]]
+        alts += [(s, g, d) for g, d in c[size[s] : k]]
         sizes[s] = {"population": pop[s], "sample": size[s]}
     sel.sort()
     alts.sort()
@@ -620,8 +620,9 @@ def _scan_parallel(k_sample: bytes, b: bytes, thresholds: dict, id_len, workers:
         cuts.append(len(b) if pos < 0 else pos + 1)
     cuts.append(len(b))
     try:
-        ex = ProcessPoolExecutor(max_workers=workers - 1, initializer=_pool_init,
-                                 initargs=(k_sample, b, thresholds, id_len))
+        ex = ProcessPoolExecutor(
+            max_workers=workers - 1, initializer=_pool_init, initargs=(k_sample, b, thresholds, id_len)
+        )
         futures = [ex.submit(_pool_scan, cuts[j], cuts[j + 1]) for j in range(1, workers)]
     except (OSError, NotImplementedError, ImportError):  # no process support here: stay single
         return [_scan_chunk(k_sample, b, thresholds, id_len)]
@@ -631,7 +632,7 @@ def _scan_parallel(k_sample: bytes, b: bytes, thresholds: dict, id_len, workers:
             try:
                 results.append(f.result())
             except BrokenProcessPool:  # a worker died (e.g. killed): do its share here
-                results.append(_scan_chunk(k_sample, b[cuts[j]:cuts[j + 1]], thresholds, id_len))
+                results.append(_scan_chunk(k_sample, b[cuts[j] : cuts[j + 1]], thresholds, id_len))
     except BaseException:
         ex.shutdown(wait=False, cancel_futures=True)
         raise
@@ -858,7 +859,7 @@ def _parse_announcement(announcement, kind=None) -> tuple[bytes, dict]:
         raise DrawError("announcement", f"must be a string, not {type(announcement).__name__}")
     try:
         ann = _loads(text)
-    except Exception as e:  # noqa: BLE001 - report, never raise
+    except Exception as e:
         raise DrawError("announcement", f"is not valid JSON: {e}") from None
     if not isinstance(ann, dict):
         raise DrawError("announcement", f"must be a JSON object, not {type(ann).__name__}")
@@ -931,8 +932,7 @@ def _run(kind: str, ann: dict, k_sample: bytes, k_assign: bytes, parsed: dict, w
         if "team" not in ann:
             raise DrawError("team", "the announcement has no team rules")
         validate_team_rules(ann["team"])
-        return assign_teams(k_assign, parsed["entities"][0], parsed["pool"][0],
-                            parsed["constraints"][0], ann["team"])
+        return assign_teams(k_assign, parsed["entities"][0], parsed["pool"][0], parsed["constraints"][0], ann["team"])
     if "strata" not in ann:
         raise DrawError("strata", "the announcement has no strata rules")
     validate_strata(ann["strata"])
@@ -962,8 +962,9 @@ def execute(announcement, secret, entropy: str, inputs: dict, *, workers: int = 
     return _run(ann["kind"], ann, k_sample, k_assign, parsed, workers)
 
 
-def make_bundle(draw_id: str, announcement, secret, entropy: str, inputs: dict, *,
-                result: dict | None = None, workers: int = 1) -> dict:
+def make_bundle(
+    draw_id: str, announcement, secret, entropy: str, inputs: dict, *, result: dict | None = None, workers: int = 1
+) -> dict:
     """Assemble a draw-bundle/1 object (computing the result unless given)."""
     ab, ann = _parse_announcement(announcement)
     if result is None:
@@ -1033,11 +1034,15 @@ def _summary(bundle: dict, ann: dict, result: dict) -> str:
     did = bundle.get("draw_id")
     head = f"draw-v1 {bundle['kind']} draw" + (f" {did}" if isinstance(did, str) and did else "")
     if bundle["kind"] == "teams":
-        return (f"{head}: {len(result['teams'])} team(s) assigned, {len(result['unassigned'])} unassigned; "
-                f"commitment {ann['commitment'][:16]}… matches")
+        return (
+            f"{head}: {len(result['teams'])} team(s) assigned, {len(result['unassigned'])} unassigned; "
+            f"commitment {ann['commitment'][:16]}… matches"
+        )
     sizes = ", ".join(f"{s} {v['sample']}/{v['population']}" for s, v in sorted(result["sizes"].items()))
-    return (f"{head}: {len(result['selected'])} selected, {len(result['alternates'])} alternate(s) "
-            f"from {ann['frame_size']} ({sizes}); commitment {ann['commitment'][:16]}… matches")
+    return (
+        f"{head}: {len(result['selected'])} selected, {len(result['alternates'])} alternate(s) "
+        f"from {ann['frame_size']} ({sizes}); commitment {ann['commitment'][:16]}… matches"
+    )
 
 
 def _verify(bundle, workers: int) -> tuple[bool, str]:
@@ -1049,14 +1054,15 @@ def _verify(bundle, workers: int) -> tuple[bool, str]:
     if isinstance(bundle, str):
         try:
             bundle = _loads(bundle)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise DrawError("bundle", f"not valid JSON: {e}") from None
     if not isinstance(bundle, dict):
         raise DrawError("bundle", f"must be a JSON object, not {type(bundle).__name__}")
-    missing = [k for k in ("format", "kind", "announcement", "secret", "entropy", "inputs", "result")
-               if k not in bundle]
+    missing = [
+        k for k in ("format", "kind", "announcement", "secret", "entropy", "inputs", "result") if k not in bundle
+    ]
     if "format" in missing:
-        raise DrawError("format", "missing (expected \"draw-bundle/1\")")
+        raise DrawError("format", 'missing (expected "draw-bundle/1")')
     if bundle["format"] != BUNDLE_FORMAT:
         raise DrawError("format", f"expected {BUNDLE_FORMAT!r}, got {_show(bundle['format'])}")
     if missing:
@@ -1069,8 +1075,10 @@ def _verify(bundle, workers: int) -> tuple[bool, str]:
         raise DrawError("secret", f"must be a string of 64 lowercase hex characters, not {_show(bundle['secret'])}")
     s = _secret_bytes(bundle["secret"])
     if hashlib.sha256(s).hexdigest() != ann["commitment"]:
-        raise DrawError("commitment", f"H(secret) = {hashlib.sha256(s).hexdigest()}, "
-                                      f"the announcement commits to {ann['commitment']}")
+        raise DrawError(
+            "commitment",
+            f"H(secret) = {hashlib.sha256(s).hexdigest()}, the announcement commits to {ann['commitment']}",
+        )
     _check_entropy(bundle["entropy"], ann)
     parsed = _check_inputs(kind, bundle["inputs"], ann)
     k_sample, k_assign = derive_keys(ab, s, bundle["entropy"])
@@ -1093,7 +1101,7 @@ def verify_bundle(bundle, *, workers: int = 1) -> tuple[bool, str]:
         return False, f"{e.check}: {e.detail}"
     except RecursionError:
         return False, "bundle: nested too deeply"
-    except Exception as e:  # noqa: BLE001 - a verifier reports, it does not crash
+    except Exception as e:
         return False, f"internal: unexpected {type(e).__name__}: {e}"
 
 
@@ -1104,9 +1112,11 @@ def main(argv=None) -> int:
     if len(args) == 3 and args[0] in ("-j", "--workers") and args[1].isdigit() and int(args[1]) >= 1:
         workers = int(args[1])
         args = args[2:]
-    usage = ("usage: verify_draw.py [-j WORKERS] BUNDLE.json   (use - to read stdin)\n"
-             "Verifies a draw-v1 bundle: prints OK and a summary (exit 0), "
-             "or FAILED: <check>: <detail> (exit 1).")
+    usage = (
+        "usage: verify_draw.py [-j WORKERS] BUNDLE.json   (use - to read stdin)\n"
+        "Verifies a draw-v1 bundle: prints OK and a summary (exit 0), "
+        "or FAILED: <check>: <detail> (exit 1)."
+    )
     if args in (["-h"], ["--help"]):
         print(usage)
         return 0

@@ -56,7 +56,7 @@ class OutboxDispatcher:
             self._wake.set()
             try:
                 await asyncio.wait_for(self._task, timeout=10)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
             self._task = None
 
@@ -73,7 +73,7 @@ class OutboxDispatcher:
             if delivered == 0 and not self._stop.is_set():
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.settings.outbox_poll_interval)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 self._wake.clear()
 
@@ -106,13 +106,24 @@ class OutboxDispatcher:
                     await repository.mark_dead(session, row.id, attempts=attempts, error=error)
                     if self.metrics:
                         self.metrics.outbox_dead.labels(s.service_name, row.destination).inc()
-                    log.error("outbox event %s to %s is dead: %s", row.id, row.destination, error,
-                              extra={"event_id": str(row.id), "topic": row.topic, "ordering_key": row.ordering_key})
+                    log.error(
+                        "outbox event %s to %s is dead: %s",
+                        row.id,
+                        row.destination,
+                        error,
+                        extra={"event_id": str(row.id), "topic": row.topic, "ordering_key": row.ordering_key},
+                    )
                 else:
                     delay = backoff_delay(attempts, s.outbox_backoff_base, s.outbox_backoff_max)
                     await repository.schedule_retry(session, row.id, attempts=attempts, error=error, delay=delay)
-                    log.warning("outbox event %s to %s failed (attempt %d), retry in %.1fs: %s",
-                                row.id, row.destination, attempts, delay, error)
+                    log.warning(
+                        "outbox event %s to %s failed (attempt %d), retry in %.1fs: %s",
+                        row.id,
+                        row.destination,
+                        attempts,
+                        delay,
+                        error,
+                    )
         return delivered
 
     async def _deliver(self, row: Any) -> tuple[Literal["delivered", "failed", "rejected"], str | None]:

@@ -23,8 +23,10 @@ class OutboxEventRead(Schema):
     seq: int = Field(description="order written / 写入顺序")
     destination: str
     topic: str
-    ordering_key: str | None = Field(description="events with the same destination and key are delivered in `seq` order "
-                                                 "/ 同一目的地、同一顺序键的事件按写入顺序投递")
+    ordering_key: str | None = Field(
+        description="events with the same destination and key are delivered in `seq` order "
+        "/ 同一目的地、同一顺序键的事件按写入顺序投递"
+    )
     payload: dict[str, Any]
     status: str
     attempts: int
@@ -33,8 +35,11 @@ class OutboxEventRead(Schema):
     created_at: datetime
     delivered_at: datetime | None
     blocked_by: uuid.UUID | None = Field(
-        None, description="a pending event waits for this earlier, undelivered event of its queue / 等待的前序事件")
-    holds: int = Field(0, description="undelivered later events of the same queue waiting behind this one / 排在其后等待的事件数")
+        None, description="a pending event waits for this earlier, undelivered event of its queue / 等待的前序事件"
+    )
+    holds: int = Field(
+        0, description="undelivered later events of the same queue waiting behind this one / 排在其后等待的事件数"
+    )
 
 
 OutboxPage = Page[OutboxEventRead]
@@ -49,16 +54,22 @@ class OutboxSummary(Schema):
     delivered: int = 0
     dead: int = 0
     discarded: int = 0
-    blocked: int = Field(0, description="pending events held behind a dead one (counted in `pending` too) "
-                                        "/ 被死信阻塞的待投递事件")
+    blocked: int = Field(
+        0, description="pending events held behind a dead one (counted in `pending` too) / 被死信阻塞的待投递事件"
+    )
 
 
 ops_router = APIRouter(prefix="/ops", tags=["ops / 运维"])
 _ops_reader = Depends(require_roles(Role.admin, Role.auditor))
 
 
-@ops_router.get("/outbox/summary", response_model=OutboxSummary, summary="发件箱概况 / Outbox counts by state",
-                responses=problem_responses(401, 403), dependencies=[_ops_reader])
+@ops_router.get(
+    "/outbox/summary",
+    response_model=OutboxSummary,
+    summary="发件箱概况 / Outbox counts by state",
+    responses=problem_responses(401, 403),
+    dependencies=[_ops_reader],
+)
 async def outbox_summary(session: Session) -> OutboxSummary:
     return OutboxSummary(**await repository.count_by_status(session))
 
@@ -82,8 +93,9 @@ async def list_outbox(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Cursor = None,
 ) -> OutboxPage:
-    rows = await repository.list_events(session, status=status, before_seq=cursor_field(cursor, "seq", parse=int),
-                                        limit=limit + 1)
+    rows = await repository.list_events(
+        session, status=status, before_seq=cursor_field(cursor, "seq", parse=int), limit=limit + 1
+    )
     return page_of(rows, limit, read=lambda r: OutboxEventRead(**r), cursor_of=lambda e: {"seq": e.seq})
 
 
@@ -104,8 +116,14 @@ async def requeue_outbox_event(
     if requeued is None:
         _raise_not_dead(await repository.status_of(session, event_id), event_id, "re-queued")
     destination, topic = requeued
-    await record_audit(session, actor=user, action="outbox.requeue", object_type="outbox_event",
-                       object_id=str(event_id), data={"destination": destination, "topic": topic})
+    await record_audit(
+        session,
+        actor=user,
+        action="outbox.requeue",
+        object_type="outbox_event",
+        object_id=str(event_id),
+        data={"destination": destination, "topic": topic},
+    )
     _wake(request)
     row = await repository.get_read(session, event_id)
     assert row is not None  # updated in this very transaction
@@ -132,8 +150,14 @@ async def discard_outbox_event(
     if discarded is None:
         _raise_not_dead(await repository.status_of(session, event_id), event_id, "discarded")
     destination, topic = discarded
-    await record_audit(session, actor=user, action="outbox.discard", object_type="outbox_event", object_id=str(event_id),
-                       data={"destination": destination, "topic": topic, "reason": body.reason})
+    await record_audit(
+        session,
+        actor=user,
+        action="outbox.discard",
+        object_type="outbox_event",
+        object_id=str(event_id),
+        data={"destination": destination, "topic": topic, "reason": body.reason},
+    )
     _wake(request)
     row = await repository.get_read(session, event_id)
     assert row is not None  # updated in this very transaction
@@ -143,8 +167,11 @@ async def discard_outbox_event(
 def _raise_not_dead(status: str | None, event_id: uuid.UUID, verb: str) -> NoReturn:
     if status is None:
         raise NotFound(f"no outbox event {event_id}", detail_zh=f"发件箱事件 {event_id} 不存在")
-    raise Conflict(f"event {event_id} is {status}, only dead events can be {verb}",
-                   detail_zh="只有死信事件可以" + ("重新入队" if verb == "re-queued" else "放弃"), code="not_dead")
+    raise Conflict(
+        f"event {event_id} is {status}, only dead events can be {verb}",
+        detail_zh="只有死信事件可以" + ("重新入队" if verb == "re-queued" else "放弃"),
+        code="not_dead",
+    )
 
 
 def _wake(request: Request) -> None:

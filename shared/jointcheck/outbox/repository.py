@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 _OPEN = "IN ('pending', 'dead')"
 # An earlier open event of the same queue (``o`` is the event at hand).
 _EARLIER_OPEN = (
-    "e.destination = o.destination AND e.ordering_key = o.ordering_key "
-    f"AND e.seq < o.seq AND e.status {_OPEN}"
+    f"e.destination = o.destination AND e.ordering_key = o.ordering_key AND e.seq < o.seq AND e.status {_OPEN}"
 )
 _BEHIND_DEAD = (
     "o.status = 'pending' AND o.ordering_key IS NOT NULL AND EXISTS "
@@ -63,8 +62,14 @@ async def insert_event(
             "INSERT INTO outbox_events (id, destination, topic, ordering_key, payload, request_id) "
             "VALUES (:id, :destination, :topic, :ordering_key, CAST(:payload AS jsonb), :request_id)"
         ),
-        {"id": event_id, "destination": destination, "topic": topic, "ordering_key": ordering_key,
-         "payload": payload_json, "request_id": request_id},
+        {
+            "id": event_id,
+            "destination": destination,
+            "topic": topic,
+            "ordering_key": ordering_key,
+            "payload": payload_json,
+            "request_id": request_id,
+        },
     )
 
 
@@ -91,8 +96,10 @@ async def claim_due(session: AsyncSession, limit: int) -> Sequence[Row[Any]]:
 
 async def mark_delivered(session: AsyncSession, event_id: uuid.UUID) -> None:
     await session.execute(
-        text("UPDATE outbox_events SET status='delivered', delivered_at=now(), "
-             "attempts=attempts+1, last_error=NULL WHERE id=:id"),
+        text(
+            "UPDATE outbox_events SET status='delivered', delivered_at=now(), "
+            "attempts=attempts+1, last_error=NULL WHERE id=:id"
+        ),
         {"id": event_id},
     )
 
@@ -104,11 +111,14 @@ async def mark_dead(session: AsyncSession, event_id: uuid.UUID, *, attempts: int
     )
 
 
-async def schedule_retry(session: AsyncSession, event_id: uuid.UUID, *, attempts: int, error: str | None,
-                         delay: float) -> None:
+async def schedule_retry(
+    session: AsyncSession, event_id: uuid.UUID, *, attempts: int, error: str | None, delay: float
+) -> None:
     await session.execute(
-        text("UPDATE outbox_events SET attempts=:a, last_error=:e, "
-             "next_attempt_at = now() + make_interval(secs => :d) WHERE id=:id"),
+        text(
+            "UPDATE outbox_events SET attempts=:a, last_error=:e, "
+            "next_attempt_at = now() + make_interval(secs => :d) WHERE id=:id"
+        ),
         {"id": event_id, "a": attempts, "e": error, "d": delay},
     )
 
@@ -123,7 +133,9 @@ async def count_by_status(session: AsyncSession) -> dict[str, int]:
     return counts
 
 
-async def list_events(session: AsyncSession, *, status: str, before_seq: int | None, limit: int) -> Sequence[RowMapping]:
+async def list_events(
+    session: AsyncSession, *, status: str, before_seq: int | None, limit: int
+) -> Sequence[RowMapping]:
     """Events in a status (``blocked``: pending behind a dead one), newest first."""
     where = _BEHIND_DEAD if status == "blocked" else "o.status = :status"
     params: dict[str, Any] = {"status": status, "n": limit}
@@ -131,27 +143,39 @@ async def list_events(session: AsyncSession, *, status: str, before_seq: int | N
         where += " AND o.seq < :before"
         params["before"] = before_seq
     return (
-        await session.execute(
-            text(f"SELECT {_READ_COLUMNS} FROM outbox_events o {_READ_JOINS} WHERE {where} ORDER BY o.seq DESC LIMIT :n"),
-            params,
+        (
+            await session.execute(
+                text(
+                    f"SELECT {_READ_COLUMNS} FROM outbox_events o {_READ_JOINS} WHERE {where} ORDER BY o.seq DESC LIMIT :n"
+                ),
+                params,
+            )
         )
-    ).mappings().all()
+        .mappings()
+        .all()
+    )
 
 
 async def get_read(session: AsyncSession, event_id: uuid.UUID) -> RowMapping | None:
     return (
-        await session.execute(
-            text(f"SELECT {_READ_COLUMNS} FROM outbox_events o {_READ_JOINS} WHERE o.id = :id"), {"id": event_id}
+        (
+            await session.execute(
+                text(f"SELECT {_READ_COLUMNS} FROM outbox_events o {_READ_JOINS} WHERE o.id = :id"), {"id": event_id}
+            )
         )
-    ).mappings().first()
+        .mappings()
+        .first()
+    )
 
 
 async def requeue_dead(session: AsyncSession, event_id: uuid.UUID) -> tuple[str, str] | None:
     """Make a dead event pending again; its ``(destination, topic)``, or None if it is not dead."""
     row = (
         await session.execute(
-            text("UPDATE outbox_events SET status='pending', attempts=0, next_attempt_at=now() "
-                 "WHERE id=:id AND status='dead' RETURNING destination, topic"),
+            text(
+                "UPDATE outbox_events SET status='pending', attempts=0, next_attempt_at=now() "
+                "WHERE id=:id AND status='dead' RETURNING destination, topic"
+            ),
             {"id": event_id},
         )
     ).first()
@@ -162,9 +186,11 @@ async def discard_dead(session: AsyncSession, event_id: uuid.UUID, *, reason: st
     """Give up on a dead event (it will never be sent); its ``(destination, topic)``, or None if it is not dead."""
     row = (
         await session.execute(
-            text("UPDATE outbox_events SET status='discarded', "
-                 "last_error = concat_ws(' | ', 'discarded: ' || :reason, last_error) "
-                 "WHERE id=:id AND status='dead' RETURNING destination, topic"),
+            text(
+                "UPDATE outbox_events SET status='discarded', "
+                "last_error = concat_ws(' | ', 'discarded: ' || :reason, last_error) "
+                "WHERE id=:id AND status='dead' RETURNING destination, topic"
+            ),
             {"id": event_id, "reason": reason},
         )
     ).first()
@@ -179,8 +205,10 @@ async def record_inbox(session: AsyncSession, *, event_id: uuid.UUID, source: st
     """Remember a received event; False if it was received before."""
     inserted = (
         await session.execute(
-            text("INSERT INTO inbox_events (event_id, source, topic) VALUES (:id, :source, :topic) "
-                 "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"),
+            text(
+                "INSERT INTO inbox_events (event_id, source, topic) VALUES (:id, :source, :topic) "
+                "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+            ),
             {"id": event_id, "source": source, "topic": topic},
         )
     ).first()

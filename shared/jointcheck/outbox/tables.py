@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Identity, Index, Integer, MetaData, String, Table, Text, func, text,
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -38,8 +49,13 @@ def add_outbox_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("delivered_at", DateTime(timezone=True)),
         Index("ix_outbox_events_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
         Index("ix_outbox_events_status_seq", "status", "seq"),
-        Index("ix_outbox_events_key_open", "destination", "ordering_key", "seq",
-              postgresql_where=text("status IN ('pending', 'dead') AND ordering_key IS NOT NULL")),
+        Index(
+            "ix_outbox_events_key_open",
+            "destination",
+            "ordering_key",
+            "seq",
+            postgresql_where=text("status IN ('pending', 'dead') AND ordering_key IS NOT NULL"),
+        ),
     )
     inbox = Table(
         "inbox_events",

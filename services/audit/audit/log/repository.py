@@ -36,22 +36,35 @@ async def list_entries(
     stmt = select(AuditEvent)
     if after_seq is not None:
         stmt = stmt.where(AuditEvent.seq > after_seq)
-    stmt = where_given(stmt, (AuditEvent.source, source), (AuditEvent.action, action),
-                       (AuditEvent.object_type, object_type), (AuditEvent.object_id, object_id),
-                       (AuditEvent.actor["subject"].astext, actor_subject))
+    stmt = where_given(
+        stmt,
+        (AuditEvent.source, source),
+        (AuditEvent.action, action),
+        (AuditEvent.object_type, object_type),
+        (AuditEvent.object_id, object_id),
+        (AuditEvent.actor["subject"].astext, actor_subject),
+    )
     if related_to:
-        stmt = stmt.where(or_(AuditEvent.object_id == related_to,
-                              AuditEvent.data["task_id"].astext == related_to,
-                              AuditEvent.data["draw_id"].astext == related_to))
+        stmt = stmt.where(
+            or_(
+                AuditEvent.object_id == related_to,
+                AuditEvent.data["task_id"].astext == related_to,
+                AuditEvent.data["draw_id"].astext == related_to,
+            )
+        )
     return list((await session.execute(stmt.order_by(AuditEvent.seq).limit(limit))).scalars())
 
 
 async def stream_entries(session: AsyncSession, batch: int = 5000) -> AsyncIterator[AuditEvent]:
     after = 0
     while True:
-        rows = list((await session.execute(
-            select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)
-        )).scalars())
+        rows = list(
+            (
+                await session.execute(
+                    select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)
+                )
+            ).scalars()
+        )
         if not rows:
             return
         for r in rows:

@@ -36,14 +36,26 @@ async def list_audit_events(
     object_type: str | None = None,
     object_id: str | None = None,
     actor: Annotated[str | None, Query(description="actor subject / 操作人")] = None,
-    object: Annotated[str | None, Query(
-        max_length=256, description="the history of one record across services: events whose object is this id, or "
-        "whose data names it as `task_id` or `draw_id` (an entity's USCC, a task id, a draw id …) / 某一对象的全部记录")] = None,
+    object: Annotated[
+        str | None,
+        Query(
+            max_length=256,
+            description="the history of one record across services: events whose object is this id, or "
+            "whose data names it as `task_id` or `draw_id` (an entity's USCC, a task id, a draw id …) / 某一对象的全部记录",
+        ),
+    ] = None,
 ) -> Page[AuditEventRead]:
     after = cursor_field(cursor, "seq", parse=int)
     rows = await repository.list_entries(
-        session, after_seq=after, limit=limit + 1, source=source, action=action,
-        object_type=object_type, object_id=object_id, actor_subject=actor, related_to=object,
+        session,
+        after_seq=after,
+        limit=limit + 1,
+        source=source,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        actor_subject=actor,
+        related_to=object,
     )
     return page_of(rows, limit, read=AuditEventRead.model_validate, cursor_of=lambda e: {"seq": e.seq})
 

@@ -9,7 +9,6 @@ from typing import Any
 from jointcheck.schemas import Schema
 
 
-
 class AuditEventRead(Schema):
     seq: int
     event_id: uuid.UUID

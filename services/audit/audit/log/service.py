@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ GENESIS_HASH = "0" * 64
 
 
 def _ts(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def entry_hash(prev_hash: str, entry: AuditEvent) -> str:
@@ -66,7 +66,7 @@ async def append(
         object_id=object_id,
         data=data,
         occurred_at=occurred_at,
-        recorded_at=datetime.now(timezone.utc),
+        recorded_at=datetime.now(UTC),
         prev_hash=last.hash if last else GENESIS_HASH,
     )
     entry.hash = entry_hash(entry.prev_hash, entry)
@@ -83,14 +83,29 @@ async def verify_chain(session: AsyncSession) -> ChainVerdict:
     async for entry in repository.stream_entries(session):
         count += 1
         if entry.seq != expected_seq:
-            return ChainVerdict(ok=False, entries=count, head_hash=prev, first_broken_seq=entry.seq,
-                                reason=f"sequence gap: expected {expected_seq}")
+            return ChainVerdict(
+                ok=False,
+                entries=count,
+                head_hash=prev,
+                first_broken_seq=entry.seq,
+                reason=f"sequence gap: expected {expected_seq}",
+            )
         if entry.prev_hash != prev:
-            return ChainVerdict(ok=False, entries=count, head_hash=prev, first_broken_seq=entry.seq,
-                                reason="prev_hash does not match the previous entry")
+            return ChainVerdict(
+                ok=False,
+                entries=count,
+                head_hash=prev,
+                first_broken_seq=entry.seq,
+                reason="prev_hash does not match the previous entry",
+            )
         if entry_hash(prev, entry) != entry.hash:
-            return ChainVerdict(ok=False, entries=count, head_hash=prev, first_broken_seq=entry.seq,
-                                reason="entry content does not match its hash")
+            return ChainVerdict(
+                ok=False,
+                entries=count,
+                head_hash=prev,
+                first_broken_seq=entry.seq,
+                reason="entry content does not match its hash",
+            )
         prev = entry.hash
         expected_seq += 1
     return ChainVerdict(ok=True, entries=count, head_hash=prev)
@@ -99,6 +114,13 @@ async def verify_chain(session: AsyncSession) -> ChainVerdict:
 async def handle_audit_record(session: AsyncSession, record: AuditRecord, event: IncomingEvent) -> None:
     """Outbox handler for topic ``audit.record`` (payload validated into :class:`AuditRecord`): append."""
     await append(
-        session, event_id=event.id, source=event.source, actor=record.actor, action=record.action,
-        object_type=record.object_type, object_id=record.object_id, data=record.data, occurred_at=record.occurred_at,
+        session,
+        event_id=event.id,
+        source=event.source,
+        actor=record.actor,
+        action=record.action,
+        object_type=record.object_type,
+        object_id=record.object_id,
+        data=record.data,
+        occurred_at=record.occurred_at,
     )

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from jointcheck.migrations import run_env
 from audit.models import metadata
+from jointcheck.migrations import run_env
 
 run_env(context, metadata)

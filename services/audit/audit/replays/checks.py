@@ -103,8 +103,10 @@ def check_announcement(e: Evidence, st: _State) -> None:
     matching = [r for r in e.registrations if r.announcement == b["announcement"]]
     if not matching:
         got = drawv1.sha256_hex(b["announcement"])
-        raise Failed(f"the bundle's announcement (SHA-256 {got}) differs from the one registered with audit "
-                     f"({', '.join(r.announcement_sha256 for r in e.registrations)})")
+        raise Failed(
+            f"the bundle's announcement (SHA-256 {got}) differs from the one registered with audit "
+            f"({', '.join(r.announcement_sha256 for r in e.registrations)})"
+        )
     reg = matching[0]
     if drawv1.sha256_hex(reg.announcement) != reg.announcement_sha256:
         raise Failed("the registered announcement's bytes do not match the SHA-256 recorded at registration")
@@ -121,8 +123,10 @@ def check_entropy_time(e: Evidence, st: _State) -> None:
     if e.entropy_at is None:
         raise Failed("no time of entropy is known for this draw")
     if e.entropy_at <= st.registration.registered_at:
-        raise Failed(f"the entropy was accepted at {e.entropy_at.isoformat()}, not after the receipt time "
-                     f"{st.registration.registered_at.isoformat()}")
+        raise Failed(
+            f"the entropy was accepted at {e.entropy_at.isoformat()}, not after the receipt time "
+            f"{st.registration.registered_at.isoformat()}"
+        )
 
 
 def check_commitment(e: Evidence, st: _State) -> None:
@@ -158,7 +162,9 @@ def check_input_hashes(e: Evidence, st: _State) -> None:
         if drawv1.sha256_hex(text) != st.ann.get(hash_field):
             raise Failed(f"input {name} does not hash to the announced {hash_field}")
     if "frame" in wanted and inputs["frame"].count("\n") != st.ann.get("frame_size"):
-        raise Failed(f"the frame has {inputs['frame'].count(chr(10))} lines, the announcement says {st.ann.get('frame_size')}")
+        raise Failed(
+            f"the frame has {inputs['frame'].count(chr(10))} lines, the announcement says {st.ann.get('frame_size')}"
+        )
 
 
 def check_result(e: Evidence, st: _State, *, workers: int = 1) -> None:
@@ -191,9 +197,13 @@ def check_registry_frame(e: Evidence, st: _State) -> None:
     frozen = set(frozen_lines)
     removed = [line.split("\t", 1)[0] for line in registry_lines if line not in frozen]
     exclusion = ann.get("exclusion") if isinstance(ann.get("exclusion"), dict) else {}
-    if len(removed) != exclusion.get("count") or drawv1.sha256_hex(drawv1.make_file(removed)) != exclusion.get("sha256"):
-        raise Failed(f"{where} holds {len(removed)} entities the frozen frame lacks ({_first(removed)}), "
-                     f"which are not the {exclusion.get('count')} announced exclusions")
+    if len(removed) != exclusion.get("count") or drawv1.sha256_hex(drawv1.make_file(removed)) != exclusion.get(
+        "sha256"
+    ):
+        raise Failed(
+            f"{where} holds {len(removed)} entities the frozen frame lacks ({_first(removed)}), "
+            f"which are not the {exclusion.get('count')} announced exclusions"
+        )
     st.removed = removed
 
 
@@ -202,14 +212,21 @@ def _check_teams_inputs(e: Evidence, inputs: dict[str, str], where: str, ann: di
     if inputs["pool"] != e.registry.get("pool"):
         raise Failed(f"the frozen inspector pool is not {where}")
     # A supplementary round (round > 1) also bars the inspectors its announcement names, each with its reason.
-    barred = {(b.get("reason"), b.get("inspector_id")) for b in ann.get("barred_inspectors") or [] if isinstance(b, dict)}
-    recusals = {line for line in _lines(inputs["constraints"])
-                if not line.startswith("previous\t") and tuple(line.split("\t")[:2]) not in barred}
+    barred = {
+        (b.get("reason"), b.get("inspector_id")) for b in ann.get("barred_inspectors") or [] if isinstance(b, dict)
+    }
+    recusals = {
+        line
+        for line in _lines(inputs["constraints"])
+        if not line.startswith("previous\t") and tuple(line.split("\t")[:2]) not in barred
+    }
     registry_recusals = set(_lines(e.registry.get("recusals", "")))
     if recusals != registry_recusals:
         missing, added = sorted(registry_recusals - recusals), sorted(recusals - registry_recusals)
-        raise Failed(f"the frozen recusals are not {where}: missing {_first(missing) or 'none'}, "
-                     f"not in the registry {_first(added) or 'none'}")
+        raise Failed(
+            f"the frozen recusals are not {where}: missing {_first(missing) or 'none'}, "
+            f"not in the registry {_first(added) or 'none'}"
+        )
     if e.objects_selected is None:
         raise Failed("the entities are not those selected by the task's objects draw")
     if int(ann.get("round") or 1) > 1:  # a supplementary round: some of the selected (those left without a team)
@@ -229,12 +246,16 @@ def check_exclusions(e: Evidence, st: _State) -> None:
             raise Failed("results' record of recent inspections is not available")
         unjustified = [u for u in st.removed if u not in (e.recently_inspected or frozenset())]
         if unjustified:
-            raise Failed(f"{len(unjustified)} excluded entities were not inspected since {since} "
-                         f"according to results: {_first(unjustified)}")
+            raise Failed(
+                f"{len(unjustified)} excluded entities were not inspected since {since} "
+                f"according to results: {_first(unjustified)}"
+            )
     elif kind == "teams":
         previous = sum(1 for line in _lines(e.bundle["inputs"]["constraints"]) if line.startswith("previous\t"))
         if previous != st.ann.get("previous_pairs"):
-            raise Failed(f"{previous} 'previous inspector' constraints, the announcement says {st.ann.get('previous_pairs')}")
+            raise Failed(
+                f"{previous} 'previous inspector' constraints, the announcement says {st.ann.get('previous_pairs')}"
+            )
 
 
 _ORDER: tuple[tuple[str, Callable[..., None]], ...] = (
@@ -264,7 +285,7 @@ def verify(e: Evidence, *, workers: int = 1) -> Verdict:
                 check(e, st)
         except Failed as exc:
             failed = Outcome(name, False, exc.detail)
-        except Exception as exc:  # noqa: BLE001 - malformed evidence is a failed check, never a crash
+        except Exception as exc:
             failed = Outcome(name, False, f"malformed evidence: {type(exc).__name__}: {exc}")
         outcomes.append(failed or Outcome(name, True))
     if failed is None:

@@ -25,16 +25,20 @@ REPLAY_JOB, CHAIN_JOB = "replay-draws", "verify-chain"
 
 
 def callees_for(settings: Settings) -> service.Callees:
-    return service.Callees(sampling=SamplingClient(settings), registry=RegistryClient(settings),
-                           results=ResultsClient(settings))
+    return service.Callees(
+        sampling=SamplingClient(settings), registry=RegistryClient(settings), results=ResultsClient(settings)
+    )
 
 
-async def run_due_jobs(db: Database, settings: Settings, *, holder: str, callees: service.Callees,
-                       metrics: service.WitnessMetrics | None) -> list[str]:
+async def run_due_jobs(
+    db: Database, settings: Settings, *, holder: str, callees: service.Callees, metrics: service.WitnessMetrics | None
+) -> list[str]:
     """Run whichever jobs are due and free; returns the names of those run here."""
     ran = []
-    for name, interval in ((CHAIN_JOB, settings.chain_verify_interval_seconds),
-                           (REPLAY_JOB, settings.replay_interval_seconds)):
+    for name, interval in (
+        (CHAIN_JOB, settings.chain_verify_interval_seconds),
+        (REPLAY_JOB, settings.replay_interval_seconds),
+    ):
         async with db.transaction() as session:
             mine = await repository.take_lease(session, name, holder, settings.scheduler_lease_seconds)
         if not mine:
@@ -43,8 +47,13 @@ async def run_due_jobs(db: Database, settings: Settings, *, holder: str, callees
             if name == CHAIN_JOB:
                 await service.verify_chain(db, trigger="schedule", metrics=metrics)
             else:
-                await service.replay_due(db, callees=callees, max_age_seconds=settings.replay_max_age_seconds,
-                                         metrics=metrics, workers=settings.replay_workers)
+                await service.replay_due(
+                    db,
+                    callees=callees,
+                    max_age_seconds=settings.replay_max_age_seconds,
+                    metrics=metrics,
+                    workers=settings.replay_workers,
+                )
             ran.append(name)
         finally:
             async with db.transaction() as session:
@@ -63,9 +72,14 @@ class Scheduler:
         settings: Settings = self.app.state.settings
         while not self._stop.is_set():
             try:
-                await run_due_jobs(self.app.state.db, settings, holder=self.holder, callees=callees_for(settings),
-                                   metrics=service.witness_metrics(self.app))
-            except Exception:  # noqa: BLE001 - the loop outlives one bad pass (sampling down, …)
+                await run_due_jobs(
+                    self.app.state.db,
+                    settings,
+                    holder=self.holder,
+                    callees=callees_for(settings),
+                    metrics=service.witness_metrics(self.app),
+                )
+            except Exception:
                 log.exception("scheduled witness jobs failed; retrying in %ss", settings.scheduler_poll_seconds)
             try:
                 await asyncio.wait_for(self._stop.wait(), timeout=settings.scheduler_poll_seconds)
@@ -81,7 +95,7 @@ class Scheduler:
             self._task.cancel()
             try:
                 await self._task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+            except (asyncio.CancelledError, Exception):
                 pass
 
 

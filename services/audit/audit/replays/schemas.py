@@ -29,8 +29,10 @@ class ReplayRead(Schema):
     kind: str | None
     trigger: str = Field(description="request or schedule / 手动或定时")
     ok: bool
-    failed_check: str | None = Field(description="the first failed check, in order: announcement, entropy_time, "
-                                     "commitment, input_hashes, result, registry_frame, exclusions / 首个未通过的检查")
+    failed_check: str | None = Field(
+        description="the first failed check, in order: announcement, entropy_time, "
+        "commitment, input_hashes, result, registry_frame, exclusions / 首个未通过的检查"
+    )
     detail: str | None
     checks: list[ReplayCheckRead]
     registry_version: int | None
@@ -67,5 +69,7 @@ class TaskAnnouncementRead(Schema):
     kind: str | None
     registered_at: datetime
     draws: list[AnnouncementDrawRead]
-    orphaned: bool = Field(description="no draw of sampling uses this announcement (sampling failed after "
-                           "registering, or the draw's announcement was changed) / 无抽取使用该公告")
+    orphaned: bool = Field(
+        description="no draw of sampling uses this announcement (sampling failed after "
+        "registering, or the draw's announcement was changed) / 无抽取使用该公告"
+    )

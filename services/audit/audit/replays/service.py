@@ -10,7 +10,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from prometheus_client import Counter
@@ -33,12 +33,21 @@ class WitnessMetrics:
     """The audit service's own counters, in its app's Prometheus registry."""
 
     def __init__(self, metrics: Metrics) -> None:
-        self.replays = Counter("audit_replays_total", "Draw replays by verdict", ["service", "verdict"],
-                               registry=metrics.registry)
-        self.replay_failures = Counter("audit_replay_failures_total", "Draw replays that failed, by first failed check",
-                                       ["service", "check"], registry=metrics.registry)
-        self.chain_failures = Counter("audit_chain_verification_failures_total", "Verifications of the audit chain "
-                                      "that found it broken", ["service"], registry=metrics.registry)
+        self.replays = Counter(
+            "audit_replays_total", "Draw replays by verdict", ["service", "verdict"], registry=metrics.registry
+        )
+        self.replay_failures = Counter(
+            "audit_replay_failures_total",
+            "Draw replays that failed, by first failed check",
+            ["service", "check"],
+            registry=metrics.registry,
+        )
+        self.chain_failures = Counter(
+            "audit_chain_verification_failures_total",
+            "Verifications of the audit chain that found it broken",
+            ["service"],
+            registry=metrics.registry,
+        )
         self.service = metrics.service
 
 
@@ -60,17 +69,20 @@ def _upstream_status(exc: DomainError) -> int | None:
     return exc.extra.get("upstream_status") if isinstance(exc, ServiceCallError) else None
 
 
-async def _draw_info(sampling: SamplingClient, draw_id: str):  # noqa: ANN202
+async def _draw_info(sampling: SamplingClient, draw_id: str):
     try:
         return await sampling.draw(draw_id)
     except ServiceCallError as exc:
         if _upstream_status(exc) in (404, 422):
-            raise NotFound(f"sampling has no draw {draw_id}", detail_zh="随机抽取服务中不存在该抽取",
-                           code="draw_not_found") from None
+            raise NotFound(
+                f"sampling has no draw {draw_id}", detail_zh="随机抽取服务中不存在该抽取", code="draw_not_found"
+            ) from None
         raise
 
 
-async def _registry_files(callees: Callees, kind: str, ann: dict[str, Any]) -> tuple[dict[str, str] | None, tuple[str, ...] | None]:
+async def _registry_files(
+    callees: Callees, kind: str, ann: dict[str, Any]
+) -> tuple[dict[str, str] | None, tuple[str, ...] | None]:
     """The registry's own answer for the draw's inputs as of the recorded version (None: it has none),
     and, for teams, the selected ids of the task's objects draw."""
     version = ann.get("registry_version")
@@ -84,8 +96,9 @@ async def _registry_files(callees: Callees, kind: str, ann: dict[str, Any]) -> t
         objects = await callees.sampling.bundle_json(str(ann["objects_draw_id"]))
         selected = tuple(s["id"] for s in objects["result"]["selected"])
         pool = await callees.registry.inspector_pool(list(ann["team"]["required_departments"]), as_of=version)
-        recusals = await callees.registry.recusal_pairs(date.fromisoformat(ann["recusals_on"]), list(selected),
-                                                        as_of=version)
+        recusals = await callees.registry.recusal_pairs(
+            date.fromisoformat(ann["recusals_on"]), list(selected), as_of=version
+        )
         return {"pool": pool.text, "recusals": recusals.text}, selected
     except ServiceCallError as exc:
         status = _upstream_status(exc)
@@ -102,8 +115,12 @@ async def gather(callees: Callees, *, draw_id: str, registrations: tuple[Registr
     """Everything a replay judges, fetched concurrently with no transaction open."""
     info = await _draw_info(callees.sampling, draw_id)
     if info.status not in REPLAYABLE:
-        raise InvalidState(f"draw {draw_id} is {info.status}: only executed (or voided after executing) draws replay",
-                           detail_zh="只有已执行的抽取可以复核", current_state=info.status, code="draw_not_executed")
+        raise InvalidState(
+            f"draw {draw_id} is {info.status}: only executed (or voided after executing) draws replay",
+            detail_zh="只有已执行的抽取可以复核",
+            current_state=info.status,
+            code="draw_not_executed",
+        )
     # What to ask the registry and results comes from the announcement audit registered, not from sampling.
     ann: dict[str, Any] = {}
     for reg in registrations:
@@ -121,8 +138,12 @@ async def gather(callees: Callees, *, draw_id: str, registrations: tuple[Registr
             return await callees.sampling.bundle_json(draw_id)
         except ServiceCallError as exc:
             if _upstream_status(exc) in (404, 409):
-                raise InvalidState(f"draw {draw_id} has no bundle (no result)", detail_zh="该抽取没有抽取包（尚无结果）",
-                                   current_state=info.status, code="draw_not_executed") from None
+                raise InvalidState(
+                    f"draw {draw_id} has no bundle (no result)",
+                    detail_zh="该抽取没有抽取包（尚无结果）",
+                    current_state=info.status,
+                    code="draw_not_executed",
+                ) from None
             raise
 
     async def recent() -> frozenset[str] | None:
@@ -141,14 +162,29 @@ async def gather(callees: Callees, *, draw_id: str, registrations: tuple[Registr
         return await _registry_files(callees, kind, ann)
 
     body, (files, selected), recently = await asyncio.gather(bundle(), registry(), recent())
-    evidence = Evidence(draw_id=draw_id, bundle=body, registrations=registrations, entropy_at=info.entropy_at,
-                        registry=files, recently_inspected=recently, objects_selected=selected)
+    evidence = Evidence(
+        draw_id=draw_id,
+        bundle=body,
+        registrations=registrations,
+        entropy_at=info.entropy_at,
+        registry=files,
+        recently_inspected=recently,
+        objects_selected=selected,
+    )
     return evidence, info
 
 
-async def replay(db: Database, *, callees: Callees, draw_id: str, trigger: str, requested_by: str,
-                 metrics: WitnessMetrics | None, workers: int = 1) -> Replay:
-    started_at, t0 = datetime.now(timezone.utc), time.perf_counter()
+async def replay(
+    db: Database,
+    *,
+    callees: Callees,
+    draw_id: str,
+    trigger: str,
+    requested_by: str,
+    metrics: WitnessMetrics | None,
+    workers: int = 1,
+) -> Replay:
+    started_at, t0 = datetime.now(UTC), time.perf_counter()
     async with db.transaction() as session:
         registrations = await repository.registrations(session, draw_id)
     evidence, info = await gather(callees, draw_id=draw_id, registrations=registrations)
@@ -164,22 +200,42 @@ async def replay(db: Database, *, callees: Callees, draw_id: str, trigger: str, 
             version = None
     async with db.transaction() as session:
         row = Replay(
-            id=uuid.uuid4(), draw_id=draw_id, task_id=info.task_id, kind=info.kind, trigger=trigger, ok=verdict.ok,
-            failed_check=verdict.failed_check, detail=verdict.detail,
+            id=uuid.uuid4(),
+            draw_id=draw_id,
+            task_id=info.task_id,
+            kind=info.kind,
+            trigger=trigger,
+            ok=verdict.ok,
+            failed_check=verdict.failed_check,
+            detail=verdict.detail,
             checks=[{"check": o.check, "ok": o.ok, "detail": o.detail} for o in verdict.checks],
             registry_version=version if isinstance(version, int) else None,
             announcement_sha256=reg_ann.announcement_sha256 if reg_ann else None,
-            requested_by=requested_by, started_at=started_at, finished_at=datetime.now(timezone.utc),
+            requested_by=requested_by,
+            started_at=started_at,
+            finished_at=datetime.now(UTC),
             duration_ms=duration_ms,
         )
         session.add(row)
         await session.flush()
         if not verdict.ok:
             await chain.append(
-                session, event_id=uuid.uuid4(), source="audit", actor={"subject": requested_by}, action="replay.failed",
-                object_type="draw", object_id=draw_id, occurred_at=row.finished_at,
-                data={"replay_id": str(row.id), "draw_id": draw_id, "task_id": info.task_id, "kind": info.kind,
-                      "check": verdict.failed_check, "detail": (verdict.detail or "")[:2000]},
+                session,
+                event_id=uuid.uuid4(),
+                source="audit",
+                actor={"subject": requested_by},
+                action="replay.failed",
+                object_type="draw",
+                object_id=draw_id,
+                occurred_at=row.finished_at,
+                data={
+                    "replay_id": str(row.id),
+                    "draw_id": draw_id,
+                    "task_id": info.task_id,
+                    "kind": info.kind,
+                    "check": verdict.failed_check,
+                    "detail": (verdict.detail or "")[:2000],
+                },
             )
     if metrics is not None:
         metrics.replays.labels(metrics.service, "ok" if verdict.ok else "failed").inc()
@@ -188,13 +244,20 @@ async def replay(db: Database, *, callees: Callees, draw_id: str, trigger: str, 
     if verdict.ok:
         log.info("replay of draw %s: OK (%d ms)", draw_id, duration_ms)
     else:
-        log.error("REPLAY FAILED for draw %s (task %s): check %s: %s", draw_id, info.task_id, verdict.failed_check,
-                  verdict.detail, extra={"draw_id": draw_id, "replay_id": str(row.id), "check": verdict.failed_check})
+        log.error(
+            "REPLAY FAILED for draw %s (task %s): check %s: %s",
+            draw_id,
+            info.task_id,
+            verdict.failed_check,
+            verdict.detail,
+            extra={"draw_id": draw_id, "replay_id": str(row.id), "check": verdict.failed_check},
+        )
     return row
 
 
-async def replay_due(db: Database, *, callees: Callees, max_age_seconds: float, metrics: WitnessMetrics | None,
-                     workers: int = 1) -> list[Replay]:
+async def replay_due(
+    db: Database, *, callees: Callees, max_age_seconds: float, metrics: WitnessMetrics | None, workers: int = 1
+) -> list[Replay]:
     """Replay every executed draw never replayed, or last replayed more than ``max_age_seconds`` ago."""
     done: list[Replay] = []
     cursor: str | None = None
@@ -203,14 +266,23 @@ async def replay_due(db: Database, *, callees: Callees, max_age_seconds: float, 
         ids = [str(d.id) for d in draws]
         async with db.transaction() as session:
             last = await repository.last_replayed(session, ids)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for draw_id in ids:
             seen = last.get(draw_id)
             if seen is not None and (now - seen).total_seconds() < max_age_seconds:
                 continue
             try:
-                done.append(await replay(db, callees=callees, draw_id=draw_id, trigger="schedule",
-                                         requested_by="audit-scheduler", metrics=metrics, workers=workers))
+                done.append(
+                    await replay(
+                        db,
+                        callees=callees,
+                        draw_id=draw_id,
+                        trigger="schedule",
+                        requested_by="audit-scheduler",
+                        metrics=metrics,
+                        workers=workers,
+                    )
+                )
             except DomainError as exc:
                 log.warning("draw %s could not be replayed now: %s", draw_id, exc.detail or exc.code)
         if cursor is None:
@@ -222,20 +294,39 @@ async def verify_chain(db: Database, *, trigger: str, metrics: WitnessMetrics | 
     async with db.transaction() as session:
         verdict = await chain.verify_chain(session)
     async with db.transaction() as session:
-        row = ChainVerification(ok=verdict.ok, entries=verdict.entries, head_hash=verdict.head_hash,
-                                first_broken_seq=verdict.first_broken_seq, reason=verdict.reason, trigger=trigger)
+        row = ChainVerification(
+            ok=verdict.ok,
+            entries=verdict.entries,
+            head_hash=verdict.head_hash,
+            first_broken_seq=verdict.first_broken_seq,
+            reason=verdict.reason,
+            trigger=trigger,
+        )
         session.add(row)
         await session.flush()
         if not verdict.ok:
             await chain.append(
-                session, event_id=uuid.uuid4(), source="audit", actor={"subject": "audit-scheduler"},
-                action="chain.broken", object_type="audit_chain", object_id="audit_events",
-                occurred_at=datetime.now(timezone.utc),
-                data={"verification_id": row.id, "first_broken_seq": verdict.first_broken_seq, "reason": verdict.reason},
+                session,
+                event_id=uuid.uuid4(),
+                source="audit",
+                actor={"subject": "audit-scheduler"},
+                action="chain.broken",
+                object_type="audit_chain",
+                object_id="audit_events",
+                occurred_at=datetime.now(UTC),
+                data={
+                    "verification_id": row.id,
+                    "first_broken_seq": verdict.first_broken_seq,
+                    "reason": verdict.reason,
+                },
             )
     if not verdict.ok:
         if metrics is not None:
             metrics.chain_failures.labels(metrics.service).inc()
-        log.error("AUDIT CHAIN BROKEN at seq %s: %s", verdict.first_broken_seq, verdict.reason,
-                  extra={"first_broken_seq": verdict.first_broken_seq})
+        log.error(
+            "AUDIT CHAIN BROKEN at seq %s: %s",
+            verdict.first_broken_seq,
+            verdict.reason,
+            extra={"first_broken_seq": verdict.first_broken_seq},
+        )
     return row

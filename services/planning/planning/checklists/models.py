@@ -52,7 +52,10 @@ class ChecklistEntry(Base):
     department: Mapped[str] = mapped_column(String(16))
 
     __table_args__ = (
-        ForeignKeyConstraint(["checklist_id", "checklist_version"],
-                             ["checklist_versions.checklist_id", "checklist_versions.version"]),
-        ForeignKeyConstraint(["item_id", "item_version"], ["check_item_versions.item_id", "check_item_versions.version"]),
+        ForeignKeyConstraint(
+            ["checklist_id", "checklist_version"], ["checklist_versions.checklist_id", "checklist_versions.version"]
+        ),
+        ForeignKeyConstraint(
+            ["item_id", "item_version"], ["check_item_versions.item_id", "check_item_versions.version"]
+        ),
     )

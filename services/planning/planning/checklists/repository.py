@@ -9,7 +9,6 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.pagination import newest_first
-
 from planning.checklists.models import Checklist, ChecklistEntry, ChecklistVersion
 
 
@@ -25,7 +24,9 @@ async def get_version(session: AsyncSession, checklist_id: uuid.UUID, version: i
 
 
 async def versions(session: AsyncSession, checklist_id: uuid.UUID) -> list[ChecklistVersion]:
-    stmt = select(ChecklistVersion).where(ChecklistVersion.checklist_id == checklist_id).order_by(ChecklistVersion.version)
+    stmt = (
+        select(ChecklistVersion).where(ChecklistVersion.checklist_id == checklist_id).order_by(ChecklistVersion.version)
+    )
     return list((await session.execute(stmt)).scalars())
 
 

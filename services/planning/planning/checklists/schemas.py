@@ -35,18 +35,21 @@ def _industry_codes(v: list[str]) -> list[str]:
 class ChecklistEntryCreate(Schema):
     item_id: uuid.UUID = Field(description="抽查事项")
     item_version: int | None = Field(None, ge=1, description="pinned item version; default: its current version")
-    department: str | None = Field(None, pattern=DEPT_PATTERN,
-                                   description="responsible department (分工); default: the item's department")
+    department: str | None = Field(
+        None, pattern=DEPT_PATTERN, description="responsible department (分工); default: the item's department"
+    )
 
     model_config = ConfigDict(extra="forbid")
 
 
 class ChecklistFields(Schema):
     name: str = Field(min_length=1, max_length=200, description="行业名称", examples=["加油站"])
-    industry_codes: list[str] = Field(min_length=1, max_length=50, description="GB/T 4754-2017 codes or prefixes",
-                                      examples=[["F5265"]])
-    cooperating_departments: list[str] = Field(default_factory=list, description="协同部门",
-                                               examples=[["YJGL", "XFJY", "STHJ", "SCJG"]])
+    industry_codes: list[str] = Field(
+        min_length=1, max_length=50, description="GB/T 4754-2017 codes or prefixes", examples=[["F5265"]]
+    )
+    cooperating_departments: list[str] = Field(
+        default_factory=list, description="协同部门", examples=[["YJGL", "XFJY", "STHJ", "SCJG"]]
+    )
     items: list[ChecklistEntryCreate] = Field(min_length=1, max_length=500, description="检查事项（按顺序）")
     frequency_per_year: int = Field(1, ge=1, le=12, description="每年抽查频次")
     frequency_note: str = Field("", max_length=200, description="频次说明", examples=["每年不少于1次"])

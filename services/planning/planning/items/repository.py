@@ -10,7 +10,6 @@ from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.pagination import newest_first
-
 from planning.items.models import CheckItem, CheckItemVersion
 
 
@@ -26,10 +25,18 @@ async def drawn_tasks_using(session: AsyncSession, item_id: uuid.UUID) -> list[u
     from planning.checklists.models import ChecklistEntry
     from planning.tasks.models import Task
 
-    stmt = (select(Task.id).join(ChecklistEntry, and_(ChecklistEntry.checklist_id == Task.checklist_id,
-                                                      ChecklistEntry.checklist_version == Task.checklist_version))
-            .where(ChecklistEntry.item_id == item_id, Task.objects_draw_id.is_not(None), Task.state != "cancelled")
-            .order_by(Task.id))
+    stmt = (
+        select(Task.id)
+        .join(
+            ChecklistEntry,
+            and_(
+                ChecklistEntry.checklist_id == Task.checklist_id,
+                ChecklistEntry.checklist_version == Task.checklist_version,
+            ),
+        )
+        .where(ChecklistEntry.item_id == item_id, Task.objects_draw_id.is_not(None), Task.state != "cancelled")
+        .order_by(Task.id)
+    )
     return list((await session.execute(stmt)).scalars())
 
 

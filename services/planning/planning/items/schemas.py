@@ -50,18 +50,27 @@ class ItemFields(Schema):
     """What a version of an item says."""
 
     name: str = Field(min_length=1, max_length=200, description="事项名称", examples=["成品油经营许可情况检查"])
-    sub_items: list[str] = Field(default_factory=list, max_length=100, description="检查子项",
-                                 examples=[["是否取得成品油零售经营批准证书", "是否超范围经营"]])
-    legal_basis: str = Field(min_length=1, max_length=5000, description="检查依据",
-                             examples=["《成品油市场管理办法》第二十六条"])
+    sub_items: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="检查子项",
+        examples=[["是否取得成品油零售经营批准证书", "是否超范围经营"]],
+    )
+    legal_basis: str = Field(
+        min_length=1, max_length=5000, description="检查依据", examples=["《成品油市场管理办法》第二十六条"]
+    )
     content: str = Field("", max_length=10000, description="检查内容")
-    methods: list[Method] = Field(min_length=1, description="检查方式: on_site 现场检查 / documentary 书面检查 / "
-                                  "online_monitoring 网络监测 / testing 抽样检测 / expert_opinion 专家评审",
-                                  examples=[["on_site", "documentary"]])
+    methods: list[Method] = Field(
+        min_length=1,
+        description="检查方式: on_site 现场检查 / documentary 书面检查 / "
+        "online_monitoring 网络监测 / testing 抽样检测 / expert_opinion 专家评审",
+        examples=[["on_site", "documentary"]],
+    )
     category: Category = Field(Category.general, description="类别: general 一般 / key 重点")
     objects: str = Field("", max_length=1000, description="检查对象", examples=["成品油零售经营企业"])
-    inspector_requirements: list[str] = Field(default_factory=list, description="执法人员要求（专业标签）",
-                                              examples=[["成品油流通"]])
+    inspector_requirements: list[str] = Field(
+        default_factory=list, description="执法人员要求（专业标签）", examples=[["成品油流通"]]
+    )
     remarks: str = Field("", max_length=2000, description="备注")
 
     @field_validator("sub_items")

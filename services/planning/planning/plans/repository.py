@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.pagination import newest_first
-
 from planning.plans.models import Plan, PlanTransition
 
 
@@ -26,7 +25,9 @@ async def by_year_and_lead(session: AsyncSession, year: int, lead_department: st
 
 
 async def transitions(session: AsyncSession, plan_id: uuid.UUID) -> list[PlanTransition]:
-    stmt = select(PlanTransition).where(PlanTransition.plan_id == plan_id).order_by(PlanTransition.at, PlanTransition.id)
+    stmt = (
+        select(PlanTransition).where(PlanTransition.plan_id == plan_id).order_by(PlanTransition.at, PlanTransition.id)
+    )
     return list((await session.execute(stmt)).scalars())
 
 

@@ -34,7 +34,9 @@ class TransitionRead(Schema):
 class PlanCreate(Schema):
     year: int = Field(ge=2000, le=2100, description="计划年度", examples=[2027])
     lead_department: str = Field(pattern=DEPT_PATTERN, description="牵头部门", examples=["SWJ"])
-    name: str = Field(min_length=1, max_length=200, description="计划名称", examples=["2027年度商务局“一业一查”联合抽查计划"])
+    name: str = Field(
+        min_length=1, max_length=200, description="计划名称", examples=["2027年度商务局“一业一查”联合抽查计划"]
+    )
     description: str = Field("", max_length=10000, description="说明")
 
     model_config = ConfigDict(extra="forbid")

@@ -50,25 +50,52 @@ async def _public_task(session: AsyncSession, task: Task) -> PublicTaskRead:
     cancelled_items = {i for i, item in known.items() if item.cancelled_at is not None}
     cancel = None
     if task.state == "cancelled":
-        cancel = next((h for h in reversed(await tasks.transitions(session, task.id)) if h.to_state == "cancelled"), None)
+        cancel = next(
+            (h for h in reversed(await tasks.transitions(session, task.id)) if h.to_state == "cancelled"), None
+        )
     return PublicTaskRead(
-        cancelled=cancel is not None, cancelled_at=cancel.at if cancel else None,
+        cancelled=cancel is not None,
+        cancelled_at=cancel.at if cancel else None,
         cancel_reason=cancel.reason if cancel else None,
-        id=task.id, name=task.name, industry=checklist.name, industry_codes=checklist.industry_codes,
-        lead_department=task.lead_department, departments=task.departments, scope_summary=scope_summary(task.scope),
-        draw_type=task.draw_type, sampling_ratios=task.sampling_rules, frequency_per_year=checklist.frequency_per_year,
-        inspection_start=task.inspection_start, inspection_end=task.inspection_end, executing_body=task.executing_body,
-        items=[PublicItemRead(name=i.name, department=i.department, legal_basis=i.legal_basis, methods=list(i.methods),
-                          cancelled=i.item_id in cancelled_items)
-               for i in checklist.items if i.department in task.departments],
+        id=task.id,
+        name=task.name,
+        industry=checklist.name,
+        industry_codes=checklist.industry_codes,
+        lead_department=task.lead_department,
+        departments=task.departments,
+        scope_summary=scope_summary(task.scope),
+        draw_type=task.draw_type,
+        sampling_ratios=task.sampling_rules,
+        frequency_per_year=checklist.frequency_per_year,
+        inspection_start=task.inspection_start,
+        inspection_end=task.inspection_end,
+        executing_body=task.executing_body,
+        items=[
+            PublicItemRead(
+                name=i.name,
+                department=i.department,
+                legal_basis=i.legal_basis,
+                methods=list(i.methods),
+                cancelled=i.item_id in cancelled_items,
+            )
+            for i in checklist.items
+            if i.department in task.departments
+        ],
     )
 
 
 async def summary(session: AsyncSession, plan: Plan) -> PublicPlanSummaryRead:
     visible = await tasks.list_for_plan(session, plan.id, exclude_states=HIDDEN_TASK_STATES)
     assert plan.published_at is not None
-    return PublicPlanSummaryRead(id=plan.id, year=plan.year, lead_department=plan.lead_department, name=plan.name,
-                             description=plan.description, published_at=plan.published_at, task_count=len(visible))
+    return PublicPlanSummaryRead(
+        id=plan.id,
+        year=plan.year,
+        lead_department=plan.lead_department,
+        name=plan.name,
+        description=plan.description,
+        published_at=plan.published_at,
+        task_count=len(visible),
+    )
 
 
 async def published_plan(session: AsyncSession, *, plan_id: uuid.UUID) -> PublicPlanRead:
@@ -78,4 +105,3 @@ async def published_plan(session: AsyncSession, *, plan_id: uuid.UUID) -> Public
     visible = await tasks.list_for_plan(session, plan.id, exclude_states=HIDDEN_TASK_STATES)
     head = await summary(session, plan)
     return PublicPlanRead(**head.model_dump(), tasks=[await _public_task(session, t) for t in visible])
-

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jointcheck.contracts import TaskDrawVoided, TaskObjectsDrawn, TaskResultsPublished, TaskTeamsAssigned, event_handlers
+from jointcheck.contracts import (
+    TaskDrawVoided,
+    TaskObjectsDrawn,
+    TaskResultsPublished,
+    TaskTeamsAssigned,
+    event_handlers,
+)
 from jointcheck.outbox import IncomingEvent
 from planning.tasks import service
 
@@ -20,8 +26,16 @@ VOID_STEPS = {"objects": ("objects_drawn", "approved")}
 
 async def on_objects_drawn(session: AsyncSession, event: TaskObjectsDrawn, incoming: IncomingEvent) -> None:
     """approved → objects_drawn."""
-    await service.apply_event(session, task_id=event.task_id, frm="approved", to="objects_drawn",
-                              source=incoming.source, topic=event.topic, draw_kind="objects", draw_id=event.draw_id)
+    await service.apply_event(
+        session,
+        task_id=event.task_id,
+        frm="approved",
+        to="objects_drawn",
+        source=incoming.source,
+        topic=event.topic,
+        draw_kind="objects",
+        draw_id=event.draw_id,
+    )
 
 
 async def on_teams_assigned(session: AsyncSession, event: TaskTeamsAssigned, incoming: IncomingEvent) -> None:
@@ -35,14 +49,29 @@ async def on_draw_voided(session: AsyncSession, event: TaskDrawVoided, incoming:
         await service.void_teams_round(session, event=event, source=incoming.source)
         return
     frm, to = VOID_STEPS[event.kind]
-    await service.apply_event(session, task_id=event.task_id, frm=frm, to=to, source=incoming.source,
-                              topic=event.topic, draw_kind=event.kind, draw_id=event.draw_id, voided=True)
+    await service.apply_event(
+        session,
+        task_id=event.task_id,
+        frm=frm,
+        to=to,
+        source=incoming.source,
+        topic=event.topic,
+        draw_kind=event.kind,
+        draw_id=event.draw_id,
+        voided=True,
+    )
 
 
 async def on_results_published(session: AsyncSession, event: TaskResultsPublished, incoming: IncomingEvent) -> None:
     """completed → results_published."""
-    await service.apply_event(session, task_id=event.task_id, frm="completed", to="results_published",
-                              source=incoming.source, topic=event.topic)
+    await service.apply_event(
+        session,
+        task_id=event.task_id,
+        frm="completed",
+        to="results_published",
+        source=incoming.source,
+        topic=event.topic,
+    )
 
 
 EVENT_HANDLERS = event_handlers(

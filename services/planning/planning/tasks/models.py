@@ -43,8 +43,9 @@ class Task(Base):
     created_by: Mapped[str] = mapped_column(String(128))
 
     __table_args__ = (
-        ForeignKeyConstraint(["checklist_id", "checklist_version"],
-                             ["checklist_versions.checklist_id", "checklist_versions.version"]),
+        ForeignKeyConstraint(
+            ["checklist_id", "checklist_version"], ["checklist_versions.checklist_id", "checklist_versions.version"]
+        ),
     )
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.pagination import newest_first
-
 from planning.plans.models import Plan
 from planning.tasks.models import Task, TaskAmendment, TaskTeamRound, TaskTransition
 
@@ -22,11 +21,15 @@ async def get(session: AsyncSession, task_id: uuid.UUID, *, for_update: bool = F
 
 
 async def transitions(session: AsyncSession, task_id: uuid.UUID) -> list[TaskTransition]:
-    stmt = select(TaskTransition).where(TaskTransition.task_id == task_id).order_by(TaskTransition.at, TaskTransition.id)
+    stmt = (
+        select(TaskTransition).where(TaskTransition.task_id == task_id).order_by(TaskTransition.at, TaskTransition.id)
+    )
     return list((await session.execute(stmt)).scalars())
 
 
-async def list_for_plan(session: AsyncSession, plan_id: uuid.UUID, *, exclude_states: tuple[str, ...] = ()) -> list[Task]:
+async def list_for_plan(
+    session: AsyncSession, plan_id: uuid.UUID, *, exclude_states: tuple[str, ...] = ()
+) -> list[Task]:
     stmt = select(Task).where(Task.plan_id == plan_id)
     if exclude_states:
         stmt = stmt.where(Task.state.not_in(exclude_states))

@@ -15,7 +15,7 @@ from planning.plans.schemas import TransitionRead
 
 SAMPLING_RULES_DOC = (
     "A draw-v1 rule for every credit-risk class, unclassified included: keys exactly `A`, `B`, `C`, `D`, `U`; "
-    "each `{\"ratio\": \"0.05\"}` (decimal string in [0, 1]) or `{\"count\": 3}`, plus optional `min`, `max` "
+    'each `{"ratio": "0.05"}` (decimal string in [0, 1]) or `{"count": 3}`, plus optional `min`, `max` '
     "(or null) and `alternates` (default 0). 各信用风险分类（含未分类 U）的抽取规则：比例或数量，可设最少、最多、备选数。"
 )
 SAMPLING_RULES_EXAMPLE = {
@@ -39,8 +39,12 @@ ObjectScope = EntityScope
 class TeamRulesUpdate(Schema):
     """draw-v1 team rules; anything omitted takes its default."""
 
-    required_departments: list[str] | None = Field(None, description="lead first; default: every participating department")
-    team_size: int | None = Field(None, description=">= 2 and >= len(required_departments); default: the smallest allowed")
+    required_departments: list[str] | None = Field(
+        None, description="lead first; default: every participating department"
+    )
+    team_size: int | None = Field(
+        None, description=">= 2 and >= len(required_departments); default: the smallest allowed"
+    )
     max_load: int | None = Field(None, description="most entities one inspector gets in a draw; default 10")
 
     model_config = ConfigDict(extra="forbid")
@@ -52,15 +56,20 @@ class TaskUpdate(Schema):
     name: str | None = Field(None, min_length=1, max_length=200, description="任务名称")
     checklist_id: uuid.UUID | None = Field(None, description="行业统一检查单")
     checklist_version: int | None = Field(None, ge=1, description="pinned checklist version; default: current")
-    departments: list[str] | None = Field(None, description="participating departments, lead first; default: the "
-                                          "checklist's lead and cooperating departments")
+    departments: list[str] | None = Field(
+        None,
+        description="participating departments, lead first; default: the checklist's lead and cooperating departments",
+    )
     scope: ObjectScope | None = Field(None, description="object scope; default: the checklist's industry codes")
     draw_type: DrawType | None = Field(None, description="directed 定向 / undirected 不定向")
-    sampling_rules: dict[str, Any] | None = Field(None, description=SAMPLING_RULES_DOC, examples=[SAMPLING_RULES_EXAMPLE])
+    sampling_rules: dict[str, Any] | None = Field(
+        None, description=SAMPLING_RULES_DOC, examples=[SAMPLING_RULES_EXAMPLE]
+    )
     exclusion_days: int | None = Field(None, ge=0, le=3650, description="skip entities inspected in the last N days")
     team_rules: TeamRulesUpdate | None = None
-    experts: dict[str, int] | None = Field(None, description="experts per field of expertise / 各专业领域专家人数",
-                                           examples=[{"危险化学品": 1}])
+    experts: dict[str, int] | None = Field(
+        None, description="experts per field of expertise / 各专业领域专家人数", examples=[{"危险化学品": 1}]
+    )
     inspection_start: date | None = None
     inspection_end: date | None = None
     executing_body: str | None = Field(None, min_length=1, max_length=200, description="实施主体")
@@ -73,8 +82,10 @@ class TaskCreate(Schema):
     name: str = Field(min_length=1, max_length=200, description="任务名称", examples=["2027年加油站“一业一查”联合抽查"])
     checklist_id: uuid.UUID = Field(description="行业统一检查单")
     checklist_version: int | None = Field(None, ge=1, description="pinned checklist version; default: current")
-    departments: list[str] | None = Field(None, description="participating departments, lead first; default: the "
-                                          "checklist's lead and cooperating departments")
+    departments: list[str] | None = Field(
+        None,
+        description="participating departments, lead first; default: the checklist's lead and cooperating departments",
+    )
     scope: ObjectScope | None = Field(None, description="object scope; default: the checklist's industry codes")
     draw_type: DrawType = Field(DrawType.directed, description="directed 定向 / undirected 不定向")
     sampling_rules: dict[str, Any] = Field(description=SAMPLING_RULES_DOC, examples=[SAMPLING_RULES_EXAMPLE])
@@ -83,14 +94,17 @@ class TaskCreate(Schema):
     experts: dict[str, int] = Field(default_factory=dict, description="experts per field / 各专业领域专家人数")
     inspection_start: date = Field(description="检查开始日期")
     inspection_end: date = Field(description="检查结束日期（应不晚于10月31日）")
-    executing_body: str | None = Field(None, min_length=1, max_length=200, description="实施主体; default: the lead department")
+    executing_body: str | None = Field(
+        None, min_length=1, max_length=200, description="实施主体; default: the lead department"
+    )
 
     model_config = ConfigDict(extra="forbid")
 
 
 class TaskTransitionCreate(Schema):
-    to: TaskState = Field(description="approved / in_progress / completed / closed / cancelled (others are driven "
-                          "by events)")
+    to: TaskState = Field(
+        description="approved / in_progress / completed / closed / cancelled (others are driven by events)"
+    )
     reason: str = Field("", max_length=2000, description="说明（取消时必填）")
 
 
@@ -99,12 +113,14 @@ class TeamRoundRead(Schema):
 
     round: int = Field(description="1 = the teams draw; 2, 3, … = supplementary draws / 选派轮次")
     draw_id: str
-    completes_draw_id: str | None = Field(description="the previous round's draw, whose unassigned entities this "
-                                          "round was drawn for / 所补充的上一轮抽取")
+    completes_draw_id: str | None = Field(
+        description="the previous round's draw, whose unassigned entities this round was drawn for / 所补充的上一轮抽取"
+    )
     assigned: int
     unassigned_count: int
     unassigned: list[UnassignedEntity] | None = Field(
-        description="entities left without a team, with draw-v1's reason (null for those who may not see who was drawn)")
+        description="entities left without a team, with draw-v1's reason (null for those who may not see who was drawn)"
+    )
     recorded_at: datetime
 
 
@@ -144,8 +160,11 @@ class TaskRead(TaskSpec):
     team_rounds: list[TeamRoundRead] = Field(description="every executed teams round / 各轮人员选派")
     unassigned_entities: list[UnassignedEntity] | None = Field(
         description="drawn entities still without a team (the last round's unassigned; null for those who may not see "
-        "who was drawn) / 尚未组队的检查对象")
-    amendments: list[TaskAmendmentRead] = Field(description="changes of the team rules after approval / 审批后的规则变更")
+        "who was drawn) / 尚未组队的检查对象"
+    )
+    amendments: list[TaskAmendmentRead] = Field(
+        description="changes of the team rules after approval / 审批后的规则变更"
+    )
     version: int = Field(description="changes with every change; the ETag")
     created_at: datetime
     updated_at: datetime
@@ -193,6 +212,7 @@ class TaskPreview(Schema):
     total_expected_alternates: int
     exclusion_days: int
     note: str
-    capacity: TeamCapacityRead = Field(description="inspectors per required department against the expected entities "
-                                   "/ 执法人员力量测算")
+    capacity: TeamCapacityRead = Field(
+        description="inspectors per required department against the expected entities / 执法人员力量测算"
+    )
     warnings: list[str]

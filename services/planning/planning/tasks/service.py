@@ -23,15 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck import visibility
 from jointcheck.auth import Principal, Role, ensure_department
+from jointcheck.clients import RegistryClient
 from jointcheck.contracts import TaskDrawVoided, TaskTeamsAssigned
 from jointcheck.errors import Conflict, Forbidden, InvalidState, NotFound, UnprocessableEntity
+from jointcheck.etag import check_if_match
 from jointcheck.outbox import record_audit
 from planning import departments
 from planning.checklists import repository as checklists
 from planning.checklists import service as checklist_service
 from planning.checklists.schemas import ChecklistRead
-from jointcheck.clients import RegistryClient
-from jointcheck.etag import check_if_match
 from planning.common import actor_name, dedupe, now_utc
 from planning.plans import repository as plans
 from planning.plans.models import Plan
@@ -63,9 +63,22 @@ HUMAN_TRANSITIONS = {
 }
 EVENT_DRIVEN = {"objects_drawn": "sampling", "teams_assigned": "sampling", "results_published": "results"}
 
-SPEC_FIELDS = ("name", "checklist_id", "checklist_version", "lead_department", "departments", "scope", "draw_type",
-               "sampling_rules", "exclusion_days", "team_rules", "experts", "inspection_start", "inspection_end",
-               "executing_body")
+SPEC_FIELDS = (
+    "name",
+    "checklist_id",
+    "checklist_version",
+    "lead_department",
+    "departments",
+    "scope",
+    "draw_type",
+    "sampling_rules",
+    "exclusion_days",
+    "team_rules",
+    "experts",
+    "inspection_start",
+    "inspection_end",
+    "executing_body",
+)
 
 
 def not_found(task_id: uuid.UUID) -> NotFound:
@@ -79,8 +92,11 @@ def ensure_can_read(user: Principal, task: Task) -> None:
     """Officers read the tasks their department takes part in (lead or cooperating)."""
     if user.may_read_department(*task.departments) or user.has(Role.inspector):
         return
-    raise Forbidden(f"department {user.dept} does not take part in task {task.id}",
-                    detail_zh=f"{user.dept} 未参加该抽查任务", code="department_scope")
+    raise Forbidden(
+        f"department {user.dept} does not take part in task {task.id}",
+        detail_zh=f"{user.dept} 未参加该抽查任务",
+        code="department_scope",
+    )
 
 
 def ensure_lead(user: Principal, task: Task, *, action: str) -> None:
@@ -100,9 +116,14 @@ async def _item_departments(session: AsyncSession, task: Task) -> list[str]:
 
 
 async def warnings_of(session: AsyncSession, task: Task, plan: Plan) -> list[str]:
-    return rules.task_warnings(year=plan.year, inspection_start=task.inspection_start, inspection_end=task.inspection_end,
-                               plan_filed_late=plan.filed_late, departments=task.departments,
-                               item_departments=await _item_departments(session, task))
+    return rules.task_warnings(
+        year=plan.year,
+        inspection_start=task.inspection_start,
+        inspection_end=task.inspection_end,
+        plan_filed_late=plan.filed_late,
+        departments=task.departments,
+        item_departments=await _item_departments(session, task),
+    )
 
 
 def may_see_drawn(user: Principal, task: Task) -> bool:
@@ -116,25 +137,54 @@ async def read(session: AsyncSession, task: Task, *, viewer: Principal) -> TaskR
     assert plan is not None
     history = await repository.transitions(session, task.id)
     drawn_visible = may_see_drawn(viewer, task)
-    rounds = [TeamRoundRead(round=r.round, draw_id=r.draw_id, completes_draw_id=r.completes_draw_id, assigned=r.assigned,
-                        unassigned_count=len(r.unassigned), unassigned=r.unassigned if drawn_visible else None,
-                        recorded_at=r.recorded_at)
-              for r in await repository.team_rounds(session, task.id)]
-    amendments = [TaskAmendmentRead(id=a.id, by=a.by, at=a.at, reason=a.reason, before=a.before, after=a.after)
-                  for a in await repository.amendments(session, task.id)]
+    rounds = [
+        TeamRoundRead(
+            round=r.round,
+            draw_id=r.draw_id,
+            completes_draw_id=r.completes_draw_id,
+            assigned=r.assigned,
+            unassigned_count=len(r.unassigned),
+            unassigned=r.unassigned if drawn_visible else None,
+            recorded_at=r.recorded_at,
+        )
+        for r in await repository.team_rounds(session, task.id)
+    ]
+    amendments = [
+        TaskAmendmentRead(id=a.id, by=a.by, at=a.at, reason=a.reason, before=a.before, after=a.after)
+        for a in await repository.amendments(session, task.id)
+    ]
     return TaskRead(
-        id=task.id, name=task.name, plan_id=task.plan_id, year=plan.year, checklist_id=task.checklist_id,
-        checklist_version=task.checklist_version, lead_department=task.lead_department, departments=task.departments,
-        scope=task.scope, draw_type=task.draw_type, sampling_rules=task.sampling_rules,
-        exclusion_days=task.exclusion_days, team_rules=task.team_rules, experts=task.experts,
-        inspection_start=task.inspection_start, inspection_end=task.inspection_end, executing_body=task.executing_body,
+        id=task.id,
+        name=task.name,
+        plan_id=task.plan_id,
+        year=plan.year,
+        checklist_id=task.checklist_id,
+        checklist_version=task.checklist_version,
+        lead_department=task.lead_department,
+        departments=task.departments,
+        scope=task.scope,
+        draw_type=task.draw_type,
+        sampling_rules=task.sampling_rules,
+        exclusion_days=task.exclusion_days,
+        team_rules=task.team_rules,
+        experts=task.experts,
+        inspection_start=task.inspection_start,
+        inspection_end=task.inspection_end,
+        executing_body=task.executing_body,
         state=task.state,
-        state_history=[TransitionRead(from_=h.from_state, to=h.to_state, by=h.by, at=h.at, reason=h.reason) for h in history],
-        warnings=await warnings_of(session, task, plan), objects_draw_id=task.objects_draw_id,
-        teams_draw_id=task.teams_draw_id, team_rounds=rounds,
+        state_history=[
+            TransitionRead(from_=h.from_state, to=h.to_state, by=h.by, at=h.at, reason=h.reason) for h in history
+        ],
+        warnings=await warnings_of(session, task, plan),
+        objects_draw_id=task.objects_draw_id,
+        teams_draw_id=task.teams_draw_id,
+        team_rounds=rounds,
         unassigned_entities=(rounds[-1].unassigned if rounds else []) if drawn_visible else None,
-        amendments=amendments, version=task.version, created_at=task.created_at,
-        updated_at=task.updated_at, created_by=task.created_by,
+        amendments=amendments,
+        version=task.version,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        created_by=task.created_by,
     )
 
 
@@ -158,16 +208,25 @@ async def _resolve_spec(session: AsyncSession, *, plan: Plan, spec: dict[str, An
         spec["checklist_version"] = spec.get("checklist_version") or checklist.current_version
         version = await checklists.get_version(session, checklist.id, spec["checklist_version"])
         if version is None:
-            problems.append(rules.problem("checklist_version", f"the checklist has no version {spec['checklist_version']}",
-                                          "检查单版本不存在"))
+            problems.append(
+                rules.problem(
+                    "checklist_version", f"the checklist has no version {spec['checklist_version']}", "检查单版本不存在"
+                )
+            )
         elif version.lead_department != lead:
-            problems.append(rules.problem(
-                "checklist_id", f"the checklist is led by {version.lead_department}, the plan by {lead}",
-                f"检查单的牵头部门为 {version.lead_department}，与计划的牵头部门 {lead} 不一致"))
+            problems.append(
+                rules.problem(
+                    "checklist_id",
+                    f"the checklist is led by {version.lead_department}, the plan by {lead}",
+                    f"检查单的牵头部门为 {version.lead_department}，与计划的牵头部门 {lead} 不一致",
+                )
+            )
     if spec.get("departments") is None:
         spec["departments"] = dedupe([lead, *(version.cooperating_departments if version else [])])
     if spec.get("scope") is None:
-        spec["scope"] = ObjectScope(industry_prefixes=list(version.industry_codes) if version else []).model_dump(mode="json")
+        spec["scope"] = ObjectScope(industry_prefixes=list(version.industry_codes) if version else []).model_dump(
+            mode="json"
+        )
     departments, errs = rules.check_departments(spec["departments"], lead=lead)
     problems += errs
     sampling, errs = rules.check_sampling_rules(spec["sampling_rules"])
@@ -178,10 +237,20 @@ async def _resolve_spec(session: AsyncSession, *, plan: Plan, spec: dict[str, An
     problems += errs
     problems += rules.check_window(spec["inspection_start"], spec["inspection_end"])
     if problems:
-        raise UnprocessableEntity(f"the task has {len(problems)} problem(s)", detail_zh=f"抽查任务有 {len(problems)} 处问题",
-                                  code="invalid_task", errors=problems)
-    return spec | {"lead_department": lead, "departments": departments, "sampling_rules": sampling,
-                   "team_rules": team, "experts": experts, "executing_body": spec.get("executing_body") or lead}
+        raise UnprocessableEntity(
+            f"the task has {len(problems)} problem(s)",
+            detail_zh=f"抽查任务有 {len(problems)} 处问题",
+            code="invalid_task",
+            errors=problems,
+        )
+    return spec | {
+        "lead_department": lead,
+        "departments": departments,
+        "sampling_rules": sampling,
+        "team_rules": team,
+        "experts": experts,
+        "executing_body": spec.get("executing_body") or lead,
+    }
 
 
 def _record(session: AsyncSession, task: Task, *, frm: str | None, to: str, by: str, reason: str) -> None:
@@ -189,16 +258,25 @@ def _record(session: AsyncSession, task: Task, *, frm: str | None, to: str, by: 
 
 
 async def _ensure_known_departments(registry: RegistryClient, spec: dict[str, Any]) -> None:
-    await departments.ensure_known(registry, {
-        "departments": spec["departments"], "team_rules.required_departments": spec["team_rules"]["required_departments"],
-        "scope.departments": (spec["scope"] or {}).get("departments", [])})
+    await departments.ensure_known(
+        registry,
+        {
+            "departments": spec["departments"],
+            "team_rules.required_departments": spec["team_rules"]["required_departments"],
+            "scope.departments": (spec["scope"] or {}).get("departments", []),
+        },
+    )
 
 
 async def create(session: AsyncSession, *, data: TaskCreate, actor: Principal, registry: RegistryClient) -> Task:
     plan = await plans.get(session, data.plan_id)
     if plan is None:
-        raise UnprocessableEntity(f"no plan {data.plan_id}", detail_zh="年度计划不存在", code="invalid_task",
-                                  errors=[rules.problem("plan_id", f"no plan {data.plan_id}", "年度计划不存在")])
+        raise UnprocessableEntity(
+            f"no plan {data.plan_id}",
+            detail_zh="年度计划不存在",
+            code="invalid_task",
+            errors=[rules.problem("plan_id", f"no plan {data.plan_id}", "年度计划不存在")],
+        )
     ensure_department(actor, plan.lead_department, action="create tasks in plans of")
     spec = data.model_dump(mode="python", exclude={"plan_id"})
     spec["scope"] = data.scope.model_dump(mode="json") if data.scope else None
@@ -206,31 +284,59 @@ async def create(session: AsyncSession, *, data: TaskCreate, actor: Principal, r
     spec = await _resolve_spec(session, plan=plan, spec=spec)
     await _ensure_known_departments(registry, spec)
     now = now_utc()
-    task = Task(id=uuid.uuid4(), plan_id=plan.id, state="draft", version=1, created_at=now, updated_at=now,
-                created_by=actor_name(actor), **{f: spec[f] for f in SPEC_FIELDS})
+    task = Task(
+        id=uuid.uuid4(),
+        plan_id=plan.id,
+        state="draft",
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by=actor_name(actor),
+        **{f: spec[f] for f in SPEC_FIELDS},
+    )
     session.add(task)
     await session.flush()
     _record(session, task, frm=None, to="draft", by=actor_name(actor), reason="created")
     await session.flush()
-    await record_audit(session, actor=actor, action="task.create", object_type="task", object_id=str(task.id),
-                       data={"plan_id": str(plan.id)} | _audit_spec(spec))
+    await record_audit(
+        session,
+        actor=actor,
+        action="task.create",
+        object_type="task",
+        object_id=str(task.id),
+        data={"plan_id": str(plan.id)} | _audit_spec(spec),
+    )
     return task
 
 
-async def update(session: AsyncSession, *, task_id: uuid.UUID, data: TaskUpdate, actor: Principal,
-                 if_match: str | None, registry: RegistryClient) -> Task:
+async def update(
+    session: AsyncSession,
+    *,
+    task_id: uuid.UUID,
+    data: TaskUpdate,
+    actor: Principal,
+    if_match: str | None,
+    registry: RegistryClient,
+) -> Task:
     """Change a draft task (its spec is frozen once approved)."""
     task = await get_task(session, task_id, for_update=True)
     ensure_lead(actor, task, action="change")
     check_if_match(if_match, current=task.version, what=f"task {task.name}", what_zh=f"抽查任务 {task.name}")
     if task.state != "draft":
-        raise InvalidState(f"task is {task.state}; only a draft task can be changed",
-                           detail_zh="只有草稿状态的任务可以修改", current_state=task.state)
+        raise InvalidState(
+            f"task is {task.state}; only a draft task can be changed",
+            detail_zh="只有草稿状态的任务可以修改",
+            current_state=task.state,
+        )
     plan = await plans.get(session, task.plan_id)
     assert plan is not None
     changes = data.model_dump(exclude_unset=True)
     spec = {f: getattr(task, f) for f in SPEC_FIELDS}
-    if "checklist_id" in changes and changes["checklist_id"] != task.checklist_id and "checklist_version" not in changes:
+    if (
+        "checklist_id" in changes
+        and changes["checklist_id"] != task.checklist_id
+        and "checklist_version" not in changes
+    ):
         spec["checklist_version"] = None  # another checklist: pin its current version
     for key, value in changes.items():
         if value is None:
@@ -247,21 +353,30 @@ async def update(session: AsyncSession, *, task_id: uuid.UUID, data: TaskUpdate,
     task.version += 1
     task.updated_at = now_utc()
     await session.flush()
-    await record_audit(session, actor=actor, action="task.update", object_type="task", object_id=str(task.id),
-                       data={"version": task.version, "changed": sorted(changes)} | _audit_spec(spec))
+    await record_audit(
+        session,
+        actor=actor,
+        action="task.update",
+        object_type="task",
+        object_id=str(task.id),
+        data={"version": task.version, "changed": sorted(changes)} | _audit_spec(spec),
+    )
     return task
 
 
 def _audit_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    return {f: (str(spec[f]) if f in ("checklist_id", "inspection_start", "inspection_end") else spec[f])
-            for f in SPEC_FIELDS}
+    return {
+        f: (str(spec[f]) if f in ("checklist_id", "inspection_start", "inspection_end") else spec[f])
+        for f in SPEC_FIELDS
+    }
 
 
 # ----------------------------------------------------------------- state machine
 
 
-async def transition(session: AsyncSession, *, task_id: uuid.UUID, data: TaskTransitionCreate,
-                     actor: Principal, registry: RegistryClient) -> Task:
+async def transition(
+    session: AsyncSession, *, task_id: uuid.UUID, data: TaskTransitionCreate, actor: Principal, registry: RegistryClient
+) -> Task:
     """approve, start, complete, close, cancel; anything else is 409 naming the current state.
 
     Approval needs the plan published and enough inspectors for every expected entity (the
@@ -287,19 +402,28 @@ async def transition(session: AsyncSession, *, task_id: uuid.UUID, data: TaskTra
             f"the inspector pool cannot staff the {capacity.expected_entities} expected entities "
             f"(short: {', '.join(short) or 'one whole team'})",
             detail_zh=f"执法人员力量不足，无法为预计 {capacity.expected_entities} 户检查对象组队"
-                      f"（{'；'.join(short_zh) or '不足一个检查组'}）",
+            f"（{'；'.join(short_zh) or '不足一个检查组'}）",
             code="insufficient_capacity",
-            extra={"shortfall": {d.department: d.shortfall for d in capacity.by_department if d.shortfall},
-                   "seat_shortfall": capacity.seat_shortfall, "capacity": capacity.model_dump(mode="json")},
+            extra={
+                "shortfall": {d.department: d.shortfall for d in capacity.by_department if d.shortfall},
+                "seat_shortfall": capacity.seat_shortfall,
+                "capacity": capacity.model_dump(mode="json"),
+            },
         )
     if to == "cancelled":
         if len(data.reason.strip()) < 5:
-            raise UnprocessableEntity("a cancelled task needs a reason (at least 5 characters)",
-                                      detail_zh="取消任务须说明理由（至少5个字符）", code="reason_required",
-                                      errors=[rules.problem("reason", "required to cancel", "取消任务须说明理由")])
+            raise UnprocessableEntity(
+                "a cancelled task needs a reason (at least 5 characters)",
+                detail_zh="取消任务须说明理由（至少5个字符）",
+                code="reason_required",
+                errors=[rules.problem("reason", "required to cancel", "取消任务须说明理由")],
+            )
         if task.objects_draw_id is not None:
-            raise InvalidState("the task has been drawn; void its draws first", detail_zh="任务已抽取，不能取消",
-                               current_state=task.state)
+            raise InvalidState(
+                "the task has been drawn; void its draws first",
+                detail_zh="任务已抽取，不能取消",
+                current_state=task.state,
+            )
     frm = task.state
     _record(session, task, frm=frm, to=to, by=actor_name(actor), reason=data.reason)
     task.state = to
@@ -309,7 +433,9 @@ async def transition(session: AsyncSession, *, task_id: uuid.UUID, data: TaskTra
     audit: dict[str, Any] = {"from": frm, "to": to, "reason": data.reason}
     if capacity is not None:
         audit["capacity"] = capacity.model_dump(mode="json")
-    await record_audit(session, actor=actor, action=f"task.{to}", object_type="task", object_id=str(task.id), data=audit)
+    await record_audit(
+        session, actor=actor, action=f"task.{to}", object_type="task", object_id=str(task.id), data=audit
+    )
     return task
 
 
@@ -330,17 +456,22 @@ async def _ensure_plan_published(session: AsyncSession, task: Task) -> None:
     plan = await plans.get(session, task.plan_id)
     assert plan is not None
     if plan.state != "published":
-        raise InvalidState(f"the task's plan is {plan.state}: a task is approved only under a published plan",
-                           detail_zh=f"所属年度计划当前为 {plan.state} 状态，计划公布后任务方可审批",
-                           code="plan_not_published", current_state=task.state, extra={"plan_state": plan.state})
+        raise InvalidState(
+            f"the task's plan is {plan.state}: a task is approved only under a published plan",
+            detail_zh=f"所属年度计划当前为 {plan.state} 状态，计划公布后任务方可审批",
+            code="plan_not_published",
+            current_state=task.state,
+            extra={"plan_state": plan.state},
+        )
 
 
 async def capacity_of(task: Task, *, registry: RegistryClient) -> TeamCapacityRead:
     """The pool against the expected entities, from the registry now (an upper bound: exclusions come later)."""
     counts = await registry.frame_counts(task.scope)
     sizes = rules.expected_sizes(task.sampling_rules, counts.by_class)
-    return await _capacity(task, registry=registry, expected=sum(s["expected_sample"] for s in sizes.values()),
-                           version=counts.version)
+    return await _capacity(
+        task, registry=registry, expected=sum(s["expected_sample"] for s in sizes.values()), version=counts.version
+    )
 
 
 async def _capacity(task: Task, *, registry: RegistryClient, expected: int, version: int) -> TeamCapacityRead:
@@ -350,8 +481,13 @@ async def _capacity(task: Task, *, registry: RegistryClient, expected: int, vers
     for line in pool.text.splitlines():
         dept = line.split("\t")[1]
         eligible[dept] = eligible.get(dept, 0) + 1
-    cap = rules.team_capacity(expected_entities=expected, required_departments=team["required_departments"],
-                              team_size=team["team_size"], max_load=team["max_load"], eligible=eligible)
+    cap = rules.team_capacity(
+        expected_entities=expected,
+        required_departments=team["required_departments"],
+        team_size=team["team_size"],
+        max_load=team["max_load"],
+        eligible=eligible,
+    )
     return TeamCapacityRead(**cap, registry_version=pool.registry_version)
 
 
@@ -367,23 +503,37 @@ async def amend(session: AsyncSession, *, task_id: uuid.UUID, data: TaskAmendmen
     task = await get_task(session, task_id, for_update=True)
     ensure_lead(actor, task, action="amend")
     if task.state not in AMENDABLE_STATES:
-        raise InvalidState(f"task is {task.state}; team rules can be amended only while teams are not complete "
-                           f"({', '.join(AMENDABLE_STATES)})", detail_zh="只有在检查组尚未全部组成时才能变更组队规则",
-                           current_state=task.state)
+        raise InvalidState(
+            f"task is {task.state}; team rules can be amended only while teams are not complete "
+            f"({', '.join(AMENDABLE_STATES)})",
+            detail_zh="只有在检查组尚未全部组成时才能变更组队规则",
+            current_state=task.state,
+        )
     before = dict(task.team_rules)
-    team, problems = rules.check_team_rules(before | data.team_rules.model_dump(exclude_none=True),
-                                            lead=task.lead_department, departments=task.departments)
+    team, problems = rules.check_team_rules(
+        before | data.team_rules.model_dump(exclude_none=True), lead=task.lead_department, departments=task.departments
+    )
     if problems:
-        raise UnprocessableEntity(f"the team rules have {len(problems)} problem(s)",
-                                  detail_zh=f"组队规则有 {len(problems)} 处问题", code="invalid_task", errors=problems)
+        raise UnprocessableEntity(
+            f"the team rules have {len(problems)} problem(s)",
+            detail_zh=f"组队规则有 {len(problems)} 处问题",
+            code="invalid_task",
+            errors=problems,
+        )
     by, now = actor_name(actor), now_utc()
     session.add(TaskAmendment(task_id=task.id, by=by, at=now, reason=data.reason, before=before, after=team))
     task.team_rules = team
     task.version += 1
     task.updated_at = now
     await session.flush()
-    await record_audit(session, actor=actor, action="task.amend", object_type="task", object_id=str(task.id),
-                       data={"reason": data.reason, "before": before, "after": team})
+    await record_audit(
+        session,
+        actor=actor,
+        action="task.amend",
+        object_type="task",
+        object_id=str(task.id),
+        data={"reason": data.reason, "before": before, "after": team},
+    )
     return task
 
 
@@ -400,43 +550,83 @@ async def apply_teams_round(session: AsyncSession, *, event: TaskTeamsAssigned, 
     if existing is not None and existing.draw_id == event.draw_id:
         return False
     if task.state != "objects_drawn" or existing is not None:
-        raise InvalidState(f"{event.topic}: task {task.id} is {task.state} (round {event.round} already recorded: "
-                           f"{existing is not None})", detail_zh=f"{event.topic}：任务当前状态为 {task.state}",
-                           current_state=task.state)
+        raise InvalidState(
+            f"{event.topic}: task {task.id} is {task.state} (round {event.round} already recorded: "
+            f"{existing is not None})",
+            detail_zh=f"{event.topic}：任务当前状态为 {task.state}",
+            current_state=task.state,
+        )
     if event.round > 1:
         previous = await repository.team_round(session, task.id, event.round - 1)
         if previous is None or previous.draw_id != event.completes_draw_id:
-            raise InvalidState(f"{event.topic}: round {event.round} does not complete the task's round "
-                               f"{event.round - 1}", detail_zh="补充选派与上一轮不符", code="not_active_draw",
-                               current_state=task.state)
+            raise InvalidState(
+                f"{event.topic}: round {event.round} does not complete the task's round {event.round - 1}",
+                detail_zh="补充选派与上一轮不符",
+                code="not_active_draw",
+                current_state=task.state,
+            )
     elif task.teams_draw_id not in (None, event.draw_id):
-        raise InvalidState(f"{event.topic}: the task already has teams draw {task.teams_draw_id}",
-                           detail_zh="该任务已有人员选派", code="not_active_draw", current_state=task.state)
+        raise InvalidState(
+            f"{event.topic}: the task already has teams draw {task.teams_draw_id}",
+            detail_zh="该任务已有人员选派",
+            code="not_active_draw",
+            current_state=task.state,
+        )
     now = now_utc()
-    session.add(TaskTeamRound(task_id=task.id, round=event.round, draw_id=event.draw_id,
-                              completes_draw_id=event.completes_draw_id, assigned=event.assigned,
-                              unassigned=[u.model_dump() for u in event.unassigned], recorded_at=now))
+    session.add(
+        TaskTeamRound(
+            task_id=task.id,
+            round=event.round,
+            draw_id=event.draw_id,
+            completes_draw_id=event.completes_draw_id,
+            assigned=event.assigned,
+            unassigned=[u.model_dump() for u in event.unassigned],
+            recorded_at=now,
+        )
+    )
     if event.round == 1:
         task.teams_draw_id = event.draw_id
     by = f"service:{source}"
     service = Principal(subject=by, roles=frozenset({Role.service.value}))
-    audit = {"round": event.round, "draw_id": event.draw_id, "assigned": event.assigned,
-             "unassigned": len(event.unassigned)}
+    audit = {
+        "round": event.round,
+        "draw_id": event.draw_id,
+        "assigned": event.assigned,
+        "unassigned": len(event.unassigned),
+    }
     if event.unassigned:
         task.version += 1
         task.updated_at = now
         await session.flush()
-        await record_audit(session, actor=service, action="task.teams_incomplete", object_type="task",
-                           object_id=str(task.id), data=audit)
+        await record_audit(
+            session,
+            actor=service,
+            action="task.teams_incomplete",
+            object_type="task",
+            object_id=str(task.id),
+            data=audit,
+        )
         return True
-    _record(session, task, frm="objects_drawn", to="teams_assigned", by=by,
-            reason=f"{event.topic} (draw {event.draw_id}, round {event.round})")
+    _record(
+        session,
+        task,
+        frm="objects_drawn",
+        to="teams_assigned",
+        by=by,
+        reason=f"{event.topic} (draw {event.draw_id}, round {event.round})",
+    )
     task.state = "teams_assigned"
     task.version += 1
     task.updated_at = now
     await session.flush()
-    await record_audit(session, actor=service, action="task.teams_assigned", object_type="task", object_id=str(task.id),
-                       data={"from": "objects_drawn", "to": "teams_assigned", "topic": event.topic} | audit)
+    await record_audit(
+        session,
+        actor=service,
+        action="task.teams_assigned",
+        object_type="task",
+        object_id=str(task.id),
+        data={"from": "objects_drawn", "to": "teams_assigned", "topic": event.topic} | audit,
+    )
     return True
 
 
@@ -450,32 +640,58 @@ async def void_teams_round(session: AsyncSession, *, event: TaskDrawVoided, sour
     if not mine:
         return False  # never recorded, or already forgotten
     if mine[0].round != rounds[-1].round:
-        raise InvalidState(f"{event.topic}: round {mine[0].round} is not the task's last teams round",
-                           detail_zh="只能作废最后一轮人员选派", code="not_active_draw", current_state=task.state)
+        raise InvalidState(
+            f"{event.topic}: round {mine[0].round} is not the task's last teams round",
+            detail_zh="只能作废最后一轮人员选派",
+            code="not_active_draw",
+            current_state=task.state,
+        )
     if task.state not in ("objects_drawn", "teams_assigned"):
-        raise InvalidState(f"{event.topic}: task {task.id} is {task.state}", detail_zh=f"任务当前状态为 {task.state}",
-                           current_state=task.state)
+        raise InvalidState(
+            f"{event.topic}: task {task.id} is {task.state}",
+            detail_zh=f"任务当前状态为 {task.state}",
+            current_state=task.state,
+        )
     await session.delete(mine[0])
     if mine[0].round == 1:
         task.teams_draw_id = None
     by = f"service:{source}"
     if task.state == "teams_assigned":
-        _record(session, task, frm="teams_assigned", to="objects_drawn", by=by,
-                reason=f"{event.topic} (draw {event.draw_id}, round {mine[0].round})")
+        _record(
+            session,
+            task,
+            frm="teams_assigned",
+            to="objects_drawn",
+            by=by,
+            reason=f"{event.topic} (draw {event.draw_id}, round {mine[0].round})",
+        )
         task.state = "objects_drawn"
     task.version += 1
     task.updated_at = now_utc()
     await session.flush()
     service = Principal(subject=by, roles=frozenset({Role.service.value}))
-    await record_audit(session, actor=service, action="task.teams_round_voided", object_type="task",
-                       object_id=str(task.id), data={"round": mine[0].round, "draw_id": event.draw_id,
-                                                      "state": task.state})
+    await record_audit(
+        session,
+        actor=service,
+        action="task.teams_round_voided",
+        object_type="task",
+        object_id=str(task.id),
+        data={"round": mine[0].round, "draw_id": event.draw_id, "state": task.state},
+    )
     return True
 
 
 async def apply_event(
-    session: AsyncSession, *, task_id: uuid.UUID, frm: str, to: str, source: str, topic: str,
-    draw_kind: str | None = None, draw_id: str | None = None, voided: bool = False,
+    session: AsyncSession,
+    *,
+    task_id: uuid.UUID,
+    frm: str,
+    to: str,
+    source: str,
+    topic: str,
+    draw_kind: str | None = None,
+    draw_id: str | None = None,
+    voided: bool = False,
 ) -> bool:
     """Move a task on behalf of another service. Already there: nothing to do (returns False).
 
@@ -488,13 +704,19 @@ async def apply_event(
     if task.state == to:
         return False
     if task.state != frm:
-        raise InvalidState(f"{topic}: task {task_id} is {task.state}, expected {frm}",
-                           detail_zh=f"{topic}：任务当前状态为 {task.state}，应为 {frm}", current_state=task.state)
+        raise InvalidState(
+            f"{topic}: task {task_id} is {task.state}, expected {frm}",
+            detail_zh=f"{topic}：任务当前状态为 {task.state}，应为 {frm}",
+            current_state=task.state,
+        )
     attr = f"{draw_kind}_draw_id" if draw_kind else None
     if voided and attr and draw_id and getattr(task, attr) not in (None, draw_id):
-        raise InvalidState(f"{topic}: draw {draw_id} is not the task's active {draw_kind} draw ({getattr(task, attr)})",
-                           detail_zh="作废的抽取不是该任务当前有效的抽取", code="not_active_draw",
-                           current_state=task.state)
+        raise InvalidState(
+            f"{topic}: draw {draw_id} is not the task's active {draw_kind} draw ({getattr(task, attr)})",
+            detail_zh="作废的抽取不是该任务当前有效的抽取",
+            code="not_active_draw",
+            current_state=task.state,
+        )
     if attr:
         setattr(task, attr, None if voided else draw_id)
     by = f"service:{source}"
@@ -505,8 +727,14 @@ async def apply_event(
     task.updated_at = now_utc()
     await session.flush()
     service = Principal(subject=by, roles=frozenset({Role.service.value}))
-    await record_audit(session, actor=service, action=f"task.{to}", object_type="task", object_id=str(task.id),
-                       data={"from": frm, "to": to, "topic": topic, "draw_id": draw_id})
+    await record_audit(
+        session,
+        actor=service,
+        action=f"task.{to}",
+        object_type="task",
+        object_id=str(task.id),
+        data={"from": frm, "to": to, "topic": topic, "draw_id": draw_id},
+    )
     return True
 
 
@@ -523,14 +751,19 @@ async def preview(session: AsyncSession, *, task: Task, registry: RegistryClient
     expected = sum(s["expected_sample"] for s in sizes.values())
     capacity = await _capacity(task, registry=registry, expected=expected, version=counts.version)
     return TaskPreview(
-        task_id=task.id, registry_version=counts.version, scope=task.scope, by_class=by_class,
+        task_id=task.id,
+        registry_version=counts.version,
+        scope=task.scope,
+        by_class=by_class,
         total_population=sum(s["population"] for s in sizes.values()),
         total_expected_sample=sum(s["expected_sample"] for s in sizes.values()),
         total_expected_alternates=sum(s["expected_alternates"] for s in sizes.values()),
         exclusion_days=task.exclusion_days,
-        note=(f"预计数按当前名录库计算，尚未排除近{task.exclusion_days}天内已检查的主体，实际抽取以抽取时为准 / "
-              f"counts are before excluding entities inspected in the last {task.exclusion_days} days; "
-              "the draw uses the registry as of its own time"),
+        note=(
+            f"预计数按当前名录库计算，尚未排除近{task.exclusion_days}天内已检查的主体，实际抽取以抽取时为准 / "
+            f"counts are before excluding entities inspected in the last {task.exclusion_days} days; "
+            "the draw uses the registry as of its own time"
+        ),
         capacity=capacity,
         warnings=await warnings_of(session, task, plan) + rules.capacity_warnings(capacity.model_dump()),
     )

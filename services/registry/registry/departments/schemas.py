@@ -10,7 +10,6 @@ from jointcheck.contracts import DEPT_PATTERN
 from jointcheck.schemas import Schema
 
 
-
 class DepartmentCreate(Schema):
     code: str = Field(pattern=DEPT_PATTERN, description="部门代码, e.g. SCJG", examples=["SCJG"])
     name: str = Field(min_length=2, max_length=64, description="部门全称", examples=["市场监督管理局"])

@@ -14,16 +14,27 @@ from registry.departments.schemas import DepartmentCreate, DepartmentUpdate
 
 async def create(session: AsyncSession, *, data: DepartmentCreate, actor: Principal) -> Department:
     if await repository.get(session, data.code):
-        raise Conflict(f"department {data.code} already exists", detail_zh=f"部门 {data.code} 已存在", code="department_exists")
+        raise Conflict(
+            f"department {data.code} already exists", detail_zh=f"部门 {data.code} 已存在", code="department_exists"
+        )
     if await repository.by_name(session, data.name):
-        raise Conflict(f"a department named {data.name} already exists", detail_zh=f"部门名称 {data.name} 已存在",
-                       code="department_name_taken")
+        raise Conflict(
+            f"a department named {data.name} already exists",
+            detail_zh=f"部门名称 {data.name} 已存在",
+            code="department_name_taken",
+        )
     dept = Department(code=data.code, name=data.name, short_name=data.short_name, active=True)
     session.add(dept)
     await session.flush()
     await session.refresh(dept)
-    await record_audit(session, actor=actor, action="department.create", object_type="department",
-                       object_id=dept.code, data=data.model_dump())
+    await record_audit(
+        session,
+        actor=actor,
+        action="department.create",
+        object_type="department",
+        object_id=dept.code,
+        data=data.model_dump(),
+    )
     return dept
 
 
@@ -40,12 +51,16 @@ async def update(session: AsyncSession, *, code: str, data: DepartmentUpdate, ac
     if "name" in changes and changes["name"] != dept.name:
         other = await repository.by_name(session, changes["name"])
         if other is not None:
-            raise Conflict(f"a department named {changes['name']} already exists",
-                           detail_zh=f"名为 {changes['name']} 的部门已存在", code="department_name_taken")
+            raise Conflict(
+                f"a department named {changes['name']} already exists",
+                detail_zh=f"名为 {changes['name']} 的部门已存在",
+                code="department_name_taken",
+            )
     for key, value in changes.items():
         setattr(dept, key, value)
     await session.flush()
     await session.refresh(dept)
-    await record_audit(session, actor=actor, action="department.update", object_type="department",
-                       object_id=code, data=changes)
+    await record_audit(
+        session, actor=actor, action="department.update", object_type="department", object_id=code, data=changes
+    )
     return dept

@@ -87,8 +87,13 @@ async def stage(
         index = importer.map_headers(header)
         ranges = parallel_import.split_points(path, workers, data_start)
         # a monotonic deadline holds in the workers too: the clock is system-wide
-        results = parallel_import.run(path, ranges, (encoding, index, department_codes, legacy_codes, limits, deadline),
-                                      emit=put, stopped=stop.is_set)
+        results = parallel_import.run(
+            path,
+            ranges,
+            (encoding, index, department_codes, legacy_codes, limits, deadline),
+            emit=put,
+            stopped=stop.is_set,
+        )
         for r in results:
             counters["rows"] += r.rows
             errors.merge(r.errors)

@@ -50,18 +50,49 @@ COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
 )
 
 HEADER_ALIASES: dict[str, str] = {
-    "统一社会信用代码": "uscc", "信用代码": "uscc", "社会信用代码": "uscc", "uscc": "uscc",
-    "市场主体名称": "name", "名称": "name", "企业名称": "name", "主体名称": "name", "name": "name",
-    "市场主体类型": "entity_type", "主体类型": "entity_type", "企业类型": "entity_type", "类型": "entity_type", "entity_type": "entity_type",
-    "行业代码": "industry_code", "国民经济行业代码": "industry_code", "industry_code": "industry_code",
-    "行业名称": "industry_name", "industry_name": "industry_name",
-    "住所（经营场所）": "address", "住所(经营场所)": "address", "住所": "address", "经营场所": "address", "地址": "address", "address": "address",
-    "所在行政区划": "division_code", "行政区划": "division_code", "行政区划代码": "division_code", "division_code": "division_code",
-    "成立日期": "registered_on", "登记日期": "registered_on", "registered_on": "registered_on",
-    "登记状态": "status", "经营状态": "status", "status": "status",
-    "信用风险分类": "credit_class", "信用风险等级": "credit_class", "风险分类": "credit_class", "credit_class": "credit_class",
-    "监管部门": "departments", "departments": "departments",
-    "标签": "tags", "tags": "tags",
+    "统一社会信用代码": "uscc",
+    "信用代码": "uscc",
+    "社会信用代码": "uscc",
+    "uscc": "uscc",
+    "市场主体名称": "name",
+    "名称": "name",
+    "企业名称": "name",
+    "主体名称": "name",
+    "name": "name",
+    "市场主体类型": "entity_type",
+    "主体类型": "entity_type",
+    "企业类型": "entity_type",
+    "类型": "entity_type",
+    "entity_type": "entity_type",
+    "行业代码": "industry_code",
+    "国民经济行业代码": "industry_code",
+    "industry_code": "industry_code",
+    "行业名称": "industry_name",
+    "industry_name": "industry_name",
+    "住所（经营场所）": "address",
+    "住所(经营场所)": "address",
+    "住所": "address",
+    "经营场所": "address",
+    "地址": "address",
+    "address": "address",
+    "所在行政区划": "division_code",
+    "行政区划": "division_code",
+    "行政区划代码": "division_code",
+    "division_code": "division_code",
+    "成立日期": "registered_on",
+    "登记日期": "registered_on",
+    "registered_on": "registered_on",
+    "登记状态": "status",
+    "经营状态": "status",
+    "status": "status",
+    "信用风险分类": "credit_class",
+    "信用风险等级": "credit_class",
+    "风险分类": "credit_class",
+    "credit_class": "credit_class",
+    "监管部门": "departments",
+    "departments": "departments",
+    "标签": "tags",
+    "tags": "tags",
 }
 REQUIRED = tuple(f for f, _, req, _ in COLUMNS if req and f != "division_code")
 _SPLIT = re.compile(r"[;；,，、|/]")
@@ -69,8 +100,19 @@ MAX_ERRORS_PER_ROW = 12
 
 #: Columns of the staging table, in COPY order.
 STAGING_COLUMNS = (
-    "line", "uscc", "name", "entity_type", "industry_code", "division_code", "address", "status",
-    "registered_on", "credit_class", "departments", "tags", "legacy_code",
+    "line",
+    "uscc",
+    "name",
+    "entity_type",
+    "industry_code",
+    "division_code",
+    "address",
+    "status",
+    "registered_on",
+    "credit_class",
+    "departments",
+    "tags",
+    "legacy_code",
 )
 
 
@@ -127,19 +169,19 @@ class RowErrors:
             else:
                 for e in errors:
                     bisect.insort(first, e, key=_line)
-            del first[self.limit:]
+            del first[self.limit :]
         elif self.limit and errors[0].line < first[-1].line:
             for e in errors:
                 bisect.insort(first, e, key=_line)
-            del first[self.limit:]
+            del first[self.limit :]
 
-    def merge(self, other: "RowErrors") -> None:
+    def merge(self, other: RowErrors) -> None:
         self.rows += other.rows
         self.total += other.total
         for e in other.first:
             if len(self.first) < self.limit or e.line < self.first[-1].line:
                 bisect.insort(self.first, e, key=_line)
-                del self.first[self.limit:]
+                del self.first[self.limit :]
 
 
 def _line(e: RowError) -> int:
@@ -181,7 +223,9 @@ def detect_encoding(head: bytes) -> str:
         return "gb18030"
 
 
-def iter_csv(raw: IO[bytes], limits: ImportLimits, *, deadline: float | None = None) -> Iterator[tuple[int, list[str], bool]]:
+def iter_csv(
+    raw: IO[bytes], limits: ImportLimits, *, deadline: float | None = None
+) -> Iterator[tuple[int, list[str], bool]]:
     """(line number, cells, holds a NUL?) of each record; the header is line 1."""
     head = raw.read(65536)
     raw.seek(0)
@@ -190,8 +234,9 @@ def iter_csv(raw: IO[bytes], limits: ImportLimits, *, deadline: float | None = N
     yield from read_records(text, limits, encoding=encoding, deadline=deadline)
 
 
-def read_records(text: IO[str], limits: ImportLimits, *, encoding: str, first_line: int = 1,
-                 deadline: float | None = None) -> Iterator[tuple[int, list[str], bool]]:
+def read_records(
+    text: IO[str], limits: ImportLimits, *, encoding: str, first_line: int = 1, deadline: float | None = None
+) -> Iterator[tuple[int, list[str], bool]]:
     """CSV records of a text stream with bounded memory: no record longer than
     ``max_record_chars`` (however its lines are quoted), no field longer than
     ``max_cell_chars``, no more than ``max_rows`` records, no longer than ``max_seconds``.
@@ -227,8 +272,9 @@ def read_records(text: IO[str], limits: ImportLimits, *, encoding: str, first_li
             raise LimitExceeded("rows", "rows", "行数")
     except UnicodeDecodeError:
         line = first_line + reader.line_num - 1
-        raise FileError(f"the file is not valid {encoding} after line {line}",
-                        f"第 {line} 行之后的内容不是有效的 {encoding} 编码") from None
+        raise FileError(
+            f"the file is not valid {encoding} after line {line}", f"第 {line} 行之后的内容不是有效的 {encoding} 编码"
+        ) from None
     except csv.Error as exc:
         line = first_line + reader.line_num - 1
         if "field larger than field limit" in str(exc):
@@ -236,7 +282,9 @@ def read_records(text: IO[str], limits: ImportLimits, *, encoding: str, first_li
         raise FileError(f"CSV syntax error at line {line}: {exc}", f"第 {line} 行 CSV 格式错误") from None
 
 
-def iter_xlsx(raw: IO[bytes], limits: ImportLimits, *, deadline: float | None = None) -> Iterator[tuple[int, list[str], bool]]:
+def iter_xlsx(
+    raw: IO[bytes], limits: ImportLimits, *, deadline: float | None = None
+) -> Iterator[tuple[int, list[str], bool]]:
     """(row number, cells, False) of the first worksheet, streamed (XML cannot hold NUL)."""
     from registry.entities import xlsx
 
@@ -307,9 +355,22 @@ class RowValidator:
         self._departments: dict[str, tuple[list[str], list[str]]] = {}
         self._tags: dict[str, list[str]] = {}
         self._names = {i: f for f, i in self.index.items()}
-        self._cols = tuple(self.index.get(f, -1) for f in (
-            "uscc", "name", "entity_type", "industry_code", "division_code", "address", "status",
-            "registered_on", "credit_class", "departments", "tags"))
+        self._cols = tuple(
+            self.index.get(f, -1)
+            for f in (
+                "uscc",
+                "name",
+                "entity_type",
+                "industry_code",
+                "division_code",
+                "address",
+                "status",
+                "registered_on",
+                "credit_class",
+                "departments",
+                "tags",
+            )
+        )
 
     def _uscc(self, raw: str) -> tuple[str, bool, tuple[str, str] | None]:
         """(canonical code, legacy?, error)."""
@@ -357,8 +418,12 @@ class RowValidator:
         if nul:
             for i, cell in enumerate(cells):
                 if "\x00" in cell:
-                    bad(self._names.get(i, f"column {i + 1}"), cell.replace("\x00", "\\0"),
-                        f"column {i + 1} contains a NUL character", f"第 {i + 1} 列含有 NUL 字符")
+                    bad(
+                        self._names.get(i, f"column {i + 1}"),
+                        cell.replace("\x00", "\\0"),
+                        f"column {i + 1} contains a NUL character",
+                        f"第 {i + 1} 列含有 NUL 字符",
+                    )
                     cells[i] = cell.replace("\x00", "")
 
         raw_uscc = cells[c_uscc].strip()
@@ -422,8 +487,21 @@ class RowValidator:
         if errors:
             return errors[:MAX_ERRORS_PER_ROW]
         address = cells[c_addr].strip()[:500] if c_addr >= 0 else ""
-        return (line, uscc, name, entity_type, industry, division, address, status, registered,
-                credit, departments, tags, legacy)
+        return (
+            line,
+            uscc,
+            name,
+            entity_type,
+            industry,
+            division,
+            address,
+            status,
+            registered,
+            credit,
+            departments,
+            tags,
+            legacy,
+        )
 
 
 def code_key(code: str) -> int | str:
@@ -483,11 +561,26 @@ class CopyLineWriter:
         return hit
 
     def line(self, row: tuple) -> str:
-        (line, uscc, name, entity_type, industry, division, address, status, registered, credit,
-         departments, tags, legacy) = row
-        return (f"{line}\t{uscc}\t{copy_text(name)}\t{entity_type}\t{industry}\t{division}\t{copy_text(address)}\t"
-                f"{status}\t{registered or NULL}\t{credit or NULL}\t{self._array(departments)}\t{self._array(tags)}\t"
-                f"{'t' if legacy else 'f'}\n")
+        (
+            line,
+            uscc,
+            name,
+            entity_type,
+            industry,
+            division,
+            address,
+            status,
+            registered,
+            credit,
+            departments,
+            tags,
+            legacy,
+        ) = row
+        return (
+            f"{line}\t{uscc}\t{copy_text(name)}\t{entity_type}\t{industry}\t{division}\t{copy_text(address)}\t"
+            f"{status}\t{registered or NULL}\t{credit or NULL}\t{self._array(departments)}\t{self._array(tags)}\t"
+            f"{'t' if legacy else 'f'}\n"
+        )
 
 
 def template_csv() -> bytes:
@@ -495,8 +588,22 @@ def template_csv() -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([zh for _, zh, _, _ in COLUMNS])
-    w.writerow(["91411523MA0000004J", "新县新集镇示例饭店有限公司", "有限责任公司", "H6210", "正餐服务",
-                "河南省信阳市新县新集镇1号", "411523", "2020-05-01", "存续", "B", "市场监督管理局;消防救援大队", "食品经营许可"])
+    w.writerow(
+        [
+            "91411523MA0000004J",
+            "新县新集镇示例饭店有限公司",
+            "有限责任公司",
+            "H6210",
+            "正餐服务",
+            "河南省信阳市新县新集镇1号",
+            "411523",
+            "2020-05-01",
+            "存续",
+            "B",
+            "市场监督管理局;消防救援大队",
+            "食品经营许可",
+        ]
+    )
     return codecs.BOM_UTF8 + buf.getvalue().encode("utf-8")
 
 
@@ -507,8 +614,22 @@ def template_xlsx() -> bytes:
     ws = wb.active
     ws.title = "名录库"
     ws.append([zh for _, zh, _, _ in COLUMNS])
-    ws.append(["91411523MA0000004J", "新县新集镇示例饭店有限公司", "有限责任公司", "H6210", "正餐服务",
-               "河南省信阳市新县新集镇1号", "411523", "2020-05-01", "存续", "B", "市场监督管理局;消防救援大队", "食品经营许可"])
+    ws.append(
+        [
+            "91411523MA0000004J",
+            "新县新集镇示例饭店有限公司",
+            "有限责任公司",
+            "H6210",
+            "正餐服务",
+            "河南省信阳市新县新集镇1号",
+            "411523",
+            "2020-05-01",
+            "存续",
+            "B",
+            "市场监督管理局;消防救援大队",
+            "食品经营许可",
+        ]
+    )
     notes = wb.create_sheet("说明")
     notes.append(["列名", "必填", "说明"])
     for _, zh, req, desc in COLUMNS:

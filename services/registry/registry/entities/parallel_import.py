@@ -17,9 +17,10 @@ import multiprocessing
 import os
 import pickle
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable
+from typing import Any
 
 from registry.entities import importer
 from registry.entities.schemas import RowError
@@ -124,9 +125,19 @@ class _Range(io.RawIOBase):
         super().close()
 
 
-def validate_range(path: str, start: int, end: int, first_line: int, encoding: str, index: dict[str, int],
-                   department_codes: dict[str, str], legacy_codes: frozenset[str], limits: importer.ImportLimits,
-                   deadline: float, emit: Callable[[bytes], None]) -> RangeResult:
+def validate_range(
+    path: str,
+    start: int,
+    end: int,
+    first_line: int,
+    encoding: str,
+    index: dict[str, int],
+    department_codes: dict[str, str],
+    legacy_codes: frozenset[str],
+    limits: importer.ImportLimits,
+    deadline: float,
+    emit: Callable[[bytes], None],
+) -> RangeResult:
     """Validate the records of ``path[start:end]``; ``emit`` receives COPY text chunks."""
     decoder = "utf-8" if encoding.startswith("utf-8") else encoding
     text = io.TextIOWrapper(io.BufferedReader(_Range(path, start, end), 1 << 20), encoding=decoder, newline="")
@@ -135,8 +146,9 @@ def validate_range(path: str, start: int, end: int, first_line: int, encoding: s
     result = RangeResult(errors=importer.RowErrors(limits.max_errors))
     batch: list[str] = []
     with text:
-        for line, cells, nul in importer.read_records(text, limits, encoding=encoding, first_line=first_line,
-                                                      deadline=deadline):
+        for line, cells, nul in importer.read_records(
+            text, limits, encoding=encoding, first_line=first_line, deadline=deadline
+        ):
             if not any(c and c.strip() for c in cells):
                 continue
             result.rows += 1
@@ -166,8 +178,13 @@ def _worker(conn: Connection, args: tuple) -> None:
         conn.close()
 
 
-def run(path: str, ranges: list[tuple[int, int, int]], common: tuple, emit: Callable[[bytes], bool],
-        stopped: Callable[[], bool]) -> list[RangeResult]:
+def run(
+    path: str,
+    ranges: list[tuple[int, int, int]],
+    common: tuple,
+    emit: Callable[[bytes], bool],
+    stopped: Callable[[], bool],
+) -> list[RangeResult]:
     """Validate ``ranges`` in one process each; forward chunks to ``emit`` as they come."""
     ctx = multiprocessing.get_context("spawn")
     procs: list[Any] = []
@@ -223,7 +240,16 @@ def merge_duplicates(results: list[RangeResult], errors: importer.RowErrors) -> 
             if earlier is None:
                 first[key] = line
             else:
-                errors.add_row([RowError(line=line, field="uscc", value=importer.code_of_key(key), reason=f"duplicate of line {earlier}",
-                                         reason_zh=f"与第 {earlier} 行重复")])
+                errors.add_row(
+                    [
+                        RowError(
+                            line=line,
+                            field="uscc",
+                            value=importer.code_of_key(key),
+                            reason=f"duplicate of line {earlier}",
+                            reason_zh=f"与第 {earlier} 行重复",
+                        )
+                    ]
+                )
                 drop.append(line)
     return drop

@@ -23,16 +23,18 @@ def industry_prefix(raw: str) -> str:
     try:
         return contracts.industry_prefix(raw)
     except CodeValueError as exc:
-        raise UnprocessableEntity(f"industry prefix {raw!r}: {exc}", detail_zh=f"行业代码前缀 {raw!r} 无效",
-                                  code="invalid_filter") from None
+        raise UnprocessableEntity(
+            f"industry prefix {raw!r}: {exc}", detail_zh=f"行业代码前缀 {raw!r} 无效", code="invalid_filter"
+        ) from None
 
 
 def division_prefix(raw: str) -> str:
     try:
         return contracts.division_prefix(raw)
     except CodeValueError as exc:
-        raise UnprocessableEntity(f"division prefix {raw!r}: {exc}", detail_zh=f"行政区划前缀 {raw!r} 无效",
-                                  code="invalid_filter") from None
+        raise UnprocessableEntity(
+            f"division prefix {raw!r}: {exc}", detail_zh=f"行政区划前缀 {raw!r} 无效", code="invalid_filter"
+        ) from None
 
 
 def _escape_like(s: str) -> str:
@@ -43,9 +45,13 @@ def filter_conditions(f: EntityFilter) -> list[ColumnElement[bool]]:
     """SQL conditions of a scope filter (each list means "any of")."""
     conds: list[ColumnElement[bool]] = []
     if f.industry_prefixes:
-        conds.append(or_(*(Entity.industry_code.startswith(industry_prefix(p), autoescape=True) for p in f.industry_prefixes)))
+        conds.append(
+            or_(*(Entity.industry_code.startswith(industry_prefix(p), autoescape=True) for p in f.industry_prefixes))
+        )
     if f.division_prefixes:
-        conds.append(or_(*(Entity.division_code.startswith(division_prefix(p), autoescape=True) for p in f.division_prefixes)))
+        conds.append(
+            or_(*(Entity.division_code.startswith(division_prefix(p), autoescape=True) for p in f.division_prefixes))
+        )
     if f.entity_types:
         conds.append(Entity.entity_type.in_([t.value for t in f.entity_types]))
     if f.statuses:
@@ -68,23 +74,39 @@ def filter_conditions(f: EntityFilter) -> list[ColumnElement[bool]]:
 
 
 ATTRIBUTES = (
-    "name", "entity_type", "industry_code", "division_code", "address", "status", "registered_on",
-    "credit_class", "classified_at", "departments", "tags", "legacy_code", "source",
+    "name",
+    "entity_type",
+    "industry_code",
+    "division_code",
+    "address",
+    "status",
+    "registered_on",
+    "credit_class",
+    "classified_at",
+    "departments",
+    "tags",
+    "legacy_code",
+    "source",
 )
 
 #: get / as-of / 404, history, merge, next version, write, audit, delete of entities.
-records: VersionedRecords[Entity] = VersionedRecords(Entity, key="uscc", kind="entity", label="entity",
-                                                     label_zh="市场主体", attributes=ATTRIBUTES)
+records: VersionedRecords[Entity] = VersionedRecords(
+    Entity, key="uscc", kind="entity", label="entity", label_zh="市场主体", attributes=ATTRIBUTES
+)
 
 
-async def list_page(session: AsyncSession, *, f: EntityFilter, version: int, after: str | None, limit: int) -> list[Entity]:
+async def list_page(
+    session: AsyncSession, *, f: EntityFilter, version: int, after: str | None, limit: int
+) -> list[Entity]:
     stmt = select(Entity).where(visible_at(Entity, version), *filter_conditions(f))
     if after:
         stmt = stmt.where(Entity.uscc > after)
     return list((await session.execute(stmt.order_by(Entity.uscc).limit(limit))).scalars())
 
 
-async def stream_export(db: Any, *, f: EntityFilter, version: int, partition: int = 2000) -> AsyncIterator[list[Entity]]:
+async def stream_export(
+    db: Any, *, f: EntityFilter, version: int, partition: int = 2000
+) -> AsyncIterator[list[Entity]]:
     """Entities of a scope as of a version in USCC order, in partitions, from a
     transaction of their own (a streamed response outlives the request's session)."""
     stmt = select(Entity).where(visible_at(Entity, version), *filter_conditions(f)).order_by(Entity.uscc)
@@ -105,11 +127,12 @@ def frame_query(f: EntityFilter, version: int) -> Any:
 
 async def counts_by_class(session: AsyncSession, *, f: EntityFilter, version: int) -> dict[str, int]:
     cls = func.coalesce(Entity.credit_class, literal("U"))
-    rows = (await session.execute(
-        select(cls, func.count()).where(visible_at(Entity, version), *filter_conditions(f)).group_by(cls)
-    )).all()
+    rows = (
+        await session.execute(
+            select(cls, func.count()).where(visible_at(Entity, version), *filter_conditions(f)).group_by(cls)
+        )
+    ).all()
     return {c: n for c, n in rows}
-
 
 
 # ------------------------------------------------------------------ bulk import
@@ -195,9 +218,14 @@ async def diff_staged(session: AsyncSession, *, dept: str | None) -> dict[str, i
 
 async def rejected_rows(session: AsyncSession, *, limit: int) -> list[tuple[int, list[str], str]]:
     """(line, departments, violation code) of the first ``limit`` rejected staged rows."""
-    rows = (await session.execute(text(
-        "SELECT line, departments, violation FROM entity_import_diff WHERE action = 'rejected' ORDER BY line LIMIT :n"),
-        {"n": limit})).all()
+    rows = (
+        await session.execute(
+            text(
+                "SELECT line, departments, violation FROM entity_import_diff WHERE action = 'rejected' ORDER BY line LIMIT :n"
+            ),
+            {"n": limit},
+        )
+    ).all()
     return [(line, list(depts), code) for line, depts, code in rows]
 
 
@@ -207,8 +235,10 @@ ANALYZE_AFTER_ROWS = 10_000
 async def apply_staged(session: AsyncSession, *, version: int, actor: str | None, changed: int) -> None:
     """Close changed rows at ``version`` and insert their new state (set-based)."""
     await session.execute(
-        text("UPDATE entities e SET valid_to = :v FROM entity_import_diff d "
-             "WHERE d.action IN ('insert', 'update') AND e.row_id = d.current_row_id"),
+        text(
+            "UPDATE entities e SET valid_to = :v FROM entity_import_diff d "
+            "WHERE d.action IN ('insert', 'update') AND e.row_id = d.current_row_id"
+        ),
         {"v": version},
     )
     await session.execute(
@@ -231,23 +261,32 @@ async def apply_staged(session: AsyncSession, *, version: int, actor: str | None
 # ------------------------------------------------------------------ credit classes
 
 
-async def stage_credit_classes(session: AsyncSession, rows: list[tuple[str, str | None, Any]], *,
-                               dept: str | None) -> dict[str, Any]:
+async def stage_credit_classes(
+    session: AsyncSession, rows: list[tuple[str, str | None, Any]], *, dept: str | None
+) -> dict[str, Any]:
     """Stage (uscc, class, classified_at) rows and classify them against the registry;
     rows ``dept`` may not write are ``forbidden`` (the supervision rule, departments unchanged)."""
-    await session.execute(text(
-        "CREATE TEMP TABLE credit_sync (uscc varchar(18) COLLATE \"C\" PRIMARY KEY, credit_class varchar(1), "
-        "classified_at timestamptz NOT NULL) ON COMMIT DROP"))
+    await session.execute(
+        text(
+            'CREATE TEMP TABLE credit_sync (uscc varchar(18) COLLATE "C" PRIMARY KEY, credit_class varchar(1), '
+            "classified_at timestamptz NOT NULL) ON COMMIT DROP"
+        )
+    )
     conn = await raw_connection(session)
     await conn.copy_records_to_table("credit_sync", records=rows, columns=["uscc", "credit_class", "classified_at"])
-    result = (await session.execute(text(
-        "SELECT c.uscc, CASE WHEN e.row_id IS NULL THEN 'unknown' "
-        f"WHEN ({supervision.violation_sql('e', 'e')}) IS NOT NULL THEN 'forbidden' "
-        "WHEN e.classified_at IS NOT NULL AND c.classified_at < e.classified_at THEN 'stale' "
-        "WHEN e.credit_class IS NOT DISTINCT FROM c.credit_class AND e.classified_at = c.classified_at THEN 'same' "
-        "ELSE 'update' END AS action "
-        "FROM credit_sync c LEFT JOIN entities e ON e.uscc = c.uscc AND e.valid_to IS NULL AND NOT e.deleted"
-    ), {"dept": dept})).all()
+    result = (
+        await session.execute(
+            text(
+                "SELECT c.uscc, CASE WHEN e.row_id IS NULL THEN 'unknown' "
+                f"WHEN ({supervision.violation_sql('e', 'e')}) IS NOT NULL THEN 'forbidden' "
+                "WHEN e.classified_at IS NOT NULL AND c.classified_at < e.classified_at THEN 'stale' "
+                "WHEN e.credit_class IS NOT DISTINCT FROM c.credit_class AND e.classified_at = c.classified_at THEN 'same' "
+                "ELSE 'update' END AS action "
+                "FROM credit_sync c LEFT JOIN entities e ON e.uscc = c.uscc AND e.valid_to IS NULL AND NOT e.deleted"
+            ),
+            {"dept": dept},
+        )
+    ).all()
     out: dict[str, Any] = {"unknown": [], "stale": [], "forbidden": [], "same": 0, "update": 0}
     for uscc, action in result:
         if action in ("unknown", "stale", "forbidden"):
@@ -261,18 +300,26 @@ async def stage_credit_classes(session: AsyncSession, rows: list[tuple[str, str 
 
 
 async def apply_credit_classes(session: AsyncSession, *, version: int, actor: str | None) -> None:
-    await session.execute(text(
-        "CREATE TEMP TABLE credit_apply ON COMMIT DROP AS "
-        "SELECT e.row_id, c.credit_class, c.classified_at FROM credit_sync c "
-        "JOIN entities e ON e.uscc = c.uscc AND e.valid_to IS NULL AND NOT e.deleted "
-        "WHERE (e.classified_at IS NULL OR c.classified_at >= e.classified_at) "
-        "AND NOT (e.credit_class IS NOT DISTINCT FROM c.credit_class AND e.classified_at = c.classified_at)"))
-    await session.execute(text(
-        "UPDATE entities e SET valid_to = :v FROM credit_apply a WHERE e.row_id = a.row_id"), {"v": version})
-    await session.execute(text(
-        "INSERT INTO entities (uscc, name, entity_type, industry_code, division_code, address, status, "
-        "registered_on, credit_class, classified_at, departments, tags, legacy_code, source, valid_from, deleted, "
-        "changed_by, change_reason) "
-        "SELECT e.uscc, e.name, e.entity_type, e.industry_code, e.division_code, e.address, e.status, "
-        "e.registered_on, a.credit_class, a.classified_at, e.departments, e.tags, e.legacy_code, e.source, :v, false, "
-        ":actor, 'credit_sync' FROM credit_apply a JOIN entities e ON e.row_id = a.row_id"), {"v": version, "actor": actor})
+    await session.execute(
+        text(
+            "CREATE TEMP TABLE credit_apply ON COMMIT DROP AS "
+            "SELECT e.row_id, c.credit_class, c.classified_at FROM credit_sync c "
+            "JOIN entities e ON e.uscc = c.uscc AND e.valid_to IS NULL AND NOT e.deleted "
+            "WHERE (e.classified_at IS NULL OR c.classified_at >= e.classified_at) "
+            "AND NOT (e.credit_class IS NOT DISTINCT FROM c.credit_class AND e.classified_at = c.classified_at)"
+        )
+    )
+    await session.execute(
+        text("UPDATE entities e SET valid_to = :v FROM credit_apply a WHERE e.row_id = a.row_id"), {"v": version}
+    )
+    await session.execute(
+        text(
+            "INSERT INTO entities (uscc, name, entity_type, industry_code, division_code, address, status, "
+            "registered_on, credit_class, classified_at, departments, tags, legacy_code, source, valid_from, deleted, "
+            "changed_by, change_reason) "
+            "SELECT e.uscc, e.name, e.entity_type, e.industry_code, e.division_code, e.address, e.status, "
+            "e.registered_on, a.credit_class, a.classified_at, e.departments, e.tags, e.legacy_code, e.source, :v, false, "
+            ":actor, 'credit_sync' FROM credit_apply a JOIN entities e ON e.row_id = a.row_id"
+        ),
+        {"v": version, "actor": actor},
+    )

@@ -21,7 +21,6 @@ from jointcheck.etag import IfMatch
 from jointcheck.pagination import Cursor, Limit, Page
 from jointcheck.settings import Settings
 from registry.entities import importer, repository, service
-from registry.entities.upload import receive_file, unless_disconnected
 from registry.entities.models import Entity
 from registry.entities.schemas import (
     CreditClassSync,
@@ -33,10 +32,12 @@ from registry.entities.schemas import (
     EntityUpdate,
     EntityVersionRead,
 )
+from registry.entities.upload import receive_file, unless_disconnected
 from registry.versioning.http import AsOfQuery, Reason, as_of_version, created, deleted, list_page, read_all, read_one
 from registry.versioning.service import resolve_as_of
 
 router = APIRouter(prefix="/v1/entities", tags=["entities / 市场主体"])
+
 
 def list_filter(
     industry: Annotated[list[str], Query(description="industry prefixes, any of / 行业代码前缀")] = [],  # noqa: B006
@@ -49,12 +50,21 @@ def list_filter(
     name: Annotated[str | None, Query(description="name contains / 名称包含", max_length=100)] = None,
 ) -> EntityFilter:
     try:
-        return EntityFilter(industry_prefixes=industry, division_prefixes=division, entity_types=entity_type,
-                            statuses=status, credit_classes=credit_class, tags=tag, departments=department,
-                            name_contains=name)
+        return EntityFilter(
+            industry_prefixes=industry,
+            division_prefixes=division,
+            entity_types=entity_type,
+            statuses=status,
+            credit_classes=credit_class,
+            tags=tag,
+            departments=department,
+            name_contains=name,
+        )
     except ValidationError as exc:
         raise UnprocessableEntity(
-            "; ".join(e["msg"] for e in exc.errors()), detail_zh="查询条件无效", code="invalid_filter",
+            "; ".join(e["msg"] for e in exc.errors()),
+            detail_zh="查询条件无效",
+            code="invalid_filter",
             errors=[{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()],
         ) from None
 
@@ -62,34 +72,74 @@ def list_filter(
 Filter = Annotated[EntityFilter, Depends(list_filter)]
 
 
-@router.post("", response_model=EntityRead, status_code=201, summary="登记市场主体 / Create an entity",
-             description="The USCC must pass the GB 32100-2015 check; an admin may register a known legacy code "
-             "with `legacy_code: true` and a reason (logged). Officers create only entities their department supervises.",
-             responses=problem_responses(401, 403, 409, 422))
+@router.post(
+    "",
+    response_model=EntityRead,
+    status_code=201,
+    summary="登记市场主体 / Create an entity",
+    description="The USCC must pass the GB 32100-2015 check; an admin may register a known legacy code "
+    "with `legacy_code: true` and a reason (logged). Officers create only entities their department supervises.",
+    responses=problem_responses(401, 403, 409, 422),
+)
 async def create_entity(body: EntityCreate, session: Session, user: Writer, response: Response) -> EntityRead:
     entity = await service.create(session, data=body, actor=user)
     return created(response, entity, EntityRead, f"/v1/entities/{entity.uscc}")
 
 
-@router.get("", response_model=Page[EntityRead], summary="查询市场主体 / List entities",
-            description="Filters combine with AND; repeated values of one filter with OR. `as_of` returns the past exactly.",
-            responses=problem_responses(400, 401, 403, 422))
-async def list_entities(session: Session, _user: Reader, f: Filter, response: Response, limit: Limit = 100,
-                        cursor: Cursor = None, as_of: AsOfQuery = None) -> Page[EntityRead]:
-    return await list_page(session, response, repository.list_page, f=f, as_of=as_of, cursor=cursor, limit=limit,
-                           schema=EntityRead, key="uscc")
+@router.get(
+    "",
+    response_model=Page[EntityRead],
+    summary="查询市场主体 / List entities",
+    description="Filters combine with AND; repeated values of one filter with OR. `as_of` returns the past exactly.",
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def list_entities(
+    session: Session,
+    _user: Reader,
+    f: Filter,
+    response: Response,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    as_of: AsOfQuery = None,
+) -> Page[EntityRead]:
+    return await list_page(
+        session,
+        response,
+        repository.list_page,
+        f=f,
+        as_of=as_of,
+        cursor=cursor,
+        limit=limit,
+        schema=EntityRead,
+        key="uscc",
+    )
 
 
-@router.get("/import/template", summary="导入模板 / Download the import template",
-            description="CSV (UTF-8 with BOM, opens in Excel) or XLSX with a 说明 sheet describing each column.",
-            response_class=Response, responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+@router.get(
+    "/import/template",
+    summary="导入模板 / Download the import template",
+    description="CSV (UTF-8 with BOM, opens in Excel) or XLSX with a 说明 sheet describing each column.",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}
+    },
+)
 async def import_template(format: Literal["csv", "xlsx"] = "csv") -> Response:
     if format == "xlsx":
-        return Response(importer.template_xlsx(),
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": "attachment; filename*=UTF-8''%E5%90%8D%E5%BD%95%E5%BA%93%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"})
-    return Response(importer.template_csv(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename*=UTF-8''%E5%90%8D%E5%BD%95%E5%BA%93%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.csv"})
+        return Response(
+            importer.template_xlsx(),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={
+                "Content-Disposition": "attachment; filename*=UTF-8''%E5%90%8D%E5%BD%95%E5%BA%93%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+            },
+        )
+    return Response(
+        importer.template_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": "attachment; filename*=UTF-8''%E5%90%8D%E5%BD%95%E5%BA%93%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.csv"
+        },
+    )
 
 
 @router.post(
@@ -107,9 +157,20 @@ async def import_template(format: Literal["csv", "xlsx"] = "csv") -> Response:
         "全部成功才导入（默认）或仅导入有效行；逐行报告错误；按统一社会信用代码更新；重复导入不产生变化。"
     ),
     responses=problem_responses(401, 403, 413, 422),
-    openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": ["file"],
-        "properties": {"file": {"type": "string", "format": "binary", "description": "CSV or XLSX"}}}}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary", "description": "CSV or XLSX"}},
+                    }
+                }
+            },
+        }
+    },
 )
 async def import_entities(
     request: Request,
@@ -118,21 +179,44 @@ async def import_entities(
     settings: Settings,
     mode: Literal["all_or_nothing", "valid_rows"] = "all_or_nothing",
     dry_run: bool = False,
-    legacy_codes: Annotated[list[str], Query(description="admin: known legacy codes to accept despite the check character")] = [],  # noqa: B006
+    legacy_codes: Annotated[
+        list[str], Query(description="admin: known legacy codes to accept despite the check character")
+    ] = [],  # noqa: B006
 ) -> EntityImportResult:
     async with receive_file(request, limit=settings.import_max_bytes) as upload:
-        return await unless_disconnected(request, service.import_file(
-            session, upload=upload.file, path=upload.path, sha256=upload.sha256, actor=user, mode=mode,
-            dry_run=dry_run, legacy_codes=frozenset(normalize_uscc(c) for c in legacy_codes),
-            limits=settings.import_limits(), workers=settings.import_workers,
-            parallel_min_bytes=settings.import_parallel_min_bytes))
+        return await unless_disconnected(
+            request,
+            service.import_file(
+                session,
+                upload=upload.file,
+                path=upload.path,
+                sha256=upload.sha256,
+                actor=user,
+                mode=mode,
+                dry_run=dry_run,
+                legacy_codes=frozenset(normalize_uscc(c) for c in legacy_codes),
+                limits=settings.import_limits(),
+                workers=settings.import_workers,
+                parallel_min_bytes=settings.import_parallel_min_bytes,
+            ),
+        )
 
 
-@router.get("/export", summary="导出 / Export entities as CSV or XLSX",
-            description="Same columns as the import template, so an export can be imported back. Honors the list filters and `as_of`.",
-            response_class=Response, responses=problem_responses(401, 403, 422))
-async def export_entities(request: Request, session: Session, _user: Reader, f: Filter,
-                          format: Literal["csv", "xlsx"] = "csv", as_of: AsOfQuery = None) -> Response:
+@router.get(
+    "/export",
+    summary="导出 / Export entities as CSV or XLSX",
+    description="Same columns as the import template, so an export can be imported back. Honors the list filters and `as_of`.",
+    response_class=Response,
+    responses=problem_responses(401, 403, 422),
+)
+async def export_entities(
+    request: Request,
+    session: Session,
+    _user: Reader,
+    f: Filter,
+    format: Literal["csv", "xlsx"] = "csv",
+    as_of: AsOfQuery = None,
+) -> Response:
     version = await resolve_as_of(session, as_of)
     db: Database = request.app.state.db
     partitions = repository.stream_export(db, f=f, version=version)
@@ -144,7 +228,7 @@ async def export_entities(request: Request, session: Session, _user: Reader, f: 
     return StreamingResponse(_export_csv(partitions, names), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-async def _department_names(session) -> dict[str, str]:  # noqa: ANN001
+async def _department_names(session) -> dict[str, str]:
     from registry.departments.repository import list_all
 
     return {d.code: d.name for d in await list_all(session)}
@@ -152,9 +236,18 @@ async def _department_names(session) -> dict[str, str]:  # noqa: ANN001
 
 def _export_row(e: Entity, names: dict[str, str]) -> list[str]:
     return [
-        e.uscc, e.name, EntityType(e.entity_type).label, e.industry_code, "", e.address, e.division_code,
-        e.registered_on.isoformat() if e.registered_on else "", RegistrationStatus(e.status).label,
-        e.credit_class or "", ";".join(names.get(d, d) for d in e.departments), ";".join(e.tags),
+        e.uscc,
+        e.name,
+        EntityType(e.entity_type).label,
+        e.industry_code,
+        "",
+        e.address,
+        e.division_code,
+        e.registered_on.isoformat() if e.registered_on else "",
+        RegistrationStatus(e.status).label,
+        e.credit_class or "",
+        ";".join(names.get(d, d) for d in e.departments),
+        ";".join(e.tags),
     ]
 
 
@@ -171,7 +264,9 @@ async def _export_csv(partitions: AsyncIterator[list[Entity]], names: dict[str, 
         yield buf.getvalue().encode("utf-8")
 
 
-async def _export_xlsx(partitions: AsyncIterator[list[Entity]], names: dict[str, str], headers: dict[str, str]) -> Response:
+async def _export_xlsx(
+    partitions: AsyncIterator[list[Entity]], names: dict[str, str], headers: dict[str, str]
+) -> Response:
     from openpyxl import Workbook  # only exports need it
 
     wb = Workbook(write_only=True)
@@ -184,50 +279,75 @@ async def _export_xlsx(partitions: AsyncIterator[list[Entity]], names: dict[str,
         await asyncio.to_thread(wb.save, tmp)
         tmp.seek(0)
         data = tmp.read()
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=headers)
+    return Response(
+        data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=headers
+    )
 
 
-@router.post("/credit-classes", response_model=CreditClassSyncResult, summary="信用风险分类同步 / Sync credit-risk classes",
-             description="Rows from the credit system: (uscc, class, classified_at). Classes change with history in one "
-             "registry version; unknown USCCs and rows older than the classification on record are reported, not applied.",
-             responses=problem_responses(401, 403, 422))
+@router.post(
+    "/credit-classes",
+    response_model=CreditClassSyncResult,
+    summary="信用风险分类同步 / Sync credit-risk classes",
+    description="Rows from the credit system: (uscc, class, classified_at). Classes change with history in one "
+    "registry version; unknown USCCs and rows older than the classification on record are reported, not applied.",
+    responses=problem_responses(401, 403, 422),
+)
 async def sync_credit_classes(
-    body: CreditClassSync, session: Session,
+    body: CreditClassSync,
+    session: Session,
     user: Annotated[Principal, Depends(require_roles(Role.admin, Role.service))],
 ) -> CreditClassSyncResult:
     return await service.sync_credit_classes(session, data=body, actor=user)
 
 
-@router.get("/{uscc}", response_model=EntityRead, summary="市场主体详情 / Get an entity (optionally as of the past)",
-            responses=problem_responses(401, 403, 404, 422))
-async def get_entity(uscc: str, session: Session, _user: Reader, response: Response, as_of: AsOfQuery = None) -> EntityRead:
+@router.get(
+    "/{uscc}",
+    response_model=EntityRead,
+    summary="市场主体详情 / Get an entity (optionally as of the past)",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_entity(
+    uscc: str, session: Session, _user: Reader, response: Response, as_of: AsOfQuery = None
+) -> EntityRead:
     entity = await service.get(session, uscc=normalize_uscc(uscc), version=await as_of_version(session, as_of))
     return read_one(response, entity, EntityRead)
 
 
-@router.get("/{uscc}/history", response_model=list[EntityVersionRead], summary="变更历史 / Every version of an entity",
-            responses=problem_responses(401, 403, 404))
+@router.get(
+    "/{uscc}/history",
+    response_model=list[EntityVersionRead],
+    summary="变更历史 / Every version of an entity",
+    responses=problem_responses(401, 403, 404),
+)
 async def entity_history(uscc: str, session: Session, _user: Reader) -> list[EntityVersionRead]:
     return read_all(await service.versions(session, uscc=normalize_uscc(uscc)), EntityVersionRead)
 
 
-@router.patch("/{uscc}", response_model=EntityRead, summary="修改市场主体 / Update an entity",
-              description="Requires `If-Match` with the entity's current ETag (412 if it changed since, 428 if missing). "
-              "On an entity the collaborative platform feeds (`source: platform`), its registration fields are the "
-              "platform's: changing them is 409 `platform_owned_field`.",
-              responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
-async def update_entity(uscc: str, body: EntityUpdate, session: Session, user: Writer, response: Response,
-                        if_match: IfMatch = None) -> EntityRead:
+@router.patch(
+    "/{uscc}",
+    response_model=EntityRead,
+    summary="修改市场主体 / Update an entity",
+    description="Requires `If-Match` with the entity's current ETag (412 if it changed since, 428 if missing). "
+    "On an entity the collaborative platform feeds (`source: platform`), its registration fields are the "
+    "platform's: changing them is 409 `platform_owned_field`.",
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_entity(
+    uscc: str, body: EntityUpdate, session: Session, user: Writer, response: Response, if_match: IfMatch = None
+) -> EntityRead:
     entity = await service.update(session, uscc=normalize_uscc(uscc), data=body, actor=user, if_match=if_match)
     return read_one(response, entity, EntityRead)
 
 
-@router.delete("/{uscc}", status_code=204, summary="注销登记（软删除）/ Soft-delete an entity",
-               description="Writes a deleted version; history and `as_of` reads keep the past. Requires `If-Match`.",
-               responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
-async def delete_entity(uscc: str, session: Session, user: Writer,
-                        reason: Reason,
-                        if_match: IfMatch = None) -> Response:
+@router.delete(
+    "/{uscc}",
+    status_code=204,
+    summary="注销登记（软删除）/ Soft-delete an entity",
+    description="Writes a deleted version; history and `as_of` reads keep the past. Requires `If-Match`.",
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def delete_entity(
+    uscc: str, session: Session, user: Writer, reason: Reason, if_match: IfMatch = None
+) -> Response:
     version = await service.delete(session, uscc=normalize_uscc(uscc), actor=user, if_match=if_match, reason=reason)
     return deleted(version)
-

@@ -8,7 +8,6 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
-from jointcheck.contracts import DEPT_PATTERN, EntityScope
 from jointcheck.codes import (
     CodeValueError,
     EntityType,
@@ -17,6 +16,7 @@ from jointcheck.codes import (
     normalize_industry_code,
     normalize_uscc,
 )
+from jointcheck.contracts import DEPT_PATTERN, EntityScope
 from jointcheck.schemas import Schema
 
 CreditClassCode = Literal["A", "B", "C", "D"]
@@ -54,8 +54,10 @@ def _tags(v: list[str]) -> list[str]:
 
 class EntityFields(Schema):
     name: str = Field(min_length=1, max_length=256, description="市场主体名称", examples=["新县新集镇张记饭店有限公司"])
-    entity_type: EntityType = Field(description="市场主体类型 (enterprise 企业 / individual_business 个体工商户 / "
-                                    "farmers_cooperative 农民专业合作社 / other 其他)")
+    entity_type: EntityType = Field(
+        description="市场主体类型 (enterprise 企业 / individual_business 个体工商户 / "
+        "farmers_cooperative 农民专业合作社 / other 其他)"
+    )
     industry_code: str = Field(description="行业代码 GB/T 4754-2017, e.g. H6210", examples=["H6210"])
     division_code: str = Field(description="所在行政区划 GB/T 2260", examples=["411523"])
     address: str = Field("", max_length=500, description="住所（经营场所）")
@@ -89,9 +91,14 @@ class EntityFields(Schema):
 
 class EntityCreate(EntityFields):
     uscc: str = Field(description="统一社会信用代码 (GB 32100-2015)", examples=["91411523MA0000004J"])
-    legacy_code: bool = Field(False, description="admin only: accept a known legacy code whose check character fails "
-                              "/ 仅管理员：接受校验位不符的历史代码")
-    legacy_reason: str | None = Field(None, max_length=500, description="why the legacy code is genuine (required with legacy_code)")
+    legacy_code: bool = Field(
+        False,
+        description="admin only: accept a known legacy code whose check character fails "
+        "/ 仅管理员：接受校验位不符的历史代码",
+    )
+    legacy_reason: str | None = Field(
+        None, max_length=500, description="why the legacy code is genuine (required with legacy_code)"
+    )
 
     @field_validator("uscc")
     @classmethod
@@ -149,8 +156,10 @@ class EntityRead(Schema):
     departments: list[str]
     tags: list[str]
     legacy_code: bool
-    source: str = Field(description="local (files, this API) or platform (the collaborative platform's feed, "
-                        "which owns the registration fields) / 数据来源")
+    source: str = Field(
+        description="local (files, this API) or platform (the collaborative platform's feed, "
+        "which owns the registration fields) / 数据来源"
+    )
     deleted: bool
     version: int = Field(validation_alias="valid_from", description="registry version of this state / 名录库版本")
     changed_at: datetime
@@ -210,7 +219,9 @@ class EntityImportResult(Schema):
     updated: int
     unchanged: int
     rejected: int = Field(description="rows rejected / 被拒绝的行数")
-    errors: list[RowError] = Field(description="the first row errors by line (REGISTRY_IMPORT_MAX_ERRORS, default "
-                                   "1,000) / 按行号排列的前若干条错误")
+    errors: list[RowError] = Field(
+        description="the first row errors by line (REGISTRY_IMPORT_MAX_ERRORS, default "
+        "1,000) / 按行号排列的前若干条错误"
+    )
     errors_total: int = Field(0, description="how many row errors there were in all / 错误总数")
     sha256: str = Field(description="SHA-256 of the uploaded file")

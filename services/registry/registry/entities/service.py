@@ -9,7 +9,7 @@ import logging
 import os
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import IO
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,6 @@ from registry.entities import import_pipeline, importer, repository, supervision
 from registry.entities.importer import ImportLimits
 from registry.entities.models import Entity
 from registry.entities.repository import records
-from registry.entities.supervision import ensure_may_write, restricted_department
 from registry.entities.schemas import (
     CreditClassSync,
     CreditClassSyncResult,
@@ -32,16 +31,22 @@ from registry.entities.schemas import (
     EntityUpdate,
     RowError,
 )
+from registry.entities.supervision import ensure_may_write, restricted_department
 from registry.platform_sync import service as platform_sync
 from registry.versioning.service import next_version
 
 log = logging.getLogger("registry.entities")
 
+
 async def _check_departments_exist(session: AsyncSession, codes: list[str]) -> None:
     missing = sorted(set(codes) - await departments.existing_codes(session, codes))
     if missing:
-        raise UnprocessableEntity(f"unknown department codes: {', '.join(missing)}", detail_zh=f"部门代码不存在：{'、'.join(missing)}",
-                                  code="unknown_department", errors=[{"field": "departments", "message": f"unknown: {missing}"}])
+        raise UnprocessableEntity(
+            f"unknown department codes: {', '.join(missing)}",
+            detail_zh=f"部门代码不存在：{'、'.join(missing)}",
+            code="unknown_department",
+            errors=[{"field": "departments", "message": f"unknown: {missing}"}],
+        )
 
 
 def _validate_identity(data: EntityCreate, actor: Principal) -> None:
@@ -50,21 +55,31 @@ def _validate_identity(data: EntityCreate, actor: Principal) -> None:
     except InvalidUSCC as exc:
         if exc.reason == "check" and data.legacy_code:
             if not actor.is_admin:
-                raise Forbidden("only an admin may register a legacy code", detail_zh="仅管理员可登记历史代码",
-                                code="legacy_override_admin_only") from None
+                raise Forbidden(
+                    "only an admin may register a legacy code",
+                    detail_zh="仅管理员可登记历史代码",
+                    code="legacy_override_admin_only",
+                ) from None
             if not data.legacy_reason:
-                raise UnprocessableEntity("legacy_reason is required with legacy_code", code="legacy_reason_required",
-                                          detail_zh="登记历史代码须说明原因（legacy_reason）",
-                                          errors=[{"field": "body.legacy_reason", "message": "required with legacy_code"}]) from None
+                raise UnprocessableEntity(
+                    "legacy_reason is required with legacy_code",
+                    code="legacy_reason_required",
+                    detail_zh="登记历史代码须说明原因（legacy_reason）",
+                    errors=[{"field": "body.legacy_reason", "message": "required with legacy_code"}],
+                ) from None
             return
         raise UnprocessableEntity(
-            f"uscc {data.uscc}: {exc.detail}", detail_zh=f"统一社会信用代码 {data.uscc}：{exc.detail_zh}", code="invalid_uscc",
+            f"uscc {data.uscc}: {exc.detail}",
+            detail_zh=f"统一社会信用代码 {data.uscc}：{exc.detail_zh}",
+            code="invalid_uscc",
             errors=[{"field": "body.uscc", "message": exc.detail, "reason": exc.reason}],
         ) from None
     if data.legacy_code:
-        raise UnprocessableEntity("legacy_code is only for codes whose check character fails; this one is valid",
-                                  detail_zh="该代码校验位正确，无需按历史代码登记",
-                                  code="legacy_override_not_needed")
+        raise UnprocessableEntity(
+            "legacy_code is only for codes whose check character fails; this one is valid",
+            detail_zh="该代码校验位正确，无需按历史代码登记",
+            code="legacy_override_not_needed",
+        )
 
 
 async def create(session: AsyncSession, *, data: EntityCreate, actor: Principal) -> Entity:
@@ -76,21 +91,26 @@ async def create(session: AsyncSession, *, data: EntityCreate, actor: Principal)
     ensure_may_write(actor, existing.departments if existing is not None else None, data.departments, action="create")
     await _check_departments_exist(session, data.departments)
     if existing is not None and not existing.deleted:
-        raise Conflict(f"entity {data.uscc} already exists", detail_zh=f"市场主体 {data.uscc} 已存在", code="entity_exists")
+        raise Conflict(
+            f"entity {data.uscc} already exists", detail_zh=f"市场主体 {data.uscc} 已存在", code="entity_exists"
+        )
     values = data.model_dump(include=set(records.attributes) | {"uscc"})
     values["entity_type"] = data.entity_type.value
     values["status"] = data.status.value
     if values["credit_class"] and not values["classified_at"]:
-        values["classified_at"] = datetime.now(timezone.utc)
-    return await records.create(session, values, actor=actor,
-                                audit={"legacy_code": data.legacy_code, "legacy_reason": data.legacy_reason})
+        values["classified_at"] = datetime.now(UTC)
+    return await records.create(
+        session, values, actor=actor, audit={"legacy_code": data.legacy_code, "legacy_reason": data.legacy_reason}
+    )
 
 
 async def get(session: AsyncSession, *, uscc: str, version: int | None = None) -> Entity:
     return await records.get(session, uscc, version=version)
 
 
-async def update(session: AsyncSession, *, uscc: str, data: EntityUpdate, actor: Principal, if_match: str | None) -> Entity:
+async def update(
+    session: AsyncSession, *, uscc: str, data: EntityUpdate, actor: Principal, if_match: str | None
+) -> Entity:
     current = await records.get(session, uscc)
     records.check_if_match(current, if_match)
     changes = data.model_dump(exclude_unset=True)
@@ -99,16 +119,25 @@ async def update(session: AsyncSession, *, uscc: str, data: EntityUpdate, actor:
     platform_sync.ensure_not_platform_owned(current, changes, action="change")
     for required in ("name", "entity_type", "industry_code", "division_code", "status", "departments", "tags"):
         if required in changes and changes[required] is None:
-            raise UnprocessableEntity(f"{required} cannot be null", detail_zh=f"{required} 不能为空", code="null_not_allowed",
-                                      errors=[{"field": f"body.{required}", "message": "cannot be null"}])
+            raise UnprocessableEntity(
+                f"{required} cannot be null",
+                detail_zh=f"{required} 不能为空",
+                code="null_not_allowed",
+                errors=[{"field": f"body.{required}", "message": "cannot be null"}],
+            )
     if "departments" in changes:
         await _check_departments_exist(session, changes["departments"])
     values = records.merge(current, changes)
     if "credit_class" in changes and changes["credit_class"] != current.credit_class and "classified_at" not in changes:
-        values["classified_at"] = datetime.now(timezone.utc)
+        values["classified_at"] = datetime.now(UTC)
     # the audit names the fields the caller changed (a new classified_at follows a new class)
-    return await records.update(session, current, values, actor=actor,
-                                changed=sorted(k for k in changes if values[k] != getattr(current, k, None)))
+    return await records.update(
+        session,
+        current,
+        values,
+        actor=actor,
+        changed=sorted(k for k in changes if values[k] != getattr(current, k, None)),
+    )
 
 
 async def delete(session: AsyncSession, *, uscc: str, actor: Principal, if_match: str | None, reason: str) -> int:
@@ -148,18 +177,27 @@ async def import_file(
     file changes nothing (no new version). ``path``/``sha256``: the upload as already
     received on disk (:mod:`registry.entities.upload`)."""
     if legacy_codes and not actor.is_admin:
-        raise Forbidden("only an admin may declare legacy codes", detail_zh="仅管理员可登记历史代码",
-                        code="legacy_override_admin_only")
+        raise Forbidden(
+            "only an admin may declare legacy codes",
+            detail_zh="仅管理员可登记历史代码",
+            code="legacy_override_admin_only",
+        )
     started = time.perf_counter()
-    source, sha, spooled = await asyncio.to_thread(_source, upload, path, sha256,
-                                                  spool=workers > 1 and path is None)
+    source, sha, spooled = await asyncio.to_thread(_source, upload, path, sha256, spool=workers > 1 and path is None)
     try:
         staged = await import_pipeline.stage(
-            session, source, department_codes=await departments.name_to_code(session), legacy_codes=legacy_codes,
-            limits=limits, workers=workers, parallel_min_bytes=parallel_min_bytes)
+            session,
+            source,
+            department_codes=await departments.name_to_code(session),
+            legacy_codes=legacy_codes,
+            limits=limits,
+            workers=workers,
+            parallel_min_bytes=parallel_min_bytes,
+        )
     except importer.LimitExceeded as exc:
-        raise UnprocessableEntity(exc.detail, detail_zh=exc.detail_zh, code="import_limit_exceeded",
-                                  extra={"limit": exc.limit}) from None
+        raise UnprocessableEntity(
+            exc.detail, detail_zh=exc.detail_zh, code="import_limit_exceeded", extra={"limit": exc.limit}
+        ) from None
     except importer.FileError as exc:
         raise UnprocessableEntity(exc.detail, detail_zh=exc.detail_zh, code="invalid_file") from None
     finally:
@@ -180,26 +218,60 @@ async def import_file(
             f"{rejected} of {rows} rows are invalid; nothing was imported",
             detail_zh=f"{rows} 行中有 {rejected} 行有误，未导入任何数据",
             code="import_rejected",
-            extra={"rows": rows, "rejected": rejected, "errors": [e.model_dump() for e in errors.first],
-                   "errors_total": errors.total},
+            extra={
+                "rows": rows,
+                "rejected": rejected,
+                "errors": [e.model_dump() for e in errors.first],
+                "errors_total": errors.total,
+            },
         )
     inserted, updated, same = counts.get("insert", 0), counts.get("update", 0), counts.get("same", 0)
     version = None
     if (inserted or updated) and not dry_run:
-        version = await next_version(session, actor=actor, reason="entity.import",
-                                     details={"sha256": sha, "inserted": inserted, "updated": updated})
+        version = await next_version(
+            session,
+            actor=actor,
+            reason="entity.import",
+            details={"sha256": sha, "inserted": inserted, "updated": updated},
+        )
         await repository.apply_staged(session, version=version, actor=actor.subject, changed=inserted + updated)
         timings["apply"] = time.perf_counter() - started - sum(timings.values())
-        await record_audit(session, actor=actor, action="entity.import", object_type="entity_import",
-                           object_id=sha, data={"version": version, "rows": rows, "inserted": inserted,
-                                                "updated": updated, "unchanged": same, "rejected": rejected,
-                                                "legacy_codes": sorted(legacy_codes)})
-    log.info("entity import: %d rows, %d inserted, %d updated", rows, inserted, updated,
-             extra={"rows": rows, "timings_s": {k: round(v, 3) for k, v in timings.items()}})
+        await record_audit(
+            session,
+            actor=actor,
+            action="entity.import",
+            object_type="entity_import",
+            object_id=sha,
+            data={
+                "version": version,
+                "rows": rows,
+                "inserted": inserted,
+                "updated": updated,
+                "unchanged": same,
+                "rejected": rejected,
+                "legacy_codes": sorted(legacy_codes),
+            },
+        )
+    log.info(
+        "entity import: %d rows, %d inserted, %d updated",
+        rows,
+        inserted,
+        updated,
+        extra={"rows": rows, "timings_s": {k: round(v, 3) for k, v in timings.items()}},
+    )
     return EntityImportResult(
-        committed=version is not None, mode=mode, dry_run=dry_run, version=version, rows=rows,
-        inserted=inserted, updated=updated, unchanged=same, rejected=rejected, errors=errors.first,
-        errors_total=errors.total, sha256=sha,
+        committed=version is not None,
+        mode=mode,
+        dry_run=dry_run,
+        version=version,
+        rows=rows,
+        inserted=inserted,
+        updated=updated,
+        unchanged=same,
+        rejected=rejected,
+        errors=errors.first,
+        errors_total=errors.total,
+        sha256=sha,
     )
 
 
@@ -209,18 +281,33 @@ async def _report_unsupervised(session: AsyncSession, errors: importer.RowErrors
     fetched = await repository.rejected_rows(session, limit=errors.limit)
     for line, depts, code in fetched:
         if code == "platform_owned":
-            errors.add_row([RowError(line=line, field=None, value=None, reason=platform_sync.OWNED_REASON,
-                                     reason_zh=platform_sync.OWNED_REASON_ZH)])
+            errors.add_row(
+                [
+                    RowError(
+                        line=line,
+                        field=None,
+                        value=None,
+                        reason=platform_sync.OWNED_REASON,
+                        reason_zh=platform_sync.OWNED_REASON_ZH,
+                    )
+                ]
+            )
             continue
         why = supervision.reason_of(dept, code)
-        errors.add_row([RowError(line=line, field="departments", value=";".join(depts), reason=why.reason,
-                                 reason_zh=why.reason_zh)])
+        errors.add_row(
+            [
+                RowError(
+                    line=line, field="departments", value=";".join(depts), reason=why.reason, reason_zh=why.reason_zh
+                )
+            ]
+        )
     errors.rows += count - len(fetched)
     errors.total += count - len(fetched)
 
 
-def _source(upload: IO[bytes], path: str | None, sha256: str | None, *,
-            spool: bool) -> tuple[import_pipeline.Source, str, str | None]:
+def _source(
+    upload: IO[bytes], path: str | None, sha256: str | None, *, spool: bool
+) -> tuple[import_pipeline.Source, str, str | None]:
     """(the source, its SHA-256, a spooled copy to delete). Without a ``path``, a copy is
     spooled to a named file when worker processes may need one."""
     upload.seek(0)
@@ -247,29 +334,53 @@ def _source(upload: IO[bytes], path: str | None, sha256: str | None, *,
     return import_pipeline.Source(upload, spooled or path, xlsx, size), sha.hexdigest(), spooled
 
 
-async def sync_credit_classes(session: AsyncSession, *, data: CreditClassSync, actor: Principal) -> CreditClassSyncResult:
+async def sync_credit_classes(
+    session: AsyncSession, *, data: CreditClassSync, actor: Principal
+) -> CreditClassSyncResult:
     """Apply (USCC, class, classified_at) rows from the credit system, with history."""
     seen: dict[str, int] = {}
     for i, item in enumerate(data.items):
         if item.uscc in seen:
-            raise UnprocessableEntity(f"uscc {item.uscc} appears twice (items {seen[item.uscc]} and {i})",
-                                      detail_zh=f"统一社会信用代码 {item.uscc} 重复出现（第 {seen[item.uscc]} 与第 {i} 项）",
-                                      code="duplicate_uscc", errors=[{"field": f"body.items.{i}.uscc", "message": "duplicate"}])
+            raise UnprocessableEntity(
+                f"uscc {item.uscc} appears twice (items {seen[item.uscc]} and {i})",
+                detail_zh=f"统一社会信用代码 {item.uscc} 重复出现（第 {seen[item.uscc]} 与第 {i} 项）",
+                code="duplicate_uscc",
+                errors=[{"field": f"body.items.{i}.uscc", "message": "duplicate"}],
+            )
         seen[item.uscc] = i
     rows = [(i.uscc, i.credit_class, i.classified_at) for i in data.items]
     dept = restricted_department(actor)
     outcome = await repository.stage_credit_classes(session, rows, dept=dept)
     if outcome["forbidden"]:
         why = supervision.reason_of(dept or "", "not_supervised")
-        raise Forbidden(f"{len(outcome['forbidden'])} entities: {why.reason}", detail_zh=why.reason_zh,
-                        code="department_scope", extra={"usccs": outcome["forbidden"][:1000]})
+        raise Forbidden(
+            f"{len(outcome['forbidden'])} entities: {why.reason}",
+            detail_zh=why.reason_zh,
+            code="department_scope",
+            extra={"usccs": outcome["forbidden"][:1000]},
+        )
     version = None
     if outcome["update"]:
-        version = await next_version(session, actor=actor, reason="entity.credit_sync",
-                                     details={"received": len(rows), "updated": outcome["update"]})
+        version = await next_version(
+            session,
+            actor=actor,
+            reason="entity.credit_sync",
+            details={"received": len(rows), "updated": outcome["update"]},
+        )
         await repository.apply_credit_classes(session, version=version, actor=actor.subject)
-        await record_audit(session, actor=actor, action="entity.credit_sync", object_type="credit_sync",
-                           object_id=str(version), data={"updated": outcome["update"], "unknown": len(outcome["unknown"]),
-                                                         "stale": len(outcome["stale"])})
-    return CreditClassSyncResult(version=version, received=len(rows), updated=outcome["update"],
-                                 unchanged=outcome["same"], stale=outcome["stale"], unknown=outcome["unknown"])
+        await record_audit(
+            session,
+            actor=actor,
+            action="entity.credit_sync",
+            object_type="credit_sync",
+            object_id=str(version),
+            data={"updated": outcome["update"], "unknown": len(outcome["unknown"]), "stale": len(outcome["stale"])},
+        )
+    return CreditClassSyncResult(
+        version=version,
+        received=len(rows),
+        updated=outcome["update"],
+        unchanged=outcome["same"],
+        stale=outcome["stale"],
+        unknown=outcome["unknown"],
+    )

@@ -25,14 +25,21 @@ class Violation:
 
 def _reasons(dept: str) -> dict[str, Violation]:
     return {
-        "not_supervised": Violation("not_supervised", f"{dept} does not supervise this entity in its current record",
-                                    f"当前记录中该市场主体不由 {dept} 监管"),
-        "own_department_required": Violation("own_department_required",
-                                             f"the departments must include your own ({dept})",
-                                             f"监管部门须包含本部门（{dept}）"),
-        "other_departments": Violation("other_departments",
-                                       f"an officer of {dept} may add or remove only {dept} in the departments",
-                                       f"{dept} 的执法人员只能增减本部门，不能增减其他部门"),
+        "not_supervised": Violation(
+            "not_supervised",
+            f"{dept} does not supervise this entity in its current record",
+            f"当前记录中该市场主体不由 {dept} 监管",
+        ),
+        "own_department_required": Violation(
+            "own_department_required",
+            f"the departments must include your own ({dept})",
+            f"监管部门须包含本部门（{dept}）",
+        ),
+        "other_departments": Violation(
+            "other_departments",
+            f"an officer of {dept} may add or remove only {dept} in the departments",
+            f"{dept} 的执法人员只能增减本部门，不能增减其他部门",
+        ),
     }
 
 
@@ -67,8 +74,12 @@ def ensure_may_write(actor: Principal, current: Collection[str] | None, new: Col
         return
     found = violation(dept, current, new)
     if found is not None:
-        raise Forbidden(f"{action}: {found.reason}", detail_zh=found.reason_zh, code="department_scope",
-                        extra={"reason": found.code})
+        raise Forbidden(
+            f"{action}: {found.reason}",
+            detail_zh=found.reason_zh,
+            code="department_scope",
+            extra={"reason": found.code},
+        )
 
 
 def violation_sql(current: str = "e", new: str = "s") -> str:

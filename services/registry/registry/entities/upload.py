@@ -49,13 +49,20 @@ class Upload:
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"the upload exceeds the limit of {limit} bytes", detail_zh=f"上传文件超过 {limit} 字节的限制",
-                           extra={"limit": limit})
+    return PayloadTooLarge(
+        f"the upload exceeds the limit of {limit} bytes",
+        detail_zh=f"上传文件超过 {limit} 字节的限制",
+        extra={"limit": limit},
+    )
 
 
 def _bad_form(detail: str) -> UnprocessableEntity:
-    return UnprocessableEntity(detail, detail_zh="上传内容须为 multipart/form-data，文件放在 file 字段",
-                               code="invalid_upload", errors=[{"field": "body.file", "message": detail}])
+    return UnprocessableEntity(
+        detail,
+        detail_zh="上传内容须为 multipart/form-data，文件放在 file 字段",
+        code="invalid_upload",
+        errors=[{"field": "body.file", "message": detail}],
+    )
 
 
 @contextlib.asynccontextmanager
@@ -70,8 +77,15 @@ async def receive_file(request: Request, *, field: str = "file", limit: int) -> 
     fd, path = tempfile.mkstemp(prefix="jc-import-")
     out = os.fdopen(fd, "w+b")
     sha = hashlib.sha256()
-    state: dict[str, Any] = {"header": b"", "value": b"", "disposition": b"", "target": False, "found": False,
-                             "filename": None, "size": 0}
+    state: dict[str, Any] = {
+        "header": b"",
+        "value": b"",
+        "disposition": b"",
+        "target": False,
+        "found": False,
+        "filename": None,
+        "size": 0,
+    }
     pending = bytearray()
 
     def on_part_begin() -> None:
@@ -107,10 +121,17 @@ async def receive_file(request: Request, *, field: str = "file", limit: int) -> 
         out.write(buf)
         sha.update(buf)
 
-    parser = MultipartParser(params[b"boundary"], {
-        "on_part_begin": on_part_begin, "on_header_field": on_header_field, "on_header_value": on_header_value,
-        "on_header_end": on_header_end, "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
-    })
+    parser = MultipartParser(
+        params[b"boundary"],
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+        },
+    )
     try:
         try:
             async for chunk in request.stream():
@@ -153,8 +174,10 @@ async def unless_disconnected(request: Request, work: Awaitable[T]) -> T:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        raise ClientDisconnected("the client left; the import was cancelled and nothing was written",
-                                 detail_zh="客户端已断开，导入已取消，未写入任何数据")
+        raise ClientDisconnected(
+            "the client left; the import was cancelled and nothing was written",
+            detail_zh="客户端已断开，导入已取消，未写入任何数据",
+        )
     finally:
         watcher.cancel()
         if not task.done():

@@ -19,9 +19,9 @@ import posixpath
 import time
 import zipfile
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import IO, Any, Callable
+from typing import IO, Any
 from xml.parsers import expat
 
 from registry.entities.importer import FileError, ImportLimits, LimitExceeded
@@ -51,8 +51,11 @@ class _Budget:
             raise LimitExceeded("seconds", "processing time", "处理时间")
 
 
-def _parser(start: Callable[..., Any] | None = None, end: Callable[..., Any] | None = None,
-            text: Callable[..., Any] | None = None) -> Any:
+def _parser(
+    start: Callable[..., Any] | None = None,
+    end: Callable[..., Any] | None = None,
+    text: Callable[..., Any] | None = None,
+) -> Any:
     p = expat.ParserCreate()
     p.buffer_text = True
     p.buffer_size = CHUNK
@@ -143,7 +146,7 @@ class SharedStrings:
         chunk = self._chunks[c]
         nxt = i + 1
         end = self._starts[nxt] if nxt < self.count and nxt % _STRINGS_PER_CHUNK else len(chunk)
-        return chunk[self._starts[i]:end]
+        return chunk[self._starts[i] : end]
 
 
 def _read_shared_strings(zf: zipfile.ZipFile, name: str, limits: ImportLimits, budget: _Budget) -> SharedStrings:
@@ -310,7 +313,9 @@ MAX_COLUMNS = 16384  # Excel's own limits
 MAX_ROWS = 1_048_576
 
 
-def iter_rows(raw: IO[bytes], limits: ImportLimits, *, deadline: float | None = None) -> Iterator[tuple[int, list[str]]]:
+def iter_rows(
+    raw: IO[bytes], limits: ImportLimits, *, deadline: float | None = None
+) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells) of the first worksheet, as strings, streamed."""
     budget = _Budget(limits, deadline if deadline is not None else time.monotonic() + limits.max_seconds)
     try:
@@ -326,16 +331,38 @@ def iter_rows(raw: IO[bytes], limits: ImportLimits, *, deadline: float | None = 
         if sheet not in zf.NameToInfo:
             raise FileError("not a readable XLSX file: no worksheet", "不是可读取的 XLSX 文件：没有工作表")
         date_styles = _date_styles(zf, by_type.get("styles") or "xl/styles.xml", budget)
-        shared = (_read_shared_strings(zf, strings_part, limits, budget) if strings_part in zf.NameToInfo
-                  else SharedStrings(limits))
+        shared = (
+            _read_shared_strings(zf, strings_part, limits, budget)
+            if strings_part in zf.NameToInfo
+            else SharedStrings(limits)
+        )
         yield from _iter_sheet(zf, sheet, shared, date_styles, date1904, limits, budget)
 
 
-def _iter_sheet(zf: zipfile.ZipFile, name: str, shared: SharedStrings, date_styles: set[int], date1904: bool,
-                limits: ImportLimits, budget: _Budget) -> Iterator[tuple[int, list[str]]]:
+def _iter_sheet(
+    zf: zipfile.ZipFile,
+    name: str,
+    shared: SharedStrings,
+    date_styles: set[int],
+    date1904: bool,
+    limits: ImportLimits,
+    budget: _Budget,
+) -> Iterator[tuple[int, list[str]]]:
     done: list[tuple[int, list[str]]] = []
-    st: dict[str, Any] = {"row": 0, "cells": None, "col": 0, "type": "n", "style": 0, "in_v": False,
-                          "in_is_t": False, "in_is": False, "text": [], "size": 0, "row_chars": 0, "rows": 0}
+    st: dict[str, Any] = {
+        "row": 0,
+        "cells": None,
+        "col": 0,
+        "type": "n",
+        "style": 0,
+        "in_v": False,
+        "in_is_t": False,
+        "in_is": False,
+        "text": [],
+        "size": 0,
+        "row_chars": 0,
+        "rows": 0,
+    }
     max_cell, max_row = limits.max_cell_chars, limits.max_record_chars
     max_rows = min(limits.max_rows, MAX_ROWS)
 
@@ -388,8 +415,10 @@ def _iter_sheet(zf: zipfile.ZipFile, name: str, shared: SharedStrings, date_styl
                 try:
                     value = shared[int(raw)]
                 except (ValueError, IndexError):
-                    raise FileError(f"row {st['row']}: shared string {raw!r} does not exist",
-                                    f"第 {st['row']} 行引用了不存在的共享字符串") from None
+                    raise FileError(
+                        f"row {st['row']}: shared string {raw!r} does not exist",
+                        f"第 {st['row']} 行引用了不存在的共享字符串",
+                    ) from None
             elif kind in ("str", "inlineStr", "e"):
                 value = raw
             elif kind == "b":

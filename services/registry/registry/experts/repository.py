@@ -29,11 +29,18 @@ def filter_conditions(f: ExpertFilter) -> list[ColumnElement[bool]]:
 
 #: get / as-of / 404, history, merge, next version, write, audit, delete of experts.
 records: VersionedRecords[Expert] = VersionedRecords(
-    Expert, key="expert_id", kind="expert", label="expert", label_zh="专家",
-    attributes=("name", "field", "organisation", "title", "status"))
+    Expert,
+    key="expert_id",
+    kind="expert",
+    label="expert",
+    label_zh="专家",
+    attributes=("name", "field", "organisation", "title", "status"),
+)
 
 
-async def list_page(session: AsyncSession, *, f: ExpertFilter, version: int, after: str | None, limit: int) -> list[Expert]:
+async def list_page(
+    session: AsyncSession, *, f: ExpertFilter, version: int, after: str | None, limit: int
+) -> list[Expert]:
     stmt = select(Expert).where(visible_at(Expert, version), *filter_conditions(f))
     if after:
         stmt = stmt.where(Expert.expert_id > after)

@@ -5,20 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from jointcheck.auth import Reader
+from jointcheck.contracts import ClassCounts
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from registry.entities import repository as entities
 from registry.experts import repository as experts
-from jointcheck.contracts import ClassCounts
 from registry.frames.schemas import (
     EntityFrameQuery,
     ExpertFrameQuery,
     InspectorPoolQuery,
     RecusalPairsQuery,
 )
+from registry.frames.service import FrameFile, build_file
 from registry.inspectors import repository as inspectors
 from registry.recusals import repository as recusals
-from registry.frames.service import FrameFile, build_file
 from registry.versioning.service import resolve_as_of
 
 router = APIRouter(prefix="/v1/frames", tags=["frames / 抽取底册"])
@@ -28,7 +28,9 @@ FRAME_DOC = (
     "Headers: `X-Registry-Version`, `X-Frame-Lines`, `X-Frame-SHA256`. The same request as of the same "
     "version returns byte-identical output forever. 返回 draw-v1 规范的底册文件及其版本、行数和 SHA-256。"
 )
-FRAME_RESPONSES = {200: {"content": {"text/plain": {}}, "description": "the file / 底册文件"}} | problem_responses(401, 403, 422)
+FRAME_RESPONSES = {200: {"content": {"text/plain": {}}, "description": "the file / 底册文件"}} | problem_responses(
+    401, 403, 422
+)
 
 
 def frame_response(frame: FrameFile) -> Response:
@@ -49,45 +51,70 @@ def _as_of(value: str | int | None) -> str | None:
     return None if value is None else str(value)
 
 
-@router.post("", summary="检查对象底册 / Entity frame (USCC<TAB>credit class)", description=FRAME_DOC,
-             response_class=Response, responses=FRAME_RESPONSES)
+@router.post(
+    "",
+    summary="检查对象底册 / Entity frame (USCC<TAB>credit class)",
+    description=FRAME_DOC,
+    response_class=Response,
+    responses=FRAME_RESPONSES,
+)
 async def entity_frame(body: EntityFrameQuery, session: Session, _user: Reader) -> Response:
     version = await resolve_as_of(session, _as_of(body.as_of))
     frame = await build_file(session, entities.frame_query(body.filter, version), version=version)
     return frame_response(frame)
 
 
-@router.post("/counts", response_model=ClassCounts, summary="底册各类别数量 / Population per credit class",
-             description="What the frame of this scope would hold, counted per class (for previews).",
-             responses=problem_responses(401, 403, 422))
+@router.post(
+    "/counts",
+    response_model=ClassCounts,
+    summary="底册各类别数量 / Population per credit class",
+    description="What the frame of this scope would hold, counted per class (for previews).",
+    responses=problem_responses(401, 403, 422),
+)
 async def entity_counts(body: EntityFrameQuery, session: Session, _user: Reader) -> ClassCounts:
     version = await resolve_as_of(session, _as_of(body.as_of))
     counts = await entities.counts_by_class(session, f=body.filter, version=version)
     return ClassCounts(version=version, total=sum(counts.values()), by_class=dict(sorted(counts.items())))
 
 
-@router.post("/inspector-pool", summary="执法人员抽取池 / Inspector pool (inspector_id<TAB>department)",
-             description="Active inspectors (optionally of some departments only): the draw-v1 `pool` file of a "
-             "teams draw. 在岗执法人员。" + FRAME_DOC, response_class=Response, responses=FRAME_RESPONSES)
+@router.post(
+    "/inspector-pool",
+    summary="执法人员抽取池 / Inspector pool (inspector_id<TAB>department)",
+    description="Active inspectors (optionally of some departments only): the draw-v1 `pool` file of a "
+    "teams draw. 在岗执法人员。" + FRAME_DOC,
+    response_class=Response,
+    responses=FRAME_RESPONSES,
+)
 async def inspector_pool_frame(body: InspectorPoolQuery, session: Session, _user: Reader) -> Response:
     version = await resolve_as_of(session, _as_of(body.as_of))
-    frame = await build_file(session, inspectors.pool_query(departments=body.departments, version=version), version=version)
+    frame = await build_file(
+        session, inspectors.pool_query(departments=body.departments, version=version), version=version
+    )
     return frame_response(frame)
 
 
-@router.post("/recusals", summary="回避约束 / Recusal constraints (recusal<TAB>inspector_id<TAB>uscc)",
-             description="Pairs barred by a recusal in force on `on` (withdrawn recusals excluded), one line per pair: "
-             "the draw-v1 `constraints` file (or its recusal part). 在指定日期有效的回避声明。" + FRAME_DOC,
-             response_class=Response, responses=FRAME_RESPONSES)
+@router.post(
+    "/recusals",
+    summary="回避约束 / Recusal constraints (recusal<TAB>inspector_id<TAB>uscc)",
+    description="Pairs barred by a recusal in force on `on` (withdrawn recusals excluded), one line per pair: "
+    "the draw-v1 `constraints` file (or its recusal part). 在指定日期有效的回避声明。" + FRAME_DOC,
+    response_class=Response,
+    responses=FRAME_RESPONSES,
+)
 async def recusal_pairs_frame(body: RecusalPairsQuery, session: Session, _user: Reader) -> Response:
     version = await resolve_as_of(session, _as_of(body.as_of))
     stmt = recusals.pairs_query(on=body.on, inspector_ids=body.inspector_ids, usccs=body.usccs, version=version)
     return frame_response(await build_file(session, stmt, version=version))
 
 
-@router.post("/experts", summary="专家抽取底册 / Expert frame (expert_id<TAB>field)",
-             description="Active experts (optionally of some fields only): the frame of an experts draw, the field "
-             "being the stratum. 在库专家。" + FRAME_DOC, response_class=Response, responses=FRAME_RESPONSES)
+@router.post(
+    "/experts",
+    summary="专家抽取底册 / Expert frame (expert_id<TAB>field)",
+    description="Active experts (optionally of some fields only): the frame of an experts draw, the field "
+    "being the stratum. 在库专家。" + FRAME_DOC,
+    response_class=Response,
+    responses=FRAME_RESPONSES,
+)
 async def expert_frame(body: ExpertFrameQuery, session: Session, _user: Reader) -> Response:
     version = await resolve_as_of(session, _as_of(body.as_of))
     frame = await build_file(session, experts.frame_query(fields=body.fields, version=version), version=version)

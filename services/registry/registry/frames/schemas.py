@@ -11,8 +11,11 @@ from registry.entities.schemas import EntityFilter
 
 
 class AsOf(Schema):
-    as_of: str | int | None = Field(None, description="registry version or RFC 3339 timestamp; default: current "
-                                    "/ 名录库版本号或时间，缺省为当前", examples=[42, "2026-11-25T08:00:00+08:00"])
+    as_of: str | int | None = Field(
+        None,
+        description="registry version or RFC 3339 timestamp; default: current / 名录库版本号或时间，缺省为当前",
+        examples=[42, "2026-11-25T08:00:00+08:00"],
+    )
 
 
 class EntityFrameQuery(AsOf):

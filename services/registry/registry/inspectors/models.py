@@ -26,7 +26,11 @@ class Inspector(Versioned, Base):
     __table_args__ = (
         Index("uq_inspectors_current_id", "inspector_id", unique=True, postgresql_where=text("valid_to IS NULL")),
         Index("ix_inspectors_id_valid_from", "inspector_id", "valid_from"),
-        Index("uq_inspectors_current_certificate", "certificate_no", unique=True,
-              postgresql_where=text("valid_to IS NULL AND NOT deleted")),
+        Index(
+            "uq_inspectors_current_certificate",
+            "certificate_no",
+            unique=True,
+            postgresql_where=text("valid_to IS NULL AND NOT deleted"),
+        ),
         Index("ix_inspectors_current_department", "department", postgresql_where=text("valid_to IS NULL")),
     )

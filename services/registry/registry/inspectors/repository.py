@@ -23,14 +23,21 @@ def filter_conditions(f: InspectorFilter) -> list[ColumnElement[bool]]:
     if f.specialties:
         conds.append(Inspector.specialties.overlap([s.strip() for s in f.specialties]))
     if f.region_prefixes:
-        conds.append(or_(*(Inspector.region.startswith(division_prefix(p), autoescape=True) for p in f.region_prefixes)))
+        conds.append(
+            or_(*(Inspector.region.startswith(division_prefix(p), autoescape=True) for p in f.region_prefixes))
+        )
     return conds
 
 
 #: get / as-of / 404, history, merge, next version, write, audit, delete of inspectors.
 records: VersionedRecords[Inspector] = VersionedRecords(
-    Inspector, key="inspector_id", kind="inspector", label="inspector", label_zh="执法人员",
-    attributes=("name", "department", "certificate_no", "specialties", "region", "status"))
+    Inspector,
+    key="inspector_id",
+    kind="inspector",
+    label="inspector",
+    label_zh="执法人员",
+    attributes=("name", "department", "certificate_no", "specialties", "region", "status"),
+)
 
 
 async def holder_of_certificate(session: AsyncSession, certificate_no: str) -> Inspector | None:
@@ -39,8 +46,9 @@ async def holder_of_certificate(session: AsyncSession, certificate_no: str) -> I
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def list_page(session: AsyncSession, *, f: InspectorFilter, version: int, after: str | None,
-                    limit: int) -> list[Inspector]:
+async def list_page(
+    session: AsyncSession, *, f: InspectorFilter, version: int, after: str | None, limit: int
+) -> list[Inspector]:
     stmt = select(Inspector).where(visible_at(Inspector, version), *filter_conditions(f))
     if after:
         stmt = stmt.where(Inspector.inspector_id > after)

@@ -69,8 +69,9 @@ class InspectorStatus(StrEnum):
 class InspectorFields(Schema):
     name: str = Field(max_length=64, description="姓名", examples=["王伟"])
     department: str = Field(description="所属部门代码", examples=["SCJG"])
-    certificate_no: str = Field(max_length=64, description="执法证号 (unique among current inspectors)",
-                                examples=["41152320240001"])
+    certificate_no: str = Field(
+        max_length=64, description="执法证号 (unique among current inspectors)", examples=["41152320240001"]
+    )
     specialties: list[str] = Field(default_factory=list, description="专业特长标签", examples=[["食品安全"]])
     region: str = Field(description="所在行政区划 GB/T 2260", examples=["411523"])
     status: InspectorStatus = Field(InspectorStatus.active, description="active 在岗 / on_leave 休假 / left 调离")
@@ -102,7 +103,9 @@ class InspectorFields(Schema):
 
 
 class InspectorCreate(InspectorFields):
-    inspector_id: str = Field(pattern=ID_PATTERN, description="人员编号 (letters, digits, _ and -)", examples=["INS0001"])
+    inspector_id: str = Field(
+        pattern=ID_PATTERN, description="人员编号 (letters, digits, _ and -)", examples=["INS0001"]
+    )
 
 
 class InspectorUpdate(Schema):
@@ -166,6 +169,8 @@ class InspectorFilter(Schema):
     departments: list[str] = Field(default_factory=list, description="any of")
     statuses: list[InspectorStatus] = Field(default_factory=list, description="any of; default every status")
     specialties: list[str] = Field(default_factory=list, description="holding any of these specialties")
-    region_prefixes: list[str] = Field(default_factory=list, description="GB/T 2260 prefixes, any of (41, 4115, 411523)")
+    region_prefixes: list[str] = Field(
+        default_factory=list, description="GB/T 2260 prefixes, any of (41, 4115, 411523)"
+    )
 
     model_config = ConfigDict(extra="forbid")

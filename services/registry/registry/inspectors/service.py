@@ -16,15 +16,22 @@ from registry.inspectors.schemas import InspectorCreate, InspectorUpdate
 
 async def _check_department(session: AsyncSession, code: str) -> None:
     if await departments.get(session, code) is None:
-        raise UnprocessableEntity(f"unknown department code: {code}", detail_zh=f"部门代码不存在：{code}",
-                                  code="unknown_department", errors=[{"field": "body.department", "message": f"unknown: {code}"}])
+        raise UnprocessableEntity(
+            f"unknown department code: {code}",
+            detail_zh=f"部门代码不存在：{code}",
+            code="unknown_department",
+            errors=[{"field": "body.department", "message": f"unknown: {code}"}],
+        )
 
 
 async def _check_certificate(session: AsyncSession, certificate_no: str, *, inspector_id: str) -> None:
     holder = await repository.holder_of_certificate(session, certificate_no)
     if holder is not None and holder.inspector_id != inspector_id:
-        raise Conflict(f"certificate {certificate_no} is held by inspector {holder.inspector_id}",
-                       detail_zh=f"执法证号 {certificate_no} 已登记给 {holder.inspector_id}", code="certificate_taken")
+        raise Conflict(
+            f"certificate {certificate_no} is held by inspector {holder.inspector_id}",
+            detail_zh=f"执法证号 {certificate_no} 已登记给 {holder.inspector_id}",
+            code="certificate_taken",
+        )
 
 
 async def create(session: AsyncSession, *, data: InspectorCreate, actor: Principal) -> Inspector:
@@ -32,8 +39,11 @@ async def create(session: AsyncSession, *, data: InspectorCreate, actor: Princip
     await _check_department(session, data.department)
     existing = await records.find_current(session, data.inspector_id)
     if existing is not None and not existing.deleted:
-        raise Conflict(f"inspector {data.inspector_id} already exists", detail_zh=f"执法人员 {data.inspector_id} 已存在",
-                       code="inspector_exists")
+        raise Conflict(
+            f"inspector {data.inspector_id} already exists",
+            detail_zh=f"执法人员 {data.inspector_id} 已存在",
+            code="inspector_exists",
+        )
     await _check_certificate(session, data.certificate_no, inspector_id=data.inspector_id)
     values = data.model_dump(include=set(records.attributes) | {"inspector_id"})
     values["status"] = data.status.value
@@ -44,17 +54,21 @@ async def get(session: AsyncSession, *, inspector_id: str, version: int | None =
     return await records.get(session, inspector_id, version=version)
 
 
-async def update(session: AsyncSession, *, inspector_id: str, data: InspectorUpdate, actor: Principal,
-                 if_match: str | None) -> Inspector:
+async def update(
+    session: AsyncSession, *, inspector_id: str, data: InspectorUpdate, actor: Principal, if_match: str | None
+) -> Inspector:
     current = await records.get(session, inspector_id)
     ensure_department(actor, current.department, action="change")
     records.check_if_match(current, if_match)
     changes = data.model_dump(exclude_unset=True)
     nulls = sorted(k for k, v in changes.items() if v is None)
     if nulls:
-        raise UnprocessableEntity(f"{', '.join(nulls)} cannot be null", detail_zh=f"{'、'.join(nulls)} 不能为空",
-                                  code="null_not_allowed",
-                                  errors=[{"field": f"body.{k}", "message": "cannot be null"} for k in nulls])
+        raise UnprocessableEntity(
+            f"{', '.join(nulls)} cannot be null",
+            detail_zh=f"{'、'.join(nulls)} 不能为空",
+            code="null_not_allowed",
+            errors=[{"field": f"body.{k}", "message": "cannot be null"} for k in nulls],
+        )
     if "department" in changes and changes["department"] != current.department:
         ensure_department(actor, changes["department"], action="move inspectors to")
         await _check_department(session, changes["department"])
@@ -63,7 +77,9 @@ async def update(session: AsyncSession, *, inspector_id: str, data: InspectorUpd
     return await records.update(session, current, records.merge(current, changes), actor=actor)
 
 
-async def delete(session: AsyncSession, *, inspector_id: str, actor: Principal, if_match: str | None, reason: str) -> int:
+async def delete(
+    session: AsyncSession, *, inspector_id: str, actor: Principal, if_match: str | None, reason: str
+) -> int:
     current = await records.get(session, inspector_id)
     ensure_department(actor, current.department, action="delete")
     records.check_if_match(current, if_match)

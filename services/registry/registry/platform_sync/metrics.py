@@ -15,15 +15,25 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 class SyncMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.lag = Gauge("registry_platform_sync_lag_events",
-                         "Platform feed: newest sequence number minus the applied cursor", registry=registry)
-        self.rejected = Counter("registry_platform_sync_rejected_events", "Platform feed events rejected",
-                                registry=registry)
-        self.applied = Counter("registry_platform_sync_events", "Platform feed events applied, by outcome",
-                               ["outcome"], registry=registry)
-        self.runs = Counter("registry_platform_sync_runs", "Platform sync runs, by status", ["status"], registry=registry)
-        self.last_success = Gauge("registry_platform_sync_last_success_timestamp_seconds",
-                                  "When a platform sync run last succeeded (Unix time)", registry=registry)
+        self.lag = Gauge(
+            "registry_platform_sync_lag_events",
+            "Platform feed: newest sequence number minus the applied cursor",
+            registry=registry,
+        )
+        self.rejected = Counter(
+            "registry_platform_sync_rejected_events", "Platform feed events rejected", registry=registry
+        )
+        self.applied = Counter(
+            "registry_platform_sync_events", "Platform feed events applied, by outcome", ["outcome"], registry=registry
+        )
+        self.runs = Counter(
+            "registry_platform_sync_runs", "Platform sync runs, by status", ["status"], registry=registry
+        )
+        self.last_success = Gauge(
+            "registry_platform_sync_last_success_timestamp_seconds",
+            "When a platform sync run last succeeded (Unix time)",
+            registry=registry,
+        )
 
     def page_applied(self, counts: dict[str, int], *, lag: int) -> None:
         for outcome, n in counts.items():

@@ -26,8 +26,14 @@ async def _loop(app: FastAPI) -> None:
     await asyncio.sleep(interval * random.random())  # replicas started together spread out
     while True:
         try:
-            await service.run(app.state.db, PlatformClient(settings), settings, actor=SCHEDULER, trigger="schedule",
-                              metrics=app.state.platform_sync_metrics)
+            await service.run(
+                app.state.db,
+                PlatformClient(settings),
+                settings,
+                actor=SCHEDULER,
+                trigger="schedule",
+                metrics=app.state.platform_sync_metrics,
+            )
         except asyncio.CancelledError:
             raise
         except Exception:  # a failed run is retried at the next tick; the loop never dies

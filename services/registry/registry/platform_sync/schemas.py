@@ -25,7 +25,8 @@ class SyncRunRead(Schema):
     trigger: Literal["manual", "schedule"]
     actor: str | None
     status: Literal["running", "succeeded", "failed", "abandoned"] = Field(
-        description="failed: the platform failed or hung mid-run; every page applied before stays applied")
+        description="failed: the platform failed or hung mid-run; every page applied before stays applied"
+    )
     created_at: datetime
     finished_at: datetime | None
     cursor_from: int

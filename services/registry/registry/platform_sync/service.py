@@ -19,7 +19,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import httpx
@@ -29,8 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jointcheck.auth import Principal
 from jointcheck.clients import PlatformClient
 from jointcheck.codes import (
-    CodeValueError, EntityType, InvalidUSCC, RegistrationStatus, normalize_division_code, normalize_industry_code,
-    normalize_uscc, validate_uscc,
+    CodeValueError,
+    EntityType,
+    InvalidUSCC,
+    RegistrationStatus,
+    normalize_division_code,
+    normalize_industry_code,
+    normalize_uscc,
+    validate_uscc,
 )
 from jointcheck.contracts import PlatformEvent, PlatformPage
 from jointcheck.contracts.platform import ENDING_ACTIONS
@@ -51,8 +57,10 @@ log = logging.getLogger("registry.platform_sync")
 PLATFORM_FIELDS = ("name", "entity_type", "industry_code", "division_code", "address", "status", "registered_on")
 SOURCE_NAME = "the collaborative supervision platform (national enterprise credit information publicity system)"
 SOURCE_NAME_ZH = "国家企业信用信息公示系统（协同监管平台）"
-OWNED_REASON = (f"the entity's registration fields (name, type, industry, division, address, status, founding "
-                f"date) come from {SOURCE_NAME}; a file may change only its departments, tags and class")
+OWNED_REASON = (
+    f"the entity's registration fields (name, type, industry, division, address, status, founding "
+    f"date) come from {SOURCE_NAME}; a file may change only its departments, tags and class"
+)
 OWNED_REASON_ZH = f"该市场主体的登记信息来自{SOURCE_NAME_ZH}，导入文件只能修改其监管部门、标签和信用风险分类"
 #: A run with no page applied for this long is taken for dead (a page takes at most the
 #: platform timeout times its retries, and seconds to apply).
@@ -98,8 +106,15 @@ def _registration(event: PlatformEvent) -> dict[str, Any]:
             registered_on = date.fromisoformat(reg.registered_on)
         except ValueError:
             raise Rejected(f"founding date {reg.registered_on[:40]!r} is not YYYY-MM-DD", "成立日期格式无效") from None
-    return {"name": name, "entity_type": entity_type, "industry_code": industry, "division_code": division,
-            "address": reg.address, "status": status, "registered_on": registered_on}
+    return {
+        "name": name,
+        "entity_type": entity_type,
+        "industry_code": industry,
+        "division_code": division,
+        "address": reg.address,
+        "status": status,
+        "registered_on": registered_on,
+    }
 
 
 @dataclass
@@ -109,16 +124,20 @@ class PageResult:
     version: int | None
 
 
-def _plan(page: PlatformPage, current: dict[str, Entity]) -> tuple[dict[str, dict[str, Any]], dict[str, int],
-                                                                  list[dict[str, Any]]]:
+def _plan(
+    page: PlatformPage, current: dict[str, Entity]
+) -> tuple[dict[str, dict[str, Any]], dict[str, int], list[dict[str, Any]]]:
     """Replay the page's events over the current rows: each changed code's final state,
     the counts per kind of change, and the rejected events."""
     counts = dict.fromkeys(COUNTERS, 0)
     rejects: list[dict[str, Any]] = []
     states: dict[str, dict[str, Any] | None] = {}
     for uscc, row in current.items():
-        states[uscc] = None if row.deleted else {a: getattr(row, a) for a in (*PLATFORM_FIELDS, "credit_class",
-                                                                              "classified_at", "source")}
+        states[uscc] = (
+            None
+            if row.deleted
+            else {a: getattr(row, a) for a in (*PLATFORM_FIELDS, "credit_class", "classified_at", "source")}
+        )
     changed: set[str] = set()
     for event in page.events:
         counts["pulled"] += 1
@@ -132,8 +151,15 @@ def _plan(page: PlatformPage, current: dict[str, Entity]) -> tuple[dict[str, dic
                 states[uscc] = state
         except Rejected as exc:
             counts["rejected"] += 1
-            rejects.append({"seq": event.seq, "uscc": _printable(event.uscc[:40]), "action": event.action,
-                            "reason": _printable(exc.reason), "reason_zh": _printable(exc.reason_zh)})
+            rejects.append(
+                {
+                    "seq": event.seq,
+                    "uscc": _printable(event.uscc[:40]),
+                    "action": event.action,
+                    "reason": _printable(exc.reason),
+                    "reason_zh": _printable(exc.reason_zh),
+                }
+            )
             continue
         counts[kind] += 1
         if kind != "unchanged":
@@ -169,7 +195,9 @@ def _normalized(raw: str) -> str | None:
 
 def _apply_class(event: PlatformEvent, state: dict[str, Any] | None) -> str:
     if state is None:
-        raise Rejected("credit class for an entity the registry does not hold", "名录库中没有该市场主体，无法更新信用风险分类")
+        raise Rejected(
+            "credit class for an entity the registry does not hold", "名录库中没有该市场主体，无法更新信用风险分类"
+        )
     if event.credit_class is not None and event.credit_class not in ("A", "B", "C", "D"):
         raise Rejected(f"credit class {event.credit_class[:8]!r} is not A/B/C/D", "信用风险分类须为 A/B/C/D")
     at = event.classified_at or event.occurred_at
@@ -194,8 +222,16 @@ def _apply_registration(event: PlatformEvent, state: dict[str, Any] | None) -> t
     return ("deregistered" if ending else "updated"), state
 
 
-async def apply_page(session: AsyncSession, *, feed: str, page: PlatformPage, expected_cursor: int, run_id: uuid.UUID,
-                     actor: Principal, max_listed: int) -> PageResult | int:
+async def apply_page(
+    session: AsyncSession,
+    *,
+    feed: str,
+    page: PlatformPage,
+    expected_cursor: int,
+    run_id: uuid.UUID,
+    actor: Principal,
+    max_listed: int,
+) -> PageResult | int:
     """Apply one page in the caller's transaction; the new cursor if another replica moved it first."""
     st = await repository.state(session, feed, lock=True)
     if st.cursor != expected_cursor:
@@ -205,34 +241,80 @@ async def apply_page(session: AsyncSession, *, feed: str, page: PlatformPage, ex
     final, counts, rejects = _plan(page, current)
     version = None
     if final:
-        version = await next_version(session, actor=actor, reason="entity.platform_sync",
-                                     details={"feed": feed, "after": page.after, "cursor": page.next_cursor,
-                                              "entities": len(final)})
+        version = await next_version(
+            session,
+            actor=actor,
+            reason="entity.platform_sync",
+            details={"feed": feed, "after": page.after, "cursor": page.next_cursor, "entities": len(final)},
+        )
         rows, close = [], []
         for uscc in sorted(final):
             s = final[uscc]
             old = current.get(uscc)
             if old is not None:
                 close.append(old.row_id)
-            rows.append((uscc, s["name"], s["entity_type"], s["industry_code"], s["division_code"], s["address"],
-                         s["status"], s["registered_on"], s["credit_class"], s["classified_at"],
-                         list(old.departments) if old is not None else [], list(old.tags) if old is not None else [],
-                         old.legacy_code if old is not None else False, s["source"], version, False, actor.subject,
-                         "platform_sync"))
+            rows.append(
+                (
+                    uscc,
+                    s["name"],
+                    s["entity_type"],
+                    s["industry_code"],
+                    s["division_code"],
+                    s["address"],
+                    s["status"],
+                    s["registered_on"],
+                    s["credit_class"],
+                    s["classified_at"],
+                    list(old.departments) if old is not None else [],
+                    list(old.tags) if old is not None else [],
+                    old.legacy_code if old is not None else False,
+                    s["source"],
+                    version,
+                    False,
+                    actor.subject,
+                    "platform_sync",
+                )
+            )
         await repository.write_entities(session, close_row_ids=close, rows=rows)
     await repository.move_cursor(session, feed, cursor=page.next_cursor, newest_seq=page.newest_seq)
-    await repository.add_page_to_run(session, run_id, counts=counts, cursor=page.next_cursor, newest_seq=page.newest_seq,
-                                     version=version, rejects=rejects, max_listed=max_listed)
+    await repository.add_page_to_run(
+        session,
+        run_id,
+        counts=counts,
+        cursor=page.next_cursor,
+        newest_seq=page.newest_seq,
+        version=version,
+        rejects=rejects,
+        max_listed=max_listed,
+    )
     if version is not None or rejects:
-        await record_audit(session, actor=actor, action="entity.platform_sync", object_type="platform_sync_run",
-                           object_id=str(run_id), data={"version": version, "after": page.after,
-                                                        "cursor": page.next_cursor, **counts,
-                                                        "rejected_seqs": [r["seq"] for r in rejects[:100]]})
+        await record_audit(
+            session,
+            actor=actor,
+            action="entity.platform_sync",
+            object_type="platform_sync_run",
+            object_id=str(run_id),
+            data={
+                "version": version,
+                "after": page.after,
+                "cursor": page.next_cursor,
+                **counts,
+                "rejected_seqs": [r["seq"] for r in rejects[:100]],
+            },
+        )
     return PageResult(counts=counts, rejects=rejects, version=version)
 
 
-async def run(db: Database, client: PlatformClient, settings: Settings, *, actor: Principal, trigger: str,
-              metrics: SyncMetrics | None = None, max_pages: int | None = None) -> PlatformSyncRun:
+async def run(
+    db: Database,
+    client: PlatformClient,
+    settings: Settings,
+    *,
+    actor: Principal,
+    trigger: str,
+    metrics: SyncMetrics | None = None,
+    max_pages: int | None = None,
+) -> PlatformSyncRun:
     """One pull from the last cursor until the platform has nothing newer (or ``max_pages``)."""
     feed = settings.platform_feed
     started = time.perf_counter()
@@ -240,14 +322,19 @@ async def run(db: Database, client: PlatformClient, settings: Settings, *, actor
         await repository.abandon_stale_runs(session, feed, older_than_s=ABANDON_AFTER_S)
         st = await repository.state(session, feed)
         cursor, newest = st.cursor, st.newest_seq
-        run_row = await repository.start_run(session, feed=feed, trigger=trigger, actor=actor.subject, cursor=cursor,
-                                             newest_seq=newest)
+        run_row = await repository.start_run(
+            session, feed=feed, trigger=trigger, actor=actor.subject, cursor=cursor, newest_seq=newest
+        )
         run_id = run_row.id
     status, error = "succeeded", None
     for _ in range(max_pages or settings.platform_max_pages_per_run):
         try:
-            page = await client.changes(settings.platform_division, after=cursor, limit=settings.platform_page_size,
-                                        timeout=settings.platform_timeout)
+            page = await client.changes(
+                settings.platform_division,
+                after=cursor,
+                limit=settings.platform_page_size,
+                timeout=settings.platform_timeout,
+            )
             _check_page(page, cursor)
         except (DomainError, ValidationError, httpx.HTTPError, ValueError) as exc:
             status, error = "failed", _describe(exc)
@@ -255,8 +342,15 @@ async def run(db: Database, client: PlatformClient, settings: Settings, *, actor
             break
         try:
             async with db.transaction() as session:
-                result = await apply_page(session, feed=feed, page=page, expected_cursor=cursor, run_id=run_id,
-                                          actor=actor, max_listed=settings.platform_max_rejects_listed)
+                result = await apply_page(
+                    session,
+                    feed=feed,
+                    page=page,
+                    expected_cursor=cursor,
+                    run_id=run_id,
+                    actor=actor,
+                    max_listed=settings.platform_max_rejects_listed,
+                )
         except Exception as exc:  # rolled back whole: the cursor stays before this page
             status, error = "failed", f"applying the page after {cursor} failed: {type(exc).__name__}"[:500]
             log.exception("platform sync: applying the page after %d failed", cursor)
@@ -271,15 +365,33 @@ async def run(db: Database, client: PlatformClient, settings: Settings, *, actor
             break
     async with db.transaction() as session:
         row = await repository.finish_run(session, run_id, status=status, error=error, cursor=cursor, newest_seq=newest)
-        await record_audit(session, actor=actor, action="entity.platform_sync_run", object_type="platform_sync_run",
-                           object_id=str(run_id), data={"status": status, "error": error, "trigger": trigger,
-                                                        "cursor_from": row.cursor_from, "cursor_to": cursor,
-                                                        **{k: getattr(row, k) for k in COUNTERS},
-                                                        "versions": row.versions})
+        await record_audit(
+            session,
+            actor=actor,
+            action="entity.platform_sync_run",
+            object_type="platform_sync_run",
+            object_id=str(run_id),
+            data={
+                "status": status,
+                "error": error,
+                "trigger": trigger,
+                "cursor_from": row.cursor_from,
+                "cursor_to": cursor,
+                **{k: getattr(row, k) for k in COUNTERS},
+                "versions": row.versions,
+            },
+        )
     if metrics is not None:
         metrics.run_finished(status, lag=newest - cursor)
-    log.info("platform sync %s: %s, cursor %d → %d of %d", run_id, status, row.cursor_from, cursor, newest,
-             extra={"seconds": round(time.perf_counter() - started, 3), "pulled": row.pulled})
+    log.info(
+        "platform sync %s: %s, cursor %d → %d of %d",
+        run_id,
+        status,
+        row.cursor_from,
+        cursor,
+        newest,
+        extra={"seconds": round(time.perf_counter() - started, 3), "pulled": row.pulled},
+    )
     return row
 
 
@@ -290,8 +402,14 @@ def _check_page(page: PlatformPage, cursor: int) -> None:
         if e.seq <= last:
             raise ValueError(f"the platform's page after {cursor} is out of order at seq {e.seq}")
         last = e.seq
-    if page.after != cursor or (page.events and page.next_cursor != last) or (not page.events and page.next_cursor != cursor):
-        raise ValueError(f"the platform answered a page after {page.after} (next {page.next_cursor}) to one after {cursor}")
+    if (
+        page.after != cursor
+        or (page.events and page.next_cursor != last)
+        or (not page.events and page.next_cursor != cursor)
+    ):
+        raise ValueError(
+            f"the platform answered a page after {page.after} (next {page.next_cursor}) to one after {cursor}"
+        )
 
 
 def _describe(exc: BaseException) -> str:
@@ -303,8 +421,12 @@ def _describe(exc: BaseException) -> str:
 
 
 def read_run(row: PlatformSyncRun) -> dict[str, Any]:
-    return SyncRunRead.model_validate({**{c: getattr(row, c) for c in SyncRunRead.model_fields if c != "lag"},
-                                       "lag": max(row.newest_seq - row.cursor_to, 0)}).model_dump(mode="json")
+    return SyncRunRead.model_validate(
+        {
+            **{c: getattr(row, c) for c in SyncRunRead.model_fields if c != "lag"},
+            "lag": max(row.newest_seq - row.cursor_to, 0),
+        }
+    ).model_dump(mode="json")
 
 
 def ensure_not_platform_owned(entity: Entity, changes: dict[str, Any], *, action: str) -> None:
@@ -318,7 +440,8 @@ def ensure_not_platform_owned(entity: Entity, changes: dict[str, Any], *, action
             f"{what} of entity {entity.uscc} come from {SOURCE_NAME}; change them there, not locally",
             detail_zh=f"市场主体 {entity.uscc} 的{'、'.join(fields) if fields else '登记信息'}来自{SOURCE_NAME_ZH}，"
             "须在该平台变更，不能在本地修改",
-            code="platform_owned_field", extra={"source": "platform", "fields": fields or list(PLATFORM_FIELDS)},
+            code="platform_owned_field",
+            extra={"source": "platform", "fields": fields or list(PLATFORM_FIELDS)},
         )
 
 

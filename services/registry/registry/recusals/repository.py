@@ -34,15 +34,29 @@ def _conditions(*, inspector_ids: list[str], usccs: list[str], valid_on: date | 
 
 #: get / as-of / 404, history, next version, write, audit, withdrawal of recusals.
 records: VersionedRecords[Recusal] = VersionedRecords(
-    Recusal, key="recusal_id", kind="recusal", label="recusal", label_zh="回避声明",
-    attributes=("inspector_id", "uscc", "reason", "declared_by", "effective_from", "effective_until",
-                "withdrawal_reason"))
+    Recusal,
+    key="recusal_id",
+    kind="recusal",
+    label="recusal",
+    label_zh="回避声明",
+    attributes=(
+        "inspector_id",
+        "uscc",
+        "reason",
+        "declared_by",
+        "effective_from",
+        "effective_until",
+        "withdrawal_reason",
+    ),
+)
 
 
-async def list_page(session: AsyncSession, *, f: RecusalFilter, version: int, after: str | None,
-                    limit: int) -> list[Recusal]:
-    stmt = select(Recusal).where(visible_at(Recusal, version), *_conditions(
-        inspector_ids=f.inspector_ids, usccs=f.usccs, valid_on=f.valid_on))
+async def list_page(
+    session: AsyncSession, *, f: RecusalFilter, version: int, after: str | None, limit: int
+) -> list[Recusal]:
+    stmt = select(Recusal).where(
+        visible_at(Recusal, version), *_conditions(inspector_ids=f.inspector_ids, usccs=f.usccs, valid_on=f.valid_on)
+    )
     if after:
         stmt = stmt.where(Recusal.recusal_id > after)
     return list((await session.execute(stmt.order_by(Recusal.recusal_id).limit(limit))).scalars())

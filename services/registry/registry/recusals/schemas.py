@@ -34,7 +34,7 @@ class RecusalCreate(Schema):
         return v
 
     @model_validator(mode="after")
-    def _period(self) -> "RecusalCreate":
+    def _period(self) -> RecusalCreate:
         if self.valid_until is not None and self.valid_until < self.valid_from:
             raise ValueError("valid_until must not be before valid_from")
         return self

@@ -20,8 +20,12 @@ from registry.recusals.schemas import RecusalCreate
 async def _inspector_department(session: AsyncSession, inspector_id: str) -> str:
     inspector = await inspectors.find(session, inspector_id)
     if inspector is None:
-        raise UnprocessableEntity(f"no inspector {inspector_id}", detail_zh=f"执法人员 {inspector_id} 不存在",
-                                  code="unknown_inspector", errors=[{"field": "body.inspector_id", "message": "unknown"}])
+        raise UnprocessableEntity(
+            f"no inspector {inspector_id}",
+            detail_zh=f"执法人员 {inspector_id} 不存在",
+            code="unknown_inspector",
+            errors=[{"field": "body.inspector_id", "message": "unknown"}],
+        )
     return inspector.department
 
 
@@ -29,18 +33,35 @@ async def create(session: AsyncSession, *, data: RecusalCreate, actor: Principal
     department = await _inspector_department(session, data.inspector_id)
     ensure_department(actor, department, action="declare recusals for")
     if await entities.find(session, data.uscc) is None:
-        raise UnprocessableEntity(f"no current entity {data.uscc}", detail_zh=f"市场主体 {data.uscc} 不存在",
-                                  code="unknown_entity", errors=[{"field": "body.uscc", "message": "not a current entity"}])
+        raise UnprocessableEntity(
+            f"no current entity {data.uscc}",
+            detail_zh=f"市场主体 {data.uscc} 不存在",
+            code="unknown_entity",
+            errors=[{"field": "body.uscc", "message": "not a current entity"}],
+        )
     recusal_id = str(uuid.uuid4())
     values = {
-        "recusal_id": recusal_id, "inspector_id": data.inspector_id, "uscc": data.uscc, "reason": data.reason,
-        "declared_by": actor.subject, "effective_from": data.valid_from, "effective_until": data.valid_until,
+        "recusal_id": recusal_id,
+        "inspector_id": data.inspector_id,
+        "uscc": data.uscc,
+        "reason": data.reason,
+        "declared_by": actor.subject,
+        "effective_from": data.valid_from,
+        "effective_until": data.valid_until,
         "withdrawal_reason": None,
     }
     return await records.create(
-        session, values, actor=actor, details={"inspector_id": data.inspector_id, "uscc": data.uscc},
-        audit={"inspector_id": data.inspector_id, "uscc": data.uscc, "valid_from": data.valid_from.isoformat(),
-               "valid_until": data.valid_until.isoformat() if data.valid_until else None})
+        session,
+        values,
+        actor=actor,
+        details={"inspector_id": data.inspector_id, "uscc": data.uscc},
+        audit={
+            "inspector_id": data.inspector_id,
+            "uscc": data.uscc,
+            "valid_from": data.valid_from.isoformat(),
+            "valid_until": data.valid_until.isoformat() if data.valid_until else None,
+        },
+    )
 
 
 async def get(session: AsyncSession, *, recusal_id: str, version: int | None = None) -> Recusal:
@@ -51,8 +72,9 @@ async def withdraw(session: AsyncSession, *, recusal_id: str, actor: Principal, 
     current = await records.get(session, recusal_id)
     inspector = await inspectors.find_current(session, current.inspector_id)  # may have left since
     ensure_department(actor, inspector.department if inspector else None, action="withdraw recusals of")
-    return await records.delete(session, current, actor=actor, reason=reason, verb="withdraw",
-                                changes={"withdrawal_reason": reason})
+    return await records.delete(
+        session, current, actor=actor, reason=reason, verb="withdraw", changes={"withdrawal_reason": reason}
+    )
 
 
 async def versions(session: AsyncSession, *, recusal_id: str) -> list[Recusal]:

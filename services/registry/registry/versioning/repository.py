@@ -32,8 +32,9 @@ class VersionedRecords(Generic[T]):
     in messages; ``attributes`` are the columns a version carries besides the key.
     """
 
-    def __init__(self, model: type[T], *, key: str, kind: str, label: str, label_zh: str,
-                 attributes: Sequence[str]) -> None:
+    def __init__(
+        self, model: type[T], *, key: str, kind: str, label: str, label_zh: str, attributes: Sequence[str]
+    ) -> None:
         self.model = model
         self.key = key
         self.key_col = getattr(model, key)
@@ -44,11 +45,13 @@ class VersionedRecords(Generic[T]):
 
     # ---------------------------------------------------------------- reads
 
-    async def find(self, session: AsyncSession, key: str, *, version: int | None = None,
-                   include_deleted: bool = False) -> T | None:
+    async def find(
+        self, session: AsyncSession, key: str, *, version: int | None = None, include_deleted: bool = False
+    ) -> T | None:
         """The record's state now (or as of ``version``); ``None`` if there is none."""
-        return await store.get_state(session, self.model, self.key_col, key, version=version,
-                                     include_deleted=include_deleted)
+        return await store.get_state(
+            session, self.model, self.key_col, key, version=version, include_deleted=include_deleted
+        )
 
     async def find_current(self, session: AsyncSession, key: str) -> T | None:
         """The current row, deleted or not."""
@@ -59,16 +62,20 @@ class VersionedRecords(Generic[T]):
         row = await self.find(session, key, version=version)
         if row is None:
             suffix = f" as of registry version {version}" if version is not None else ""
-            raise NotFound(f"no {self.label} {key}{suffix}", detail_zh=f"{self.label_zh} {key} 不存在",
-                           code=f"{self.kind}_not_found")
+            raise NotFound(
+                f"no {self.label} {key}{suffix}",
+                detail_zh=f"{self.label_zh} {key} 不存在",
+                code=f"{self.kind}_not_found",
+            )
         return row
 
     async def versions(self, session: AsyncSession, key: str) -> list[T]:
         """Every version of the record, oldest first; 404 if it never existed."""
         rows = await store.history(session, self.model, self.key_col, key)
         if not rows:
-            raise NotFound(f"no {self.label} {key}", detail_zh=f"{self.label_zh} {key} 不存在",
-                           code=f"{self.kind}_not_found")
+            raise NotFound(
+                f"no {self.label} {key}", detail_zh=f"{self.label_zh} {key} 不存在", code=f"{self.kind}_not_found"
+            )
         return rows
 
     def check_if_match(self, row: T, if_match: str | None) -> None:
@@ -91,38 +98,92 @@ class VersionedRecords(Generic[T]):
     def changed(self, current: T, values: dict[str, Any]) -> list[str]:
         return sorted(a for a in self.attributes if values[a] != getattr(current, a))
 
-    async def write(self, session: AsyncSession, values: dict[str, Any], *, actor: Principal, verb: str,
-                    deleted: bool = False, details: dict[str, Any] | None = None,
-                    audit: dict[str, Any] | None = None) -> tuple[T, int]:
+    async def write(
+        self,
+        session: AsyncSession,
+        values: dict[str, Any],
+        *,
+        actor: Principal,
+        verb: str,
+        deleted: bool = False,
+        details: dict[str, Any] | None = None,
+        audit: dict[str, Any] | None = None,
+    ) -> tuple[T, int]:
         """Take the next registry version, write ``values`` as the record's new state and
         record ``<kind>.<verb>`` in the audit trail. Returns (row, version)."""
         key = values[self.key]
-        version = await next_version(session, actor=actor, reason=f"{self.kind}.{verb}",
-                                     details={self.key: key, **(details or {})})
-        row = await store.write_version(session, self.model, self.key_col, key, values, version=version,
-                                        actor=actor.subject, reason=verb, deleted=deleted)
-        await record_audit(session, actor=actor, action=f"{self.kind}.{verb}", object_type=self.kind, object_id=key,
-                           data={"version": version, **(audit or {})})
+        version = await next_version(
+            session, actor=actor, reason=f"{self.kind}.{verb}", details={self.key: key, **(details or {})}
+        )
+        row = await store.write_version(
+            session,
+            self.model,
+            self.key_col,
+            key,
+            values,
+            version=version,
+            actor=actor.subject,
+            reason=verb,
+            deleted=deleted,
+        )
+        await record_audit(
+            session,
+            actor=actor,
+            action=f"{self.kind}.{verb}",
+            object_type=self.kind,
+            object_id=key,
+            data={"version": version, **(audit or {})},
+        )
         return row, version
 
-    async def create(self, session: AsyncSession, values: dict[str, Any], *, actor: Principal,
-                     details: dict[str, Any] | None = None, audit: dict[str, Any] | None = None) -> T:
+    async def create(
+        self,
+        session: AsyncSession,
+        values: dict[str, Any],
+        *,
+        actor: Principal,
+        details: dict[str, Any] | None = None,
+        audit: dict[str, Any] | None = None,
+    ) -> T:
         row, _ = await self.write(session, values, actor=actor, verb="create", details=details, audit=audit)
         return row
 
-    async def update(self, session: AsyncSession, current: T, values: dict[str, Any], *, actor: Principal,
-                     changed: list[str] | None = None) -> T:
+    async def update(
+        self,
+        session: AsyncSession,
+        current: T,
+        values: dict[str, Any],
+        *,
+        actor: Principal,
+        changed: list[str] | None = None,
+    ) -> T:
         """Write ``values`` unless nothing changed (then no new version: ``current``)."""
         differs = self.changed(current, values)
         if not differs:
             return current
-        row, _ = await self.write(session, values, actor=actor, verb="update",
-                                  audit={"changed": differs if changed is None else changed})
+        row, _ = await self.write(
+            session, values, actor=actor, verb="update", audit={"changed": differs if changed is None else changed}
+        )
         return row
 
-    async def delete(self, session: AsyncSession, current: T, *, actor: Principal, reason: str,
-                     verb: str = "delete", changes: dict[str, Any] | None = None) -> int:
+    async def delete(
+        self,
+        session: AsyncSession,
+        current: T,
+        *,
+        actor: Principal,
+        reason: str,
+        verb: str = "delete",
+        changes: dict[str, Any] | None = None,
+    ) -> int:
         """Soft delete: a new, deleted version (``verb`` e.g. ``withdraw``). Returns the version."""
-        _, version = await self.write(session, self.merge(current, changes or {}), actor=actor, verb=verb,
-                                      deleted=True, details={"reason": reason}, audit={"reason": reason})
+        _, version = await self.write(
+            session,
+            self.merge(current, changes or {}),
+            actor=actor,
+            verb=verb,
+            deleted=True,
+            details={"reason": reason},
+            audit={"reason": reason},
+        )
         return version

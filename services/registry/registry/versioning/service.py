@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -12,7 +12,9 @@ from jointcheck.auth import Principal
 from jointcheck.errors import UnprocessableEntity
 
 
-async def next_version(session: AsyncSession, *, actor: Principal | None, reason: str, details: dict[str, Any] | None = None) -> int:
+async def next_version(
+    session: AsyncSession, *, actor: Principal | None, reason: str, details: dict[str, Any] | None = None
+) -> int:
     """Take the next registry version; holds the version lock until the transaction ends."""
     version = (
         await session.execute(
@@ -44,11 +46,13 @@ def parse_as_of(raw: str | None) -> int | datetime | None:
     except ValueError:
         raise UnprocessableEntity(
             f"as_of must be a registry version or an RFC 3339 timestamp, not {raw!r}",
-            detail_zh="as_of 须为名录库版本号或 RFC 3339 时间", code="invalid_as_of",
+            detail_zh="as_of 须为名录库版本号或 RFC 3339 时间",
+            code="invalid_as_of",
         ) from None
     if ts.tzinfo is None:
-        raise UnprocessableEntity("as_of timestamps need a time zone (e.g. Z or +08:00)",
-                                  detail_zh="as_of 时间须带时区", code="invalid_as_of")
+        raise UnprocessableEntity(
+            "as_of timestamps need a time zone (e.g. Z or +08:00)", detail_zh="as_of 时间须带时区", code="invalid_as_of"
+        )
     return ts
 
 
@@ -63,10 +67,11 @@ async def resolve_as_of(session: AsyncSession, raw: str | None) -> int:
         if value > current:
             raise UnprocessableEntity(
                 f"registry version {value} does not exist yet (current: {current})",
-                detail_zh=f"名录库版本 {value} 尚不存在（当前 {current}）", code="as_of_in_future",
+                detail_zh=f"名录库版本 {value} 尚不存在（当前 {current}）",
+                code="as_of_in_future",
             )
         return value
-    if value > datetime.now(timezone.utc):
+    if value > datetime.now(UTC):
         raise UnprocessableEntity("as_of is in the future", detail_zh="as_of 不能晚于当前时间", code="as_of_in_future")
     found = (
         await session.execute(

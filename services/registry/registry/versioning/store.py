@@ -21,10 +21,20 @@ def is_current(model: Any, *, include_deleted: bool = False) -> ColumnElement[bo
     return cond if include_deleted else and_(cond, model.deleted.is_(False))
 
 
-async def get_state(session: AsyncSession, model: type[T], key_col: Any, key: Any, *, version: int | None = None,
-                    include_deleted: bool = False) -> T | None:
-    cond = is_current(model, include_deleted=include_deleted) if version is None else visible_at(
-        model, version, include_deleted=include_deleted)
+async def get_state(
+    session: AsyncSession,
+    model: type[T],
+    key_col: Any,
+    key: Any,
+    *,
+    version: int | None = None,
+    include_deleted: bool = False,
+) -> T | None:
+    cond = (
+        is_current(model, include_deleted=include_deleted)
+        if version is None
+        else visible_at(model, version, include_deleted=include_deleted)
+    )
     return (await session.execute(select(model).where(key_col == key, cond))).scalar_one_or_none()
 
 

@@ -27,7 +27,9 @@ class Inspection(Base):
     state: Mapped[str] = mapped_column(String(16), server_default="assigned")
     inspected_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
 
     __table_args__ = (
         UniqueConstraint("task_id", "uscc", name="uq_inspections_task_id_uscc"),

@@ -39,5 +39,14 @@ from jointcheck.contracts import (  # noqa: E402
     RecentlyInspectedQuery,
 )
 
-__all__ = ["InspectionRead", "InspectionVisit", "InspectionsCreate", "InspectionsVoided", "InspectionTeam",
-           "LastInspectors", "LastInspectorsQuery", "RecentlyInspected", "RecentlyInspectedQuery"]
+__all__ = [
+    "InspectionRead",
+    "InspectionTeam",
+    "InspectionVisit",
+    "InspectionsCreate",
+    "InspectionsVoided",
+    "LastInspectors",
+    "LastInspectorsQuery",
+    "RecentlyInspected",
+    "RecentlyInspectedQuery",
+]

@@ -59,13 +59,20 @@ class Draw(Base):
 
     __table_args__ = (
         # One active draw per task, kind and round; a voided draw stays, visible, beside its successor.
-        Index("uq_draws_active_task_kind_round", "task_id", "kind", "round", unique=True,
-              postgresql_where=text("status <> 'voided'")),
+        Index(
+            "uq_draws_active_task_kind_round",
+            "task_id",
+            "kind",
+            "round",
+            unique=True,
+            postgresql_where=text("status <> 'voided'"),
+        ),
         CheckConstraint("round >= 1 AND (round = 1) = (completes_draw_id IS NULL)", name="round"),
         CheckConstraint("round = 1 OR kind = 'teams'", name="rounds_for_teams"),
         Index("ix_draws_task_id", "task_id"),
         CheckConstraint(_one_of("kind", DrawKind), name="kind"),
         CheckConstraint(_one_of("status", DrawStatus), name="status"),
-        CheckConstraint("status <> 'executed' OR (entropy IS NOT NULL AND result_gz IS NOT NULL)",
-                        name="executed_has_entropy"),
+        CheckConstraint(
+            "status <> 'executed' OR (entropy IS NOT NULL AND result_gz IS NOT NULL)", name="executed_has_entropy"
+        ),
     )

@@ -22,8 +22,12 @@ async def get(session: AsyncSession, draw_id: uuid.UUID, *, for_update: bool = F
 
 async def active(session: AsyncSession, task_id: str, kind: str, *, for_update: bool = False) -> Draw | None:
     """The task's active draw of ``kind`` (for teams: of the latest round)."""
-    stmt = (select(Draw).where(Draw.task_id == task_id, Draw.kind == kind, Draw.status != "voided")
-            .order_by(Draw.round.desc()).limit(1))
+    stmt = (
+        select(Draw)
+        .where(Draw.task_id == task_id, Draw.kind == kind, Draw.status != "voided")
+        .order_by(Draw.round.desc())
+        .limit(1)
+    )
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -35,8 +39,15 @@ async def active_rounds(session: AsyncSession, task_id: str, kind: str) -> list[
     return list((await session.execute(stmt)).scalars())
 
 
-async def list_draws(session: AsyncSession, *, task_id: str | None, kind: str | None, status: str | None,
-                     after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Draw]:
+async def list_draws(
+    session: AsyncSession,
+    *,
+    task_id: str | None,
+    kind: str | None,
+    status: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Draw]:
     stmt = where_given(select(Draw), (Draw.task_id, task_id), (Draw.kind, kind), (Draw.status, status))
     stmt = newest_first(stmt, Draw.created_at, Draw.id, after=after, limit=limit)
     return list((await session.execute(stmt)).scalars())

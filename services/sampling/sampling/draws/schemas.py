@@ -18,8 +18,12 @@ class InspectorExclusionCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     inspector_id: str = Field(min_length=1, max_length=32)
-    reason: str = Field(min_length=3, max_length=200, pattern=r"^[^\t\r\n]+$",
-                        description="logged with every barred pair, e.g. \"load cap reached in round 1\" / 排除理由")
+    reason: str = Field(
+        min_length=3,
+        max_length=200,
+        pattern=r"^[^\t\r\n]+$",
+        description='logged with every barred pair, e.g. "load cap reached in round 1" / 排除理由',
+    )
 
 
 class DrawCreate(Schema):
@@ -28,23 +32,31 @@ class DrawCreate(Schema):
     task_id: str = Field(min_length=1, max_length=64)
     kind: DrawKind = DrawKind.objects
     completes_draw_id: uuid.UUID | None = Field(
-        None, description="teams only: make this a supplementary round for exactly the entities this teams draw (the "
-        "task's latest round) left unassigned / 补充选派：为上一轮未组队的对象选派")
+        None,
+        description="teams only: make this a supplementary round for exactly the entities this teams draw (the "
+        "task's latest round) left unassigned / 补充选派：为上一轮未组队的对象选派",
+    )
     exclude_inspectors: list[InspectorExclusionCreate] = Field(
-        default_factory=list, description="supplementary rounds only: inspectors barred from every entity of the "
-        "round, each with a reason (inspectors whose earlier rounds reached max_load are barred anyway) / 排除的执法人员")
+        default_factory=list,
+        description="supplementary rounds only: inspectors barred from every entity of the "
+        "round, each with a reason (inspectors whose earlier rounds reached max_load are barred anyway) / 排除的执法人员",
+    )
     entropy_source: str = Field(
-        min_length=1, max_length=200,
+        min_length=1,
+        max_length=200,
         description="how the public entropy will be produced, announced before it exists, e.g. "
-        "\"witness dice\", \"福利彩票 3D 第 2026321 期开奖号码\"; \"none\" for internal draws without entropy "
+        '"witness dice", "福利彩票 3D 第 2026321 期开奖号码"; "none" for internal draws without entropy '
         "/ 公开随机源说明",
         examples=["witness dice"],
     )
 
 
 class DrawEntropy(Schema):
-    entropy: str = Field(max_length=2000, description="the public value, verbatim (UTF-8) / 公开随机值，原样记录",
-                         examples=["witness dice: 3 1 4 1 5 9 2 6"])
+    entropy: str = Field(
+        max_length=2000,
+        description="the public value, verbatim (UTF-8) / 公开随机值，原样记录",
+        examples=["witness dice: 3 1 4 1 5 9 2 6"],
+    )
 
 
 class DrawVoid(Schema):
@@ -101,6 +113,8 @@ class PublicDrawRead(Schema):
     executed_at: datetime | None
     void_reason: str | None
     voided_at: datetime | None
-    public_from: date = Field(description="the bundle (secret, inputs, result) is public from this date "
-                              "(the day after the inspection window closes) / 抽取包公开日期")
+    public_from: date = Field(
+        description="the bundle (secret, inputs, result) is public from this date "
+        "(the day after the inspection window closes) / 抽取包公开日期"
+    )
     bundle_available: bool

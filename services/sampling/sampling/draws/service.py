@@ -15,7 +15,7 @@ import uuid
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -70,8 +70,11 @@ def ensure_can_draw(user: Principal, lead_department: str | None) -> None:
         return
     if user.in_department(lead_department):
         return
-    raise Forbidden("only the joint-meeting office or the lead department's officers may draw for this task",
-                    detail_zh="仅联席办或牵头部门可为该任务抽取", code="draw_not_allowed")
+    raise Forbidden(
+        "only the joint-meeting office or the lead department's officers may draw for this task",
+        detail_zh="仅联席办或牵头部门可为该任务抽取",
+        code="draw_not_allowed",
+    )
 
 
 # ------------------------------------------------------------------ freeze + commit
@@ -126,9 +129,18 @@ class Callees:
     audit: AuditClient
 
 
-async def create(db: Database, *, settings: Settings, callees: Callees, task_id: str, kind: DrawKind,
-                 entropy_source: str, actor: Principal, completes_draw_id: uuid.UUID | None = None,
-                 exclude_inspectors: list[tuple[str, str]] | None = None) -> Draw:
+async def create(
+    db: Database,
+    *,
+    settings: Settings,
+    callees: Callees,
+    task_id: str,
+    kind: DrawKind,
+    entropy_source: str,
+    actor: Principal,
+    completes_draw_id: uuid.UUID | None = None,
+    exclude_inspectors: list[tuple[str, str]] | None = None,
+) -> Draw:
     """Gather the inputs, freeze them with a fresh secret's commitment, register the announcement with audit.
 
     With ``completes_draw_id`` (teams only) the draw is a supplementary round for exactly the
@@ -136,30 +148,48 @@ async def create(db: Database, *, settings: Settings, callees: Callees, task_id:
     """
     kind = DrawKind(kind)
     if (completes_draw_id is not None or exclude_inspectors) and kind != DrawKind.teams:
-        raise UnprocessableEntity("only a teams draw can complete another (completes_draw_id, exclude_inspectors)",
-                                  detail_zh="只有人员选派可以补充抽取", code="supplementary_teams_only")
+        raise UnprocessableEntity(
+            "only a teams draw can complete another (completes_draw_id, exclude_inspectors)",
+            detail_zh="只有人员选派可以补充抽取",
+            code="supplementary_teams_only",
+        )
     if exclude_inspectors and completes_draw_id is None:
-        raise UnprocessableEntity("exclude_inspectors applies to supplementary rounds (completes_draw_id)",
-                                  detail_zh="仅补充选派可排除执法人员", code="supplementary_teams_only")
+        raise UnprocessableEntity(
+            "exclude_inspectors applies to supplementary rounds (completes_draw_id)",
+            detail_zh="仅补充选派可排除执法人员",
+            code="supplementary_teams_only",
+        )
     if entropy_source == "none" and not settings.allow_draws_without_entropy:
-        raise UnprocessableEntity("this deployment requires public entropy (entropy_source 'none' is not allowed)",
-                                  detail_zh="本系统要求公开随机源", code="entropy_required")
+        raise UnprocessableEntity(
+            "this deployment requires public entropy (entropy_source 'none' is not allowed)",
+            detail_zh="本系统要求公开随机源",
+            code="entropy_required",
+        )
     task = await callees.planning.task(task_id)
     task_id = str(task.id)  # canonical, as planning names it
     ensure_can_draw(actor, task.lead_department)
     if task.state not in REQUIRED_TASK_STATE[kind]:
-        raise InvalidState(f"a {kind} draw needs the task in state {' or '.join(REQUIRED_TASK_STATE[kind])}",
-                           detail_zh="任务当前状态不允许此抽取", current_state=task.state, code="task_state")
+        raise InvalidState(
+            f"a {kind} draw needs the task in state {' or '.join(REQUIRED_TASK_STATE[kind])}",
+            detail_zh="任务当前状态不允许此抽取",
+            current_state=task.state,
+            code="task_state",
+        )
     completes = None
     async with db.transaction() as session:
         if completes_draw_id is None:
             await _ensure_no_active_draw(session, task_id, kind)
         else:
-            completes = await _round_to_complete(session, task_id, completes_draw_id,
-                                                 max_load=task.team_rules.max_load)
+            completes = await _round_to_complete(session, task_id, completes_draw_id, max_load=task.team_rules.max_load)
         objects = await _objects_draw_ref(session, task_id) if kind == DrawKind.teams else None
-    frozen = await gather_inputs(task, kind=kind, callees=callees, objects=objects, completes=completes,
-                                 exclude_inspectors=exclude_inspectors or [])
+    frozen = await gather_inputs(
+        task,
+        kind=kind,
+        callees=callees,
+        objects=objects,
+        completes=completes,
+        exclude_inspectors=exclude_inspectors or [],
+    )
     draw = await freeze(db, task=task, frozen=frozen, entropy_source=entropy_source, actor=actor)
     return await register_with_audit(db, audit=callees.audit, draw=draw)
 
@@ -167,34 +197,50 @@ async def create(db: Database, *, settings: Settings, callees: Callees, task_id:
 async def _ensure_no_active_draw(session: AsyncSession, task_id: str, kind: DrawKind) -> None:
     existing = await repository.active(session, task_id, kind)
     if existing is not None:
-        raise Conflict(f"task {task_id} already has an active {kind} draw {existing.id}; void it with a reason first",
-                       detail_zh="该任务已有有效抽取，须先说明理由作废", code="draw_exists", extra={"draw_id": str(existing.id)})
+        raise Conflict(
+            f"task {task_id} already has an active {kind} draw {existing.id}; void it with a reason first",
+            detail_zh="该任务已有有效抽取，须先说明理由作废",
+            code="draw_exists",
+            extra={"draw_id": str(existing.id)},
+        )
 
 
-async def _latest_round(session: AsyncSession, task_id: str, draw_id: uuid.UUID, *,
-                        for_update: bool = False) -> tuple[list[Draw], list[str]]:
+async def _latest_round(
+    session: AsyncSession, task_id: str, draw_id: uuid.UUID, *, for_update: bool = False
+) -> tuple[list[Draw], list[str]]:
     """The task's active teams rounds, checking that ``draw_id`` is the latest, executed and left entities out
     (returned). Locked, it cannot be voided or completed twice until the caller's transaction ends."""
     rounds = await repository.active_rounds(session, task_id, DrawKind.teams)
     latest = rounds[-1] if rounds else None
     if latest is None or latest.id != draw_id:
-        raise Conflict(f"draw {draw_id} is not the latest active teams round of task {task_id}",
-                       detail_zh="只能补充该任务最近一轮有效的人员选派", code="not_latest_round",
-                       extra={"latest_draw_id": str(latest.id) if latest else None})
+        raise Conflict(
+            f"draw {draw_id} is not the latest active teams round of task {task_id}",
+            detail_zh="只能补充该任务最近一轮有效的人员选派",
+            code="not_latest_round",
+            extra={"latest_draw_id": str(latest.id) if latest else None},
+        )
     if for_update:
         latest = await _get_for_update(session, latest.id)
     if latest.status != DrawStatus.executed:
-        raise InvalidState("the round to complete has not been executed yet", detail_zh="上一轮选派尚未执行",
-                           current_state=latest.status, code="draw_state")
+        raise InvalidState(
+            "the round to complete has not been executed yet",
+            detail_zh="上一轮选派尚未执行",
+            current_state=latest.status,
+            code="draw_state",
+        )
     unassigned = [u["entity"] for u in unpack(latest.result_gz)["unassigned"]]
     if not unassigned:
-        raise Conflict("every entity of that round has a team: nothing to complete", detail_zh="上一轮已全部组队，无需补充",
-                       code="nothing_to_complete")
+        raise Conflict(
+            "every entity of that round has a team: nothing to complete",
+            detail_zh="上一轮已全部组队，无需补充",
+            code="nothing_to_complete",
+        )
     return rounds, unassigned
 
 
-async def _round_to_complete(session: AsyncSession, task_id: str, draw_id: uuid.UUID, *,
-                             max_load: int) -> TeamsRoundRef:
+async def _round_to_complete(
+    session: AsyncSession, task_id: str, draw_id: uuid.UUID, *, max_load: int
+) -> TeamsRoundRef:
     """The round a supplementary draw completes, with every inspector's load over the rounds so far."""
     rounds, unassigned = await _latest_round(session, task_id, draw_id)
     latest = rounds[-1]
@@ -212,28 +258,41 @@ async def _round_to_complete(session: AsyncSession, task_id: str, draw_id: uuid.
 async def _objects_draw(session: AsyncSession, task_id: str, *, for_update: bool = False) -> Draw:
     objects = await repository.active(session, task_id, DrawKind.objects, for_update=for_update)
     if objects is None or objects.status != DrawStatus.executed:
-        raise InvalidState("the task has no executed objects draw", detail_zh="该任务尚无已执行的检查对象抽取",
-                           current_state=objects.status if objects else "none",
-                           code="objects_draw_missing")
+        raise InvalidState(
+            "the task has no executed objects draw",
+            detail_zh="该任务尚无已执行的检查对象抽取",
+            current_state=objects.status if objects else "none",
+            code="objects_draw_missing",
+        )
     return objects
 
 
 async def _objects_draw_ref(session: AsyncSession, task_id: str) -> ObjectsDrawRef:
     objects = await _objects_draw(session, task_id)
-    return ObjectsDrawRef(id=objects.id, selected=[s["id"] for s in unpack(objects.result_gz)["selected"]],
-                          registry_version=objects.context["registry_version"])
+    return ObjectsDrawRef(
+        id=objects.id,
+        selected=[s["id"] for s in unpack(objects.result_gz)["selected"]],
+        registry_version=objects.context["registry_version"],
+    )
 
 
-async def gather_inputs(task: TaskSpec, *, kind: DrawKind, callees: Callees, objects: ObjectsDrawRef | None = None,
-                        completes: TeamsRoundRef | None = None,
-                        exclude_inspectors: list[tuple[str, str]] | None = None) -> FrozenInputs:
+async def gather_inputs(
+    task: TaskSpec,
+    *,
+    kind: DrawKind,
+    callees: Callees,
+    objects: ObjectsDrawRef | None = None,
+    completes: TeamsRoundRef | None = None,
+    exclude_inspectors: list[tuple[str, str]] | None = None,
+) -> FrozenInputs:
     """Read every input of the draw from its services (no transaction is open meanwhile)."""
     if kind == DrawKind.objects:
         return await _gather_objects(task, callees)
     if kind == DrawKind.teams:
         assert objects is not None
-        return await _gather_teams(task, callees, objects, completes=completes,
-                                   exclude_inspectors=exclude_inspectors or [])
+        return await _gather_teams(
+            task, callees, objects, completes=completes, exclude_inspectors=exclude_inspectors or []
+        )
     return await _gather_experts(task, callees)
 
 
@@ -247,12 +306,21 @@ async def _gather_objects(task: TaskSpec, callees: Callees) -> FrozenInputs:
         "registry_version": frame.registry_version,
         "scope": task.scope.model_dump(mode="json"),
         "registry_frame_sha256": frame.sha256,
-        "exclusion": {"since": since.isoformat(), "days": task.exclusion_days,
-                      "count": len(removed), "sha256": drawv1.sha256_hex(exclusions.encode())},
+        "exclusion": {
+            "since": since.isoformat(),
+            "days": task.exclusion_days,
+            "count": len(removed),
+            "sha256": drawv1.sha256_hex(exclusions.encode()),
+        },
     }
     rules = {c: task.sampling_rules[c].draw_rule() for c in CLASSES}
-    return FrozenInputs(kind=DrawKind.objects, inputs={"frame": text}, rules=rules, context=context,
-                        extra_files={"exclusions": exclusions})
+    return FrozenInputs(
+        kind=DrawKind.objects,
+        inputs={"frame": text},
+        rules=rules,
+        context=context,
+        extra_files={"exclusions": exclusions},
+    )
 
 
 def _exclude(frame: str, excluded: set[str]) -> tuple[str, list[str]]:
@@ -270,9 +338,14 @@ def _exclude(frame: str, excluded: set[str]) -> tuple[str, list[str]]:
     return "".join(kept), removed
 
 
-async def _gather_teams(task: TaskSpec, callees: Callees, objects: ObjectsDrawRef, *,
-                        completes: TeamsRoundRef | None = None,
-                        exclude_inspectors: Sequence[tuple[str, str]] = ()) -> FrozenInputs:
+async def _gather_teams(
+    task: TaskSpec,
+    callees: Callees,
+    objects: ObjectsDrawRef,
+    *,
+    completes: TeamsRoundRef | None = None,
+    exclude_inspectors: Sequence[tuple[str, str]] = (),
+) -> FrozenInputs:
     """Round 1: the objects draw's selected entities. A supplementary round: exactly the previous round's
     unassigned ones, with inspectors whose earlier rounds reached ``max_load`` barred (and any the office
     excludes), each pair with its reason in the constraints file — draw-v1 itself is unchanged."""
@@ -285,33 +358,54 @@ async def _gather_teams(task: TaskSpec, callees: Callees, objects: ObjectsDrawRe
     lines = [tuple(line.split("\t")) for line in recusals.text.splitlines()]
     lines += [("previous", inspector, uscc) for uscc, team in previous.items() for inspector in team]
     context: dict[str, Any] = {
-        "objects_draw_id": str(objects.id), "objects_registry_version": objects.registry_version,
-        "registry_version": pool.registry_version, "recusals_on": on.isoformat(),
-        "previous_pairs": sum(len(t) for t in previous.values()), "round": 1,
+        "objects_draw_id": str(objects.id),
+        "objects_registry_version": objects.registry_version,
+        "registry_version": pool.registry_version,
+        "recusals_on": on.isoformat(),
+        "previous_pairs": sum(len(t) for t in previous.values()),
+        "round": 1,
     }
     if completes:
         barred = {i: f"load cap reached in round {r}" for i, r in completes.capped_in.items()}
         for inspector, reason in exclude_inspectors:
             barred.setdefault(inspector, reason.strip())
         lines += [(reason, inspector, uscc) for inspector, reason in barred.items() for uscc in entities]
-        context |= {"round": completes.round + 1, "completes_draw_id": str(completes.id),
-                    "earlier_loads": dict(sorted(completes.loads.items())),
-                    "barred_inspectors": [{"inspector_id": i, "reason": r} for i, r in sorted(barred.items())]}
+        context |= {
+            "round": completes.round + 1,
+            "completes_draw_id": str(completes.id),
+            "earlier_loads": dict(sorted(completes.loads.items())),
+            "barred_inspectors": [{"inspector_id": i, "reason": r} for i, r in sorted(barred.items())],
+        }
     inputs = {"entities": drawv1.make_file(entities), "pool": pool.text, "constraints": drawv1.make_file(lines)}
-    return FrozenInputs(kind=DrawKind.teams, inputs=inputs, rules=rules.draw_rules(), context=context,
-                        objects_draw_id=objects.id, completes=completes)
+    return FrozenInputs(
+        kind=DrawKind.teams,
+        inputs=inputs,
+        rules=rules.draw_rules(),
+        context=context,
+        objects_draw_id=objects.id,
+        completes=completes,
+    )
 
 
 async def _gather_experts(task: TaskSpec, callees: Callees) -> FrozenInputs:
     wanted = {f: n for f, n in task.experts.items() if n > 0}
     if not wanted:
-        raise UnprocessableEntity("the task asks for no experts", detail_zh="该任务不需要专家", code="no_experts_needed")
+        raise UnprocessableEntity(
+            "the task asks for no experts", detail_zh="该任务不需要专家", code="no_experts_needed"
+        )
     frame = await callees.registry.expert_frame(sorted(wanted))
     present = {line.split("\t")[1] for line in frame.text.splitlines()}
-    context = {"registry_version": frame.registry_version, "fields": wanted,
-               "fields_without_experts": sorted(set(wanted) - present)}
-    return FrozenInputs(kind=DrawKind.experts, inputs={"frame": frame.text},
-                        rules={f: {"count": n} for f, n in wanted.items()}, context=context)
+    context = {
+        "registry_version": frame.registry_version,
+        "fields": wanted,
+        "fields_without_experts": sorted(set(wanted) - present),
+    }
+    return FrozenInputs(
+        kind=DrawKind.experts,
+        inputs={"frame": frame.text},
+        rules={f: {"count": n} for f, n in wanted.items()},
+        context=context,
+    )
 
 
 async def freeze(db: Database, *, task: TaskSpec, frozen: FrozenInputs, entropy_source: str, actor: Principal) -> Draw:
@@ -319,20 +413,34 @@ async def freeze(db: Database, *, task: TaskSpec, frozen: FrozenInputs, entropy_
     draw_id = uuid.uuid4()
     task_id = str(task.id)
     kind = frozen.kind
-    context = {"task_id": task_id, "draw_id": str(draw_id), "lead_department": task.lead_department,
-               "departments": list(task.departments or [task.lead_department]), **frozen.context,
-               "inspection_window": [task.inspection_start.isoformat(), task.inspection_end.isoformat()]}
+    context = {
+        "task_id": task_id,
+        "draw_id": str(draw_id),
+        "lead_department": task.lead_department,
+        "departments": list(task.departments or [task.lead_department]),
+        **frozen.context,
+        "inspection_window": [task.inspection_start.isoformat(), task.inspection_end.isoformat()],
+    }
     secret = drawv1.new_secret()
     commitment = drawv1.commitment_of(secret)
     try:
         announcement = await asyncio.to_thread(
-            drawv1.build_announcement, kind.value, commitment, frozen.inputs, entropy_source=entropy_source,
+            drawv1.build_announcement,
+            kind.value,
+            commitment,
+            frozen.inputs,
+            entropy_source=entropy_source,
             strata=frozen.rules if kind != DrawKind.teams else None,
-            team=frozen.rules if kind == DrawKind.teams else None, context=context,
+            team=frozen.rules if kind == DrawKind.teams else None,
+            context=context,
         )
     except drawv1.DrawError as exc:
-        raise UnprocessableEntity(f"cannot commit this draw: {exc}", detail_zh=f"无法生成抽取公告：{exc}", code="draw_invalid",
-                                  extra={"check": exc.check}) from None
+        raise UnprocessableEntity(
+            f"cannot commit this draw: {exc}",
+            detail_zh=f"无法生成抽取公告：{exc}",
+            code="draw_invalid",
+            extra={"check": exc.check},
+        ) from None
     ann = json.loads(announcement)
     hashes = {k: v for k, v in ann.items() if k.endswith("_sha256") or k == "frame_size"}
     inputs_gz = await asyncio.to_thread(pack, {"inputs": frozen.inputs, **frozen.extra_files})
@@ -341,31 +449,57 @@ async def freeze(db: Database, *, task: TaskSpec, frozen: FrozenInputs, entropy_
             # Locked: the objects draw cannot be voided while its teams draw is being frozen.
             objects = await _objects_draw(session, task_id, for_update=True)
             if objects.id != frozen.objects_draw_id:
-                raise Conflict("the objects draw changed while the teams draw was being prepared; try again",
-                               detail_zh="抽取准备期间检查对象抽取已变更，请重试", code="objects_draw_changed")
+                raise Conflict(
+                    "the objects draw changed while the teams draw was being prepared; try again",
+                    detail_zh="抽取准备期间检查对象抽取已变更，请重试",
+                    code="objects_draw_changed",
+                )
             if frozen.completes is not None:
                 # Locked too: the round being completed cannot be voided (or completed twice) meanwhile.
                 await _latest_round(session, task_id, frozen.completes.id, for_update=True)
         draw = Draw(
-            id=draw_id, task_id=task_id, kind=kind.value, status=DrawStatus.frozen.value,
-            objects_draw_id=frozen.objects_draw_id, round=frozen.completes.round + 1 if frozen.completes else 1,
-            completes_draw_id=frozen.completes.id if frozen.completes else None, announcement=announcement.decode("utf-8"),
-            announcement_sha256=drawv1.sha256_hex(announcement), commitment=commitment, secret=secret.hex(),
-            entropy_source=entropy_source, input_hashes=hashes, inputs_gz=inputs_gz, context=context,
-            public_from=task.inspection_end + timedelta(days=1), created_by=actor.subject,
+            id=draw_id,
+            task_id=task_id,
+            kind=kind.value,
+            status=DrawStatus.frozen.value,
+            objects_draw_id=frozen.objects_draw_id,
+            round=frozen.completes.round + 1 if frozen.completes else 1,
+            completes_draw_id=frozen.completes.id if frozen.completes else None,
+            announcement=announcement.decode("utf-8"),
+            announcement_sha256=drawv1.sha256_hex(announcement),
+            commitment=commitment,
+            secret=secret.hex(),
+            entropy_source=entropy_source,
+            input_hashes=hashes,
+            inputs_gz=inputs_gz,
+            context=context,
+            public_from=task.inspection_end + timedelta(days=1),
+            created_by=actor.subject,
         )
         session.add(draw)
         try:
             await session.flush()
         except IntegrityError:
-            raise Conflict(f"task {task_id} already has an active {kind} draw (round {draw.round})",
-                           detail_zh=f"任务 {task_id} 已有有效的 {kind} 抽取（第 {draw.round} 轮）",
-                           code="draw_exists") from None
-        await record_audit(session, actor=actor, action="draw.commit", object_type="draw", object_id=str(draw_id),
-                           data={"task_id": task_id, "kind": kind.value, "announcement_sha256": draw.announcement_sha256,
-                                 "round": draw.round,
-                                 "completes_draw_id": str(draw.completes_draw_id) if draw.completes_draw_id else None,
-                                 "barred_inspectors": context.get("barred_inspectors", [])})
+            raise Conflict(
+                f"task {task_id} already has an active {kind} draw (round {draw.round})",
+                detail_zh=f"任务 {task_id} 已有有效的 {kind} 抽取（第 {draw.round} 轮）",
+                code="draw_exists",
+            ) from None
+        await record_audit(
+            session,
+            actor=actor,
+            action="draw.commit",
+            object_type="draw",
+            object_id=str(draw_id),
+            data={
+                "task_id": task_id,
+                "kind": kind.value,
+                "announcement_sha256": draw.announcement_sha256,
+                "round": draw.round,
+                "completes_draw_id": str(draw.completes_draw_id) if draw.completes_draw_id else None,
+                "barred_inspectors": context.get("barred_inspectors", []),
+            },
+        )
     return draw
 
 
@@ -388,8 +522,11 @@ async def register_with_audit(db: Database, *, audit: AuditClient, draw: Draw) -
                 current.registration_error = error
             return current
         if receipt.announcement_sha256 != current.announcement_sha256:
-            raise Conflict("the audit receipt does not match the announcement", detail_zh="审计回执与抽取公告不符",
-                           code="receipt_mismatch")
+            raise Conflict(
+                "the audit receipt does not match the announcement",
+                detail_zh="审计回执与抽取公告不符",
+                code="receipt_mismatch",
+            )
         if current.receipt is None:
             current.receipt = receipt.model_dump(mode="json")
             current.registered_at = receipt.registered_at
@@ -408,16 +545,21 @@ async def register(db: Database, *, audit: AuditClient, draw_id: uuid.UUID, acto
         draw = await get(session, draw_id=draw_id)
         ensure_can_draw(actor, draw.context.get("lead_department"))
         if draw.status != DrawStatus.frozen:
-            raise InvalidState("only a frozen draw awaits registration", detail_zh="只有已冻结的抽取可以登记",
-                               current_state=draw.status, code="draw_state")
+            raise InvalidState(
+                "only a frozen draw awaits registration",
+                detail_zh="只有已冻结的抽取可以登记",
+                current_state=draw.status,
+                code="draw_state",
+            )
     return await register_with_audit(db, audit=audit, draw=draw)
 
 
 # ------------------------------------------------------------------ entropy + execute
 
 
-async def supply_entropy(db: Database, *, settings: Settings, planning: PlanningClient, draw_id: uuid.UUID,
-                         entropy: str, actor: Principal) -> Draw:
+async def supply_entropy(
+    db: Database, *, settings: Settings, planning: PlanningClient, draw_id: uuid.UUID, entropy: str, actor: Principal
+) -> Draw:
     """The first accepted entropy is final: recorded durably before executing (so a crash mid-execution cannot
     let another value in); a retry with the same value completes the draw, any other value is 409.
 
@@ -428,27 +570,41 @@ async def supply_entropy(db: Database, *, settings: Settings, planning: Planning
     if pending.entropy is None and pending.status == DrawStatus.committed:
         task = await planning.task(pending.task_id)
         if task.state not in REQUIRED_TASK_STATE[DrawKind(pending.kind)]:
-            raise InvalidState(f"task {pending.task_id} is {task.state}: it can no longer be drawn",
-                               detail_zh=f"任务当前状态为 {task.state}，不能再执行抽取", current_state=task.state,
-                               code="task_state")
+            raise InvalidState(
+                f"task {pending.task_id} is {task.state}: it can no longer be drawn",
+                detail_zh=f"任务当前状态为 {task.state}，不能再执行抽取",
+                current_state=task.state,
+                code="task_state",
+            )
     async with db.transaction() as session:
         draw = await _get_for_update(session, draw_id)
         ensure_can_draw(actor, draw.context.get("lead_department"))  # before anything reveals the draw's state
         if draw.status == DrawStatus.frozen:
-            raise InvalidState("the announcement has no audit receipt yet: entropy is refused until it is registered",
-                               detail_zh="抽取公告尚未在审计服务登记，不能提供随机值", current_state="frozen", code="not_registered")
+            raise InvalidState(
+                "the announcement has no audit receipt yet: entropy is refused until it is registered",
+                detail_zh="抽取公告尚未在审计服务登记，不能提供随机值",
+                current_state="frozen",
+                code="not_registered",
+            )
         if draw.status != DrawStatus.committed:
-            raise InvalidState(f"entropy can be supplied once, to a committed draw; this draw is {draw.status}",
-                               detail_zh=f"随机值只能提供一次，且仅限已登记的抽取；该抽取状态为 {draw.status}",
-                               current_state=draw.status, code="draw_state")
+            raise InvalidState(
+                f"entropy can be supplied once, to a committed draw; this draw is {draw.status}",
+                detail_zh=f"随机值只能提供一次，且仅限已登记的抽取；该抽取状态为 {draw.status}",
+                current_state=draw.status,
+                code="draw_state",
+            )
         if draw.entropy is None:
             try:
                 check_entropy(entropy, json.loads(draw.announcement))
             except drawv1.DrawError as exc:
-                raise UnprocessableEntity(f"entropy rejected: {exc}", detail_zh=f"随机值不符合要求：{exc}",
-                                          code="invalid_entropy", extra={"check": exc.check}) from None
+                raise UnprocessableEntity(
+                    f"entropy rejected: {exc}",
+                    detail_zh=f"随机值不符合要求：{exc}",
+                    code="invalid_entropy",
+                    extra={"check": exc.check},
+                ) from None
             draw.entropy = entropy
-            draw.entropy_at = datetime.now(timezone.utc)
+            draw.entropy_at = datetime.now(UTC)
             await session.flush()
         elif draw.entropy != entropy:
             raise Conflict(
@@ -461,33 +617,53 @@ async def supply_entropy(db: Database, *, settings: Settings, planning: Planning
         announcement, secret, inputs_gz = draw.announcement, draw.secret, draw.inputs_gz
     stored = await asyncio.to_thread(unpack, inputs_gz)
     try:
-        result = await asyncio.to_thread(drawv1.execute, announcement.encode("utf-8"), secret, entropy,
-                                         stored["inputs"], workers=settings.draw_workers)
+        result = await asyncio.to_thread(
+            drawv1.execute,
+            announcement.encode("utf-8"),
+            secret,
+            entropy,
+            stored["inputs"],
+            workers=settings.draw_workers,
+        )
     except drawv1.DrawError as exc:
-        raise UnprocessableEntity(f"the draw cannot execute: {exc}", detail_zh=f"无法执行抽取（{exc.check}）", code="invalid_entropy",
-                                  extra={"check": exc.check}) from None
+        raise UnprocessableEntity(
+            f"the draw cannot execute: {exc}",
+            detail_zh=f"无法执行抽取（{exc.check}）",
+            code="invalid_entropy",
+            extra={"check": exc.check},
+        ) from None
     result_gz = await asyncio.to_thread(pack, result)
     async with db.transaction() as session:
         draw = await _get_for_update(session, draw_id)
         if draw.status == DrawStatus.executed and draw.entropy == entropy:
             return draw  # a retry with the same value finished first: same result
-        ensure_can_move(draw.status, DrawStatus.executed,
-                        detail=f"the draw became {draw.status} while executing", code="draw_state")
+        ensure_can_move(
+            draw.status, DrawStatus.executed, detail=f"the draw became {draw.status} while executing", code="draw_state"
+        )
         draw.result_gz = result_gz
         draw.summary = summarise(draw.kind, result)
         draw.status = DrawStatus.executed.value
-        draw.executed_at = datetime.now(timezone.utc)
+        draw.executed_at = datetime.now(UTC)
         await session.flush()
         await _announce_result(session, draw=draw, result=result)
-        await record_audit(session, actor=actor, action="draw.execute", object_type="draw", object_id=str(draw.id),
-                           data={"task_id": draw.task_id, "kind": draw.kind, "summary": draw.summary})
+        await record_audit(
+            session,
+            actor=actor,
+            action="draw.execute",
+            object_type="draw",
+            object_id=str(draw.id),
+            data={"task_id": draw.task_id, "kind": draw.kind, "summary": draw.summary},
+        )
         return draw
 
 
 def summarise(kind: str, result: dict[str, Any]) -> dict[str, Any]:
     if kind == "teams":
-        return {"assigned": len(result["teams"]), "unassigned": len(result["unassigned"]),
-                "unassigned_reasons": _count(u["reason"] for u in result["unassigned"])}
+        return {
+            "assigned": len(result["teams"]),
+            "unassigned": len(result["unassigned"]),
+            "unassigned_reasons": _count(u["reason"] for u in result["unassigned"]),
+        }
     return {"selected": len(result["selected"]), "alternates": len(result["alternates"]), "sizes": result["sizes"]}
 
 
@@ -503,14 +679,29 @@ async def _announce_result(session: AsyncSession, *, draw: Draw, result: dict[st
     if draw.kind == DrawKind.objects:
         await publish(session, destination="planning", event=TaskObjectsDrawn(task_id=task_id, draw_id=draw_id))
     elif draw.kind == DrawKind.teams:
-        await publish(session, destination="planning", event=TaskTeamsAssigned(
-            task_id=task_id, draw_id=draw_id, round=draw.round,
-            completes_draw_id=str(draw.completes_draw_id) if draw.completes_draw_id else None,
-            assigned=len(result["teams"]), unassigned=[UnassignedEntity.model_validate(u) for u in result["unassigned"]]))
-        await publish(session, destination="results", event=InspectionsCreate(
-            task_id=draw.task_id, draw_id=draw_id, teams=[InspectionTeam.model_validate(t) for t in result["teams"]],
-            departments=draw.context.get("departments", []),
-            team_departments=json.loads(draw.announcement)["team"]["required_departments"]))
+        await publish(
+            session,
+            destination="planning",
+            event=TaskTeamsAssigned(
+                task_id=task_id,
+                draw_id=draw_id,
+                round=draw.round,
+                completes_draw_id=str(draw.completes_draw_id) if draw.completes_draw_id else None,
+                assigned=len(result["teams"]),
+                unassigned=[UnassignedEntity.model_validate(u) for u in result["unassigned"]],
+            ),
+        )
+        await publish(
+            session,
+            destination="results",
+            event=InspectionsCreate(
+                task_id=draw.task_id,
+                draw_id=draw_id,
+                teams=[InspectionTeam.model_validate(t) for t in result["teams"]],
+                departments=draw.context.get("departments", []),
+                team_departments=json.loads(draw.announcement)["team"]["required_departments"],
+            ),
+        )
 
 
 # ------------------------------------------------------------------ void, reads, bundles
@@ -532,22 +723,42 @@ async def void(db: Database, *, planning: PlanningClient, draw_id: uuid.UUID, re
         await _ensure_voidable(session, draw)
         was_executed = draw.status == DrawStatus.executed
         if was_executed and draw.kind in VOIDABLE_IN_TASK_STATE and not checked_task:
-            raise InvalidState("the draw was executed meanwhile; try again", detail_zh="抽取刚刚已执行，请重试",
-                               current_state=draw.status, code="draw_state")
+            raise InvalidState(
+                "the draw was executed meanwhile; try again",
+                detail_zh="抽取刚刚已执行，请重试",
+                current_state=draw.status,
+                code="draw_state",
+            )
         draw.status = DrawStatus.voided.value
         draw.void_reason = reason
-        draw.voided_at = datetime.now(timezone.utc)
+        draw.voided_at = datetime.now(UTC)
         draw.voided_by = actor.subject
         await session.flush()
         if was_executed and draw.kind in VOIDABLE_IN_TASK_STATE:
-            await publish(session, destination="planning", event=TaskDrawVoided(
-                task_id=uuid.UUID(draw.task_id), draw_id=str(draw.id), kind=draw.kind, round=draw.round))
+            await publish(
+                session,
+                destination="planning",
+                event=TaskDrawVoided(
+                    task_id=uuid.UUID(draw.task_id), draw_id=str(draw.id), kind=draw.kind, round=draw.round
+                ),
+            )
         if was_executed and draw.kind == DrawKind.teams:
-            await publish(session, destination="results",
-                          event=InspectionsVoided(task_id=draw.task_id, draw_id=str(draw.id)))
-        await record_audit(session, actor=actor, action="draw.void", object_type="draw", object_id=str(draw.id),
-                           data={"task_id": draw.task_id, "kind": draw.kind, "reason": reason,
-                                 "was": "executed" if was_executed else "open"})
+            await publish(
+                session, destination="results", event=InspectionsVoided(task_id=draw.task_id, draw_id=str(draw.id))
+            )
+        await record_audit(
+            session,
+            actor=actor,
+            action="draw.void",
+            object_type="draw",
+            object_id=str(draw.id),
+            data={
+                "task_id": draw.task_id,
+                "kind": draw.kind,
+                "reason": reason,
+                "was": "executed" if was_executed else "open",
+            },
+        )
         return draw
 
 
@@ -556,14 +767,21 @@ async def _ensure_voidable(session: AsyncSession, draw: Draw) -> None:
     if draw.kind == DrawKind.objects:
         teams = await repository.active(session, draw.task_id, DrawKind.teams)
         if teams is not None:
-            raise Conflict(f"void the teams draw {teams.id} of this task first", detail_zh="须先作废该任务的人员选派抽取",
-                           code="teams_draw_active", extra={"draw_id": str(teams.id)})
+            raise Conflict(
+                f"void the teams draw {teams.id} of this task first",
+                detail_zh="须先作废该任务的人员选派抽取",
+                code="teams_draw_active",
+                extra={"draw_id": str(teams.id)},
+            )
     if draw.kind == DrawKind.teams:
         latest = await repository.active(session, draw.task_id, DrawKind.teams)
         if latest is not None and latest.round > draw.round:
-            raise Conflict(f"void the later round {latest.round} (draw {latest.id}) first",
-                           detail_zh="须先作废后续轮次的补充选派", code="later_round_active",
-                           extra={"draw_id": str(latest.id), "round": latest.round})
+            raise Conflict(
+                f"void the later round {latest.round} (draw {latest.id}) first",
+                detail_zh="须先作废后续轮次的补充选派",
+                code="later_round_active",
+                extra={"draw_id": str(latest.id), "round": latest.round},
+            )
 
 
 async def _ensure_task_not_started(planning: PlanningClient, draw: Draw) -> None:
@@ -576,7 +794,9 @@ async def _ensure_task_not_started(planning: PlanningClient, draw: Draw) -> None
             f"task {draw.task_id} is {task.state}: its inspections have started, so its executed {draw.kind} draw "
             f"can no longer be voided (only while the task is {' or '.join(allowed)})",
             detail_zh=f"任务当前状态为 {task.state}，检查已开始，不能再作废已执行的抽取",
-            current_state=task.state, code="task_started", extra={"task_state": task.state.value},
+            current_state=task.state,
+            code="task_started",
+            extra={"task_state": task.state.value},
         )
 
 
@@ -597,12 +817,16 @@ async def _get_for_update(session: AsyncSession, draw_id: uuid.UUID) -> Draw:
 def ensure_can_see_result(user: Principal, draw: Draw) -> None:
     """Who is drawn stays among those who must act on it until the window closes: officers
     of the task's departments (plus admins, auditors and services)."""
-    visibility.ensure_can_see_drawn(user, departments=draw.context.get("departments", [draw.context.get("lead_department")]))
+    visibility.ensure_can_see_drawn(
+        user, departments=draw.context.get("departments", [draw.context.get("lead_department")])
+    )
 
 
 def result_of(draw: Draw) -> dict[str, Any]:
     if draw.result_gz is None:
-        raise InvalidState("the draw has no result yet", detail_zh="该抽取尚无结果", current_state=draw.status, code="no_result")
+        raise InvalidState(
+            "the draw has no result yet", detail_zh="该抽取尚无结果", current_state=draw.status, code="no_result"
+        )
     return unpack(draw.result_gz)
 
 
@@ -610,8 +834,14 @@ def bundle_of(draw: Draw) -> dict[str, Any]:
     """The draw-bundle/1 document anyone can replay with tools/verify_draw.py."""
     result = result_of(draw)
     stored = unpack(draw.inputs_gz)
-    return drawv1.make_bundle(str(draw.id), draw.announcement.encode("utf-8"), draw.secret, draw.entropy or "",
-                              stored["inputs"], result=result)
+    return drawv1.make_bundle(
+        str(draw.id),
+        draw.announcement.encode("utf-8"),
+        draw.secret,
+        draw.entropy or "",
+        stored["inputs"],
+        result=result,
+    )
 
 
 def bundle_is_public(draw: Draw) -> bool:

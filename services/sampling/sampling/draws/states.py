@@ -52,9 +52,14 @@ def can_move(frm: str, to: DrawStatus) -> bool:
     return to in TRANSITIONS[DrawStatus(frm)]
 
 
-def ensure_can_move(frm: str, to: DrawStatus, *, detail: str | None = None, detail_zh: str | None = None,
-                    code: str = "draw_state") -> None:
+def ensure_can_move(
+    frm: str, to: DrawStatus, *, detail: str | None = None, detail_zh: str | None = None, code: str = "draw_state"
+) -> None:
     """409 naming the current status unless ``frm → to`` is in the table."""
     if not can_move(frm, to):
-        raise InvalidState(detail or f"a {frm} draw cannot become {to}",
-                           detail_zh=detail_zh or f"抽取当前状态为 {frm}，不能变为 {to}", current_state=frm, code=code)
+        raise InvalidState(
+            detail or f"a {frm} draw cannot become {to}",
+            detail_zh=detail_zh or f"抽取当前状态为 {frm}，不能变为 {to}",
+            current_state=frm,
+            code=code,
+        )

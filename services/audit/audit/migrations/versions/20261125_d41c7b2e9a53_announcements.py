@@ -25,7 +25,9 @@ def upgrade() -> None:
         sa.Column("announcement", sa.Text(), nullable=False),
         sa.Column("draw_id", sa.String(64), nullable=False),
         sa.Column("source", sa.String(64), nullable=False),
-        sa.Column("registered_at", sa.DateTime(timezone=True), server_default=sa.func.clock_timestamp(), nullable=False),
+        sa.Column(
+            "registered_at", sa.DateTime(timezone=True), server_default=sa.func.clock_timestamp(), nullable=False
+        ),
         sa.Column("chain_seq", sa.BigInteger(), nullable=False),
         sa.Column("chain_hash", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("receipt_id", name="pk_announcements"),

@@ -77,7 +77,9 @@ def upgrade() -> None:
         sa.Column("remarks", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("created_by", sa.String(128), nullable=False),
-        sa.ForeignKeyConstraint(["checklist_id"], ["checklists.id"], name="fk_checklist_versions_checklist_id_checklists"),
+        sa.ForeignKeyConstraint(
+            ["checklist_id"], ["checklists.id"], name="fk_checklist_versions_checklist_id_checklists"
+        ),
         sa.PrimaryKeyConstraint("checklist_id", "version", name="pk_checklist_versions"),
     )
     op.create_index("ix_checklist_versions_lead_department", "checklist_versions", ["lead_department"])
@@ -89,12 +91,16 @@ def upgrade() -> None:
         sa.Column("item_id", UUID, nullable=False),
         sa.Column("item_version", sa.Integer(), nullable=False),
         sa.Column("department", sa.String(16), nullable=False),
-        sa.ForeignKeyConstraint(["checklist_id", "checklist_version"],
-                                ["checklist_versions.checklist_id", "checklist_versions.version"],
-                                name="fk_checklist_entries_checklist_id_checklist_versions"),
-        sa.ForeignKeyConstraint(["item_id", "item_version"],
-                                ["check_item_versions.item_id", "check_item_versions.version"],
-                                name="fk_checklist_entries_item_id_check_item_versions"),
+        sa.ForeignKeyConstraint(
+            ["checklist_id", "checklist_version"],
+            ["checklist_versions.checklist_id", "checklist_versions.version"],
+            name="fk_checklist_entries_checklist_id_checklist_versions",
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id", "item_version"],
+            ["check_item_versions.item_id", "check_item_versions.version"],
+            name="fk_checklist_entries_item_id_check_item_versions",
+        ),
         sa.PrimaryKeyConstraint("checklist_id", "checklist_version", "position", name="pk_checklist_entries"),
     )
 
@@ -156,9 +162,11 @@ def upgrade() -> None:
         *_timestamps(),
         sa.Column("created_by", sa.String(128), nullable=False),
         sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name="fk_tasks_plan_id_plans"),
-        sa.ForeignKeyConstraint(["checklist_id", "checklist_version"],
-                                ["checklist_versions.checklist_id", "checklist_versions.version"],
-                                name="fk_tasks_checklist_id_checklist_versions"),
+        sa.ForeignKeyConstraint(
+            ["checklist_id", "checklist_version"],
+            ["checklist_versions.checklist_id", "checklist_versions.version"],
+            name="fk_tasks_checklist_id_checklist_versions",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_tasks"),
     )
     op.create_index("ix_tasks_plan_id", "tasks", ["plan_id"])

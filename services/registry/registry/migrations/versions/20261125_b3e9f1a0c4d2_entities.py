@@ -42,13 +42,16 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime(timezone=True), server_default=sa.func.clock_timestamp(), nullable=False),
         sa.PrimaryKeyConstraint("row_id", name="pk_entities"),
     )
-    op.create_index("uq_entities_current_uscc", "entities", ["uscc"], unique=True,
-                    postgresql_where=sa.text("valid_to IS NULL"))
+    op.create_index(
+        "uq_entities_current_uscc", "entities", ["uscc"], unique=True, postgresql_where=sa.text("valid_to IS NULL")
+    )
     op.create_index("ix_entities_uscc_valid_from", "entities", ["uscc", "valid_from"])
-    op.create_index("ix_entities_current_industry", "entities", ["industry_code"],
-                    postgresql_where=sa.text("valid_to IS NULL"))
-    op.create_index("ix_entities_current_division", "entities", ["division_code"],
-                    postgresql_where=sa.text("valid_to IS NULL"))
+    op.create_index(
+        "ix_entities_current_industry", "entities", ["industry_code"], postgresql_where=sa.text("valid_to IS NULL")
+    )
+    op.create_index(
+        "ix_entities_current_division", "entities", ["division_code"], postgresql_where=sa.text("valid_to IS NULL")
+    )
 
 
 def downgrade() -> None:

@@ -42,13 +42,24 @@ def upgrade() -> None:
         *_versioned_columns(),
         sa.PrimaryKeyConstraint("row_id", name="pk_inspectors"),
     )
-    op.create_index("uq_inspectors_current_id", "inspectors", ["inspector_id"], unique=True,
-                    postgresql_where=sa.text("valid_to IS NULL"))
+    op.create_index(
+        "uq_inspectors_current_id",
+        "inspectors",
+        ["inspector_id"],
+        unique=True,
+        postgresql_where=sa.text("valid_to IS NULL"),
+    )
     op.create_index("ix_inspectors_id_valid_from", "inspectors", ["inspector_id", "valid_from"])
-    op.create_index("uq_inspectors_current_certificate", "inspectors", ["certificate_no"], unique=True,
-                    postgresql_where=sa.text("valid_to IS NULL AND NOT deleted"))
-    op.create_index("ix_inspectors_current_department", "inspectors", ["department"],
-                    postgresql_where=sa.text("valid_to IS NULL"))
+    op.create_index(
+        "uq_inspectors_current_certificate",
+        "inspectors",
+        ["certificate_no"],
+        unique=True,
+        postgresql_where=sa.text("valid_to IS NULL AND NOT deleted"),
+    )
+    op.create_index(
+        "ix_inspectors_current_department", "inspectors", ["department"], postgresql_where=sa.text("valid_to IS NULL")
+    )
 
     op.create_table(
         "experts",
@@ -62,8 +73,9 @@ def upgrade() -> None:
         *_versioned_columns(),
         sa.PrimaryKeyConstraint("row_id", name="pk_experts"),
     )
-    op.create_index("uq_experts_current_id", "experts", ["expert_id"], unique=True,
-                    postgresql_where=sa.text("valid_to IS NULL"))
+    op.create_index(
+        "uq_experts_current_id", "experts", ["expert_id"], unique=True, postgresql_where=sa.text("valid_to IS NULL")
+    )
     op.create_index("ix_experts_id_valid_from", "experts", ["expert_id", "valid_from"])
 
     op.create_table(
@@ -78,15 +90,18 @@ def upgrade() -> None:
         sa.Column("effective_until", sa.Date()),
         sa.Column("withdrawal_reason", sa.Text()),
         *_versioned_columns(),
-        sa.CheckConstraint("effective_until IS NULL OR effective_until >= effective_from",
-                           name="ck_recusals_period_ordered"),
+        sa.CheckConstraint(
+            "effective_until IS NULL OR effective_until >= effective_from", name="ck_recusals_period_ordered"
+        ),
         sa.PrimaryKeyConstraint("row_id", name="pk_recusals"),
     )
-    op.create_index("uq_recusals_current_id", "recusals", ["recusal_id"], unique=True,
-                    postgresql_where=sa.text("valid_to IS NULL"))
+    op.create_index(
+        "uq_recusals_current_id", "recusals", ["recusal_id"], unique=True, postgresql_where=sa.text("valid_to IS NULL")
+    )
     op.create_index("ix_recusals_id_valid_from", "recusals", ["recusal_id", "valid_from"])
-    op.create_index("ix_recusals_current_inspector", "recusals", ["inspector_id"],
-                    postgresql_where=sa.text("valid_to IS NULL"))
+    op.create_index(
+        "ix_recusals_current_inspector", "recusals", ["inspector_id"], postgresql_where=sa.text("valid_to IS NULL")
+    )
     op.create_index("ix_recusals_current_uscc", "recusals", ["uscc"], postgresql_where=sa.text("valid_to IS NULL"))
 
 

@@ -40,8 +40,19 @@ def upgrade() -> None:
         sa.Column("cursor_from", sa.BigInteger(), nullable=False),
         sa.Column("cursor_to", sa.BigInteger(), nullable=False),
         sa.Column("newest_seq", sa.BigInteger(), server_default="0", nullable=False),
-        *(sa.Column(c, sa.Integer(), server_default="0", nullable=False)
-          for c in ("pages", "pulled", "inserted", "updated", "deregistered", "classes_changed", "unchanged", "rejected")),
+        *(
+            sa.Column(c, sa.Integer(), server_default="0", nullable=False)
+            for c in (
+                "pages",
+                "pulled",
+                "inserted",
+                "updated",
+                "deregistered",
+                "classes_changed",
+                "unchanged",
+                "rejected",
+            )
+        ),
         sa.Column("rejects", postgresql.JSONB(astext_type=sa.Text()), server_default="[]", nullable=False),
         sa.Column("versions", postgresql.JSONB(astext_type=sa.Text()), server_default="[]", nullable=False),
         sa.Column("error", sa.Text(), nullable=True),

@@ -26,8 +26,10 @@ COLUMNS = ("departments", "team_departments")
 def upgrade() -> None:
     for name in COLUMNS:
         # The default only fills existing rows; new rows always carry their departments.
-        op.add_column("inspections", sa.Column(name, postgresql.ARRAY(sa.String(16)), nullable=False,
-                                               server_default=sa.text("'{}'")))
+        op.add_column(
+            "inspections",
+            sa.Column(name, postgresql.ARRAY(sa.String(16)), nullable=False, server_default=sa.text("'{}'")),
+        )
         op.alter_column("inspections", name, server_default=None)
 
 

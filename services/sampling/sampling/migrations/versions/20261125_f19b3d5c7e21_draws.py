@@ -49,8 +49,13 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_draws"),
     )
-    op.create_index("uq_draws_active_task_kind", "draws", ["task_id", "kind"], unique=True,
-                    postgresql_where=sa.text("status <> 'voided'"))
+    op.create_index(
+        "uq_draws_active_task_kind",
+        "draws",
+        ["task_id", "kind"],
+        unique=True,
+        postgresql_where=sa.text("status <> 'voided'"),
+    )
     op.create_index("ix_draws_task_id", "draws", ["task_id"])
 
 

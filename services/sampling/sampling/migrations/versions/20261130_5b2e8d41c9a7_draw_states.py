@@ -17,10 +17,14 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_check_constraint(op.f("ck_draws_kind"), "draws", "kind IN ('objects', 'teams', 'experts')")
-    op.create_check_constraint(op.f("ck_draws_status"), "draws",
-                               "status IN ('frozen', 'committed', 'executed', 'voided')")
-    op.create_check_constraint(op.f("ck_draws_executed_has_entropy"), "draws",
-                               "status <> 'executed' OR (entropy IS NOT NULL AND result_gz IS NOT NULL)")
+    op.create_check_constraint(
+        op.f("ck_draws_status"), "draws", "status IN ('frozen', 'committed', 'executed', 'voided')"
+    )
+    op.create_check_constraint(
+        op.f("ck_draws_executed_has_entropy"),
+        "draws",
+        "status <> 'executed' OR (entropy IS NOT NULL AND result_gz IS NOT NULL)",
+    )
 
 
 def downgrade() -> None:

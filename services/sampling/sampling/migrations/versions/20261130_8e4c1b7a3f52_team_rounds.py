@@ -20,12 +20,18 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("draws", sa.Column("round", sa.Integer(), server_default=sa.text("1"), nullable=False))
     op.add_column("draws", sa.Column("completes_draw_id", postgresql.UUID(as_uuid=True), nullable=True))
-    op.create_check_constraint(op.f("ck_draws_round"), "draws",
-                               "round >= 1 AND (round = 1) = (completes_draw_id IS NULL)")
+    op.create_check_constraint(
+        op.f("ck_draws_round"), "draws", "round >= 1 AND (round = 1) = (completes_draw_id IS NULL)"
+    )
     op.create_check_constraint(op.f("ck_draws_rounds_for_teams"), "draws", "round = 1 OR kind = 'teams'")
     op.drop_index("uq_draws_active_task_kind", table_name="draws")
-    op.create_index("uq_draws_active_task_kind_round", "draws", ["task_id", "kind", "round"], unique=True,
-                    postgresql_where=sa.text("status <> 'voided'"))
+    op.create_index(
+        "uq_draws_active_task_kind_round",
+        "draws",
+        ["task_id", "kind", "round"],
+        unique=True,
+        postgresql_where=sa.text("status <> 'voided'"),
+    )
 
 
 def downgrade() -> None:
@@ -33,8 +39,13 @@ def downgrade() -> None:
     if op.get_bind().execute(sa.text("SELECT count(*) FROM draws WHERE round > 1")).scalar():
         raise RuntimeError("supplementary teams draws exist; export them before downgrading")
     op.drop_index("uq_draws_active_task_kind_round", table_name="draws")
-    op.create_index("uq_draws_active_task_kind", "draws", ["task_id", "kind"], unique=True,
-                    postgresql_where=sa.text("status <> 'voided'"))
+    op.create_index(
+        "uq_draws_active_task_kind",
+        "draws",
+        ["task_id", "kind"],
+        unique=True,
+        postgresql_where=sa.text("status <> 'voided'"),
+    )
     op.drop_constraint(op.f("ck_draws_rounds_for_teams"), "draws", type_="check")
     op.drop_constraint(op.f("ck_draws_round"), "draws", type_="check")
     op.drop_column("draws", "completes_draw_id")
