@@ -93,3 +93,12 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 """The request's session; the transaction commits when the route returns."""
+
+
+def _database(request: Request) -> Database:
+    return request.app.state.db
+
+
+Db = Annotated[Database, Depends(_database)]
+"""The service's database, for routes that call other services between short transactions of
+their own (no transaction is ever held across the network), instead of the request's Session."""

@@ -408,3 +408,45 @@ async def test_an_item_is_cancelled_with_a_reason_before_any_draw(clients, token
         f"/v1/items/{world['items'][1]['id']}/cancel", json={"reason": "危化品检查取消"}, headers=tokens.officer("YJGL")
     )
     assert r.status_code == 409 and r.json()["code"] == "item_drawn" and r.json()["task_ids"] == [t["id"]]
+
+
+async def test_approval_asks_the_registry_with_no_transaction_open(clients, tokens, world, apps, service_database_urls):
+    """The capacity check calls the registry between short transactions of planning's own."""
+    import asyncpg
+    import httpx
+    from sqlalchemy.engine import make_url
+
+    from jointcheck.clients import RegistryClient, registry_client
+
+    await _entities(clients, tokens, 4)
+    await _inspectors(clients, tokens, {"SWJ": 2, "YJGL": 2, "XFJY": 2})
+    t = await _task(clients, tokens, world)
+    await publish_plan(clients, tokens.admin, world["plan"]["id"])
+    url = make_url(service_database_urls["planning"])
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    seen: list[tuple[str, int]] = []
+
+    async def observed(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            conn = await asyncpg.connect(dsn)
+            try:
+                open_tx = await conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                )
+            finally:
+                await conn.close()
+            seen.append((scope["path"], open_tx))
+        await apps["registry"](scope, receive, send)
+
+    planning = apps["planning"]
+    previous = planning.dependency_overrides[registry_client]
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=observed), timeout=30)
+    planning.dependency_overrides[registry_client] = lambda: RegistryClient(planning.state.settings, http=http)
+    try:
+        r = await move(clients, tokens.admin, t["id"], "approved")
+    finally:
+        planning.dependency_overrides[registry_client] = previous
+        await http.aclose()
+    assert r.status_code == 200, r.text
+    assert len(seen) >= 2 and all(open_tx == 0 for _, open_tx in seen), seen

@@ -25,6 +25,7 @@ from jointcheck import visibility
 from jointcheck.auth import Principal, Role, ensure_department
 from jointcheck.clients import RegistryClient
 from jointcheck.contracts import TaskDrawVoided, TaskTeamsAssigned
+from jointcheck.db import Database
 from jointcheck.errors import Conflict, Forbidden, InvalidState, NotFound, UnprocessableEntity
 from jointcheck.etag import check_if_match
 from jointcheck.outbox import record_audit
@@ -375,23 +376,47 @@ def _audit_spec(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 async def transition(
-    session: AsyncSession, *, task_id: uuid.UUID, data: TaskTransitionCreate, actor: Principal, registry: RegistryClient
+    db: Database, *, task_id: uuid.UUID, data: TaskTransitionCreate, actor: Principal, registry: RegistryClient
 ) -> Task:
     """approve, start, complete, close, cancel; anything else is 409 naming the current state.
 
-    Approval needs the plan published and enough inspectors for every expected entity (the
-    registry is asked before the task is locked); cancelling needs a reason and no draw yet.
+    Approval needs the plan published and enough inspectors for every expected entity. The
+    registry is asked with no transaction open (read → ask → one short transaction that locks
+    the task and refuses if it changed meanwhile); cancelling needs a reason and no draw yet.
     """
-    task = await get_task(session, task_id)
-    ensure_lead(actor, task, action="move")
     to = data.to.value
-    _ensure_human_transition(task, to)
-    capacity = None
-    if to == "approved":
-        await _ensure_plan_published(session, task)
-        capacity = await capacity_of(task, registry=registry)
+    async with db.transaction() as session:
+        task = await get_task(session, task_id)
+        ensure_lead(actor, task, action="move")
+        _ensure_human_transition(task, to)
+        if to == "approved":
+            await _ensure_plan_published(session, task)
+    seen_version = task.version
+    capacity = await capacity_of(task, registry=registry) if to == "approved" else None
+    async with db.transaction() as session:
+        return await _transition_locked(
+            session, task_id=task_id, to=to, data=data, actor=actor, capacity=capacity, seen_version=seen_version
+        )
+
+
+async def _transition_locked(
+    session: AsyncSession,
+    *,
+    task_id: uuid.UUID,
+    to: str,
+    data: TaskTransitionCreate,
+    actor: Principal,
+    capacity: TeamCapacityRead | None,
+    seen_version: int,
+) -> Task:
     task = await get_task(session, task_id, for_update=True)
     _ensure_human_transition(task, to)
+    if capacity is not None and task.version != seen_version:
+        raise Conflict(
+            "the task changed while its capacity was being checked; try again",
+            detail_zh="核算执法力量期间任务已被修改，请重试",
+            code="task_changed",
+        )
     if capacity is not None and not capacity.sufficient:
         short = [f"{d.department} {d.shortfall}" for d in capacity.by_department if d.shortfall]
         short_zh = [f"{d.department} 缺 {d.shortfall} 户" for d in capacity.by_department if d.shortfall]

@@ -6,11 +6,11 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
 from jointcheck.clients import Audit, Planning, Registry, Results
-from jointcheck.db import Database, Session
+from jointcheck.db import Db, Session
 from jointcheck.errors import Forbidden, NotFound, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_field, page_of, parse_created_keyset
 from jointcheck.settings import Settings
@@ -24,13 +24,8 @@ public_router = APIRouter(prefix="/public/draws", tags=["public / 公开"])
 Auditors = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service))]
 
 
-def _database(request: Request) -> Database:
-    return request.app.state.db
-
-
 # Creating, registering, executing and voiding call other services between short transactions
 # of their own (no transaction is held across the network), so they take the database, not a Session.
-Db = Annotated[Database, Depends(_database)]
 
 
 @router.post(
