@@ -410,8 +410,11 @@ async def test_an_item_is_cancelled_with_a_reason_before_any_draw(clients, token
     assert r.status_code == 409 and r.json()["code"] == "item_drawn" and r.json()["task_ids"] == [t["id"]]
 
 
-async def test_approval_asks_the_registry_with_no_transaction_open(clients, tokens, world, apps, service_database_urls):
-    """The capacity check calls the registry between short transactions of planning's own."""
+async def test_preview_and_approval_ask_the_registry_with_no_transaction_open(
+    clients, tokens, world, apps, service_database_urls
+):
+    """The preview and the approval's capacity check call the registry between short transactions of
+    planning's own, never inside one."""
     import asyncpg
     import httpx
     from sqlalchemy.engine import make_url
@@ -444,9 +447,13 @@ async def test_approval_asks_the_registry_with_no_transaction_open(clients, toke
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=observed), timeout=30)
     planning.dependency_overrides[registry_client] = lambda: RegistryClient(planning.state.settings, http=http)
     try:
+        preview = await clients.planning.get(f"/v1/tasks/{t['id']}/preview", headers=tokens.admin)
+        assert preview.status_code == 200 and preview.json()["capacity"]["sufficient"], preview.text
+        asked_by_preview = len(seen)
         r = await move(clients, tokens.admin, t["id"], "approved")
     finally:
         planning.dependency_overrides[registry_client] = previous
         await http.aclose()
     assert r.status_code == 200, r.text
-    assert len(seen) >= 2 and all(open_tx == 0 for _, open_tx in seen), seen
+    assert asked_by_preview >= 2 and len(seen) >= asked_by_preview + 2, seen  # both asked the registry
+    assert all(open_tx == 0 for _, open_tx in seen), seen

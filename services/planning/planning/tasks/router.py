@@ -208,5 +208,9 @@ async def task_checklist(task: ReadableTask, session: Session) -> ChecklistRead:
     "`upstream_unavailable` if the registry does not answer. 按名录库当前数量预估各类抽取数。",
     responses=problem_responses(401, 403, 404, 422, 502, 503),
 )
-async def preview_task(task: ReadableTask, session: Session, registry: Registry) -> TaskPreview:
-    return await service.preview(session, task=task, registry=registry)
+async def preview_task(task_id: uuid.UUID, db: Db, user: Reader, registry: Registry) -> TaskPreview:
+    # the registry is asked between short transactions of planning's own: the route takes the database
+    async with db.transaction() as session:
+        task = await service.get_task(session, task_id)
+        service.ensure_can_read(user, task)
+    return await service.preview(db, task=task, registry=registry)

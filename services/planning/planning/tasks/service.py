@@ -766,15 +766,20 @@ async def apply_event(
 # ----------------------------------------------------------------- preview
 
 
-async def preview(session: AsyncSession, *, task: Task, registry: RegistryClient) -> TaskPreview:
-    """Population and expected sample per class from the registry's current counts (no draw)."""
+async def preview(db: Database, *, task: Task, registry: RegistryClient) -> TaskPreview:
+    """Population and expected sample per class from the registry's current counts (no draw).
+
+    The registry is asked with no transaction open; planning's own warnings are read after, in a
+    short one."""
     counts = await registry.frame_counts(task.scope)
     sizes = rules.expected_sizes(task.sampling_rules, counts.by_class)
-    plan = await plans.get(session, task.plan_id)
-    assert plan is not None
     by_class = {c: ClassPreview(rule=task.sampling_rules[c], **sizes[c]) for c in rules.CLASSES}
     expected = sum(s["expected_sample"] for s in sizes.values())
     capacity = await _capacity(task, registry=registry, expected=expected, version=counts.version)
+    async with db.transaction() as session:
+        plan = await plans.get(session, task.plan_id)
+        assert plan is not None
+        warnings = await warnings_of(session, task, plan)
     return TaskPreview(
         task_id=task.id,
         registry_version=counts.version,
@@ -790,5 +795,5 @@ async def preview(session: AsyncSession, *, task: Task, registry: RegistryClient
             "the draw uses the registry as of its own time"
         ),
         capacity=capacity,
-        warnings=await warnings_of(session, task, plan) + rules.capacity_warnings(capacity.model_dump()),
+        warnings=warnings + rules.capacity_warnings(capacity.model_dump()),
     )
