@@ -19,11 +19,9 @@ import time
 from pathlib import Path
 
 import httpx
-from common import auth, bench_stack  # type: ignore[import-not-found]
+from common import LEAD, approved_objects_task, auth, bench_stack  # type: ignore[import-not-found]
 
-from jointcheck.demo import departments, write_entities_csv
-
-LEAD = "SWJ"
+from jointcheck.demo import write_entities_csv
 
 
 def main() -> int:
@@ -39,65 +37,10 @@ def main() -> int:
     ok = False
     try:
         url = {s: stack.cfg.base_url(s) for s in ("registry", "planning", "sampling", "audit")}
-        admin, lead, auditor = auth("admin"), auth("officer", LEAD), auth("auditor")
+        lead, auditor = auth("officer", LEAD), auth("auditor")
         with httpx.Client(timeout=900) as http:
-            for d in departments():
-                http.post(
-                    f"{url['registry']}/v1/departments",
-                    json={"code": d.code, "name": d.name, "short_name": d.short_name},
-                    headers=admin,
-                ).raise_for_status()
-            with path.open("rb") as fh:
-                http.post(
-                    f"{url['registry']}/v1/entities/import", files={"file": ("e.csv", fh)}, headers=admin
-                ).raise_for_status()
+            task_id = approved_objects_task(http, url, path, rows=args.rows, name="百万主体复核基准")
             path.unlink()
-            item = http.post(
-                f"{url['planning']}/v1/items",
-                headers=lead,
-                json={
-                    "department": LEAD,
-                    "code": "SWJ-BENCH",
-                    "name": "经营资格检查",
-                    "legal_basis": "相关法律法规",
-                    "methods": ["on_site"],
-                },
-            ).json()
-            checklist = http.post(
-                f"{url['planning']}/v1/checklists",
-                headers=lead,
-                json={
-                    "name": "全部行业（基准测试）",
-                    "industry_codes": list("ABCDEFGHIJKLMNOPQRST"),
-                    "lead_department": LEAD,
-                    "items": [{"item_id": item["id"]}],
-                },
-            ).json()
-            plan = http.post(
-                f"{url['planning']}/v1/plans",
-                headers=lead,
-                json={"year": 2027, "lead_department": LEAD, "name": "2027年度基准测试计划"},
-            ).json()
-            task = http.post(
-                f"{url['planning']}/v1/tasks",
-                headers=lead,
-                json={
-                    "plan_id": plan["id"],
-                    "checklist_id": checklist["id"],
-                    "name": "百万主体复核基准",
-                    "scope": {"statuses": []},
-                    "sampling_rules": {c: {"ratio": "0.03"} for c in "ABCDU"},
-                    "inspection_start": "2027-04-01",
-                    "inspection_end": "2027-09-30",
-                },
-            )
-            task.raise_for_status()
-            task_id = task.json()["id"]
-            http.post(
-                f"{url['planning']}/v1/tasks/{task_id}/transitions",
-                headers=lead,
-                json={"to": "approved", "reason": "基准测试"},
-            ).raise_for_status()
 
             t0 = time.perf_counter()
             created = http.post(

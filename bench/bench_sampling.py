@@ -18,11 +18,9 @@ import time
 from pathlib import Path
 
 import httpx
-from common import auth, bench_stack  # type: ignore[import-not-found]
+from common import LEAD, approved_objects_task, auth, bench_stack  # type: ignore[import-not-found]
 
-from jointcheck.demo import departments, write_entities_csv
-
-LEAD = "SWJ"
+from jointcheck.demo import write_entities_csv
 
 
 def main() -> int:
@@ -37,101 +35,8 @@ def main() -> int:
         url = {s: stack.cfg.base_url(s) for s in ("registry", "planning", "sampling")}
         admin, lead = auth("admin"), auth("officer", LEAD)
         with httpx.Client(timeout=600) as http:
-            for d in departments():
-                http.post(
-                    f"{url['registry']}/v1/departments",
-                    json={"code": d.code, "name": d.name, "short_name": d.short_name},
-                    headers=admin,
-                ).raise_for_status()
-            with path.open("rb") as fh:
-                http.post(
-                    f"{url['registry']}/v1/entities/import", files={"file": ("e.csv", fh)}, headers=admin
-                ).raise_for_status()
-            item = http.post(
-                f"{url['planning']}/v1/items",
-                headers=lead,
-                json={
-                    "department": LEAD,
-                    "code": "SWJ-BENCH",
-                    "name": "经营资格检查",
-                    "legal_basis": "相关法律法规",
-                    "methods": ["on_site"],
-                },
-            ).json()
-            checklist = http.post(
-                f"{url['planning']}/v1/checklists",
-                headers=lead,
-                json={
-                    "name": "全部行业（基准测试）",
-                    "industry_codes": [
-                        "A",
-                        "B",
-                        "C",
-                        "D",
-                        "E",
-                        "F",
-                        "G",
-                        "H",
-                        "I",
-                        "J",
-                        "K",
-                        "L",
-                        "M",
-                        "N",
-                        "O",
-                        "P",
-                        "Q",
-                        "R",
-                        "S",
-                        "T",
-                    ],
-                    "lead_department": LEAD,
-                    "items": [{"item_id": item["id"]}],
-                },
-            ).json()
-            plan = http.post(
-                f"{url['planning']}/v1/plans",
-                headers=lead,
-                json={"year": 2027, "lead_department": LEAD, "name": "2027年度基准测试计划"},
-            ).json()
-            for to in ("filed", "published"):  # tasks are approved only under a published plan
-                http.post(
-                    f"{url['planning']}/v1/plans/{plan['id']}/transitions", headers=lead, json={"to": to}
-                ).raise_for_status()
-            for i in range(4):  # approval needs inspectors enough for every expected entity (teams of two)
-                http.post(
-                    f"{url['registry']}/v1/inspectors",
-                    headers=admin,
-                    json={
-                        "inspector_id": f"SWJ-BENCH-{i}",
-                        "name": f"执法{i}号",
-                        "department": LEAD,
-                        "certificate_no": f"BENCH{i:04d}",
-                        "specialties": [],
-                        "region": "411523",
-                    },
-                ).raise_for_status()
-            task = http.post(
-                f"{url['planning']}/v1/tasks",
-                headers=lead,
-                json={
-                    "plan_id": plan["id"],
-                    "checklist_id": checklist["id"],
-                    "name": "百万主体抽取基准",
-                    "scope": {"statuses": []},
-                    "sampling_rules": {c: {"ratio": "0.03"} for c in "ABCDU"},
-                    "team_rules": {"max_load": max(1, args.rows // 50)},
-                    "inspection_start": "2027-04-01",
-                    "inspection_end": "2027-09-30",
-                },
-            )
-            task.raise_for_status()
-            task_id = task.json()["id"]
-            http.post(
-                f"{url['planning']}/v1/tasks/{task_id}/transitions",
-                headers=lead,
-                json={"to": "approved", "reason": "基准测试"},
-            ).raise_for_status()
+            task_id = approved_objects_task(http, url, path, rows=args.rows, name="百万主体抽取基准")
+            path.unlink()
 
             t0 = time.perf_counter()
             created = http.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -42,3 +43,90 @@ def bench_stack(
 
 def auth(role: str = "admin", dept: str | None = None) -> dict[str, str]:
     return {"Authorization": "Bearer " + mint_token(TEST_JWT_SECRET, subject=f"bench-{role}", roles=[role], dept=dept)}
+
+
+LEAD = "SWJ"
+
+
+def approved_objects_task(http: Any, url: dict[str, str], entities_csv: Path, *, rows: int, name: str) -> str:
+    """What an objects draw over the whole directory needs, over HTTP: departments, the entity
+    file imported, an item, a checklist of every industry, a published plan, inspectors enough for
+    the capacity check, and an approved task. Returns the task id."""
+    from jointcheck.demo import departments
+
+    admin, lead = auth("admin"), auth("officer", LEAD)
+    for d in departments():
+        http.post(
+            f"{url['registry']}/v1/departments",
+            json={"code": d.code, "name": d.name, "short_name": d.short_name},
+            headers=admin,
+        ).raise_for_status()
+    with entities_csv.open("rb") as fh:
+        http.post(
+            f"{url['registry']}/v1/entities/import", files={"file": ("e.csv", fh)}, headers=admin
+        ).raise_for_status()
+    item = http.post(
+        f"{url['planning']}/v1/items",
+        headers=lead,
+        json={
+            "department": LEAD,
+            "code": "SWJ-BENCH",
+            "name": "经营资格检查",
+            "legal_basis": "相关法律法规",
+            "methods": ["on_site"],
+        },
+    )
+    item.raise_for_status()
+    checklist = http.post(
+        f"{url['planning']}/v1/checklists",
+        headers=lead,
+        json={
+            "name": "全部行业（基准测试）",
+            "industry_codes": list("ABCDEFGHIJKLMNOPQRST"),
+            "lead_department": LEAD,
+            "items": [{"item_id": item.json()["id"]}],
+        },
+    )
+    checklist.raise_for_status()
+    plan = http.post(
+        f"{url['planning']}/v1/plans",
+        headers=lead,
+        json={"year": 2027, "lead_department": LEAD, "name": "2027年度基准测试计划"},
+    )
+    plan.raise_for_status()
+    plan_id = plan.json()["id"]
+    for to in ("filed", "published"):  # tasks are approved only under a published plan
+        http.post(f"{url['planning']}/v1/plans/{plan_id}/transitions", headers=lead, json={"to": to}).raise_for_status()
+    for i in range(4):  # approval needs inspectors enough for every expected entity (teams of two)
+        http.post(
+            f"{url['registry']}/v1/inspectors",
+            headers=admin,
+            json={
+                "inspector_id": f"SWJ-BENCH-{i}",
+                "name": f"执法{i}号",
+                "department": LEAD,
+                "certificate_no": f"BENCH{i:04d}",
+                "specialties": [],
+                "region": "411523",
+            },
+        ).raise_for_status()
+    task = http.post(
+        f"{url['planning']}/v1/tasks",
+        headers=lead,
+        json={
+            "plan_id": plan_id,
+            "checklist_id": checklist.json()["id"],
+            "name": name,
+            "scope": {"statuses": []},
+            "sampling_rules": {c: {"ratio": "0.03"} for c in "ABCDU"},
+            "team_rules": {"max_load": max(1, rows // 50)},
+            "inspection_start": "2027-04-01",
+            "inspection_end": "2027-09-30",
+        },
+    )
+    task.raise_for_status()
+    task_id = task.json()["id"]
+    http.post(
+        f"{url['planning']}/v1/tasks/{task_id}/transitions", headers=lead, json={"to": "approved", "reason": "基准测试"}
+    ).raise_for_status()
+    return task_id
