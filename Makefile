@@ -8,11 +8,12 @@ DISTS := shared services/registry services/planning services/sampling services/r
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
 STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | cksum | cut -d' ' -f1)
 
-.PHONY: help install lint run test test-unit test-e2e fuzz bench token migrate samples clean-data mutation
+.PHONY: help install system-packages lint run test test-unit test-e2e fuzz bench token migrate samples clean-data mutation
 
 help:
 	@echo "make run        start every service (embedded PostgreSQL unless JC_DATABASE_URL is set)"
 	@echo "make test       the whole suite (unit, service, e2e) against real PostgreSQL"
+	@echo "make system-packages  Debian packages the browser, gateway and alert tests need (make test runs it)"
 	@echo "make lint       ruff: lint and format check"
 	@echo "make fuzz       property-based fuzzing of every service's OpenAPI, many examples (make test runs a short one)"
 	@echo "make bench      benchmarks; print their figures"
@@ -31,6 +32,10 @@ $(STAMP): $(PYPROJECTS)
 
 install: $(STAMP)
 
+# Debian packages some tests drive (Chromium, nginx, promtool): tools/system-packages.sh.
+system-packages:
+	@bash tools/system-packages.sh
+
 run: $(STAMP)
 	$(PY) -m jcdev run
 
@@ -38,13 +43,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
-test-e2e: $(STAMP)
+test-e2e: $(STAMP) system-packages
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 fuzz: $(STAMP)

@@ -257,3 +257,18 @@ class LiveServer:
         if self.thread:
             self.thread.join(15)
         self.server.started = False
+
+
+def require_system_binary(path: str, why: str) -> str:
+    """The path of a system program a test drives (Chromium, nginx, promtool), which
+    ``tools/system-packages.sh`` (``make test`` runs it) installs from Debian's archive.
+    Missing outside CI, the test skips saying why; under ``CI=true`` it fails instead."""
+    import shutil
+
+    found = shutil.which(path) or (path if os.access(path, os.X_OK) else None)
+    if found:
+        return found
+    message = f"{path} is not installed ({why}); `make system-packages` installs it (needs root)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
