@@ -31,3 +31,19 @@ def migrations_location(service: str) -> Path:
 def app_factory(service: str) -> str:
     """The ``module:function`` uvicorn builds the service's app with (``--factory``)."""
     return "gsxt_emulator.main:create_app" if service == "gsxt" else f"{service}.main:create_app"
+
+
+#: The one layout of the gateway (``deploy/nginx`` in deployment, the development gateway of
+#: ``make run``): ``/<service>/…`` reaches that service with the prefix stripped (its docs at
+#: ``/<service>/docs``); the public routes of every service share ``/public/…`` and reach the
+#: service that owns them; ``/portal/`` is the public portal's static pages.
+GATEWAY_SERVICE_PREFIXES: dict[str, str] = {f"/{name}/": name for name in SERVICE_NAMES}
+GATEWAY_PUBLIC_ROUTES: dict[str, str] = {
+    "/public/plans": "planning",
+    "/public/draws": "sampling",
+    "/public/announcements": "audit",
+    "/public/results": "results",
+}
+GATEWAY_PORTAL_PREFIX = "/portal/"
+#: Development port of the gateway (``make run``).
+GATEWAY_DEFAULT_PORT = 8000
