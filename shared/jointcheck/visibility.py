@@ -105,3 +105,72 @@ def ensure_can_record_visit(user: Principal, *, team: Collection[str], team_depa
             detail_zh="仅检查组成员、其所属部门执法人员及联席办可记录实施检查",
             code="not_in_team",
         )
+
+
+# ----------------------------------------------------------------- results: findings, review, follow-up
+
+
+def team_department_of(user: Principal, team: Collection[dict]) -> str | None:
+    """The department the caller was drawn from onto ``team`` (``[{"inspector", "department"}]``), if on it."""
+    if not user.has(Role.inspector):
+        return None
+    for member in team:
+        if member.get("inspector") == user.subject:
+            return str(member.get("department") or "") or None
+    return None
+
+
+def can_record_finding(user: Principal, *, item_department: str, team: Collection[dict]) -> bool:
+    """One department's items (谁检查、谁录入): the team members drawn from that department, or an admin."""
+    return user.is_admin or team_department_of(user, team) == item_department
+
+
+def can_submit_inspection(user: Principal, *, team: Collection[dict]) -> bool:
+    """Submitting the visit's findings (all departments' items complete): any team member, or an admin."""
+    return user.is_admin or team_department_of(user, team) is not None
+
+
+def can_review_inspection(user: Principal, *, lead_department: str | None) -> bool:
+    """Review (approve or return): officers of the task's lead department (牵头部门), or an admin."""
+    return user.is_admin or (lead_department is not None and user.in_department(lead_department))
+
+
+def can_act_on_case(user: Principal, *, department: str) -> bool:
+    """A follow-up case (谁主管、谁监管): officers of the department it is with, or an admin."""
+    return user.is_admin or user.in_department(department)
+
+
+def ensure_can_record_finding(user: Principal, *, item_department: str, team: Collection[dict]) -> None:
+    if not can_record_finding(user, item_department=item_department, team=team):
+        raise Forbidden(
+            f"only the team's inspectors from {item_department} (or an admin) record that department's items",
+            detail_zh=f"仅检查组中 {item_department} 的执法人员（或联席办）可录入该部门负责的检查事项",
+            code="not_item_department",
+        )
+
+
+def ensure_can_submit_inspection(user: Principal, *, team: Collection[dict]) -> None:
+    if not can_submit_inspection(user, team=team):
+        raise Forbidden(
+            "only a member of the inspection team (or an admin) submits its findings",
+            detail_zh="仅检查组成员（或联席办）可提交检查结果",
+            code="not_in_team",
+        )
+
+
+def ensure_can_review_inspection(user: Principal, *, lead_department: str | None) -> None:
+    if not can_review_inspection(user, lead_department=lead_department):
+        raise Forbidden(
+            f"only the lead department {lead_department} (or an admin) reviews this inspection",
+            detail_zh=f"仅牵头部门 {lead_department}（或联席办）可审核该检查结果",
+            code="not_lead_department",
+        )
+
+
+def ensure_can_act_on_case(user: Principal, *, department: str) -> None:
+    if not can_act_on_case(user, department=department):
+        raise Forbidden(
+            f"the case is with {department}: only its officers (or an admin) act on it",
+            detail_zh=f"该后续处置案件由 {department} 负责，仅其执法人员（或联席办）可处理",
+            code="not_case_department",
+        )

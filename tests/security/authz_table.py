@@ -169,6 +169,44 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ),
     ("results", "POST", "/v1/inspections/recently-inspected"): allow("admin", "auditor", "service"),
     ("results", "POST", "/v1/inspections/last-inspectors"): allow("admin", "auditor", "service"),
+    ("results", "GET", "/v1/inspections/overdue"): allow(
+        *READERS, scope="filtered as the inspection list (jointcheck.visibility)", refused=False
+    ),
+    ("results", "PUT", "/v1/inspections/{inspection_id}/findings"): allow(
+        "admin", "inspector", scope="each item only by the team's inspectors from the item's department"
+    ),
+    ("results", "POST", "/v1/inspections/{inspection_id}/submit"): allow(
+        "admin", "inspector", scope="the inspection's team members"
+    ),
+    ("results", "POST", "/v1/inspections/{inspection_id}/review"): allow(
+        "admin", "officer", scope="officers of the task's lead department"
+    ),
+    ("results", "GET", "/v1/tasks/{task_id}/results"): allow(*READERS, scope=TASK_DEPTS),
+    ("results", "GET", "/v1/result-categories"): allow(*READERS),
+    ("results", "POST", "/v1/result-categories"): allow("admin"),
+    ("results", "PATCH", "/v1/result-categories/{code}"): allow("admin"),
+    ("results", "GET", "/v1/publications"): allow(
+        *READERS, scope="filtered: officers see the records of their department's inspections", refused=False
+    ),
+    ("results", "POST", "/v1/publications/{publication_id}/requeue"): allow("admin"),
+    ("results", "GET", "/public/results"): PUBLIC,
+    ("results", "GET", "/v1/followups"): allow(
+        *READERS,
+        scope="filtered: officers see their department's cases and those of their department's tasks",
+        refused=False,
+    ),
+    ("results", "GET", "/v1/followups/{case_id}"): allow(
+        *READERS, scope="the case's department and the task's departments", refused=False
+    ),
+    ("results", "POST", "/v1/followups/{case_id}/transfer"): allow(
+        "admin", "officer", scope="officers of the department the case is with", refused=False
+    ),
+    ("results", "PUT", "/v1/followups/{case_id}/deadline"): allow(
+        "admin", "officer", scope="officers of the department the case is with", refused=False
+    ),
+    ("results", "POST", "/v1/followups/{case_id}/close"): allow(
+        "admin", "officer", scope="officers of the department the case is with", refused=False
+    ),
     # ------------------------------------------------------------------ audit
     ("audit", "GET", "/v1/audit-events"): allow("admin", "auditor"),
     ("audit", "GET", "/v1/audit-events/verify"): allow("admin", "auditor"),

@@ -250,19 +250,60 @@ class World:
 
         if "inspection" in self.made:
             return self.made
+        task_id = "7a1b2c3d-0000-4000-8000-00000000a07e"
+        approved = {
+            "id": str(uuid.uuid4()),
+            "source": "planning",
+            "topic": "task.approved",
+            "payload": {
+                "task_id": task_id,
+                "plan_id": str(uuid.uuid4()),
+                "plan_year": 2025,
+                "plan_name": "2025 joint plan",
+                "name": "authz task",
+                "draw_type": "directed",
+                "lead_department": LEAD,
+                "departments": [LEAD, COOPERATING],
+                "inspection_start": "2025-05-01",
+                "inspection_end": "2025-06-30",
+                "checklist_id": str(uuid.uuid4()),
+                "checklist_version": 1,
+                "items": [
+                    {"position": 1, "item_id": "i-1", "item_version": 1, "department": LEAD, "code": "T1", "name": "a"},
+                    {
+                        "position": 2,
+                        "item_id": "i-2",
+                        "item_version": 1,
+                        "department": COOPERATING,
+                        "code": "T2",
+                        "name": "b",
+                    },
+                ],
+            },
+        }
+        await ok(await self.c.results.post("/internal/events", json=approved, headers=self.t.service), 200)
+        team = [f"{LEAD}-0", f"{COOPERATING}-0"]
         event = {
             "id": str(uuid.uuid4()),
             "source": "sampling",
             "topic": "inspections.create",
             "payload": {
-                "task_id": "T-authz",
+                "task_id": task_id,
                 "draw_id": "D-authz",
                 "departments": [LEAD, COOPERATING],
                 "team_departments": [LEAD, COOPERATING],
-                "teams": [{"entity": make_uscc("91411523MA0000001"), "inspectors": [f"{LEAD}-0", f"{COOPERATING}-0"]}],
+                "lead_department": LEAD,
+                "teams": [
+                    {
+                        "entity": make_uscc("91411523MA0000001"),
+                        "inspectors": team,
+                        "members": [{"inspector": i, "department": i.split("-")[0]} for i in team],
+                    }
+                ],
             },
         }
         await ok(await self.c.results.post("/internal/events", json=event, headers=self.t.service), 200)
+        self.made["result_task"] = task_id
         items = (await ok(await self.c.results.get("/v1/inspections", headers=self.t.admin), 200))["items"]
         self.made["inspection"] = items[0]["id"]
         return self.made

@@ -532,6 +532,44 @@ async def _(w, s, t):
     ]
 
 
+@case("results", "PUT", "/v1/inspections/{inspection_id}/findings")
+async def _(w, s, t):
+    m = await w.inspection()
+    url = f"/v1/inspections/{m['inspection']}/findings"
+    lead_item = {"json": {"findings": [{"position": 1, "outcome": "compliant", "method": "on_site"}]}}
+    return [
+        Attempt("results", "PUT", url, lead_item),  # an officer: not a team member
+        Attempt("results", "PUT", url, lead_item, headers=t.header("inspector", subject=f"{COOPERATING}-0")),
+        Attempt("results", "PUT", url, lead_item, headers=t.header("inspector", subject=f"{LEAD}-7")),
+    ]
+
+
+@case("results", "POST", "/v1/inspections/{inspection_id}/submit")
+async def _(w, s, t):
+    m = await w.inspection()
+    url, body = f"/v1/inspections/{m['inspection']}/submit", {"json": {"categories": [{"code": "no_problem"}]}}
+    return [
+        Attempt("results", "POST", url, body),
+        Attempt("results", "POST", url, body, headers=t.header("inspector", subject=f"{LEAD}-7")),
+    ]
+
+
+@case("results", "POST", "/v1/inspections/{inspection_id}/review")
+async def _(w, s, t):
+    m = await w.inspection()
+    url, body = f"/v1/inspections/{m['inspection']}/review", {"json": {"decision": "approve"}}
+    return [
+        Attempt("results", "POST", url, body),
+        Attempt("results", "POST", url, body, headers=t.officer(COOPERATING)),
+    ]
+
+
+@case("results", "GET", "/v1/tasks/{task_id}/results")
+async def _(w, s, t):
+    m = await w.inspection()
+    return [Attempt("results", "GET", f"/v1/tasks/{m['result_task']}/results")]
+
+
 SCOPED = sorted(k for k, a in TABLE.items() if a.other_department_refused)
 
 

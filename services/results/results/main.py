@@ -5,19 +5,33 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from jointcheck.app import create_service_app
-from jointcheck.contracts import InspectionsCreate, InspectionsVoided, event_handlers
+from jointcheck.contracts import InspectionsCreate, InspectionsDrawn, InspectionsVoided, TaskApproved, event_handlers
 from results import MIGRATIONS
+from results.categories.router import router as categories_router
 from results.config import Settings, get_settings
+from results.followups.router import router as followups_router
 from results.inspections.router import router as inspections_router
-from results.inspections.service import handle_inspections_create, handle_inspections_voided
+from results.inspections.service import (
+    handle_inspections_create,
+    handle_inspections_drawn,
+    handle_inspections_voided,
+)
+from results.publications.router import public_router as public_results_router
+from results.publications.router import router as publications_router
+from results.tasks.router import router as tasks_router
+from results.tasks.service import handle_task_approved
 
 DESCRIPTION = (
-    "Joint inspections as teams draws create them (one per drawn entity, with its team), visible before "
-    "publication only to the task's departments, the team, admins, auditors and services; the on-site visit; "
-    "and the queries sampling makes before a draw (entities inspected recently, each entity's last inspectors). "
-    "Findings, review, deadlines and publication to GSXT are not built yet.\n\n"
-    "联合检查记录（由编组抽取生成，每个被抽取主体一条，含检查组）；公示前仅任务参与部门、检查组成员、联席办、审计及服务可见；"
-    "实施检查登记；供随机抽取服务使用的查询（近期已检查主体、上次检查人员）。检查结果、审核、时限及公示尚未实现。"
+    "One joint visit per drawn entity, closing the loop 'objects drawn once, personnel dispatched once, inspection "
+    "completed once, results published once': each inspection carries its team (from the teams draw) and the "
+    "task's pinned checklist items (from planning); each department's team members record their own items' "
+    "findings (谁检查、谁录入); the team submits with the overall result categories; the lead department reviews "
+    "(approve, or return with a reason); results are due 20 working days after the task's window; an approved "
+    "inspection is published to GSXT exactly once through the outbox; non-compliant findings open follow-up "
+    "cases for the competent department (谁主管、谁监管). Before publication inspections are visible only to the "
+    "task's departments, the team, admins, auditors and services; the public reads published records only.\n\n"
+    "联合检查结果：每个被抽取主体一次联合检查，含检查组与任务检查单事项；各部门录入本部门事项结果；检查组提交；牵头部门审核；"
+    "任务结束后20个工作日内录入；审核通过的结果经发件箱向国家企业信用信息公示系统公示且仅一次；不符合项转主管部门后续处置。"
 )
 
 
@@ -29,8 +43,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrations_location=MIGRATIONS,
         title="检查结果服务 / Results",
         description=DESCRIPTION,
-        routers=[inspections_router],
+        routers=[
+            inspections_router,
+            tasks_router,
+            categories_router,
+            publications_router,
+            followups_router,
+            public_results_router,
+        ],
         event_handlers=event_handlers(
+            (TaskApproved, handle_task_approved),
+            (InspectionsDrawn, handle_inspections_drawn),
             (InspectionsCreate, handle_inspections_create),
             (InspectionsVoided, handle_inspections_voided),
         ),

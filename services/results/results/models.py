@@ -1,6 +1,21 @@
 """Every ORM model of the results service, imported so that its metadata is complete."""
 
+from results.categories.models import ResultCategory
 from results.database import Base, metadata
-from results.inspections.models import Inspection
+from results.followups.models import FollowupCase, FollowupEvent
+from results.inspections.models import Finding, Inspection, InspectionEvent
+from results.publications.models import Publication
+from results.tasks.models import ResultTask
 
-__all__ = ["Base", "Inspection", "metadata"]
+__all__ = [
+    "Base",
+    "Finding",
+    "FollowupCase",
+    "FollowupEvent",
+    "Inspection",
+    "InspectionEvent",
+    "Publication",
+    "ResultCategory",
+    "ResultTask",
+    "metadata",
+]

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import httpx
 from fastapi import Depends
 
-from jointcheck.contracts import ClassCounts, DepartmentInfo, EntityScope, FrameFile
-from jointcheck.http import ServiceClient
+from jointcheck.contracts import ClassCounts, DepartmentInfo, EntityScope, EntitySummary, FrameFile
+from jointcheck.http import ServiceCallError, ServiceClient
 from jointcheck.settings import Settings
 
 
@@ -71,6 +71,15 @@ class RegistryClient(ServiceClient):
         """Population per credit class of ``scope``."""
         body = await self.post_json("/v1/frames/counts", {"filter": _scope(scope), "as_of": as_of}, safe=True)
         return ClassCounts.model_validate(body)
+
+    async def entity(self, uscc: str) -> EntitySummary | None:
+        """One entity as the registry has it now; None when it has none."""
+        try:
+            return EntitySummary.model_validate(await self.get_json(f"/v1/entities/{uscc}"))
+        except ServiceCallError as exc:
+            if exc.extra.get("upstream_status") == 404:
+                return None
+            raise
 
     async def departments(self) -> list[DepartmentInfo]:
         return [DepartmentInfo.model_validate(d) for d in await self.get_json("/v1/departments")]

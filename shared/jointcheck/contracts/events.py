@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from pydantic import ConfigDict, Field, ValidationError
@@ -84,9 +84,19 @@ class TaskResultsPublished(_TaskEvent):
     topic: ClassVar[str] = "task.results_published"
 
 
+class TeamMember(Schema):
+    """One inspector of a team, with the department they were drawn from (the draw's pool)."""
+
+    inspector: str
+    department: str
+
+
 class InspectionTeam(Schema):
     entity: str
     inspectors: list[str]
+    members: list[TeamMember] = Field(
+        default_factory=list, description="the inspectors with their departments, in team order"
+    )
 
 
 class _DrawEvent(Event):
@@ -104,16 +114,79 @@ class InspectionsCreate(_DrawEvent):
 
     topic: ClassVar[str] = "inspections.create"
     teams: list[InspectionTeam]
+    lead_department: str | None = None
+    unassigned: list[UnassignedEntity] = Field(
+        default_factory=list, description="drawn entities this round gave no team, with the reason"
+    )
     # Who may see and visit the inspections (jointcheck.visibility). Absent from events queued
     # before they existed: such inspections stay with admins, auditors, services and the team.
     departments: list[str] = Field(default_factory=list, description="the task's departments")
     team_departments: list[str] = Field(default_factory=list, description="the teams draw's required departments")
 
 
+class InspectionsDrawn(_DrawEvent):
+    """sampling → results: an objects draw was executed; each drawn entity's inspection exists from now
+    on, awaiting its team (an entity drawn but not yet given a team says so)."""
+
+    topic: ClassVar[str] = "inspections.drawn"
+    entities: list[str] = Field(max_length=10_000_000)
+    lead_department: str
+    departments: list[str] = Field(default_factory=list, description="the task's departments, lead first")
+
+
 class InspectionsVoided(_DrawEvent):
-    """sampling → results: a voided teams draw withdraws its not-yet-visited inspections."""
+    """sampling → results: a voided teams draw withdraws its teams from not-yet-visited inspections (they
+    await a team again); a voided objects draw withdraws the inspections it created that were not visited."""
 
     topic: ClassVar[str] = "inspections.voided"
+    kind: Literal["objects", "teams"] = "teams"
+
+
+class TaskItem(Schema):
+    """One item of a task's pinned checklist version, as the inspection carries it."""
+
+    position: int
+    item_id: str
+    item_version: int
+    department: str = Field(description="responsible department / 负责部门")
+    code: str
+    name: str
+    legal_basis: str = ""
+    content: str = ""
+    methods: list[str] = Field(default_factory=list)
+
+
+class TaskApproved(_TaskEvent):
+    """planning → results: an approved task, with its pinned checklist version's items, so that results
+    files the task's inspections under it and computes their due date (the items never change after)."""
+
+    topic: ClassVar[str] = "task.approved"
+    plan_id: uuid.UUID
+    plan_year: int
+    plan_name: str
+    name: str
+    draw_type: str = Field(description="directed 定向 / undirected 不定向")
+    lead_department: str
+    departments: list[str] = Field(description="lead first")
+    inspection_start: date
+    inspection_end: date
+    checklist_id: uuid.UUID
+    checklist_version: int
+    items: list[TaskItem]
+
+
+class TaskInspectionStarted(_TaskEvent):
+    """results → planning: the task's first on-site visit was recorded (teams_assigned → in_progress)."""
+
+    topic: ClassVar[str] = "task.inspection_started"
+    first_visit_on: date
+
+
+class TaskInspectionsCompleted(_TaskEvent):
+    """results → planning: every inspection of the task is approved (in_progress → completed)."""
+
+    topic: ClassVar[str] = "task.inspections_completed"
+    inspections: int = Field(ge=0)
 
 
 class AuditRecord(Event):

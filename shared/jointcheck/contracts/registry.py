@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from jointcheck.schemas import Schema
 
@@ -16,6 +16,17 @@ class ClassCounts(Schema):
         description="population per credit-risk class, U = unclassified; classes with "
         "no entity are absent / 各信用风险分类数量"
     )
+
+
+class EntitySummary(Schema):
+    """What other services read of one entity (``GET /v1/entities/{uscc}`` answers a superset)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    uscc: str
+    name: str
+    status: str
+    division_code: str
 
 
 class DepartmentInfo(Schema):

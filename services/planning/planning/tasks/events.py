@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.contracts import (
     TaskDrawVoided,
+    TaskInspectionsCompleted,
+    TaskInspectionStarted,
     TaskObjectsDrawn,
     TaskResultsPublished,
     TaskTeamsAssigned,
@@ -74,7 +76,25 @@ async def on_results_published(session: AsyncSession, event: TaskResultsPublishe
     )
 
 
+async def on_inspection_started(
+    session: AsyncSession, event: TaskInspectionStarted, incoming: IncomingEvent
+) -> None:
+    """teams_assigned → in_progress (the first on-site visit)."""
+    await service.apply_progress(
+        session, task_id=event.task_id, to="in_progress", source=incoming.source, topic=event.topic
+    )
+
+
+async def on_inspections_completed(
+    session: AsyncSession, event: TaskInspectionsCompleted, incoming: IncomingEvent
+) -> None:
+    """in_progress → completed (every inspection approved)."""
+    await service.apply_progress(session, task_id=event.task_id, to="completed", source=incoming.source, topic=event.topic)
+
+
 EVENT_HANDLERS = event_handlers(
+    (TaskInspectionStarted, on_inspection_started, True),
+    (TaskInspectionsCompleted, on_inspections_completed, True),
     (TaskObjectsDrawn, on_objects_drawn, True),
     (TaskTeamsAssigned, on_teams_assigned, True),
     (TaskDrawVoided, on_draw_voided, True),

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jointcheck import visibility
 from jointcheck.auth import Principal, Role, ensure_department
 from jointcheck.clients import RegistryClient
-from jointcheck.contracts import TaskDrawVoided, TaskTeamsAssigned
+from jointcheck.contracts import TaskApproved, TaskDrawVoided, TaskItem, TaskTeamsAssigned, publish
 from jointcheck.db import Database
 from jointcheck.errors import Conflict, Forbidden, InvalidState, NotFound, UnprocessableEntity
 from jointcheck.etag import check_if_match
@@ -461,7 +461,65 @@ async def _transition_locked(
     await record_audit(
         session, actor=actor, action=f"task.{to}", object_type="task", object_id=str(task.id), data=audit
     )
+    if to == "approved":
+        await publish(session, destination="results", event=await approved_event(session, task))
     return task
+
+
+async def approved_event(session: AsyncSession, task: Task) -> TaskApproved:
+    """What results files an approved task's inspections under: the task and its pinned items."""
+    plan = await plans.get(session, task.plan_id)
+    assert plan is not None
+    checklist = await pinned_checklist(session, task)
+    return TaskApproved(
+        task_id=task.id,
+        plan_id=plan.id,
+        plan_year=plan.year,
+        plan_name=plan.name,
+        name=task.name,
+        draw_type=str(task.draw_type),
+        lead_department=task.lead_department,
+        departments=list(task.departments),
+        inspection_start=task.inspection_start,
+        inspection_end=task.inspection_end,
+        checklist_id=task.checklist_id,
+        checklist_version=task.checklist_version,
+        items=[
+            TaskItem(
+                position=e.position,
+                item_id=str(e.item_id),
+                item_version=e.item_version,
+                department=e.department,
+                code=e.code,
+                name=e.name,
+                legal_basis=e.legal_basis,
+                content=e.content,
+                methods=[str(m) for m in e.methods],
+            )
+            for e in checklist.items
+        ],
+    )
+
+
+async def apply_progress(session: AsyncSession, *, task_id: uuid.UUID, to: str, source: str, topic: str) -> bool:
+    """results → planning: the first visit (→ in_progress) and every inspection approved (→ completed).
+
+    Tolerant of order and of people: a task already at or past ``to`` stays; one whose teams are not
+    all assigned yet (objects_drawn) waits for them; ``completed`` from ``teams_assigned`` records both
+    steps (the first visit's event may have found the teams incomplete).
+    """
+    order = ["teams_assigned", "in_progress", "completed", "results_published", "closed"]
+    task = await repository.get(session, task_id, for_update=True)
+    if task is None:
+        raise Conflict(f"no task {task_id}", detail_zh=f"抽查任务 {task_id} 不存在", code="unknown_task")
+    if task.state not in order or order.index(task.state) >= order.index(to):
+        return False
+    moved = False
+    while order.index(task.state) < order.index(to):
+        frm = task.state
+        await apply_event(session, task_id=task_id, frm=frm, to=order[order.index(frm) + 1], source=source, topic=topic)
+        moved = True
+    return moved
 
 
 def _ensure_human_transition(task: Task, to: str) -> None:

@@ -1,5 +1,6 @@
-"""HTTP routes of inspections: list and read (who was drawn stays with those involved), the on-site
-visit, and two queries sampling makes before a draw."""
+"""HTTP routes of inspections: lists and reads (who was drawn stays with those involved), the on-site
+visit, each department's findings, submission, the lead department's review, overdue lists, and two
+queries sampling makes before a draw."""
 
 from __future__ import annotations
 
@@ -10,15 +11,22 @@ from fastapi import APIRouter, Depends, Query
 
 from jointcheck import visibility
 from jointcheck.auth import Principal, Reader, Role, require_roles
-from jointcheck.db import Session
+from jointcheck.clients import Registry
+from jointcheck.db import Db, Session
 from jointcheck.errors import problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, page_of
 from results.inspections import repository, service
+from results.inspections.models import STATES
 from results.inspections.schemas import (
+    FindingsWrite,
+    InspectionDetail,
     InspectionRead,
+    InspectionReview,
+    InspectionSubmit,
     InspectionVisit,
     LastInspectors,
     LastInspectorsQuery,
+    OverdueRead,
     RecentlyInspected,
     RecentlyInspectedQuery,
 )
@@ -26,39 +34,87 @@ from results.inspections.schemas import (
 router = APIRouter(prefix="/v1/inspections", tags=["inspections / 检查"])
 # Every entity inspected and every inspector sent: for those who see every task (jointcheck.visibility).
 _sampling = Depends(require_roles(*visibility.SEE_ALL))
+_team_work = Depends(require_roles(Role.admin, Role.inspector))
+_reviewers = Depends(require_roles(Role.admin, Role.officer))
 VISIBILITY = (
     "Visible to admins, auditors and services, to officers of the task's departments, and to inspectors "
     "on the inspection's team (jointcheck.visibility). 仅联席办、审计、服务、任务参与部门及检查组成员可见。"
 )
+StateQuery = Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$", description=" / ".join(STATES))]
+Dept = Annotated[str | None, Query(pattern=r"^[A-Z][A-Z0-9_]{1,15}$", description="a department of the task / 部门")]
+TaskId = Annotated[str | None, Query(min_length=1, max_length=64)]
+
+
+def _page(rows, limit):
+    return page_of(rows, limit, read=service.read_model, cursor_of=lambda i: {"after": [i.uscc, str(i.id)]})
 
 
 @router.get(
     "",
     response_model=Page[InspectionRead],
     summary="检查列表 / List inspections",
-    description="The inspections the caller may see, by entity. " + VISIBILITY,
-    responses=problem_responses(400, 401, 403),
+    description="The inspections the caller may see, by entity; filter by task, state, entity or department. "
+    + VISIBILITY,
+    responses=problem_responses(400, 401, 403, 422),
 )
 async def list_inspections(
     session: Session,
     user: Reader,
-    task_id: Annotated[str | None, Query()] = None,
+    task_id: TaskId = None,
+    state: StateQuery = None,
+    uscc: Annotated[str | None, Query(min_length=18, max_length=18)] = None,
+    department: Dept = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[InspectionRead]:
-    rows = await service.list_visible(session, user=user, task_id=task_id, cursor=cursor, limit=limit + 1)
-    return page_of(rows, limit, read=InspectionRead.model_validate, cursor_of=lambda i: {"after": [i.uscc, str(i.id)]})
+    rows = await service.list_visible(
+        session,
+        user=user,
+        task_id=task_id,
+        cursor=cursor,
+        limit=limit + 1,
+        state=state,
+        uscc=uscc,
+        department=department,
+    )
+    return _page(rows, limit)
+
+
+@router.get(
+    "/overdue",
+    response_model=OverdueRead,
+    summary="逾期未办结检查 / Overdue inspections",
+    description="Inspections past their due date (20 working days after the task's window) and not yet "
+    "approved, per task or department, with counts per department; years whose calendar is not loaded are "
+    "named (their due dates are unknown, never guessed). " + VISIBILITY,
+    responses=problem_responses(400, 401, 422),
+)
+async def overdue_inspections(
+    session: Session,
+    user: Reader,
+    task_id: TaskId = None,
+    department: Dept = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> OverdueRead:
+    summary, rows = await service.overdue(
+        session, user=user, task_id=task_id, department=department, cursor=cursor, limit=limit + 1
+    )
+    page = _page(rows, limit)
+    summary.items = page.items
+    return summary
 
 
 @router.get(
     "/{inspection_id}",
-    response_model=InspectionRead,
+    response_model=InspectionDetail,
     summary="检查详情 / One inspection",
-    description=VISIBILITY,
+    description="With its team, items, every finding and its history. " + VISIBILITY,
     responses=problem_responses(401, 403, 404),
 )
-async def get_inspection(inspection_id: uuid.UUID, session: Session, user: Reader) -> InspectionRead:
-    return InspectionRead.model_validate(await service.get(session, inspection_id=inspection_id, user=user))
+async def get_inspection(inspection_id: uuid.UUID, session: Session, user: Reader) -> InspectionDetail:
+    inspection = await service.get(session, inspection_id=inspection_id, user=user)
+    return await service.detail(session, inspection)
 
 
 @router.post(
@@ -66,7 +122,8 @@ async def get_inspection(inspection_id: uuid.UUID, session: Session, user: Reade
     response_model=InspectionRead,
     summary="记录实施检查 / Record the on-site visit",
     description="By a member of the inspection's team, an officer of a department the team is drawn from, "
-    "or an admin. 仅检查组成员、其所属部门执法人员及联席办可记录。",
+    "or an admin. The task's first visit moves it to in_progress in planning. "
+    "仅检查组成员、其所属部门执法人员及联席办可记录。",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def record_visit(
@@ -75,9 +132,72 @@ async def record_visit(
     session: Session,
     user: Annotated[Principal, Depends(require_roles(Role.admin, Role.officer, Role.inspector))],
 ) -> InspectionRead:
-    return InspectionRead.model_validate(
+    return service.read_model(
         await service.record_visit(session, inspection_id=inspection_id, inspected_on=body.inspected_on, actor=user)
     )
+
+
+@router.put(
+    "/{inspection_id}/findings",
+    response_model=InspectionDetail,
+    summary="录入检查结果 / Record findings",
+    description="Findings on items of this inspection (compliant / non-compliant / not applicable, method, notes, "
+    "evidence metadata); each item only by the team's inspectors drawn from the item's department (谁检查、谁录入), "
+    "or an admin. All or none; a finding given again replaces the earlier one. Not after submission (until "
+    "returned) or approval. 仅检查组中负责该事项部门的执法人员或联席办可录入。",
+    responses=problem_responses(401, 403, 404, 409, 422),
+    dependencies=[_team_work],
+)
+async def record_findings(
+    inspection_id: uuid.UUID, body: FindingsWrite, session: Session, user: Reader
+) -> InspectionDetail:
+    inspection = await service.record_findings(session, inspection_id=inspection_id, body=body, actor=user)
+    return await service.detail(session, inspection)
+
+
+@router.post(
+    "/{inspection_id}/submit",
+    response_model=InspectionDetail,
+    summary="提交检查结果 / Submit for review",
+    description="Once the visit is recorded and every item has a finding: the overall result categories "
+    "(from the result-category dictionary). A team member or an admin. 检查组成员或联席办提交。",
+    responses=problem_responses(401, 403, 404, 409, 422),
+    dependencies=[_team_work],
+)
+async def submit_inspection(
+    inspection_id: uuid.UUID, body: InspectionSubmit, session: Session, user: Reader
+) -> InspectionDetail:
+    inspection = await service.submit(session, inspection_id=inspection_id, body=body, actor=user)
+    return await service.detail(session, inspection)
+
+
+@router.post(
+    "/{inspection_id}/review",
+    response_model=InspectionDetail,
+    summary="审核检查结果 / Review (approve or return)",
+    description="The lead department's officers (牵头部门) or an admin. Return needs a reason; the inspection is "
+    "editable again. Approval is final: it marks the inspection late if approved after its due date, opens a "
+    "follow-up case per non-compliant finding, and queues the publication record for GSXT (exactly once). "
+    "仅牵头部门或联席办审核。",
+    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+    dependencies=[_reviewers],
+)
+async def review_inspection(
+    inspection_id: uuid.UUID, body: InspectionReview, db: Db, user: Reader, registry: Registry
+) -> InspectionDetail:
+    async with db.transaction() as session:  # refuse early, before asking the registry
+        inspection = await service._get(session, inspection_id)
+        visibility.ensure_can_review_inspection(user, lead_department=inspection.lead_department)
+        uscc = inspection.uscc
+    entity_name = None
+    if body.decision == "approve":
+        entity = await registry.entity(uscc)
+        entity_name = entity.name if entity else None
+    async with db.transaction() as session:
+        inspection = await service.review(
+            session, inspection_id=inspection_id, body=body, actor=user, entity_name=entity_name
+        )
+        return await service.detail(session, inspection)
 
 
 @router.post(

@@ -29,12 +29,14 @@ from jointcheck.clients import AuditClient, PlanningClient, RegistryClient, Resu
 from jointcheck.contracts import (
     AnnouncementReceipt,
     InspectionsCreate,
+    InspectionsDrawn,
     InspectionsVoided,
     InspectionTeam,
     TaskDrawVoided,
     TaskObjectsDrawn,
     TaskSpec,
     TaskTeamsAssigned,
+    TeamMember,
     UnassignedEntity,
     publish,
 )
@@ -645,7 +647,7 @@ async def supply_entropy(
         draw.status = DrawStatus.executed.value
         draw.executed_at = datetime.now(UTC)
         await session.flush()
-        await _announce_result(session, draw=draw, result=result)
+        await _announce_result(session, draw=draw, result=result, inputs=stored["inputs"])
         await record_audit(
             session,
             actor=actor,
@@ -674,11 +676,36 @@ def _count(values: Any) -> dict[str, int]:
     return out
 
 
-async def _announce_result(session: AsyncSession, *, draw: Draw, result: dict[str, Any]) -> None:
+def _pool_departments(inputs: dict[str, Any]) -> dict[str, str]:
+    """inspector id → department, from a teams draw's frozen pool (``id<TAB>department`` lines)."""
+    out: dict[str, str] = {}
+    for line in (inputs.get("pool") or "").splitlines():
+        inspector, _, department = line.partition("\t")
+        out[inspector] = department
+    return out
+
+
+async def _announce_result(
+    session: AsyncSession, *, draw: Draw, result: dict[str, Any], inputs: dict[str, Any]
+) -> None:
     task_id, draw_id = uuid.UUID(draw.task_id), str(draw.id)
+    departments = draw.context.get("departments", [])
+    lead = draw.context.get("lead_department") or (departments[0] if departments else "")
     if draw.kind == DrawKind.objects:
         await publish(session, destination="planning", event=TaskObjectsDrawn(task_id=task_id, draw_id=draw_id))
+        await publish(
+            session,
+            destination="results",
+            event=InspectionsDrawn(
+                task_id=draw.task_id,
+                draw_id=draw_id,
+                entities=[s["id"] for s in result.get("selected", [])],
+                lead_department=lead,
+                departments=departments,
+            ),
+        )
     elif draw.kind == DrawKind.teams:
+        pool = _pool_departments(inputs)
         await publish(
             session,
             destination="planning",
@@ -697,9 +724,18 @@ async def _announce_result(session: AsyncSession, *, draw: Draw, result: dict[st
             event=InspectionsCreate(
                 task_id=draw.task_id,
                 draw_id=draw_id,
-                teams=[InspectionTeam.model_validate(t) for t in result["teams"]],
-                departments=draw.context.get("departments", []),
+                teams=[
+                    InspectionTeam(
+                        entity=t["entity"],
+                        inspectors=t["inspectors"],
+                        members=[TeamMember(inspector=i, department=pool.get(i, "")) for i in t["inspectors"]],
+                    )
+                    for t in result["teams"]
+                ],
+                lead_department=lead,
+                departments=departments,
                 team_departments=json.loads(draw.announcement)["team"]["required_departments"],
+                unassigned=[UnassignedEntity.model_validate(u) for u in result["unassigned"]],
             ),
         )
 
@@ -742,9 +778,11 @@ async def void(db: Database, *, planning: PlanningClient, draw_id: uuid.UUID, re
                     task_id=uuid.UUID(draw.task_id), draw_id=str(draw.id), kind=draw.kind, round=draw.round
                 ),
             )
-        if was_executed and draw.kind == DrawKind.teams:
+        if was_executed and draw.kind in (DrawKind.teams, DrawKind.objects):
             await publish(
-                session, destination="results", event=InspectionsVoided(task_id=draw.task_id, draw_id=str(draw.id))
+                session,
+                destination="results",
+                event=InspectionsVoided(task_id=draw.task_id, draw_id=str(draw.id), kind=draw.kind),
             )
         await record_audit(
             session,
