@@ -76,9 +76,7 @@ async def on_results_published(session: AsyncSession, event: TaskResultsPublishe
     )
 
 
-async def on_inspection_started(
-    session: AsyncSession, event: TaskInspectionStarted, incoming: IncomingEvent
-) -> None:
+async def on_inspection_started(session: AsyncSession, event: TaskInspectionStarted, incoming: IncomingEvent) -> None:
     """teams_assigned → in_progress (the first on-site visit)."""
     await service.apply_progress(
         session, task_id=event.task_id, to="in_progress", source=incoming.source, topic=event.topic
@@ -89,7 +87,9 @@ async def on_inspections_completed(
     session: AsyncSession, event: TaskInspectionsCompleted, incoming: IncomingEvent
 ) -> None:
     """in_progress → completed (every inspection approved)."""
-    await service.apply_progress(session, task_id=event.task_id, to="completed", source=incoming.source, topic=event.topic)
+    await service.apply_progress(
+        session, task_id=event.task_id, to="completed", source=incoming.source, topic=event.topic
+    )
 
 
 EVENT_HANDLERS = event_handlers(
