@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.auth import Principal
 from jointcheck.errors import Conflict, NotFound, UnprocessableEntity
 from jointcheck.outbox import record_audit
+from results.categories.defaults import SEED, SEED_KEYS
 from results.categories.models import ResultCategory
 from results.categories.schemas import CategoryCreate, CategoryUpdate
 
 
+async def ensure_seeded(session: AsyncSession) -> None:
+    """An empty dictionary (a new database, or emptied) gets the domain's defaults."""
+    if await session.scalar(select(func.count()).select_from(ResultCategory)):
+        return
+    rows = [dict(zip(SEED_KEYS, row, strict=True)) | {"position": i} for i, row in enumerate(SEED)]
+    await session.execute(insert(ResultCategory).values(rows).on_conflict_do_nothing(index_elements=["code"]))
+
+
 async def all_categories(session: AsyncSession, *, include_inactive: bool = True) -> list[ResultCategory]:
+    await ensure_seeded(session)
     stmt = select(ResultCategory).order_by(ResultCategory.position, ResultCategory.code)
     if not include_inactive:
         stmt = stmt.where(ResultCategory.active)
@@ -78,6 +89,7 @@ async def check_selection(
 
 
 async def create(session: AsyncSession, data: CategoryCreate, actor: Principal) -> ResultCategory:
+    await ensure_seeded(session)
     if await session.get(ResultCategory, data.code) is not None:
         raise Conflict(f"category {data.code} exists", detail_zh=f"结果类别 {data.code} 已存在", code="category_exists")
     if data.parent is not None:
@@ -104,6 +116,7 @@ async def create(session: AsyncSession, data: CategoryCreate, actor: Principal) 
 
 
 async def update(session: AsyncSession, code: str, data: CategoryUpdate, actor: Principal) -> ResultCategory:
+    await ensure_seeded(session)
     category = await session.get(ResultCategory, code, with_for_update=True)
     if category is None:
         raise NotFound(f"no result category {code}", detail_zh=f"结果类别 {code} 不存在", code="category_not_found")
