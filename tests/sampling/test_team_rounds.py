@@ -192,7 +192,11 @@ async def test_what_a_supplementary_round_refuses(sampling, world: World, tokens
     assert "task.draw_voided" in topics and "inspections.voided" in topics
     assert await world.task_state(tid) == "objects_drawn"
     inspections = (await clients.results.get("/v1/inspections", params={"task_id": tid}, headers=tokens.admin)).json()
-    assert sorted(i["uscc"] for i in inspections["items"]) == sorted(set(s["selected"]) - set(s["left_out"]))
+    # every drawn entity has its inspection; those round 2 had staffed await a team again
+    with_team = sorted(i["uscc"] for i in inspections["items"] if i["state"] == "assigned")
+    assert with_team == sorted(set(s["selected"]) - set(s["left_out"]))
+    waiting = {i["uscc"]: i["no_team_reason"] for i in inspections["items"] if i["state"] == "awaiting_team"}
+    assert sorted(waiting) == sorted(s["left_out"]) and all(waiting.values())
     again = await supplementary(sampling, tokens, tid, round1["id"])
     assert again.status_code == 201 and again.json()["round"] == 2
 
