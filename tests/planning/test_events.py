@@ -98,3 +98,65 @@ async def test_bad_payloads_and_callers_are_refused(clients, tokens, world):
     r = await clients.planning.post("/internal/events", json=body, headers=tokens.admin)
     assert r.status_code == 403
     assert (await _task(clients, tokens, tid))["state"] == "approved"
+
+
+async def test_approval_tells_results_the_task_with_its_pinned_items(clients, tokens, world):
+    """Issue 11: results files inspections under the approved task and copies its pinned checklist."""
+    tid = await _approved(clients, tokens, world)
+    events = (
+        await clients.planning.get("/ops/outbox", params={"status": "pending", "limit": 100}, headers=tokens.admin)
+    ).json()["items"]
+    sent = [e for e in events if e["destination"] == "results" and e["topic"] == "task.approved"]
+    assert len(sent) == 1
+    payload = sent[0]["payload"]
+    task = await _task(clients, tokens, tid)
+    checklist = (
+        await clients.planning.get(
+            f"/v1/checklists/{task['checklist_id']}",
+            params={"version": task["checklist_version"]},
+            headers=tokens.admin,
+        )
+    ).json()
+    assert payload["task_id"] == tid and payload["inspection_end"] == task["inspection_end"]
+    assert payload["checklist_version"] == task["checklist_version"]
+    assert [(i["position"], i["department"], i["code"]) for i in payload["items"]] == [
+        (i["position"], i["department"], i["code"]) for i in checklist["items"]
+    ]
+
+
+async def test_results_drive_in_progress_and_completed_tolerantly(clients, tokens, world):
+    """Issue 11 item 7: the first visit → in_progress; every inspection approved → completed; repeats and
+    late arrivals change nothing; completion while still teams_assigned records both steps."""
+    tid = await _approved(clients, tokens, world)
+    started = {"task_id": tid, "first_visit_on": "2025-06-03"}
+    # Before the teams are complete, a first visit changes nothing (the task waits for its teams).
+    await send_event(clients, tokens, "task.objects_drawn", {"task_id": tid, "draw_id": "D-1"})
+    r = await send_event(clients, tokens, "task.inspection_started", started, source="results")
+    assert r.status_code == 200 and (await _task(clients, tokens, tid))["state"] == "objects_drawn"
+    await send_event(clients, tokens, "task.teams_assigned", {"task_id": tid, "draw_id": "T-1"})
+    # Completed arriving first: both steps are recorded, by the results service.
+    done = {"task_id": tid, "inspections": 3}
+    r = await send_event(clients, tokens, "task.inspections_completed", done, source="results")
+    assert r.status_code == 200, r.text
+    task = await _task(clients, tokens, tid)
+    assert task["state"] == "completed"
+    assert [(h["from"], h["to"], h["by"]) for h in task["state_history"][-2:]] == [
+        ("teams_assigned", "in_progress", "service:results"),
+        ("in_progress", "completed", "service:results"),
+    ]
+    version = task["version"]
+    for topic, payload in (("task.inspection_started", started), ("task.inspections_completed", done)):
+        assert (await send_event(clients, tokens, topic, payload, source="results")).status_code == 200
+    assert (await _task(clients, tokens, tid))["version"] == version
+    r = await send_event(clients, tokens, "task.results_published", {"task_id": tid}, source="results")
+    assert r.status_code == 200 and (await _task(clients, tokens, tid))["state"] == "results_published"
+
+
+async def test_a_first_visit_moves_a_staffed_task_in_progress(clients, tokens, world):
+    tid = await _approved(clients, tokens, world)
+    await send_event(clients, tokens, "task.objects_drawn", {"task_id": tid, "draw_id": "D-1"})
+    await send_event(clients, tokens, "task.teams_assigned", {"task_id": tid, "draw_id": "T-1"})
+    started = {"task_id": tid, "first_visit_on": "2025-06-03"}
+    assert (await send_event(clients, tokens, "task.inspection_started", started, source="results")).status_code == 200
+    task = await _task(clients, tokens, tid)
+    assert task["state"] == "in_progress" and task["state_history"][-1]["by"] == "service:results"
