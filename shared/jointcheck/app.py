@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
+import logging
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -123,6 +124,12 @@ def platform_ops_router(
             presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
             if not hmac.compare_digest(presented.encode(), settings.metrics_token.encode()):
                 raise NotFound("no such route", detail_zh="请求的路径不存在")
+        # A service may keep gauges of its own state (e.g. results' overdue inspections): read at scrape time.
+        for refresh in metrics.refreshers:
+            try:
+                await refresh(db, metrics)
+            except Exception:  # a failing gauge must not hide the other metrics
+                logging.getLogger("jointcheck.metrics").exception("metrics refresh failed")
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 

@@ -122,6 +122,8 @@ class Metrics:
             registry=self.registry,
         )
         self.service = service
+        #: ``async (db, metrics)`` callables run before each scrape to set a service's own gauges.
+        self.refreshers: list[Any] = []
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -89,8 +89,12 @@ def test_a_draw_voided_while_results_is_down_leaves_no_live_inspections(stack, h
 
     eventually(lambda: _drained_to_results(w0, [t["id"] for t in tasks]), timeout=60)
     for w, task in zip(worlds[1:], tasks[1:]):
-        assert w.get("results", "/v1/inspections", task_id=task["id"])["items"] == []
-    live = w0.get("results", "/v1/inspections", task_id=tasks[0]["id"])["items"]
+        # the objects draw's entities stay filed, awaiting a team again; none keeps the voided team
+        filed = w.get("results", "/v1/inspections", task_id=task["id"])["items"]
+        assert filed and {(i["state"], i["draw_id"]) for i in filed} == {("awaiting_team", None)}
+    live = [
+        i for i in w0.get("results", "/v1/inspections", task_id=tasks[0]["id"])["items"] if i["state"] == "assigned"
+    ]
     assert {i["draw_id"] for i in live} == {redraw["id"]}
     assert {i["uscc"]: i["inspectors"] for i in live} == {t["entity"]: t["inspectors"] for t in result["teams"]}
 

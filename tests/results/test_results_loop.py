@@ -320,3 +320,16 @@ async def test_public_results_show_published_records_only(loop, tokens):
     assert r.status_code == 200 and r.json()["items"] == []
     assert (await c.results.get("/public/results")).status_code == 422
     assert (await c.results.get("/public/results", params={"name": "x"})).status_code == 422
+
+
+async def test_metrics_show_overdue_inspections_and_unpublished_records(loop, tokens):
+    c, one = loop["clients"], loop["one"]
+    await _ready_to_submit(c, tokens, one)
+    body = {"categories": [{"code": "pending_followup", "department": COOPERATING}]}
+    await c.results.post(f"/v1/inspections/{one}/submit", json=body, headers=as_(tokens, SWJ))
+    await c.results.post(f"/v1/inspections/{one}/review", json={"decision": "approve"}, headers=tokens.officer(LEAD))
+    text = (await c.results.get("/metrics")).text
+    # uscc(2) is still awaiting its team, past the 2025-10-30 due date, in all three departments' task.
+    assert f'jc_results_overdue_inspections{{department="{LEAD}"}} 1.0' in text
+    assert "jc_results_publications_unpublished 1.0" in text
+    assert "jc_results_publication_dead_letters 0.0" in text

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from jointcheck.app import create_service_app
 from jointcheck.contracts import InspectionsCreate, InspectionsDrawn, InspectionsVoided, TaskApproved, event_handlers
-from results import MIGRATIONS
+from results import MIGRATIONS, metrics
 from results.categories.router import router as categories_router
 from results.config import Settings, get_settings
 from results.followups.router import router as followups_router
@@ -38,7 +38,7 @@ DESCRIPTION = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the results service app (``uvicorn --factory results.main:create_app``)."""
     settings = settings or get_settings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         migrations_location=MIGRATIONS,
         title="检查结果服务 / Results",
@@ -59,3 +59,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         depends_on=["registry", "planning", "audit"],
     )
+    metrics.install(app.state.metrics)
+    return app
