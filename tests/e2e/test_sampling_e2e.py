@@ -275,17 +275,14 @@ def test_recently_inspected_entities_are_excluded(http, urls, tokens):
     w.draw(first["id"])
     eventually(lambda: task_state(w, first["id"]) == "objects_drawn")
     teams = w.draw(first["id"], kind="teams")
-    inspections = eventually(lambda: w.get("results", "/v1/inspections", task_id=first["id"])["items"])
-    visited = inspections[0]
-    w.post("results", f"/v1/inspections/{visited['id']}/visit", {"inspected_on": "2026-11-20"}, expect=200)
-    eventually(lambda: task_state(w, first["id"]) == "teams_assigned")
-    w.post(
-        "planning",
-        f"/v1/tasks/{first['id']}/transitions",
-        {"to": "in_progress", "reason": "开始检查"},
-        headers=tokens.officer(LEAD),
-        expect=200,
+    inspections = eventually(
+        lambda: w.get("results", "/v1/inspections", task_id=first["id"], state="assigned")["items"]
     )
+    visited = inspections[0]
+    eventually(lambda: task_state(w, first["id"]) == "teams_assigned")
+    w.post("results", f"/v1/inspections/{visited['id']}/visit", {"inspected_on": "2026-11-20"}, expect=200)
+    # the first visit moves the task in_progress in planning (results → planning, issue 11 item 7)
+    eventually(lambda: task_state(w, first["id"]) == "in_progress")
     # inspections have started: planning would refuse to move the task back, so sampling refuses the void
     late = http.post(
         f"{urls['sampling']}/v1/draws/{teams['id']}/void",
