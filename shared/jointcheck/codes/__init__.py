@@ -3,6 +3,8 @@
 * :mod:`jointcheck.codes.uscc` — unified social credit code, GB 32100-2015.
 * :mod:`jointcheck.codes.classification` — GB/T 4754-2017 industry codes, GB/T 2260
   division codes, entity types, registration statuses, credit-risk classes, loose dates.
+* :mod:`jointcheck.codes.result_categories` — the result categories an inspection publishes
+  to GSXT: the default dictionary and the rules of a selection.
 """
 
 from jointcheck.codes.classification import (
@@ -31,6 +33,14 @@ from jointcheck.codes.classification import (
     validate_division_code,
     validate_industry_code,
 )
+from jointcheck.codes.result_categories import (
+    CategoryChoice,
+    CategoryDictionary,
+    InvalidResultSelection,
+    ResultCategory,
+    default_dictionary,
+    validate_selection,
+)
 from jointcheck.codes.uscc import (
     AUTHORITIES,
     CATEGORIES,
@@ -57,17 +67,22 @@ __all__ = [
     "USCC_ALPHABET",
     "USCC_LENGTH",
     "USCC_WEIGHTS",
+    "CategoryChoice",
+    "CategoryDictionary",
     "CodeValueError",
     "CreditClass",
     "EntityType",
     "InvalidDate",
     "InvalidDivisionCode",
     "InvalidIndustryCode",
+    "InvalidResultSelection",
     "InvalidUSCC",
     "RegistrationStatus",
+    "ResultCategory",
     "USCCParts",
     "UnknownTerm",
     "check_character",
+    "default_dictionary",
     "division_prefix_matches",
     "entity_type_for_uscc",
     "industry_prefix_matches",
@@ -86,5 +101,6 @@ __all__ = [
     "section_for_division",
     "validate_division_code",
     "validate_industry_code",
+    "validate_selection",
     "validate_uscc",
 ]
