@@ -45,6 +45,11 @@ class ServiceSettings(BaseSettings):
     results_url: str = "http://127.0.0.1:8004"
     audit_url: str = "http://127.0.0.1:8005"
     gsxt_url: str = "http://127.0.0.1:8009"
+    # GSXT (the publicity system; the emulator in development): how long a publication may
+    # take before it counts as failed (and is retried), and the credential GSXT issued us —
+    # never our own service token, which stays inside the platform.
+    gsxt_timeout: float = Field(10.0, gt=0)
+    gsxt_token: str | None = None
 
     http_connect_timeout: float = 3.0
     http_read_timeout: float = 30.0

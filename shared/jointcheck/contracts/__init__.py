@@ -124,6 +124,14 @@ from jointcheck.contracts.events import (  # noqa: E402
     publish,
     typed_handler,
 )
+from jointcheck.contracts.gsxt import (  # noqa: E402
+    GsxtItemResult,
+    GsxtPublicationRecord,
+    GsxtReceipt,
+    GsxtResultCategory,
+    InvalidPublicationRecord,
+    check_publication,
+)
 from jointcheck.contracts.platform import PlatformEvent, PlatformPage, PlatformRegistration  # noqa: E402
 from jointcheck.contracts.registry import ClassCounts, DepartmentInfo, EntitySummary, FrameFile  # noqa: E402
 from jointcheck.contracts.results import (  # noqa: E402
@@ -148,10 +156,15 @@ __all__ = [
     "Event",
     "FrameClass",
     "FrameFile",
+    "GsxtItemResult",
+    "GsxtPublicationRecord",
+    "GsxtReceipt",
+    "GsxtResultCategory",
     "InspectionTeam",
     "InspectionsCreate",
     "InspectionsDrawn",
     "InspectionsVoided",
+    "InvalidPublicationRecord",
     "LastInspectors",
     "LastInspectorsQuery",
     "PlatformEvent",
@@ -173,6 +186,7 @@ __all__ = [
     "TeamMember",
     "TeamRules",
     "UnassignedEntity",
+    "check_publication",
     "division_prefix",
     "event_handlers",
     "industry_prefix",
