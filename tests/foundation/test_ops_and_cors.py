@@ -40,8 +40,23 @@ async def test_emulator_control_routes_need_a_service_or_admin_token(tokens):
         officer = await c.put("/emulator/faults", json=slow, headers=tokens.officer("SCJG"))
         assert officer.status_code == 403 and officer.json()["code"] == "role_not_allowed"
         assert (await c.delete("/emulator/publications")).status_code == 401
-        published = await c.post("/api/publications", json={"record_id": "r1", "uscc": "9" * 18})
-        assert published.status_code == 201  # publishing itself is not a control route
+        record = {
+            "record_id": "r1",
+            "uscc": "91110000600037341L",
+            "entity_name": "示例企业",
+            "plan_id": "P-1",
+            "task_id": "T-1",
+            "task_name": "联合抽查",
+            "draw_type": "undirected",
+            "inspecting_departments": ["SCJG"],
+            "publishing_department": "SCJG",
+            "inspection_date": "2025-09-20",
+            "completion_date": "2025-09-26",
+            "result_categories": [{"code": "no_problem"}],
+            "inspection_methods": ["on_site"],
+        }
+        published = await c.post("/api/publications", json=record)
+        assert published.status_code == 201, published.text  # publishing itself is not a control route
         assert (await c.delete("/emulator/publications", headers=tokens.inspector)).status_code == 403
         assert len((await c.get("/api/publications")).json()) == 1  # nothing was forgotten
         assert (await c.delete("/emulator/publications", headers=tokens.service)).status_code == 204

@@ -227,7 +227,10 @@ TABLE: dict[tuple[str, str, str], Access] = {
         frozenset(), scope="stands in for GSXT's public pages"
     ),
     ("gsxt_emulator", "PUT", "/emulator/faults"): allow("admin", "service"),
+    ("gsxt_emulator", "GET", "/emulator/faults"): allow("admin", "service"),
+    ("gsxt_emulator", "GET", "/emulator/counts"): allow("admin", "service"),
     ("gsxt_emulator", "DELETE", "/emulator/publications"): allow("admin", "service"),
+    ("gsxt_emulator", "POST", "/emulator/reset"): allow("admin", "service"),
     ("gsxt_emulator", "GET", "/api/platform/changes"): Access(
         frozenset(), scope="stands in for the collaborative platform's change feed (docs/platform-feed.md)"
     ),

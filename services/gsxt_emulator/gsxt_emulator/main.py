@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import random
-import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from gsxt_emulator import feed as feed_generator
+from gsxt_emulator.publications import Counts, Desk, Faults, FaultsState, PublicationRead
 from jointcheck.auth import Role, TokenVerifier, require_roles
-from jointcheck.contracts import PlatformPage
-from jointcheck.errors import (
-    NotFound,
-    UnhandledErrorMiddleware,
-    UpstreamUnavailable,
-    install_error_handlers,
-    problem_responses,
-)
+from jointcheck.contracts import GsxtPublicationRecord, PlatformPage
+from jointcheck.errors import NotFound, UnhandledErrorMiddleware, install_error_handlers, problem_responses
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
 from jointcheck.requestguard import RequestGuardMiddleware
 from jointcheck.schemas import Schema
@@ -34,30 +26,6 @@ class EmulatorSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GSXT_", extra="ignore")
 
     service_name: str = "gsxt-emulator"
-
-
-class PublicationCreate(Schema):
-    """A result record sent for publication; ``record_id`` makes resubmission idempotent."""
-
-    record_id: str = Field(min_length=1, max_length=128, description="sender's id of the record / 发送方记录编号")
-    uscc: str = Field(min_length=18, max_length=18, description="统一社会信用代码")
-    payload: dict[str, Any] = Field(default_factory=dict)
-
-
-class PublicationRead(PublicationCreate):
-    publication_id: str
-    received_at: datetime
-
-
-class Faults(Schema):
-    """Fault injection: fail the next N calls (after letting ``pass_next`` through), fail a
-    fraction, or add latency (a long ``delay_ms`` is a hang to a caller with a shorter timeout)."""
-
-    pass_next: int = Field(0, ge=0, description="calls answered normally before fail_next applies")
-    fail_next: int = Field(0, ge=0)
-    fail_rate: float = Field(0.0, ge=0, le=1)
-    fail_status: int = Field(503, ge=400, le=599)
-    delay_ms: int = Field(0, ge=0, le=60_000)
 
 
 class FeedConfig(Schema):
@@ -80,8 +48,10 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     app = FastAPI(
         title="GSXT 公示系统模拟器 / Publicity-system EMULATOR",
-        description="**Emulator, not the real 国家企业信用信息公示系统.** Stores publications in memory; "
-        "`PUT /emulator/faults` makes it fail or slow down for retry tests.",
+        description="**Emulator, not the real 国家企业信用信息公示系统.** Validates and stores publications in "
+        "memory, idempotent per record id; `PUT /emulator/faults` makes it fail, hang or slow down for a number of "
+        "calls or a while; `GET /emulator/counts` tells what it received, so tests can prove exactly-once. "
+        "Also serves the collaborative platform's change feed (`/api/platform/changes`).",
     )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
@@ -90,55 +60,69 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=Metrics("gsxt-emulator"))
     control = [Depends(require_roles(Role.service, Role.admin))]
-    store: dict[str, PublicationRead] = {}
-    faults = Faults()
+    desk = Desk()
+    app.state.desk = desk
     feed: dict[str, Any] = {"config": FeedConfig(), "events": []}
-
-    async def _maybe_fail() -> None:
-        if faults.pass_next > 0:  # answered at once, whatever else is set
-            faults.pass_next -= 1
-            return
-        if faults.delay_ms:
-            await asyncio.sleep(faults.delay_ms / 1000)
-        if faults.fail_next > 0:
-            faults.fail_next -= 1
-            raise UpstreamUnavailable(
-                "emulated failure (fail_next)",
-                detail_zh="模拟故障（fail_next）",
-                status=faults.fail_status,
-                code="emulated_failure",
-            )
-        if faults.fail_rate and random.random() < faults.fail_rate:
-            raise UpstreamUnavailable(
-                "emulated failure (fail_rate)",
-                detail_zh="模拟故障（fail_rate）",
-                status=faults.fail_status,
-                code="emulated_failure",
-            )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": "gsxt-emulator"}
 
-    @app.post("/api/publications", response_model=PublicationRead, status_code=201, summary="公示 / Publish a record")
-    async def publish(body: PublicationCreate) -> PublicationRead:
-        await _maybe_fail()
-        existing = store.get(body.record_id)
-        if existing:
-            return existing
-        pub = PublicationRead(**body.model_dump(), publication_id=uuid.uuid4().hex, received_at=datetime.now(UTC))
-        store[body.record_id] = pub
-        return pub
+    @app.post(
+        "/api/publications",
+        response_model=PublicationRead,
+        status_code=201,
+        summary="公示 / Publish a record",
+        description="One inspection result record (`GsxtPublicationRecord`). Idempotent per `record_id`, sent "
+        "as `Idempotency-Key`: the same record again is answered 200 with the same receipt "
+        "(`Idempotent-Replayed: true`) and never published twice; the same id with another content is 409 "
+        "`record_conflict`. A bad record is refused with 422 naming why: `invalid_record` (missing or malformed "
+        "fields, listed), `invalid_uscc`, `invalid_result_categories`, `dates_out_of_order`, "
+        "`publishing_department_not_inspecting`, `item_department_not_inspecting`, `idempotency_key_mismatch`; "
+        "a body that is not JSON is 400 `invalid_json`. Fault controls apply. "
+        "同一记录编号幂等：重复提交返回同一回执，不会重复公示；内容不同为 409；无效记录 422 并说明原因。",
+        responses=problem_responses(400, 409, 413, 422, 503),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GsxtPublicationRecord"}}},
+            }
+        },
+    )
+    async def publish(
+        request: Request,
+        response: Response,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> PublicationRead:
+        publication, replayed = await desk.publish(await request.body(), idempotency_key)
+        if replayed:
+            response.status_code = 200
+            response.headers["Idempotent-Replayed"] = "true"
+        return publication
 
-    @app.get("/api/publications", response_model=list[PublicationRead], summary="已公示记录 / List publications")
-    async def list_publications(uscc: Annotated[str | None, Query()] = None) -> list[PublicationRead]:
-        return [p for p in store.values() if uscc is None or p.uscc == uscc]
+    @app.get(
+        "/api/publications",
+        response_model=list[PublicationRead],
+        summary="已公示记录 / List publications",
+        responses=problem_responses(422),
+    )
+    async def list_publications(
+        uscc: Annotated[str | None, Query(max_length=18)] = None,
+        limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
+    ) -> list[PublicationRead]:
+        return desk.publications(uscc, limit)
 
-    @app.get("/api/publications/{record_id}", response_model=PublicationRead)
+    @app.get(
+        "/api/publications/{record_id}",
+        response_model=PublicationRead,
+        summary="公示记录 / One publication",
+        responses=problem_responses(404),
+    )
     async def get_publication(record_id: str) -> PublicationRead:
-        if record_id not in store:
-            raise NotFound(f"no publication for record {record_id}", detail_zh=f"记录 {record_id} 未公示")
-        return store[record_id]
+        if record_id not in desk.store:
+            shown = record_id[:128]
+            raise NotFound(f"no publication for record {shown}", detail_zh=f"记录 {shown} 未公示")
+        return desk.store[record_id]
 
     @app.get(
         "/api/platform/changes",
@@ -152,7 +136,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> PlatformPage:
-        await _maybe_fail()
+        await desk.apply_faults()
         config: FeedConfig = feed["config"]
         events: list[dict[str, Any]] = feed["events"] if config.division == division else []
         # seq n is events[n - 1]
@@ -189,24 +173,70 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
 
     @app.put(
         "/emulator/faults",
-        response_model=Faults,
+        response_model=FaultsState,
         summary="故障注入 / Set fault injection",
+        description="Replaces the faults; time windows start now. `{}` turns every fault off.",
+        dependencies=control,
+        responses=problem_responses(401, 403, 422),
+    )
+    async def set_faults(body: Faults) -> FaultsState:
+        return desk.set_faults(body)
+
+    @app.get(
+        "/emulator/faults",
+        response_model=FaultsState,
+        summary="当前故障 / Faults now",
         dependencies=control,
         responses=problem_responses(401, 403),
     )
-    async def set_faults(body: Faults) -> Faults:
-        nonlocal faults
-        faults = body
-        return faults
+    async def get_faults() -> FaultsState:
+        return desk.faults_state()
+
+    @app.get(
+        "/emulator/counts",
+        response_model=Counts,
+        summary="收件统计 / What the emulator received",
+        description="Publication calls received, records accepted, duplicates, conflicts, rejections and emulated "
+        "failures since the last reset, in total and per record id: a record published exactly once has "
+        "`accepted` 1, whatever its `requests` and `duplicates`.",
+        dependencies=control,
+        responses=problem_responses(401, 403),
+    )
+    async def get_counts() -> Counts:
+        return desk.counts
 
     @app.delete(
         "/emulator/publications",
         status_code=204,
-        summary="清空 / Forget every publication",
+        summary="清空 / Forget every publication and count",
+        dependencies=control,
+        responses=problem_responses(401, 403),
+    )
+    async def forget() -> None:
+        desk.forget()
+
+    @app.post(
+        "/emulator/reset",
+        status_code=204,
+        summary="重置 / Forget publications and counts, turn faults off",
         dependencies=control,
         responses=problem_responses(401, 403),
     )
     async def reset() -> None:
-        store.clear()
+        desk.forget()
+        desk.set_faults(Faults())
 
+    def openapi_with_record() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = base_openapi()
+        defs = GsxtPublicationRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in {**defs.pop("$defs", {}), "GsxtPublicationRecord": defs}.items():
+            components.setdefault(name, definition)
+        app.openapi_schema = schema
+        return schema
+
+    base_openapi = app.openapi
+    app.openapi = openapi_with_record  # type: ignore[method-assign]
     return app

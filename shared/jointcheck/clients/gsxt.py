@@ -35,7 +35,11 @@ RETRYABLE_4XX = frozenset({408, 425, 429})
 
 
 class GsxtRejected(DomainError):
-    """GSXT refused a record for good (4xx): sending it again will not help."""
+    """GSXT refused a record for good (4xx): sending it again will not help.
+
+    ``record_id``, ``status_code`` (GSXT's), ``problem`` (the problem document it answered),
+    ``upstream_code`` (its ``code``). Built with :meth:`of`.
+    """
 
     status, code, title_en, title_zh = (
         502,
@@ -43,30 +47,44 @@ class GsxtRejected(DomainError):
         "The publicity system refused the record",
         "公示系统拒收记录",
     )
+    record_id: str
+    status_code: int
+    problem: dict[str, Any]
+    upstream_code: str | None
 
-    def __init__(self, record_id: str, status_code: int, problem: dict[str, Any]) -> None:
-        self.record_id, self.status_code, self.problem = record_id, status_code, problem
-        self.upstream_code = problem.get("code") if isinstance(problem.get("code"), str) else None
+    @classmethod
+    def of(cls, record_id: str, status_code: int, problem: dict[str, Any]) -> GsxtRejected:
+        code = problem.get("code") if isinstance(problem.get("code"), str) else None
         said = problem.get("detail") or problem.get("title") or ""
-        super().__init__(
-            f"GSXT refused record {record_id} with HTTP {status_code} {self.upstream_code or ''}: {said}".strip(),
-            detail_zh=f"公示系统拒收记录 {record_id}（HTTP {status_code}，{self.upstream_code or '无错误代码'}）",
-            extra={"record_id": record_id, "upstream_status": status_code, "upstream_code": self.upstream_code},
+        err = cls(
+            f"GSXT refused record {record_id} with HTTP {status_code} {code or ''}: {said}".strip(),
+            detail_zh=f"公示系统拒收记录 {record_id}（HTTP {status_code}，{code or '无错误代码'}）",
+            extra={"record_id": record_id, "upstream_status": status_code, "upstream_code": code},
         )
+        err.record_id, err.status_code, err.problem, err.upstream_code = record_id, status_code, problem, code
+        return err
 
 
 class GsxtUnavailable(UpstreamUnavailable):
-    """GSXT did not take the record this time (5xx, throttled, timed out, unreachable): retry."""
+    """GSXT did not take the record this time (5xx, throttled, timed out, unreachable): retry.
+
+    ``record_id``, ``reason``, ``status_code`` (None without an answer). Built with :meth:`of`.
+    """
 
     code = "gsxt_unavailable"
+    record_id: str
+    reason: str
+    status_code: int | None
 
-    def __init__(self, record_id: str, reason: str, *, status_code: int | None = None) -> None:
-        self.record_id, self.reason, self.status_code = record_id, reason, status_code
-        super().__init__(
+    @classmethod
+    def of(cls, record_id: str, reason: str, *, status_code: int | None = None) -> GsxtUnavailable:
+        err = cls(
             f"GSXT did not accept record {record_id} this time: {reason}",
             detail_zh=f"公示系统暂未接收记录 {record_id}：{reason}",
             extra={"upstream": "gsxt", "record_id": record_id, "upstream_status": status_code},
         )
+        err.record_id, err.reason, err.status_code = record_id, reason, status_code
+        return err
 
 
 def _problem_of(resp: httpx.Response) -> dict[str, Any]:
@@ -116,9 +134,9 @@ class GsxtClient(ServiceClient):
                 timeout=timeout if timeout is not None else self.timeout,
             )
         except httpx.TimeoutException as exc:
-            raise GsxtUnavailable(rid, f"no answer within the timeout ({type(exc).__name__})") from None
+            raise GsxtUnavailable.of(rid, f"no answer within the timeout ({type(exc).__name__})") from None
         except httpx.HTTPError as exc:
-            raise GsxtUnavailable(rid, f"{type(exc).__name__}: {exc}"[:300]) from None
+            raise GsxtUnavailable.of(rid, f"{type(exc).__name__}: {exc}"[:300]) from None
         return self._receipt(rid, resp)
 
     async def publication(self, record_id: str, *, timeout: float | None = None) -> GsxtReceipt | None:
@@ -130,7 +148,7 @@ class GsxtClient(ServiceClient):
                 timeout=timeout if timeout is not None else self.timeout,
             )
         except httpx.HTTPError as exc:
-            raise GsxtUnavailable(record_id, f"{type(exc).__name__}: {exc}"[:300]) from None
+            raise GsxtUnavailable.of(record_id, f"{type(exc).__name__}: {exc}"[:300]) from None
         if resp.status_code == 404:
             return None
         return self._receipt(record_id, resp)
@@ -141,12 +159,14 @@ class GsxtClient(ServiceClient):
             try:
                 return GsxtReceipt.model_validate(resp.json())
             except ValueError as exc:  # a 2xx we cannot read: the record's fate is unknown, ask again
-                raise GsxtUnavailable(record_id, f"unreadable receipt: {str(exc)[:200]}", status_code=status) from None
+                raise GsxtUnavailable.of(
+                    record_id, f"unreadable receipt: {str(exc)[:200]}", status_code=status
+                ) from None
         if 400 <= status < 500 and status not in RETRYABLE_4XX:
-            raise GsxtRejected(record_id, status, _problem_of(resp))
+            raise GsxtRejected.of(record_id, status, _problem_of(resp))
         problem = _problem_of(resp)
         said = problem.get("code") or problem.get("detail") or ""
-        raise GsxtUnavailable(record_id, f"HTTP {status} {said}".strip()[:300], status_code=status)
+        raise GsxtUnavailable.of(record_id, f"HTTP {status} {said}".strip()[:300], status_code=status)
 
 
 def gsxt_client(settings: Settings) -> GsxtClient:
