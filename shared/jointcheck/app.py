@@ -14,7 +14,7 @@ import ipaddress
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -35,7 +35,14 @@ from jointcheck.http import ServiceClient, close_shared_http_client
 from jointcheck.idempotency import IdempotencyMiddleware
 from jointcheck.migrations import current_revision, head_revision
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
-from jointcheck.outbox import EventHandler, EventHandlers, OutboxDispatcher, internal_router, ops_router
+from jointcheck.outbox import (
+    EventHandler,
+    EventHandlers,
+    OutboxDispatcher,
+    OutboxTransport,
+    internal_router,
+    ops_router,
+)
 from jointcheck.requestguard import RequestGuardMiddleware
 from jointcheck.schemas import Schema
 from jointcheck.settings import ServiceSettings
@@ -187,11 +194,13 @@ def create_service_app(
     version: str = "0.1.0",
     openapi_tags: list[dict[str, str]] | None = None,
     depends_on: Sequence[str] = (),
+    outbox_transports: Mapping[str, OutboxTransport] | None = None,
 ) -> FastAPI:
     """Assemble a service app. The database engine is lazy: nothing connects until used.
 
     ``migrations_location`` is the service's own Alembic tree (``/readyz`` compares the
-    database with its head).
+    database with its head). ``outbox_transports`` delivers the outbox events of destinations
+    that are not our services (``{"gsxt": GsxtTransport(...)}``; :mod:`jointcheck.outbox.transport`).
     """
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     db = Database(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
@@ -202,7 +211,9 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         dispatcher = None
         if settings.outbox_enabled:
-            dispatcher = OutboxDispatcher(settings=settings, db=db, metrics=metrics)
+            dispatcher = OutboxDispatcher(
+                settings=settings, db=db, metrics=metrics, transports=app.state.outbox_transports
+            )
             app.state.outbox_dispatcher = dispatcher
             dispatcher.start()
         for hook in on_startup:
@@ -231,6 +242,7 @@ def create_service_app(
     app.state.token_verifier = TokenVerifier(settings)
     app.state.event_handlers = EventHandlers(dict(event_handlers or {}))
     app.state.outbox_dispatcher = None
+    app.state.outbox_transports = dict(outbox_transports or {})
     install_error_handlers(app)
     # Outermost last: CORS → request id → 500 guard → body/NUL guard → idempotency → routes.
     app.add_middleware(

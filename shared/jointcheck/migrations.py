@@ -193,6 +193,24 @@ def outbox_v2_downgrade() -> None:
     op.drop_column("outbox_events", "seq")
 
 
+def outbox_v3_upgrade() -> None:
+    """Leases: a dispatcher claims an event (``claim_token``, until ``claimed_until``) in one
+    short transaction, delivers it with none open, and records the outcome under its token."""
+    import sqlalchemy as sa
+    from alembic import op
+    from sqlalchemy.dialects import postgresql
+
+    op.add_column("outbox_events", sa.Column("claim_token", postgresql.UUID(as_uuid=True)))
+    op.add_column("outbox_events", sa.Column("claimed_until", sa.DateTime(timezone=True)))
+
+
+def outbox_v3_downgrade() -> None:
+    from alembic import op
+
+    op.drop_column("outbox_events", "claimed_until")
+    op.drop_column("outbox_events", "claim_token")
+
+
 def idempotency_v1_upgrade() -> None:
     """Create ``idempotency_keys`` (Idempotency-Key support on POSTs)."""
     import sqlalchemy as sa

@@ -62,6 +62,11 @@ class ServiceSettings(BaseSettings):
     outbox_max_attempts: int = 12
     outbox_backoff_base: float = 0.5
     outbox_backoff_max: float = 300.0
+    # A delivery's time limit (HTTP to a service, or a transport), and how long a dispatcher's
+    # claim on the events of a round lasts: a dispatcher that dies mid-round leaves its events
+    # to others once the lease runs out. The lease must outlast a delivery (plus 2 s in hand).
+    outbox_delivery_timeout: float = Field(10.0, gt=0)
+    outbox_lease_seconds: float = Field(60.0, gt=0)
 
     # Request bodies: every body is limited to max_body_bytes (JSON bodies are read whole,
     # so this is also the memory a request may take), unless body_limit_for grants a route
@@ -92,6 +97,11 @@ class ServiceSettings(BaseSettings):
                 )
             if uses_hs and len(self.jwt_secret) < 32:
                 raise ValueError(f"{self.service_name}: jwt_secret must be at least 32 characters")
+        if self.outbox_lease_seconds < self.outbox_delivery_timeout + 4:
+            raise ValueError(
+                f"{self.service_name}: outbox_lease_seconds ({self.outbox_lease_seconds}) must exceed "
+                f"outbox_delivery_timeout ({self.outbox_delivery_timeout}) by at least 4 seconds"
+            )
         if any(a.startswith("RS") for a in self.jwt_algorithms) and not self.jwks_url:
             raise ValueError(f"{self.service_name}: RS256 needs jwks_url")
         return self

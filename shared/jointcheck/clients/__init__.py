@@ -8,7 +8,7 @@ so tests (and deployments) decide where each callee lives (``app.dependency_over
 """
 
 from jointcheck.clients.audit import Audit, AuditClient, audit_client
-from jointcheck.clients.gsxt import Gsxt, GsxtClient, GsxtRejected, GsxtUnavailable, gsxt_client
+from jointcheck.clients.gsxt import Gsxt, GsxtClient, GsxtRejected, GsxtTransport, GsxtUnavailable, gsxt_client
 from jointcheck.clients.planning import Planning, PlanningClient, planning_client
 from jointcheck.clients.platform import Platform, PlatformClient, platform_client
 from jointcheck.clients.registry import Registry, RegistryClient, registry_client
@@ -21,6 +21,7 @@ __all__ = [
     "Gsxt",
     "GsxtClient",
     "GsxtRejected",
+    "GsxtTransport",
     "GsxtUnavailable",
     "Planning",
     "PlanningClient",

@@ -23,11 +23,13 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import Depends
+from pydantic import ValidationError
 
 from jointcheck.contracts.gsxt import GsxtPublicationRecord, GsxtReceipt
 from jointcheck.errors import DomainError, UpstreamUnavailable
 from jointcheck.http import ServiceClient
 from jointcheck.observability import REQUEST_ID_HEADER, get_request_id
+from jointcheck.outbox.transport import Delivery, OutboxRow, OutcomeHook
 from jointcheck.settings import ServiceSettings, Settings
 
 #: 4xx answers that say "not now" rather than "never".
@@ -167,6 +169,38 @@ class GsxtClient(ServiceClient):
         problem = _problem_of(resp)
         said = problem.get("code") or problem.get("detail") or ""
         raise GsxtUnavailable.of(record_id, f"HTTP {status} {said}".strip()[:300], status_code=status)
+
+
+class GsxtTransport:
+    """The outbox transport of destination ``gsxt``: each event's payload is a
+    :class:`GsxtPublicationRecord`, published with :meth:`GsxtClient.publish`.
+
+    ``create_service_app(..., outbox_transports={"gsxt": GsxtTransport(settings, on_outcome=hook)})``;
+    enqueue with ``enqueue_event(session, destination="gsxt", topic=…, payload=record.model_dump(mode="json"),
+    ordering_key=…)``. A receipt is ``delivered`` (``row.response`` holds it), a 4xx ``rejected``
+    (``row.response`` holds GSXT's problem document), the rest ``failed`` (retried). ``on_outcome``
+    (:data:`jointcheck.outbox.OutcomeHook`) runs in the transaction that records the outcome.
+    """
+
+    def __init__(
+        self, settings: ServiceSettings, *, on_outcome: OutcomeHook | None = None, client: GsxtClient | None = None
+    ) -> None:
+        self.client = client or GsxtClient(settings)
+        if on_outcome is not None:
+            self.on_outcome = on_outcome
+
+    async def deliver(self, row: OutboxRow) -> Delivery:
+        try:
+            record = GsxtPublicationRecord.model_validate(row.payload)
+        except ValidationError as exc:
+            return Delivery("rejected", f"the event is not a publication record: {str(exc)[:800]}")
+        try:
+            receipt = await self.client.publish(record)
+        except GsxtRejected as exc:
+            return Delivery("rejected", (exc.detail or exc.code)[:1000], exc.problem)
+        except GsxtUnavailable as exc:
+            return Delivery("failed", (exc.detail or exc.code)[:1000])
+        return Delivery("delivered", None, receipt.model_dump(mode="json"))
 
 
 def gsxt_client(settings: Settings) -> GsxtClient:

@@ -12,9 +12,14 @@ dead one holds its successors until re-queued. Receivers record every event id i
 ``inbox_events`` in the same transaction as applying it, so a redelivered event is
 acknowledged and not applied twice.
 
+Delivery holds no transaction across the network: events are claimed with a lease in one
+short transaction and their outcome recorded in another (:mod:`.dispatcher`). Destinations
+that are not our services (GSXT) get a transport (:mod:`.transport`), whose outcome hook
+updates the owning service's record in the same transaction as the outbox row.
+
 Modules: :mod:`.tables` (schema), :mod:`.sender` (enqueue, audit), :mod:`.dispatcher`
-(delivery), :mod:`.receiver` (inbox route), :mod:`.ops` (operator routes),
-:mod:`.repository` (every query).
+(delivery), :mod:`.transport` (other destinations), :mod:`.receiver` (inbox route),
+:mod:`.ops` (operator routes), :mod:`.repository` (every query).
 """
 
 from jointcheck.outbox.dispatcher import PERMANENT_REJECTIONS, OutboxDispatcher, backoff_delay
@@ -22,9 +27,19 @@ from jointcheck.outbox.ops import OutboxEventRead, OutboxPage, OutboxSummary, op
 from jointcheck.outbox.receiver import EventAck, EventHandler, EventHandlers, IncomingEvent, internal_router
 from jointcheck.outbox.sender import enqueue_event, record_audit
 from jointcheck.outbox.tables import add_outbox_tables
+from jointcheck.outbox.transport import (
+    OUTCOMES,
+    Delivery,
+    OutboxRow,
+    OutboxTransport,
+    Outcome,
+    OutcomeHook,
+)
 
 __all__ = [
+    "OUTCOMES",
     "PERMANENT_REJECTIONS",
+    "Delivery",
     "EventAck",
     "EventHandler",
     "EventHandlers",
@@ -32,7 +47,11 @@ __all__ = [
     "OutboxDispatcher",
     "OutboxEventRead",
     "OutboxPage",
+    "OutboxRow",
     "OutboxSummary",
+    "OutboxTransport",
+    "Outcome",
+    "OutcomeHook",
     "add_outbox_tables",
     "backoff_delay",
     "enqueue_event",

@@ -14,6 +14,7 @@ from jointcheck.db import Session
 from jointcheck.errors import Conflict, NotFound, problem_responses
 from jointcheck.outbox import repository
 from jointcheck.outbox.sender import record_audit
+from jointcheck.outbox.transport import OutboxRow, Outcome, outcome_hook
 from jointcheck.pagination import Cursor, Page, cursor_field, page_of
 from jointcheck.schemas import Schema
 
@@ -34,6 +35,9 @@ class OutboxEventRead(Schema):
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+    claimed_until: datetime | None = Field(
+        None, description="being delivered: a dispatcher holds it until then / 投递中，租约到期时间"
+    )
     blocked_by: uuid.UUID | None = Field(
         None, description="a pending event waits for this earlier, undelivered event of its queue / 等待的前序事件"
     )
@@ -124,9 +128,10 @@ async def requeue_outbox_event(
         object_id=str(event_id),
         data={"destination": destination, "topic": topic},
     )
-    _wake(request)
     row = await repository.get_read(session, event_id)
     assert row is not None  # updated in this very transaction
+    await _tell_owner(request, session, row, "requeued", None)
+    _wake(request)
     return OutboxEventRead(**row)
 
 
@@ -158,9 +163,10 @@ async def discard_outbox_event(
         object_id=str(event_id),
         data={"destination": destination, "topic": topic, "reason": body.reason},
     )
-    _wake(request)
     row = await repository.get_read(session, event_id)
     assert row is not None  # updated in this very transaction
+    await _tell_owner(request, session, row, "discarded", body.reason)
+    _wake(request)
     return OutboxEventRead(**row)
 
 
@@ -172,6 +178,15 @@ def _raise_not_dead(status: str | None, event_id: uuid.UUID, verb: str) -> NoRet
         detail_zh="只有死信事件可以" + ("重新入队" if verb == "re-queued" else "放弃"),
         code="not_dead",
     )
+
+
+async def _tell_owner(request: Request, session: Any, row: Any, outcome: Outcome, error: str | None) -> None:
+    """The destination's transport hook, in this request's transaction (a publication becomes
+    pending again when re-queued, stays failed for good when discarded)."""
+    transports = getattr(request.app.state, "outbox_transports", {}) or {}
+    hook = outcome_hook(transports.get(row["destination"]))
+    if hook is not None:
+        await hook(session, OutboxRow.of(row), outcome, error)
 
 
 def _wake(request: Request) -> None:

@@ -2,7 +2,12 @@
 
 Ordering rule, in SQL: an event with an ``ordering_key`` may be sent only when no earlier
 event (smaller ``seq``) with the same ``(destination, ordering_key)`` is still *open* —
-pending, retrying or dead (not delivered, not discarded). See :func:`claim_due`.
+pending, retrying, being delivered or dead (not delivered, not discarded). See :func:`claim_due`.
+
+Leases: :func:`lease_due` claims the heads for a while (``claim_token``, ``claimed_until``)
+and commits; the outcome is recorded later by :func:`mark_delivered`, :func:`mark_dead`,
+:func:`schedule_retry` or :func:`release_claims`, each only while the row still carries the
+token (a dispatcher whose lease ran out and was taken over records nothing).
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ _BEHIND_DEAD = (
     f"(SELECT 1 FROM outbox_events e WHERE {_EARLIER_OPEN} AND e.status = 'dead')"
 )
 _READ_COLUMNS = (
-    "o.id, o.seq, o.destination, o.topic, o.ordering_key, o.payload, o.status, o.attempts, "
-    "o.next_attempt_at, o.last_error, o.created_at, o.delivered_at, head.id AS blocked_by, "
+    "o.id, o.seq, o.destination, o.topic, o.ordering_key, o.payload, o.request_id, o.status, o.attempts, "
+    "o.next_attempt_at, o.last_error, o.created_at, o.delivered_at, o.claimed_until, head.id AS blocked_by, "
     "COALESCE(behind.n, 0) AS holds"
 )
 # The first undelivered event ahead of a pending one, and how many wait behind an open one.
@@ -73,19 +78,25 @@ async def insert_event(
     )
 
 
-async def claim_due(session: AsyncSession, limit: int) -> Sequence[Row[Any]]:
-    """Lock up to ``limit`` due events, each the head of its queue, in written order.
+_CLAIM_COLUMNS = (
+    "o.id, o.seq, o.destination, o.topic, o.ordering_key, o.payload, o.request_id, o.attempts, o.created_at"
+)
 
-    Safe with several dispatchers: an event whose predecessor another dispatcher holds is
-    not the head in our snapshot (the predecessor is still undelivered there), and a
-    predecessor is only seen as delivered once that delivery has committed.
+
+async def claim_due(session: AsyncSession, limit: int) -> Sequence[Row[Any]]:
+    """Lock up to ``limit`` due, unleased events, each the head of its queue, in written order.
+
+    Safe with several dispatchers: an event whose predecessor another dispatcher holds — locked
+    in its claiming transaction, or leased while it delivers — is not the head (the
+    predecessor is still open), and a predecessor is only seen as delivered once that
+    delivery's outcome has committed.
     """
     return (
         await session.execute(
             text(
-                "SELECT o.id, o.seq, o.destination, o.topic, o.ordering_key, o.payload, o.request_id, "
-                "o.attempts, o.created_at FROM outbox_events o "
-                "WHERE o.status = 'pending' AND o.next_attempt_at <= now() AND (o.ordering_key IS NULL OR "
+                f"SELECT {_CLAIM_COLUMNS} FROM outbox_events o "
+                "WHERE o.status = 'pending' AND o.next_attempt_at <= now() "
+                "AND (o.claimed_until IS NULL OR o.claimed_until <= now()) AND (o.ordering_key IS NULL OR "
                 f"NOT EXISTS (SELECT 1 FROM outbox_events e WHERE {_EARLIER_OPEN})) "
                 "ORDER BY o.seq LIMIT :n FOR UPDATE OF o SKIP LOCKED"
             ),
@@ -94,33 +105,67 @@ async def claim_due(session: AsyncSession, limit: int) -> Sequence[Row[Any]]:
     ).all()
 
 
-async def mark_delivered(session: AsyncSession, event_id: uuid.UUID) -> None:
-    await session.execute(
+async def lease_due(session: AsyncSession, limit: int, *, token: uuid.UUID, lease_seconds: float) -> Sequence[Row[Any]]:
+    """:func:`claim_due`, then lease the rows to ``token`` for ``lease_seconds`` (commit at once:
+    the lease, not a lock, keeps others off while the event is delivered)."""
+    rows = await claim_due(session, limit)
+    if rows:
+        await session.execute(
+            text(
+                "UPDATE outbox_events SET claim_token = :t, claimed_until = now() + make_interval(secs => :s) "
+                "WHERE id = ANY(:ids)"
+            ),
+            {"t": token, "s": lease_seconds, "ids": [r.id for r in rows]},
+        )
+    return rows
+
+
+_HELD = "id = :id AND claim_token = :t AND status = 'pending'"
+_UNCLAIM = "claim_token = NULL, claimed_until = NULL"
+
+
+async def mark_delivered(session: AsyncSession, event_id: uuid.UUID, *, token: uuid.UUID) -> bool:
+    """Delivered, if ``token`` still holds the event (else nothing changes: False)."""
+    result = await session.execute(
         text(
-            "UPDATE outbox_events SET status='delivered', delivered_at=now(), "
-            "attempts=attempts+1, last_error=NULL WHERE id=:id"
+            f"UPDATE outbox_events SET status='delivered', delivered_at=now(), attempts=attempts+1, "
+            f"last_error=NULL, {_UNCLAIM} WHERE {_HELD}"
         ),
-        {"id": event_id},
+        {"id": event_id, "t": token},
     )
+    return result.rowcount == 1
 
 
-async def mark_dead(session: AsyncSession, event_id: uuid.UUID, *, attempts: int, error: str | None) -> None:
-    await session.execute(
-        text("UPDATE outbox_events SET status='dead', attempts=:a, last_error=:e WHERE id=:id"),
-        {"id": event_id, "a": attempts, "e": error},
+async def mark_dead(
+    session: AsyncSession, event_id: uuid.UUID, *, token: uuid.UUID, attempts: int, error: str | None
+) -> bool:
+    result = await session.execute(
+        text(f"UPDATE outbox_events SET status='dead', attempts=:a, last_error=:e, {_UNCLAIM} WHERE {_HELD}"),
+        {"id": event_id, "t": token, "a": attempts, "e": error},
     )
+    return result.rowcount == 1
 
 
 async def schedule_retry(
-    session: AsyncSession, event_id: uuid.UUID, *, attempts: int, error: str | None, delay: float
-) -> None:
-    await session.execute(
+    session: AsyncSession, event_id: uuid.UUID, *, token: uuid.UUID, attempts: int, error: str | None, delay: float
+) -> bool:
+    result = await session.execute(
         text(
-            "UPDATE outbox_events SET attempts=:a, last_error=:e, "
-            "next_attempt_at = now() + make_interval(secs => :d) WHERE id=:id"
+            f"UPDATE outbox_events SET attempts=:a, last_error=:e, {_UNCLAIM}, "
+            f"next_attempt_at = now() + make_interval(secs => :d) WHERE {_HELD}"
         ),
-        {"id": event_id, "a": attempts, "e": error, "d": delay},
+        {"id": event_id, "t": token, "a": attempts, "e": error, "d": delay},
     )
+    return result.rowcount == 1
+
+
+async def release_claims(session: AsyncSession, event_ids: Sequence[uuid.UUID], *, token: uuid.UUID) -> None:
+    """Give back leased events not tried this round (due again at once, attempts unchanged)."""
+    if event_ids:
+        await session.execute(
+            text(f"UPDATE outbox_events SET {_UNCLAIM} WHERE id = ANY(:ids) AND claim_token = :t"),
+            {"ids": list(event_ids), "t": token},
+        )
 
 
 async def count_by_status(session: AsyncSession) -> dict[str, int]:

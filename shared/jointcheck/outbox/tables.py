@@ -29,7 +29,10 @@ def add_outbox_tables(metadata: MetaData) -> tuple[Table, Table]:
     ``seq`` numbers events in the order they were written (an identity, not a clock: no ties,
     no skew). Events sharing ``(destination, ordering_key)`` are delivered strictly in ``seq``
     order; ``ix_outbox_events_key_open`` finds the head of each key's queue among the open
-    (pending or dead) events.
+    (pending or dead) events. ``claim_token`` and ``claimed_until`` are a dispatcher's lease
+    on a pending event it is delivering (no transaction is held meanwhile): nobody else
+    takes the event before ``claimed_until``, and only the holder of the token records
+    its outcome.
     """
     outbox = Table(
         "outbox_events",
@@ -47,6 +50,8 @@ def add_outbox_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("last_error", Text),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("delivered_at", DateTime(timezone=True)),
+        Column("claim_token", UUID(as_uuid=True)),
+        Column("claimed_until", DateTime(timezone=True)),
         Index("ix_outbox_events_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
         Index("ix_outbox_events_status_seq", "status", "seq"),
         Index(
