@@ -207,6 +207,10 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("results", "POST", "/v1/followups/{case_id}/close"): allow(
         "admin", "officer", scope="officers of the department the case is with", refused=False
     ),
+    ("results", "GET", "/v1/calendars"): allow(*READERS),
+    ("results", "GET", "/v1/calendars/due-date"): allow(*READERS),
+    ("results", "GET", "/v1/calendars/{year}"): allow(*READERS),
+    ("results", "POST", "/v1/calendars/{year}"): allow("admin"),
     # ------------------------------------------------------------------ audit
     ("audit", "GET", "/v1/audit-events"): allow("admin", "auditor"),
     ("audit", "GET", "/v1/audit-events/verify"): allow("admin", "auditor"),

@@ -30,7 +30,7 @@ from jointcheck.codes import make_uscc
 from .authz_table import DOC, SERVICES, TABLE, Access, document_with_table
 from .conftest import COOPERATING, LEAD, OTHER, World
 
-PARAMS = {"uscc": make_uscc("91411523MA0000001"), "code": LEAD, "sha256": "0" * 64, "record_id": "r-1"}
+PARAMS = {"uscc": make_uscc("91411523MA0000001"), "code": LEAD, "sha256": "0" * 64, "record_id": "r-1", "year": "2099"}
 
 
 def concrete(path: str) -> str:

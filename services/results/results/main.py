@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI
 
 from jointcheck.app import create_service_app
 from jointcheck.contracts import InspectionsCreate, InspectionsDrawn, InspectionsVoided, TaskApproved, event_handlers
 from results import MIGRATIONS, metrics
+from results.calendars.router import router as calendars_router
+from results.calendars.service import load_calendar_files
 from results.categories.router import router as categories_router
 from results.config import Settings, get_settings
 from results.followups.router import router as followups_router
@@ -20,6 +25,8 @@ from results.publications.router import public_router as public_results_router
 from results.publications.router import router as publications_router
 from results.tasks.router import router as tasks_router
 from results.tasks.service import handle_task_approved
+
+log = logging.getLogger("results")
 
 DESCRIPTION = (
     "One joint visit per drawn entity, closing the loop 'objects drawn once, personnel dispatched once, inspection "
@@ -50,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             publications_router,
             followups_router,
             public_results_router,
+            calendars_router,
         ],
         event_handlers=event_handlers(
             (TaskApproved, handle_task_approved),
@@ -58,6 +66,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             (InspectionsVoided, handle_inspections_voided),
         ),
         depends_on=["registry", "planning", "audit"],
+        on_startup=[_load_calendar_files(settings)] if settings.calendar_files else [],
     )
     metrics.install(app.state.metrics)
     return app
+
+
+def _load_calendar_files(settings: Settings) -> Callable[[FastAPI], Awaitable[None]]:
+    """Startup: the configured holiday files into the calendar table. A bad file stops the
+    service (a configuration error); a database not reachable yet is logged and tried at the
+    next start (``/readyz`` says what is wrong meanwhile)."""
+
+    async def load(app: FastAPI) -> None:
+        paths = settings.calendar_files
+        try:
+            changed = await load_calendar_files(app.state.db, paths)
+        except ValueError:  # a bad file: the service does not start
+            raise
+        except Exception:  # the database: tried again at the next start
+            log.exception("calendar files %s not loaded", [str(p) for p in paths])
+            return
+        log.info("calendar files loaded: years %s stored or replaced", changed)
+
+    return load

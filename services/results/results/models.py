@@ -1,5 +1,6 @@
 """Every ORM model of the results service, imported so that its metadata is complete."""
 
+from results.calendars.models import CalendarYear
 from results.categories.models import ResultCategory
 from results.database import Base, metadata
 from results.followups.models import FollowupCase, FollowupEvent
@@ -9,6 +10,7 @@ from results.tasks.models import ResultTask
 
 __all__ = [
     "Base",
+    "CalendarYear",
     "Finding",
     "FollowupCase",
     "FollowupEvent",
