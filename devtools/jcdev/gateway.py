@@ -4,7 +4,7 @@
 and the browser tests go through it too. It follows the one layout of
 :mod:`jcdev.services`, which the deployment's nginx follows as well:
 
-* ``/portal/…`` — the portal's static pages (:data:`portal.STATIC_DIR`); ``/`` and ``/portal``
+* ``/portal/…`` — the portal's static pages (:data:`jcportal.STATIC_DIR`); ``/`` and ``/portal``
   redirect to ``/portal/``;
 * ``/public/plans``, ``/public/draws``, ``/public/announcements``, ``/public/results`` (and
   below) — the service that owns them, path unchanged (``GATEWAY_PUBLIC_ROUTES``);
@@ -22,6 +22,7 @@ with a stable code: 404 ``route_not_found``, 502 ``upstream_unreachable``, 504 `
 from __future__ import annotations
 
 import os
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
-import portal
+import jcportal
 from jcdev.services import (
     DEFAULT_PORTS,
     GATEWAY_PORTAL_PREFIX,
@@ -222,6 +223,7 @@ def create_app(
     async def to_portal(_: Request) -> Response:
         return RedirectResponse(GATEWAY_PORTAL_PREFIX, status_code=307)
 
+    @asynccontextmanager
     async def lifespan(_: Starlette):
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         timeouts = httpx.Timeout(timeout, connect=5.0)
@@ -234,7 +236,7 @@ def create_app(
         routes=[
             Route("/", to_portal),
             Route(portal_mount, to_portal),
-            Mount(portal_mount, app=_PortalFiles(static_dir or portal.STATIC_DIR)),
+            Mount(portal_mount, app=_PortalFiles(static_dir or jcportal.STATIC_DIR)),
             Route("/{path:path}", proxy, methods=METHODS),
         ],
         lifespan=lifespan,

@@ -1139,7 +1139,7 @@
    */
   async function verifyBundle(input, opts = {}) {
     const onPhase = opts.onPhase || (() => {});
-    const report = { ok: false, phase: "bundle", result: null, announcement: null, kind: null, hashes: null };
+    const report = { ok: false, phase: "bundle", result: null, announcement: null, kind: null, hashes: null, drawId: null };
     let phase = "bundle";
     const enter = (p) => {
       if (phase !== p) onPhase(phase, "ok");
@@ -1182,6 +1182,9 @@
       const [ab, ann] = parseAnnouncement(bundle.get("announcement"), kind);
       report.kind = kind;
       report.announcement = ann;
+      report.announcementText = bundle.get("announcement");
+      report.announcementSha256 = hex(sha256(ab));
+      report.drawId = isStr(bundle.get("draw_id")) ? bundle.get("draw_id") : null;
       enter("commitment");
       const secret = bundle.get("secret");
       if (!isStr(secret)) throw new DrawError("secret", `must be a string of 64 lowercase hex characters, not ${show(secret)}`);
