@@ -316,6 +316,7 @@
       const num = Number(m[0]);
       return Number.isSafeInteger(num) ? num + 0 : BigInt(m[0]);
     };
+    if (text.charCodeAt(0) === 0xfeff) fail("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0);
     ws();
     if (i >= n) fail("Expecting value");
     const v = value(0);
