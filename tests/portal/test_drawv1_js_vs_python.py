@@ -462,8 +462,10 @@ def bad_team(rnd, b):
             ("extra", 1),
         ]
     )
-    if rnd.random() < 0.25:
+    if rnd.random() < 0.2:
         team.pop(rnd.choice(list(team)))
+    elif rnd.random() < 0.2:
+        team["required_departments"] = [*team["required_departments"], team["required_departments"][0]]
     else:
         team[key] = value
     return _reforge(b, rules=rnd.choice([team, team, [], "team"]))
