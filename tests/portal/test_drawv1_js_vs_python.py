@@ -623,3 +623,23 @@ def test_every_kind_of_tampering_is_exercised_and_caught():
         "a very large integer",
     ]
     assert [d for d in deep if d not in messages] == []
+
+
+@pytest.mark.parametrize("scale", [1, 0.001])
+def test_larger_frames_and_the_ticket_bound(verifier_page, scale):
+    """Frames where the bound on tickets filters (thousands of entities), and a bound so tight
+    that every stratum is scanned again: the result is Python's either way."""
+    rnd = random.Random(2026)
+    frame = make_file((make_uscc("91411523" + "%09d" % n), rnd.choice("ABCDU")) for n in range(4000))
+    rules = {"A": {"ratio": "0.03"}, "B": {"ratio": "0.1", "alternates": 3}, "C": {"count": 7}, "D": {"ratio": "0"}}
+    rules["U"] = {"ratio": "0.5", "max": 40}
+    bundle = forge("objects", {"frame": frame}, rules, secret=rnd.randbytes(32), entropy="dice 4 4", source="dice")
+    data = json.dumps(bundle).encode()
+    verifier_page.execute_script("DrawV1.setBoundScale(arguments[0])", scale)
+    try:
+        [js] = verify_in_page(verifier_page, [data])
+    finally:
+        verifier_page.execute_script("DrawV1.setBoundScale(1)")
+    assert js["ok"], js["message"]
+    assert js["message"] == verify_bundle(data)[1]
+    assert js["result"] == python_result(data)
