@@ -223,9 +223,10 @@ def test_the_language_switch(browser, urls, published):
     wait_text(browser, "h1", "已公布的年度抽查计划")
 
 
-def test_results_search_degrades_without_the_route(browser, http, urls, published):
-    """The page is written against GET /public/results?uscc=|name=; while the results service
-    answers 404 there, the page says so plainly instead of failing."""
+def test_results_search(browser, http, urls, published):
+    """The page asks GET /public/results?uscc=|name= through the gateway and shows the records, or
+    that none is published — or, where the route answers 404, that the search is not available
+    (tests/portal/test_results_page.py covers that case on its own)."""
     route = http.get(f"{urls['gateway']}/public/results", params={"uscc": "91411523MA0000004J"})
     browser.get(f"{urls['gateway']}/portal/results.html")
     set_language(browser, "zh")

@@ -203,6 +203,8 @@
     "results.date": ["检查日期", "Inspection date"],
     "results.categories": ["检查结果", "Results"],
     "results.follow_up": ["后续处置", "Follow-up"],
+    "results.completed": ["抽查完成日期", "Completed"],
+    "results.published_at": ["公示时间", "Published"],
   };
 
   const LANGS = ["zh", "en"];

@@ -405,7 +405,12 @@
       render();
     }
     const pick = (r, ...keys) => keys.map((k) => r[k]).find((v) => v !== undefined && v !== null);
-    const list = (v) => (Array.isArray(v) ? v.map((x) => (typeof x === "object" && x !== null ? x.name || x.label || x.code || JSON.stringify(x) : String(x))).join("、") : v);
+    const label = (x) => {
+      if (typeof x !== "object" || x === null) return String(x);
+      const name = x.name || x.label || x.code || JSON.stringify(x);
+      return x.department ? `${name}（${x.department}）` : name;
+    };
+    const list = (v) => (Array.isArray(v) ? v.map(label).join("、") : v);
     function record(r) {
       const taskId = pick(r, "task_id");
       const planId = pick(r, "plan_id");
@@ -420,7 +425,17 @@
           [t("results.follow_up"), list(pick(r, "follow_up_measure", "follow_up"))],
           [t("results.task"), taskId ? link("task.html", { id: taskId }, pick(r, "task_name") || taskId) : null],
           [t("results.plan"), planId ? link("plan.html", { id: planId }, pick(r, "plan_name") || planId) : null],
+          [t("results.completed"), pick(r, "completion_date")],
+          [t("results.published_at"), time(pick(r, "published_at"))],
         ]),
+        Array.isArray(r.items) && r.items.length
+          ? h(
+              "details",
+              { class: "items" },
+              h("summary", {}, t("task.items"), ` (${r.items.length})`),
+              h("ul", {}, r.items.map((i) => h("li", {}, [i.name || i.code, i.department, i.outcome, i.method && methodLabel(i.method)].filter(Boolean).join(" · ")))),
+            )
+          : null,
       );
     }
     function render() {
