@@ -3,8 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# The distributions (see pyproject.toml): library, services, development tools.
-DISTS := shared services/registry services/planning services/sampling services/results services/audit services/gsxt_emulator devtools
+# The distributions (see pyproject.toml): library, services, the public portal's pages, development tools.
+DISTS := shared services/registry services/planning services/sampling services/results services/audit services/gsxt_emulator portal devtools
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
 STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | cksum | cut -d' ' -f1)
 

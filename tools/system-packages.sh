@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # System packages some tests need, from Debian's archive (the project's own setup installs them;
 # nothing is installed by hand): headless Chromium and its driver (API docs and the public
-# portal in a real browser), nginx (the gateway in front of the services), promtool (the alert
-# rules). Idempotent; a no-op when everything is present. Needs root (or sudo) to install.
+# portal in a real browser), a CJK font (so Chinese pages render, e.g. the portal's screenshot),
+# nginx (the gateway in front of the services), promtool (the alert rules). Idempotent; a no-op when everything is present. Needs root (or sudo) to install.
 set -euo pipefail
 declare -A need=(
   [/usr/bin/chromium]=chromium
   [/usr/bin/chromedriver]=chromium-driver
+  [/usr/share/fonts/truetype/wqy/wqy-microhei.ttc]=fonts-wqy-microhei
   [/usr/sbin/nginx]=nginx-light
   [/usr/bin/promtool]=prometheus
 )
 missing=()
 for path in "${!need[@]}"; do
-  [ -x "$path" ] || missing+=("${need[$path]}")
+  [ -e "$path" ] || missing+=("${need[$path]}")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -60,7 +60,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     cfg = _stack_config(_server_url())
     jstack.prepare_databases(cfg)
     stack = jstack.Stack(cfg)
-    names = [*cfg.services, "gsxt"]
+    names = cfg.process_names()
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -77,8 +77,13 @@ def cmd_run(_: argparse.Namespace) -> int:
             asyncio.run(_load_demo(cfg))
         print("\n=== 一业一查 joint inspection services are up ===")
         for name in names:
+            if name == "gateway":
+                continue
             label = "GSXT emulator (公示系统模拟器)" if name == "gsxt" else name
             print(f"  {label:<32} {cfg.base_url(name)}/docs")
+        if "gateway" in names:
+            print(f"  {'public portal (公开门户)':<32} {cfg.base_url('gateway')}/portal/")
+            print(f"  {'gateway (网关) /<service>/…':<32} {cfg.base_url('gateway')}/planning/docs …")
         print("\nDev admin token (12 h) — paste into /docs → Authorize:")
         print(f"  {dev_token('admin')}")
         print("Other roles: make token ROLE=officer DEPT=SCJG\nCtrl-C stops everything.\n", flush=True)

@@ -12,8 +12,10 @@ from pathlib import Path
 #: The five services with a database, in start order.
 SERVICE_NAMES: tuple[str, ...] = ("registry", "planning", "sampling", "results", "audit")
 
-#: Development ports (``make run``); the GSXT emulator is ``gsxt``.
+#: Development ports (``make run``); the GSXT emulator is ``gsxt``, the development gateway
+#: (the portal and every service on one origin, :mod:`jcdev.gateway`) ``gateway``.
 DEFAULT_PORTS: dict[str, int] = {
+    "gateway": 8000,
     "registry": 8001,
     "planning": 8002,
     "sampling": 8003,
@@ -30,6 +32,8 @@ def migrations_location(service: str) -> Path:
 
 def app_factory(service: str) -> str:
     """The ``module:function`` uvicorn builds the service's app with (``--factory``)."""
+    if service == "gateway":
+        return "jcdev.gateway:create_app"
     return "gsxt_emulator.main:create_app" if service == "gsxt" else f"{service}.main:create_app"
 
 
@@ -46,4 +50,4 @@ GATEWAY_PUBLIC_ROUTES: dict[str, str] = {
 }
 GATEWAY_PORTAL_PREFIX = "/portal/"
 #: Development port of the gateway (``make run``).
-GATEWAY_DEFAULT_PORT = 8000
+GATEWAY_DEFAULT_PORT = DEFAULT_PORTS["gateway"]

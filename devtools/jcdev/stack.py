@@ -7,7 +7,8 @@
   Each service gets its own database on it (``jc_registry``…; ``JC_DB_PREFIX`` changes the
   prefix). Unset: an embedded PostgreSQL (the ``pgserver`` package) is started in
   ``.data/pg`` (``JC_DATA_DIR``) and kept between runs.
-* ``JC_PORT_BASE`` — ports ``base+1`` … ``base+5`` and ``base+9`` instead of 8001 … 8009.
+* ``JC_PORT_BASE`` — ports ``base+1`` … ``base+5`` and ``base+9`` instead of 8001 … 8009, and
+  ``base`` for the development gateway (8000: the portal and every service on one origin).
 * ``JC_<SETTING>`` — read by every service unless ``<SERVICE>_<SETTING>`` is set
   (e.g. ``JC_JWT_SECRET``, ``JC_ENVIRONMENT``, ``JC_LOG_LEVEL``).
 * ``JC_DEMO_DATA=0`` — do not load the demo county into an empty registry.
@@ -51,6 +52,13 @@ class StackConfig:
     log_dir: Path | None = None
     services: tuple[str, ...] = SERVICE_NAMES
     with_gsxt: bool = True
+    #: start the development gateway (:mod:`jcdev.gateway`) too, when ``ports`` names one
+    with_gateway: bool = True
+
+    def process_names(self) -> list[str]:
+        """What :func:`start_stack` starts: the services, the emulator, the gateway (in that order)."""
+        names = list(self.services) + (["gsxt"] if self.with_gsxt else [])
+        return names + (["gateway"] if self.with_gateway and "gateway" in self.ports else [])
 
     def database_url(self, service: str) -> str:
         url = make_url(asyncpg_url(self.server_url)).set(database=f"{self.db_prefix}{service}")
@@ -185,7 +193,7 @@ class Stack:
             self.stop(service)
 
     def wait_ready(self, services: Iterable[str] | None = None, timeout: float = 60) -> None:
-        """Wait until each service's /readyz (the emulator's /healthz) answers 200."""
+        """Wait until each service's /readyz (the emulator's /healthz, the gateway's /portal/) answers 200."""
         pending = set(services or self.processes)
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2) as client:
@@ -194,7 +202,7 @@ class Stack:
                     proc = self.processes.get(service)
                     if proc is not None and proc.poll() is not None:
                         raise RuntimeError(f"{service} exited with status {proc.returncode} during start-up")
-                    path = "/healthz" if service == "gsxt" else "/readyz"
+                    path = {"gsxt": "/healthz", "gateway": "/portal/"}.get(service, "/readyz")
                     try:
                         if client.get(self.cfg.base_url(service) + path).status_code == 200:
                             pending.discard(service)
@@ -207,10 +215,10 @@ class Stack:
 
 
 def start_stack(cfg: StackConfig, *, fresh: bool = False, wait: bool = True) -> Stack:
-    """Prepare the databases and start every service (and the GSXT emulator)."""
+    """Prepare the databases and start every service (and the GSXT emulator, and the gateway)."""
     prepare_databases(cfg, fresh=fresh)
     stack = Stack(cfg)
-    names = list(cfg.services) + (["gsxt"] if cfg.with_gsxt else [])
+    names = cfg.process_names()
     try:
         for name in names:
             stack.start(name)

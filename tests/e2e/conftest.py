@@ -1,5 +1,6 @@
 """E2E: every service as a real uvicorn process on loopback, started by the same
-launcher ``make run`` uses, talking to each other over real HTTP."""
+launcher ``make run`` uses, talking to each other over real HTTP, with the development
+gateway (the portal and every service on one origin) in front."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from jcdev.testing import TEST_DB_PREFIX, TEST_JWT_SECRET
 
 _BASE = int(os.environ.get("JC_E2E_PORT_BASE", "18000"))
 E2E_PORTS = {
+    "gateway": _BASE,  # the development gateway: the portal and every service on one origin
     "registry": _BASE + 1,
     "planning": _BASE + 2,
     "sampling": _BASE + 3,

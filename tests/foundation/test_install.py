@@ -24,7 +24,7 @@ from jcdev.stack import drop_databases, ensure_databases
 from jcdev.testing import TEST_DB_PREFIX, TEST_JWT_SECRET, database_url_for, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-DISTRIBUTIONS = ["shared", *(f"services/{s}" for s in SERVICE_NAMES), "services/gsxt_emulator"]
+DISTRIBUTIONS = ["shared", *(f"services/{s}" for s in SERVICE_NAMES), "services/gsxt_emulator", "portal"]
 
 
 def _run(*cmd: str | Path, env: dict[str, str] | None = None, cwd: Path) -> str:
@@ -113,6 +113,11 @@ def test_every_service_starts_from_non_editable_wheels(tmp_path, pg_server_url):
     assert probe.returncode != 0
     migrations_dir = _run(python, "-c", "import registry; print(registry.MIGRATIONS)", cwd=tmp_path).strip()
     assert migrations_dir.startswith(site) and (Path(migrations_dir) / "versions").is_dir()
+    # the portal's pages ship in their package, for a gateway to serve
+    pages = Path(_run(python, "-c", "import jcportal; print(jcportal.STATIC_DIR)", cwd=tmp_path).strip())
+    assert pages.is_relative_to(site)
+    shipped = {str(p.relative_to(pages)) for p in pages.rglob("*") if p.is_file()}
+    assert {"index.html", "draw.html", "verify.html", "css/portal.css", "js/drawv1.js", "js/pages.js"} <= shipped
 
     names = [f"{TEST_DB_PREFIX}install_{s}" for s in SERVICE_NAMES]
     asyncio.run(drop_databases(pg_server_url, names))

@@ -67,3 +67,26 @@ async def test_a_published_plan_shows_its_tasks_public_fields_only(clients, toke
     assert task["scope_summary"] == "行业：F5265；行政区划：411523；主体类型：企业；登记状态：存续"
     assert task["sampling_ratios"] == RULES and task["departments"] == [LEAD, "YJGL", "XFJY"]
     assert [i["department"] for i in task["items"]] == [LEAD, "YJGL", "XFJY"] and task["items"][0]["legal_basis"]
+
+
+async def test_a_task_of_a_published_plan_is_public_with_its_plan(clients, tokens, world):
+    """What a draw's page links to: the task by its id alone (a draw names only its task)."""
+    plan, checklist = world["plan"], world["checklist"]
+    task = await create_task(clients, tokens.admin, plan["id"], checklist["id"], name="加油站联合抽查")
+    draft = await create_task(clients, tokens.admin, plan["id"], checklist["id"], name="草稿任务")
+    # the plan is not published yet: its tasks are not public
+    hidden = await clients.planning.get(f"/public/plans/tasks/{task['id']}")
+    assert hidden.status_code == 404 and hidden.json()["code"] == "task_not_found"
+    await _publish(clients, tokens, plan["id"])
+    assert (await move(clients, tokens.admin, task["id"], "approved")).status_code == 200
+    r = await clients.planning.get(f"/public/plans/tasks/{task['id']}")
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == PUBLIC_TASK_KEYS | {"plan"}
+    listed = (await clients.planning.get(f"/public/plans/{plan['id']}")).json()
+    assert {k: v for k, v in body.items() if k != "plan"} == listed["tasks"][0]
+    assert body["plan"] == {k: v for k, v in listed.items() if k != "tasks"}
+    # a draft task stays hidden in a published plan; an unknown or malformed id is 404 / 422
+    assert (await clients.planning.get(f"/public/plans/tasks/{draft['id']}")).status_code == 404
+    assert (await clients.planning.get(f"/public/plans/tasks/{plan['id']}")).status_code == 404
+    assert (await clients.planning.get("/public/plans/tasks/not-a-uuid")).status_code == 422

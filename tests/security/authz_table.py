@@ -138,6 +138,7 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("planning", "GET", "/v1/tasks/{task_id}/preview"): allow(*READERS, scope=TASK_DEPTS),
     ("planning", "GET", "/public/plans"): PUBLIC,
     ("planning", "GET", "/public/plans/{plan_id}"): PUBLIC,
+    ("planning", "GET", "/public/plans/tasks/{task_id}"): PUBLIC,
     # ------------------------------------------------------------------ sampling
     ("sampling", "POST", "/v1/draws"): allow(*WRITERS, scope=TASK_LEAD),
     ("sampling", "GET", "/v1/draws"): allow(*READERS),

@@ -20,7 +20,7 @@ from jointcheck.pagination import (
 )
 from planning.plans import repository as plans
 from planning.public import service
-from planning.public.schemas import PublicPlanRead, PublicPlanSummaryRead
+from planning.public.schemas import PublicPlanRead, PublicPlanSummaryRead, PublicPlanTaskRead
 
 router = APIRouter(prefix="/public", tags=["public / 公开"])
 
@@ -63,3 +63,16 @@ async def public_plans(
 )
 async def public_plan(plan_id: uuid.UUID, session: Session) -> PublicPlanRead:
     return await service.published_plan(session, plan_id=plan_id)
+
+
+@router.get(
+    "/plans/tasks/{task_id}",
+    response_model=PublicPlanTaskRead,
+    summary="已公布计划中的任务 / A task of a published plan",
+    description="The task's public fields (as `GET /public/plans/{plan_id}` lists them) with its plan's summary: "
+    "what a draw (`/public/draws/{id}` names only its task) or a published result links to. Draft tasks and tasks "
+    "of unpublished plans are 404. 任务的公开信息及其所属已公布计划。",
+    responses=problem_responses(404, 422),
+)
+async def public_task(task_id: uuid.UUID, session: Session) -> PublicPlanTaskRead:
+    return await service.published_task(session, task_id=task_id)

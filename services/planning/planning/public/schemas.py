@@ -51,3 +51,9 @@ class PublicPlanSummaryRead(Schema):
 
 class PublicPlanRead(PublicPlanSummaryRead):
     tasks: list[PublicTaskRead]
+
+
+class PublicPlanTaskRead(PublicTaskRead):
+    """One task of a published plan, with its plan: what a link from a draw or a result reaches."""
+
+    plan: PublicPlanSummaryRead

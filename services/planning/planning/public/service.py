@@ -13,7 +13,13 @@ from planning.checklists import service as checklist_service
 from planning.items import repository as items
 from planning.plans import repository as plans
 from planning.plans.models import Plan
-from planning.public.schemas import PublicItemRead, PublicPlanRead, PublicPlanSummaryRead, PublicTaskRead
+from planning.public.schemas import (
+    PublicItemRead,
+    PublicPlanRead,
+    PublicPlanSummaryRead,
+    PublicPlanTaskRead,
+    PublicTaskRead,
+)
 from planning.tasks import repository as tasks
 from planning.tasks.models import Task
 
@@ -105,3 +111,15 @@ async def published_plan(session: AsyncSession, *, plan_id: uuid.UUID) -> Public
     visible = await tasks.list_for_plan(session, plan.id, exclude_states=HIDDEN_TASK_STATES)
     head = await summary(session, plan)
     return PublicPlanRead(**head.model_dump(), tasks=[await _public_task(session, t) for t in visible])
+
+
+async def published_task(session: AsyncSession, *, task_id: uuid.UUID) -> PublicPlanTaskRead:
+    """A task as its published plan shows it, with the plan; 404 for a draft or an unpublished plan's task."""
+    task = await tasks.get(session, task_id)
+    plan = await plans.get(session, task.plan_id) if task is not None else None
+    if task is None or task.state in HIDDEN_TASK_STATES or plan is None or plan.state != "published":
+        raise NotFound(
+            f"no task {task_id} in a published plan", detail_zh="已公布的计划中没有这个任务", code="task_not_found"
+        )
+    shown = await _public_task(session, task)
+    return PublicPlanTaskRead(**shown.model_dump(), plan=await summary(session, plan))
