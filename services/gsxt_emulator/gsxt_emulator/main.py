@@ -13,7 +13,8 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from gsxt_emulator import feed as feed_generator
-from jointcheck.auth import Role, TokenVerifier, require_roles
+from jointcheck.apidocs import install_api_docs
+from jointcheck.auth import Role, TokenVerifier, access_rule, require_roles
 from jointcheck.contracts import PlatformPage
 from jointcheck.errors import (
     NotFound,
@@ -23,6 +24,7 @@ from jointcheck.errors import (
     problem_responses,
 )
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
+from jointcheck.openapi import install_openapi, operation_id
 from jointcheck.requestguard import RequestGuardMiddleware
 from jointcheck.schemas import Schema
 from jointcheck.settings import ServiceSettings
@@ -74,6 +76,10 @@ class FeedState(FeedConfig):
     newest_seq: int
 
 
+TAGS = ["emulator"]
+PUBLIC_PAGES = access_rule("stands in for GSXT's public pages", "模拟公示系统的公开页面")
+
+
 def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     """The emulator app. Its control routes (faults, reset) need a service or admin token."""
     settings = settings or EmulatorSettings()
@@ -82,10 +88,16 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         title="GSXT 公示系统模拟器 / Publicity-system EMULATOR",
         description="**Emulator, not the real 国家企业信用信息公示系统.** Stores publications in memory; "
         "`PUT /emulator/faults` makes it fail or slow down for retry tests.",
+        generate_unique_id_function=operation_id,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_error_handlers(app)
+    install_openapi(app)
+    install_api_docs(app)
     app.add_middleware(RequestGuardMiddleware, settings=settings)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=Metrics("gsxt-emulator"))
@@ -116,11 +128,18 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
                 code="emulated_failure",
             )
 
-    @app.get("/healthz")
+    @app.get("/healthz", tags=TAGS, summary="存活检查 / Liveness")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": "gsxt-emulator"}
 
-    @app.post("/api/publications", response_model=PublicationRead, status_code=201, summary="公示 / Publish a record")
+    @app.post(
+        "/api/publications",
+        response_model=PublicationRead,
+        status_code=201,
+        summary="公示 / Publish a record",
+        tags=TAGS,
+        openapi_extra=access_rule("stands in for GSXT's own intake", "模拟公示系统的数据接收"),
+    )
     async def publish(body: PublicationCreate) -> PublicationRead:
         await _maybe_fail()
         existing = store.get(body.record_id)
@@ -130,11 +149,24 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         store[body.record_id] = pub
         return pub
 
-    @app.get("/api/publications", response_model=list[PublicationRead], summary="已公示记录 / List publications")
+    @app.get(
+        "/api/publications",
+        response_model=list[PublicationRead],
+        summary="已公示记录 / List publications",
+        tags=TAGS,
+        openapi_extra=PUBLIC_PAGES,
+    )
     async def list_publications(uscc: Annotated[str | None, Query()] = None) -> list[PublicationRead]:
         return [p for p in store.values() if uscc is None or p.uscc == uscc]
 
-    @app.get("/api/publications/{record_id}", response_model=PublicationRead)
+    @app.get(
+        "/api/publications/{record_id}",
+        response_model=PublicationRead,
+        summary="公示记录 / One publication",
+        tags=TAGS,
+        openapi_extra=PUBLIC_PAGES,
+        responses=problem_responses(404),
+    )
     async def get_publication(record_id: str) -> PublicationRead:
         if record_id not in store:
             raise NotFound(f"no publication for record {record_id}", detail_zh=f"记录 {record_id} 未公示")
@@ -144,6 +176,11 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/api/platform/changes",
         response_model=PlatformPage,
         summary="协同监管平台变更 / Platform change feed of a division",
+        tags=TAGS,
+        openapi_extra=access_rule(
+            "stands in for the collaborative platform's change feed (docs/platform-feed.md)",
+            "模拟协同监管平台的变更订阅",
+        ),
         description="Registration events and credit-class assessments with sequence numbers after `after`, "
         "oldest first. The contract: docs/platform-feed.md. Fault controls apply.",
     )
@@ -172,6 +209,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/emulator/feed",
         response_model=FeedState,
         summary="变更订阅数据 / Set the emulated change feed",
+        tags=TAGS,
         dependencies=control,
         responses=problem_responses(401, 403),
     )
@@ -191,6 +229,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/emulator/faults",
         response_model=Faults,
         summary="故障注入 / Set fault injection",
+        tags=TAGS,
         dependencies=control,
         responses=problem_responses(401, 403),
     )
@@ -203,6 +242,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/emulator/publications",
         status_code=204,
         summary="清空 / Forget every publication",
+        tags=TAGS,
         dependencies=control,
         responses=problem_responses(401, 403),
     )

@@ -59,7 +59,7 @@ class OutboxSummary(Schema):
     )
 
 
-ops_router = APIRouter(prefix="/ops", tags=["ops / 运维"])
+ops_router = APIRouter(prefix="/ops", tags=["ops"])
 _ops_reader = Depends(require_roles(Role.admin, Role.auditor))
 
 

@@ -46,7 +46,7 @@ class EventHandlers:
         return self.handlers.get(topic)
 
 
-internal_router = APIRouter(tags=["internal / 内部接口"])
+internal_router = APIRouter(tags=["internal"])
 
 
 @internal_router.post(

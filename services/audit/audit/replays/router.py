@@ -22,9 +22,9 @@ from jointcheck.db import Database, Session
 from jointcheck.errors import NotFound, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of, parse_created_keyset
 
-router = APIRouter(prefix="/v1/replays", tags=["replays / 抽取复核"])
-chain_router = APIRouter(prefix="/v1/chain-verifications", tags=["audit log / 审计日志"])
-announcements_router = APIRouter(prefix="/v1/announcements", tags=["announcements / 抽取公告登记"])
+router = APIRouter(prefix="/v1/replays", tags=["replays"])
+chain_router = APIRouter(prefix="/v1/chain-verifications", tags=["audit-log"])
+announcements_router = APIRouter(prefix="/v1/announcements", tags=["announcements"])
 Witnesses = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service))]
 
 
@@ -155,7 +155,7 @@ async def create_chain_verification(request: Request, db: Db, _user: Witnesses) 
     "列出任务的全部登记公告及使用它们的抽取，未被使用的公告标记为孤立。",
     responses=problem_responses(401, 403, 422, 502, 503),
 )
-async def announcements_of_task(
+async def list_announcements(
     session: Session, _user: Witnesses, sampling: Sampling, task_id: Annotated[str, Query(min_length=1, max_length=64)]
 ) -> list[TaskAnnouncementRead]:
     rows = [

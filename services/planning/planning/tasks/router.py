@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from jointcheck.auth import Reader, Role, Writer
+from jointcheck.auth import Reader, Role, Writer, access_rule
 from jointcheck.clients import Registry
 from jointcheck.db import Db, Session
 from jointcheck.errors import problem_responses
@@ -34,7 +34,24 @@ from planning.tasks.schemas import (
     TaskUpdate,
 )
 
-router = APIRouter(prefix="/v1/tasks", tags=["tasks / 联合抽查任务"])
+router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
+
+PLAN_LEAD_RULE = access_rule(
+    "officers of the plan's lead department",
+    "仅计划牵头部门的执法人员",
+)
+TASKS_FILTERED_RULE = access_rule(
+    "filtered: officers see the tasks their department takes part in",
+    "按权限过滤：部门执法人员只看到本部门参与的任务",
+)
+TASK_DEPTS_RULE = access_rule(
+    "officers of the task's departments",
+    "仅任务所涉部门的执法人员",
+)
+TASK_LEAD_RULE = access_rule(
+    "officers of the task's lead department",
+    "仅任务牵头部门的执法人员",
+)
 
 
 async def readable_task(task_id: uuid.UUID, session: Session, user: Reader) -> Task:
@@ -54,6 +71,7 @@ def _etag(response: Response, task: TaskRead) -> TaskRead:
 
 @router.post(
     "",
+    openapi_extra=PLAN_LEAD_RULE,
     response_model=TaskRead,
     status_code=201,
     summary="新建抽查任务 / Create a task",
@@ -73,6 +91,7 @@ async def create_task(
 
 @router.get(
     "",
+    openapi_extra=TASKS_FILTERED_RULE,
     response_model=Page[TaskRead],
     summary="抽查任务列表 / List tasks",
     description="Officers see the tasks their department takes part in. 执法人员仅见本部门参加的任务。",
@@ -107,6 +126,7 @@ async def list_tasks(
 
 @router.get(
     "/{task_id}",
+    openapi_extra=TASK_DEPTS_RULE,
     response_model=TaskRead,
     summary="抽查任务详情 / Get a task",
     description="The spec other services build on: pinned checklist, departments, scope, a draw-v1 rule per "
@@ -119,6 +139,7 @@ async def get_task(task: ReadableTask, session: Session, user: Reader, response:
 
 @router.patch(
     "/{task_id}",
+    openapi_extra=TASK_LEAD_RULE,
     response_model=TaskRead,
     summary="修改抽查任务 / Update a draft task",
     description="Only while draft, only the lead department; requires `If-Match` (428 without, 412 if "
@@ -140,6 +161,7 @@ async def update_task(
 
 @router.post(
     "/{task_id}/transitions",
+    openapi_extra=TASK_LEAD_RULE,
     response_model=TaskRead,
     summary="变更任务状态 / Move a task to another state",
     description="`approved` (from draft; the plan must be published — 409 `plan_not_published` — and the "
@@ -168,6 +190,7 @@ async def transition_task(
 
 @router.post(
     "/{task_id}/amendments",
+    openapi_extra=TASK_LEAD_RULE,
     response_model=TaskRead,
     status_code=201,
     summary="变更组队规则 / Amend the team rules (approved, teams not complete)",
@@ -186,6 +209,7 @@ async def amend_task(
 
 @router.get(
     "/{task_id}/checklist",
+    openapi_extra=TASK_DEPTS_RULE,
     response_model=ChecklistRead,
     summary="任务所用检查单 / The checklist version the task pinned",
     description="The items as pinned when the task was made; later versions of the checklist or its items "
@@ -198,6 +222,7 @@ async def task_checklist(task: ReadableTask, session: Session) -> ChecklistRead:
 
 @router.get(
     "/{task_id}/preview",
+    openapi_extra=TASK_DEPTS_RULE,
     response_model=TaskPreview,
     summary="抽取预览 / Population and expected sample per class",
     description="From the registry's current counts of the task's scope, before any draw: per class the "

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
-from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
+from jointcheck.auth import Principal, Reader, Role, Writer, access_rule, require_roles
 from jointcheck.codes import EntityType, RegistrationStatus, normalize_uscc
 from jointcheck.db import Database, Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
@@ -36,7 +36,20 @@ from registry.entities.upload import receive_file, unless_disconnected
 from registry.versioning.http import AsOfQuery, Reason, as_of_version, created, deleted, list_page, read_all, read_one
 from registry.versioning.service import resolve_as_of
 
-router = APIRouter(prefix="/v1/entities", tags=["entities / 市场主体"])
+router = APIRouter(prefix="/v1/entities", tags=["entities"])
+
+ENTITY_CREATE_RULE = access_rule(
+    "an officer's own department is added to the entity",
+    "部门执法人员登记时，本部门自动列入监管部门",
+)
+ENTITY_IMPORT_RULE = access_rule(
+    "officers: only entities their department supervises, new and existing",
+    "部门执法人员仅可导入本部门监管的市场主体（新增和已有）",
+)
+ENTITY_DEPTS_RULE = access_rule(
+    "officers of a department supervising the entity",
+    "仅监管该市场主体的部门的执法人员",
+)
 
 
 def list_filter(
@@ -74,6 +87,7 @@ Filter = Annotated[EntityFilter, Depends(list_filter)]
 
 @router.post(
     "",
+    openapi_extra=ENTITY_CREATE_RULE,
     response_model=EntityRead,
     status_code=201,
     summary="登记市场主体 / Create an entity",
@@ -158,6 +172,7 @@ async def import_template(format: Literal["csv", "xlsx"] = "csv") -> Response:
     ),
     responses=problem_responses(401, 403, 413, 422),
     openapi_extra={
+        **ENTITY_IMPORT_RULE,
         "requestBody": {
             "required": True,
             "content": {
@@ -169,7 +184,7 @@ async def import_template(format: Literal["csv", "xlsx"] = "csv") -> Response:
                     }
                 }
             },
-        }
+        },
     },
 )
 async def import_entities(
@@ -325,6 +340,7 @@ async def entity_history(uscc: str, session: Session, _user: Reader) -> list[Ent
 
 @router.patch(
     "/{uscc}",
+    openapi_extra=ENTITY_DEPTS_RULE,
     response_model=EntityRead,
     summary="修改市场主体 / Update an entity",
     description="Requires `If-Match` with the entity's current ETag (412 if it changed since, 428 if missing). "
@@ -341,6 +357,7 @@ async def update_entity(
 
 @router.delete(
     "/{uscc}",
+    openapi_extra=ENTITY_DEPTS_RULE,
     status_code=204,
     summary="注销登记（软删除）/ Soft-delete an entity",
     description="Writes a deleted version; history and `as_of` reads keep the past. Requires `If-Match`.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from jointcheck.auth import Reader
+from jointcheck.auth import Reader, access_rule
 from jointcheck.contracts import ClassCounts
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
@@ -21,7 +21,12 @@ from registry.inspectors import repository as inspectors
 from registry.recusals import repository as recusals
 from registry.versioning.service import resolve_as_of
 
-router = APIRouter(prefix="/v1/frames", tags=["frames / 抽取底册"])
+router = APIRouter(prefix="/v1/frames", tags=["frames"])
+
+QUERY_RULE = access_rule(
+    "a query (reads only)",
+    "仅查询，不修改数据",
+)
 
 FRAME_DOC = (
     "Body: the draw-v1 file (UTF-8, one `id<TAB>field` line per record, LF-terminated, sorted by bytes). "
@@ -53,12 +58,13 @@ def _as_of(value: str | int | None) -> str | None:
 
 @router.post(
     "",
+    openapi_extra=QUERY_RULE,
     summary="检查对象底册 / Entity frame (USCC<TAB>credit class)",
     description=FRAME_DOC,
     response_class=Response,
     responses=FRAME_RESPONSES,
 )
-async def entity_frame(body: EntityFrameQuery, session: Session, _user: Reader) -> Response:
+async def entities_frame(body: EntityFrameQuery, session: Session, _user: Reader) -> Response:
     version = await resolve_as_of(session, _as_of(body.as_of))
     frame = await build_file(session, entities.frame_query(body.filter, version), version=version)
     return frame_response(frame)
@@ -66,6 +72,7 @@ async def entity_frame(body: EntityFrameQuery, session: Session, _user: Reader) 
 
 @router.post(
     "/counts",
+    openapi_extra=QUERY_RULE,
     response_model=ClassCounts,
     summary="底册各类别数量 / Population per credit class",
     description="What the frame of this scope would hold, counted per class (for previews).",
@@ -79,6 +86,7 @@ async def entity_counts(body: EntityFrameQuery, session: Session, _user: Reader)
 
 @router.post(
     "/inspector-pool",
+    openapi_extra=QUERY_RULE,
     summary="执法人员抽取池 / Inspector pool (inspector_id<TAB>department)",
     description="Active inspectors (optionally of some departments only): the draw-v1 `pool` file of a "
     "teams draw. 在岗执法人员。" + FRAME_DOC,
@@ -95,6 +103,7 @@ async def inspector_pool_frame(body: InspectorPoolQuery, session: Session, _user
 
 @router.post(
     "/recusals",
+    openapi_extra=QUERY_RULE,
     summary="回避约束 / Recusal constraints (recusal<TAB>inspector_id<TAB>uscc)",
     description="Pairs barred by a recusal in force on `on` (withdrawn recusals excluded), one line per pair: "
     "the draw-v1 `constraints` file (or its recusal part). 在指定日期有效的回避声明。" + FRAME_DOC,
@@ -109,13 +118,14 @@ async def recusal_pairs_frame(body: RecusalPairsQuery, session: Session, _user: 
 
 @router.post(
     "/experts",
+    openapi_extra=QUERY_RULE,
     summary="专家抽取底册 / Expert frame (expert_id<TAB>field)",
     description="Active experts (optionally of some fields only): the frame of an experts draw, the field "
     "being the stratum. 在库专家。" + FRAME_DOC,
     response_class=Response,
     responses=FRAME_RESPONSES,
 )
-async def expert_frame(body: ExpertFrameQuery, session: Session, _user: Reader) -> Response:
+async def experts_frame(body: ExpertFrameQuery, session: Session, _user: Reader) -> Response:
     version = await resolve_as_of(session, _as_of(body.as_of))
     frame = await build_file(session, experts.frame_query(fields=body.fields, version=version), version=version)
     return frame_response(frame)

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from jointcheck import visibility
-from jointcheck.auth import Principal, Reader, Role, require_roles
+from jointcheck.auth import Principal, Reader, Role, access_rule, require_roles
 from jointcheck.clients import Registry
 from jointcheck.db import Db, Session
 from jointcheck.errors import problem_responses
@@ -31,7 +31,20 @@ from results.inspections.schemas import (
     RecentlyInspectedQuery,
 )
 
-router = APIRouter(prefix="/v1/inspections", tags=["inspections / 检查"])
+router = APIRouter(prefix="/v1/inspections", tags=["inspections"])
+
+INSPECTIONS_FILTERED_RULE = access_rule(
+    "filtered: officers see their departments' tasks, inspectors the inspections they are on (jointcheck.visibility)",
+    "按权限过滤：部门执法人员只看到本部门参与任务的检查，检查人员只看到自己所在检查组的检查",
+)
+INSPECTION_VISIBLE_RULE = access_rule(
+    "officers of the task's departments; inspectors on its team (jointcheck.visibility)",
+    "仅任务所涉部门的执法人员；检查人员仅限本检查组",
+)
+VISIT_RULE = access_rule(
+    "the team's members; officers of the team's departments",
+    "仅检查组成员及检查组所涉部门的执法人员",
+)
 # Every entity inspected and every inspector sent: for those who see every task (jointcheck.visibility).
 _sampling = Depends(require_roles(*visibility.SEE_ALL))
 _team_work = Depends(require_roles(Role.admin, Role.inspector))
@@ -51,6 +64,7 @@ def _page(rows, limit):
 
 @router.get(
     "",
+    openapi_extra=INSPECTIONS_FILTERED_RULE,
     response_model=Page[InspectionRead],
     summary="检查列表 / List inspections",
     description="The inspections the caller may see, by entity; filter by task, state, entity or department. "
@@ -107,6 +121,7 @@ async def overdue_inspections(
 
 @router.get(
     "/{inspection_id}",
+    openapi_extra=INSPECTION_VISIBLE_RULE,
     response_model=InspectionDetail,
     summary="检查详情 / One inspection",
     description="With its team, items, every finding and its history. " + VISIBILITY,
@@ -119,6 +134,7 @@ async def get_inspection(inspection_id: uuid.UUID, session: Session, user: Reade
 
 @router.post(
     "/{inspection_id}/visit",
+    openapi_extra=VISIT_RULE,
     response_model=InspectionRead,
     summary="记录实施检查 / Record the on-site visit",
     description="By a member of the inspection's team, an officer of a department the team is drawn from, "
