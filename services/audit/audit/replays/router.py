@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from audit.problems import DrawNotExecutedProblem
 from audit.replays import repository, service
 from audit.replays.schemas import (
     AnnouncementDrawRead,
@@ -47,7 +48,7 @@ Db = Annotated[Database, Depends(_database)]
     "answer as of the recorded version (`registry_frame`), the exclusions are results' recent inspections "
     "(`exclusions`). The verdict names the first failed check; a failure is logged, counted and chained.\n\n"
     "从随机抽取服务取得抽取包，逐项独立核验并记录结论。",
-    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(401, 403, 404, 409, 422, 502, 503, problems=(DrawNotExecutedProblem,)),
 )
 async def create_replay(
     body: ReplayCreate,

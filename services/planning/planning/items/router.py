@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from jointcheck.auth import Reader, Writer, access_rule
 from jointcheck.clients import Registry
 from jointcheck.db import Session
-from jointcheck.errors import problem_responses
+from jointcheck.errors import InvalidStateProblem, problem_responses
 from jointcheck.etag import IfMatch, set_etag
 from jointcheck.pagination import (
     Cursor,
@@ -24,6 +24,7 @@ from jointcheck.pagination import (
 from jointcheck.requestguard import INT32_MAX
 from planning.items import repository, service
 from planning.items.schemas import Category, ItemCancelCreate, ItemCreate, ItemRead, ItemUpdate
+from planning.problems import ItemDrawnProblem
 
 router = APIRouter(prefix="/v1/items", tags=["items"])
 
@@ -118,7 +119,17 @@ async def item_versions(item_id: uuid.UUID, session: Session, _user: Reader) -> 
     description="Never deleted: the item and its versions stay, marked cancelled with who, when and why. "
     "Only before any task inspecting it has been drawn (409 `item_drawn` naming the tasks); new checklist "
     "versions cannot list it. Officers cancel only their own department's items. 取消须说明理由，抽取前方可取消。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        problems=(
+            ItemDrawnProblem,
+            InvalidStateProblem,
+        ),
+    ),
 )
 async def cancel_item(item_id: uuid.UUID, body: ItemCancelCreate, session: Session, user: Writer) -> ItemRead:
     return await service.cancel(session, item_id=item_id, reason=body.reason, actor=user)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from jointcheck.auth import Principal, Reader, Role, Writer, access_rule, require_roles
 from jointcheck.clients import Registry
 from jointcheck.db import Session
-from jointcheck.errors import problem_responses
+from jointcheck.errors import InvalidStateProblem, problem_responses
 from jointcheck.etag import IfMatch, set_etag
 from jointcheck.pagination import (
     Cursor,
@@ -133,7 +133,7 @@ async def update_plan(
     description="`filed` (draft → filed; after 31 January of the plan year it is flagged `filed_late`) or "
     "`published` (filed → published; then shown under `/public/plans`). Anything else: 409 naming the current "
     "state. 报备（1月31日后报备标记为逾期）或公布。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, problems=(InvalidStateProblem,)),
 )
 async def transition_plan(
     plan_id: uuid.UUID, body: PlanTransitionCreate, session: Session, user: Writer, response: Response

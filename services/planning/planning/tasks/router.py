@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from jointcheck.auth import Reader, Role, Writer, access_rule
 from jointcheck.clients import Registry
 from jointcheck.db import Db, Session
-from jointcheck.errors import problem_responses
+from jointcheck.errors import InvalidStateProblem, problem_responses
 from jointcheck.etag import IfMatch, set_etag
 from jointcheck.pagination import (
     Cursor,
@@ -22,6 +22,7 @@ from jointcheck.pagination import (
     parse_created_keyset,
 )
 from planning.checklists.schemas import ChecklistRead
+from planning.problems import InsufficientCapacityProblem, PlanNotPublishedProblem
 from planning.tasks import repository, service
 from planning.tasks.models import Task
 from planning.tasks.schemas import (
@@ -144,7 +145,7 @@ async def get_task(task: ReadableTask, session: Session, user: Reader, response:
     summary="修改抽查任务 / Update a draft task",
     description="Only while draft, only the lead department; requires `If-Match` (428 without, 412 if "
     "stale). The whole spec is validated again. 仅草稿、仅牵头部门可改。",
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428, 502, 503),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428, 502, 503, problems=(InvalidStateProblem,)),
 )
 async def update_task(
     task_id: uuid.UUID,
@@ -171,7 +172,20 @@ async def update_task(
     "`reason`): admin or an officer of the lead department. `objects_drawn`, "
     "`teams_assigned` and `results_published` are set by the sampling and results services through events. "
     "Anything else: 409 `invalid_state` naming `current_state`. 审批、开始、完成、关闭。",
-    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        502,
+        503,
+        problems=(
+            InsufficientCapacityProblem,
+            PlanNotPublishedProblem,
+            InvalidStateProblem,
+        ),
+    ),
 )
 async def transition_task(
     task_id: uuid.UUID,
@@ -198,7 +212,7 @@ async def transition_task(
     "team): new `team_size`, `max_load` or `required_departments`, with a reason; recorded with who and when "
     "(`amendments` on the task) and audited. The next (supplementary) teams draw uses them. Who may: as for "
     "approving. 组队规则变更须说明理由，记录并审计。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, problems=(InvalidStateProblem,)),
 )
 async def amend_task(
     task_id: uuid.UUID, body: TaskAmendmentCreate, session: Session, user: Writer, response: Response

@@ -66,7 +66,7 @@ def _as_of(value: str | int | None) -> str | None:
 )
 async def entities_frame(body: EntityFrameQuery, session: Session, _user: Reader) -> Response:
     version = await resolve_as_of(session, _as_of(body.as_of))
-    frame = await build_file(session, entities.frame_query(body.filter, version), version=version)
+    frame = await build_file(session, entities.frame_query(body.scope, version), version=version)
     return frame_response(frame)
 
 
@@ -80,7 +80,7 @@ async def entities_frame(body: EntityFrameQuery, session: Session, _user: Reader
 )
 async def entity_counts(body: EntityFrameQuery, session: Session, _user: Reader) -> ClassCounts:
     version = await resolve_as_of(session, _as_of(body.as_of))
-    counts = await entities.counts_by_class(session, f=body.filter, version=version)
+    counts = await entities.counts_by_class(session, f=body.scope, version=version)
     return ClassCounts(version=version, total=sum(counts.values()), by_class=dict(sorted(counts.items())))
 
 

@@ -13,7 +13,7 @@ from jointcheck import visibility
 from jointcheck.auth import Principal, Reader, Role, access_rule, require_roles
 from jointcheck.clients import Registry
 from jointcheck.db import Db, Session
-from jointcheck.errors import problem_responses
+from jointcheck.errors import InvalidStateProblem, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, page_of
 from results.inspections import repository, service
 from results.inspections.models import STATES
@@ -140,7 +140,7 @@ async def get_inspection(inspection_id: uuid.UUID, session: Session, user: Reade
     description="By a member of the inspection's team, an officer of a department the team is drawn from, "
     "or an admin. The task's first visit moves it to in_progress in planning. "
     "仅检查组成员、其所属部门执法人员及联席办可记录。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, problems=(InvalidStateProblem,)),
 )
 async def record_visit(
     inspection_id: uuid.UUID,

@@ -17,6 +17,15 @@ from jointcheck.settings import Settings
 from sampling.draws import repository, service
 from sampling.draws.models import Draw
 from sampling.draws.schemas import DrawCreate, DrawEntropy, DrawKind, DrawRead, DrawStatus, DrawVoid, PublicDrawRead
+from sampling.problems import (
+    ActiveDrawProblem,
+    BundleNotPublicProblem,
+    DrawCheckProblem,
+    DrawStateProblem,
+    EntropyAlreadyAcceptedProblem,
+    NotLatestRoundProblem,
+    TaskStartedProblem,
+)
 
 router = APIRouter(prefix="/v1/draws", tags=["draws"])
 public_router = APIRouter(prefix="/public/draws", tags=["public"])
@@ -60,7 +69,20 @@ Auditors = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, 
         "`exclude_inspectors` with their reasons.\n\n"
         "冻结输入、生成秘密值并承诺，公告在审计服务登记后方可提供随机值。每个任务每类抽取仅一个有效抽取。"
     ),
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        503,
+        problems=(
+            ActiveDrawProblem,
+            NotLatestRoundProblem,
+            DrawStateProblem,
+            DrawCheckProblem,
+        ),
+    ),
 )
 async def create_draw(
     body: DrawCreate,
@@ -93,7 +115,7 @@ async def create_draw(
     response_model=DrawRead,
     summary="重新登记公告 / Retry registering the announcement",
     description="Admins or officers of the task's lead department, as for drawing. 与抽取权限相同。",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, problems=(DrawStateProblem,)),
 )
 async def register_draw(draw_id: uuid.UUID, db: Db, user: Writer, audit: Audit) -> DrawRead:
     return DrawRead.model_validate(await service.register(db, audit=audit, draw_id=draw_id, actor=user))
@@ -109,7 +131,18 @@ async def register_draw(draw_id: uuid.UUID, db: Db, user: Writer, audit: Audit) 
     "any other value is 409 `entropy_already_accepted`. A task no longer in the state the draw needs (e.g. "
     "cancelled meanwhile) is 409 `task_state`. The result is announced to planning (and, for "
     "teams, to results). 仅在登记回执之后接受；首次接受的随机值先行记录且不可更改，重试须提供相同的值。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        problems=(
+            DrawStateProblem,
+            EntropyAlreadyAcceptedProblem,
+            DrawCheckProblem,
+        ),
+    ),
 )
 async def supply_entropy(
     draw_id: uuid.UUID, body: DrawEntropy, settings: Settings, db: Db, user: Writer, planning: Planning
@@ -129,7 +162,20 @@ async def supply_entropy(
     description="The draw stays visible with its reason, to auditors and in oversight reports. An executed "
     "objects or teams draw can be voided only before its task has started (409 `task_started` naming the "
     "task's `current_state` otherwise). 作废后仍可见；任务检查开始后不能作废已执行的抽取。",
-    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        502,
+        503,
+        problems=(
+            DrawStateProblem,
+            TaskStartedProblem,
+            ActiveDrawProblem,
+        ),
+    ),
 )
 async def void_draw(draw_id: uuid.UUID, body: DrawVoid, db: Db, user: Writer, planning: Planning) -> DrawRead:
     return DrawRead.model_validate(
@@ -170,7 +216,7 @@ async def get_draw(draw_id: uuid.UUID, session: Session, _user: Reader) -> DrawR
     summary="抽取结果 / Draw result",
     description="objects/experts: `selected`, `alternates`, `sizes`; teams: `teams`, `unassigned` (with reasons). "
     "Officers of the task's departments, admins, auditors and services only. 仅参与任务的部门等可查看。",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, problems=(DrawStateProblem,)),
 )
 async def get_result(
     draw_id: uuid.UUID,
@@ -253,7 +299,7 @@ async def get_public_draw(draw_id: uuid.UUID, session: Session) -> PublicDrawRea
     openapi_extra=BUNDLE_PUBLIC_RULE,
     summary="公开：抽取包 / Public: the bundle, after the inspection window",
     response_class=Response,
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404, problems=(BundleNotPublicProblem,)),
 )
 async def get_public_bundle(draw_id: uuid.UUID, session: Session) -> Response:
     draw = await service.get(session, draw_id=draw_id)
