@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from pydantic_settings import SettingsConfigDict
 
 from gsxt_emulator import feed as feed_generator
@@ -41,12 +41,34 @@ class EmulatorSettings(ServiceSettings):
 class PublicationCreate(Schema):
     """A result record sent for publication; ``record_id`` makes resubmission idempotent."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"record_id": "results:finding:42", "uscc": "91411523MA00000019", "payload": {"result": "未发现问题"}}
+            ]
+        }
+    )
+
     record_id: str = Field(min_length=1, max_length=128, description="sender's id of the record / 发送方记录编号")
     uscc: str = Field(min_length=18, max_length=18, description="统一社会信用代码")
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
 class PublicationRead(PublicationCreate):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "record_id": "results:finding:42",
+                    "uscc": "91411523MA00000019",
+                    "payload": {"result": "未发现问题"},
+                    "publication_id": "9c1f0e2d3b4a59687766554433221100",
+                    "received_at": "2027-05-20T10:00:00+08:00",
+                }
+            ]
+        }
+    )
+
     publication_id: str
     received_at: datetime
 
@@ -54,6 +76,8 @@ class PublicationRead(PublicationCreate):
 class Faults(Schema):
     """Fault injection: fail the next N calls (after letting ``pass_next`` through), fail a
     fraction, or add latency (a long ``delay_ms`` is a hang to a caller with a shorter timeout)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"fail_next": 2, "fail_status": 503}]})
 
     pass_next: int = Field(0, ge=0, description="calls answered normally before fail_next applies")
     fail_next: int = Field(0, ge=0)
@@ -65,6 +89,12 @@ class Faults(Schema):
 class FeedConfig(Schema):
     """The emulated change feed of one division (deterministic for its seed; see :mod:`gsxt_emulator.feed`)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"division": "411523", "seed": 2024, "base": 100, "changes": 20, "bad_fraction": 0.05}]
+        }
+    )
+
     division: str = Field("411523", pattern=r"^[0-9]{2,6}$", description="GB/T 2260 division the feed covers")
     seed: int = Field(2024, ge=0, le=2**31 - 1)
     base: int = Field(0, ge=0, le=50_000, description="existing entities registered first (new events)")
@@ -73,6 +103,21 @@ class FeedConfig(Schema):
 
 
 class FeedState(FeedConfig):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "division": "411523",
+                    "seed": 2024,
+                    "base": 100,
+                    "changes": 20,
+                    "bad_fraction": 0.05,
+                    "newest_seq": 120,
+                }
+            ]
+        }
+    )
+
     newest_seq: int
 
 

@@ -90,6 +90,26 @@ class EntityFields(Schema):
 
 
 class EntityCreate(EntityFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "uscc": "91411523MA00000019",
+                    "name": "新县新集镇张记饭店有限公司",
+                    "entity_type": "enterprise",
+                    "industry_code": "H6210",
+                    "division_code": "411523",
+                    "address": "新县新集镇将军路 18 号",
+                    "registered_on": "2019-05-08",
+                    "credit_class": "B",
+                    "classified_at": "2027-03-01T00:00:00+08:00",
+                    "departments": ["SCJG", "XFJY"],
+                    "tags": ["餐饮"],
+                }
+            ]
+        }
+    )
+
     uscc: str = Field(description="统一社会信用代码 (GB 32100-2015)", examples=["91411523MA0000004J"])
     legacy_code: bool = Field(
         False,
@@ -108,6 +128,10 @@ class EntityCreate(EntityFields):
 
 class EntityUpdate(Schema):
     """Fields to change; everything omitted stays as it is."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"address": "新县新集镇将军路 20 号", "tags": ["餐饮", "重点"]}]}
+    )
 
     name: str | None = Field(None, min_length=1, max_length=256)
     entity_type: EntityType | None = None
