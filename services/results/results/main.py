@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from jointcheck.app import create_service_app
 from jointcheck.contracts import InspectionsCreate, InspectionsDrawn, InspectionsVoided, TaskApproved, event_handlers
-from results import MIGRATIONS, metrics
+from results import API_VERSION, MIGRATIONS, metrics
 from results.categories.router import router as categories_router
 from results.config import Settings, get_settings
 from results.followups.router import router as followups_router
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings,
         migrations_location=MIGRATIONS,
+        version=API_VERSION,
         title="检查结果服务 / Results",
         description=DESCRIPTION,
         routers=[
