@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,35 @@ ASSETS: dict[str, str] = {
     "favicon.png": "image/png",
 }
 ASSETS_PATH = "/docs/assets"
+#: The pages may load only from the service itself (ReDoc's sidebar would fetch its maker's logo from
+#: the internet; it hides the logo when refused). Inline: the page's own configuration script and the
+#: styles both libraries set; blob: the worker ReDoc searches in.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
+)
+#: What the vendored files would fetch from the internet, and what they get instead.
+_OFFLINE: dict[str, tuple[bytes, bytes]] = {
+    "redoc.standalone.js": (
+        b"https://cdn.redoc.ly/redoc/logo-mini.svg",  # the sidebar's "API docs by Redocly" logo
+        b"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='1' height='1'/%3E",
+    ),
+}
 #: A prefix is put in pages and documents only if it is a plain path (no quotes, no markup).
 _PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)*")
+
+
+@cache
+def asset(name: str) -> bytes:
+    """A vendored file as served: what it would fetch from the internet replaced by a local stand-in."""
+    content = (ASSETS_DIR / name).read_bytes()
+    if name in _OFFLINE:
+        remote, local = _OFFLINE[name]
+        if remote not in content:
+            raise RuntimeError(f"{name} of this fastapi-offline release no longer names {remote!r}: check it again")
+        content = content.replace(remote, local)
+    return content
 
 
 def public_prefix(request: Request) -> str:
@@ -121,23 +149,27 @@ def install_api_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
-        return HTMLResponse(swagger_ui_page(title=app.title, prefix=public_prefix(request)))
+        return HTMLResponse(
+            swagger_ui_page(title=app.title, prefix=public_prefix(request)),
+            headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY},
+        )
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
-        return HTMLResponse(redoc_page(title=app.title, prefix=public_prefix(request)))
+        return HTMLResponse(
+            redoc_page(title=app.title, prefix=public_prefix(request)),
+            headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY},
+        )
 
     @app.get(ASSETS_PATH + "/{name}", include_in_schema=False)
     async def docs_asset(name: str) -> Response:
         if name not in ASSETS:
             raise NotFound("no such asset", detail_zh="没有该文件")
-        return FileResponse(
-            ASSETS_DIR / name, media_type=ASSETS[name], headers={"Cache-Control": "public, max-age=86400"}
-        )
+        return Response(asset(name), media_type=ASSETS[name], headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> Response:
         return FileResponse(ASSETS_DIR / "favicon.png", media_type="image/png")
 
 
-__all__ = ["ASSETS", "ASSETS_DIR", "install_api_docs", "public_prefix", "redoc_page", "swagger_ui_page"]
+__all__ = ["ASSETS", "ASSETS_DIR", "asset", "install_api_docs", "public_prefix", "redoc_page", "swagger_ui_page"]
