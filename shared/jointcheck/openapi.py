@@ -15,6 +15,7 @@ is decided here, not route by route:
   cannot drift from what the code enforces, plus the narrower rule a route declares with
   ``openapi_extra=access_rule(en, zh)``; both are appended to the route's description and
   given machine-readably as ``x-access``.
+* **Generated clients** come out clean: a component that only names another is replaced by it.
 * **Problem types** with members of their own (``jointcheck.errors.Problem`` subclasses) are
   in the components of every document whose routes come from their package, besides the
   platform's own; routes name the ones they answer with ``problem_responses(..., problems=)``.
@@ -203,6 +204,43 @@ def _problems(doc: dict[str, Any], packages: set[str]) -> None:
         schemas.setdefault(name, schema)
 
 
+def _without_aliases(doc: dict[str, Any]) -> None:
+    """A component that is only a reference to another (a model serialised as another type, like
+    ``SamplingRule`` as ``DrawRule``) is replaced by what it names: client generators refuse such
+    aliases (openapi-python-client drops every schema using one)."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    prefix = "#/components/schemas/"
+    aliases = {
+        name: schema["$ref"]
+        for name, schema in schemas.items()
+        if set(schema) == {"$ref"} and schema["$ref"].startswith(prefix)
+    }
+    if not aliases:
+        return
+
+    def target(ref: str) -> str:
+        seen = set()
+        while ref.startswith(prefix) and ref[len(prefix) :] in aliases and ref not in seen:
+            seen.add(ref)
+            ref = aliases[ref[len(prefix) :]]
+        return ref
+
+    def rewrite(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                node["$ref"] = target(ref)
+            for value in node.values():
+                rewrite(value)
+        elif isinstance(node, list):
+            for value in node:
+                rewrite(value)
+
+    for name in aliases:
+        del schemas[name]
+    rewrite(doc)
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The document ``/openapi.json`` serves (built once; ``servers`` is added per request)."""
     if app.openapi_schema:
@@ -213,6 +251,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     _tags(doc)
     packages = {route.endpoint.__module__.split(".")[0] for route in routes}
     _problems(doc, packages)
+    _without_aliases(doc)
     app.openapi_schema = doc
     return doc
 
