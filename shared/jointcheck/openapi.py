@@ -172,7 +172,9 @@ def _tags(doc: dict[str, Any]) -> None:
                     used.append(tag)
     order = {name: i for i, name in enumerate(TAGS)}
     doc["tags"] = [
-        {"name": t, "description": f"{TAGS[t][0]} / {TAGS[t][1]}"} if t in TAGS else {"name": t}
+        {"name": t, "description": f"{TAGS[t][0]} / {TAGS[t][1]}", "x-displayName": f"{t} · {TAGS[t][0]}"}
+        if t in TAGS
+        else {"name": t}
         for t in sorted(used, key=lambda t: (order.get(t, len(order)), t))
     ]
 

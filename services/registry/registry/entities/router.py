@@ -210,7 +210,8 @@ async def import_template(format: Literal["csv", "xlsx"] = "csv") -> Response:
         "* `mode=all_or_nothing` (default): if any row is bad, **nothing** is imported and the 422 problem lists "
         "every bad row with its line and reason.\n"
         "* `mode=valid_rows`: good rows are imported, bad rows are reported.\n"
-        "* Rows are upserted by USCC in one registry version; importing the same file again changes nothing.\n"
+        "* Rows are upserted by USCC in one registry version; importing the same file again changes nothing "
+        "and answers 200 with `changed: false` and the `registry_version` that already holds the file.\n"
         "* `dry_run=true`: validate and count, write nothing.\n\n"
         "全部成功才导入（默认）或仅导入有效行；逐行报告错误；按统一社会信用代码更新；重复导入不产生变化。"
     ),

@@ -266,6 +266,29 @@ class EntityImportResult(Schema):
     """What an import did. Importing the same file again is a success that changes nothing:
     `changed: false`, with the `registry_version` that already holds the file. 导入结果。"""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "changed": False,
+                    "registry_version": 42,
+                    "mode": "all_or_nothing",
+                    "dry_run": False,
+                    "rows": 5000,
+                    "inserted": 0,
+                    "updated": 0,
+                    "unchanged": 5000,
+                    "rejected": 0,
+                    "errors": [],
+                    "errors_total": 0,
+                    "sha256": "9f2c6a0e5b1d4c3a8e7f6d5c4b3a29180716f5e4d3c2b1a09f8e7d6c5b4a3928",
+                    "committed": False,
+                    "version": None,
+                }
+            ]
+        }
+    )
+
     changed: bool = Field(
         description="true when the import wrote a new registry version; false when the registry already held "
         "every row (a re-import) or on a dry run / 是否写入了新版本"
