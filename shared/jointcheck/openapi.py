@@ -23,6 +23,7 @@ is decided here, not route by route:
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -34,7 +35,7 @@ from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 
 from jointcheck.auth import current_user
-from jointcheck.errors import PROBLEM_TYPES, FieldError, Problem
+from jointcheck.errors import PROBLEM_TYPES, FieldError, Problem, problem_responses
 
 #: Every tag a route may use: ASCII name → (Chinese name, what its routes do). One line per tag;
 #: the order here is the order of the pages.
@@ -51,7 +52,10 @@ TAGS: dict[str, tuple[str, str]] = {
     "plans": ("年度抽查计划", "Annual plans: draft, filed, published."),
     "tasks": ("联合抽查任务", "Joint inspection tasks: scope, sampling and team rules, state, preview."),
     "draws": ("抽取", "Draws: gather, freeze, register with audit, entropy, execute; results and bundles."),
-    "inspections": ("检查", "Inspections created from teams draws; visits; what sampling asks of results."),
+    "inspections": ("检查", "Inspections of drawn entities: teams, visits, findings, submission and review."),
+    "result-categories": ("结果类别", "The dictionary of result categories findings are given."),
+    "publications": ("公示", "Publication records of approved inspections, sent to GSXT."),
+    "followups": ("后续处置", "Follow-up cases of non-compliant findings: transfer, deadline, closure."),
     "announcements": ("抽取公告登记", "The register of draw announcements, receipted before entropy."),
     "replays": ("抽取复核", "Independent replays of executed draws and their verdicts."),
     "audit-log": ("审计日志", "The hash-chained audit log and its verification."),
@@ -243,6 +247,22 @@ def _without_aliases(doc: dict[str, Any]) -> None:
     rewrite(doc)
 
 
+def _validation_problems(doc: dict[str, Any]) -> None:
+    """FastAPI documents a route's 422 as its own ``HTTPValidationError`` JSON; every service answers a
+    problem+json listing every field instead (``jointcheck.errors``), so the document says that."""
+    problem = problem_responses(422)[422]
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            content = op.get("responses", {}).get("422", {}).get("content", {})
+            if "application/json" in content and "HTTPValidationError" in str(content["application/json"]):
+                op["responses"]["422"] = copy.deepcopy(problem)
+    schemas = doc.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" in schemas and "HTTPValidationError" not in set(_refs(doc["paths"])):
+        del schemas["HTTPValidationError"]
+        if "ValidationError" not in set(_refs(doc)):
+            schemas.pop("ValidationError", None)
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The document ``/openapi.json`` serves (built once; ``servers`` is added per request)."""
     if app.openapi_schema:
@@ -250,6 +270,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     routes = list(api_routes(app))
     doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     _describe_access(doc, routes)
+    _validation_problems(doc)
     _tags(doc)
     packages = {route.endpoint.__module__.split(".")[0] for route in routes}
     _problems(doc, packages)

@@ -30,8 +30,26 @@ from results.inspections.schemas import (
     RecentlyInspected,
     RecentlyInspectedQuery,
 )
+from results.problems import FindingsStateProblem
 
 router = APIRouter(prefix="/v1/inspections", tags=["inspections"])
+
+OVERDUE_RULE = access_rule(
+    "filtered as the inspection list (jointcheck.visibility)",
+    "按权限过滤，与检查列表相同",
+)
+FINDINGS_RULE = access_rule(
+    "each item only by the team's inspectors from the item's department",
+    "每个检查事项仅由检查组中该事项所属部门的检查人员录入",
+)
+SUBMIT_RULE = access_rule(
+    "the inspection's team members",
+    "仅该检查的检查组成员",
+)
+REVIEW_RULE = access_rule(
+    "officers of the task's lead department",
+    "仅任务牵头部门的执法人员",
+)
 
 INSPECTIONS_FILTERED_RULE = access_rule(
     "filtered: officers see their departments' tasks, inspectors the inspections they are on (jointcheck.visibility)",
@@ -96,6 +114,7 @@ async def list_inspections(
 
 @router.get(
     "/overdue",
+    openapi_extra=OVERDUE_RULE,
     response_model=OverdueRead,
     summary="逾期未办结检查 / Overdue inspections",
     description="Inspections past their due date (20 working days after the task's window) and not yet "
@@ -155,13 +174,24 @@ async def record_visit(
 
 @router.put(
     "/{inspection_id}/findings",
+    openapi_extra=FINDINGS_RULE,
     response_model=InspectionDetail,
     summary="录入检查结果 / Record findings",
     description="Findings on items of this inspection (compliant / non-compliant / not applicable, method, notes, "
     "evidence metadata); each item only by the team's inspectors drawn from the item's department (谁检查、谁录入), "
     "or an admin. All or none; a finding given again replaces the earlier one. Not after submission (until "
     "returned) or approval. 仅检查组中负责该事项部门的执法人员或联席办可录入。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        problems=(
+            FindingsStateProblem,
+            InvalidStateProblem,
+        ),
+    ),
     dependencies=[_team_work],
 )
 async def record_findings(
@@ -173,11 +203,22 @@ async def record_findings(
 
 @router.post(
     "/{inspection_id}/submit",
+    openapi_extra=SUBMIT_RULE,
     response_model=InspectionDetail,
     summary="提交检查结果 / Submit for review",
     description="Once the visit is recorded and every item has a finding: the overall result categories "
     "(from the result-category dictionary). A team member or an admin. 检查组成员或联席办提交。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        problems=(
+            FindingsStateProblem,
+            InvalidStateProblem,
+        ),
+    ),
     dependencies=[_team_work],
 )
 async def submit_inspection(
@@ -189,13 +230,14 @@ async def submit_inspection(
 
 @router.post(
     "/{inspection_id}/review",
+    openapi_extra=REVIEW_RULE,
     response_model=InspectionDetail,
     summary="审核检查结果 / Review (approve or return)",
     description="The lead department's officers (牵头部门) or an admin. Return needs a reason; the inspection is "
     "editable again. Approval is final: it marks the inspection late if approved after its due date, opens a "
     "follow-up case per non-compliant finding, and queues the publication record for GSXT (exactly once). "
     "仅牵头部门或联席办审核。",
-    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(401, 403, 404, 409, 422, 502, 503, problems=(InvalidStateProblem,)),
     dependencies=[_reviewers],
 )
 async def review_inspection(
