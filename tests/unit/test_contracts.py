@@ -25,12 +25,16 @@ TASK = uuid.UUID("7f3c1f5e-9a57-4c43-8d1e-3a3c9f0e2b11")
 def test_one_class_per_topic():
     classes = [c for c in vars(contracts).values() if isinstance(c, type) and issubclass(c, Event) and c is not Event]
     topics = [c.topic for c in classes]
-    assert len(topics) == len(set(topics)) == 7
+    assert len(topics) == len(set(topics)) == 11
     assert set(topics) == {
+        "task.approved",
         "task.objects_drawn",
         "task.teams_assigned",
         "task.draw_voided",
+        "task.inspection_started",
+        "task.inspections_completed",
         "task.results_published",
+        "inspections.drawn",
         "inspections.create",
         "inspections.voided",
         "audit.record",
@@ -44,7 +48,9 @@ def test_ordering_keys_follow_the_aggregate():
     assert event.model_dump(mode="json") == {
         "task_id": str(TASK),
         "draw_id": "d-1",
-        "teams": [{"entity": "e", "inspectors": ["i"]}],
+        "teams": [{"entity": "e", "inspectors": ["i"], "members": []}],
+        "lead_department": None,
+        "unassigned": [],
         "departments": [],
         "team_departments": [],
     }
