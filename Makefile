@@ -8,7 +8,7 @@ DISTS := shared services/registry services/planning services/sampling services/r
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
 STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | cksum | cut -d' ' -f1)
 
-.PHONY: help install system-packages lint run test test-unit test-e2e fuzz bench token migrate samples clean-data mutation
+.PHONY: help install system-packages lint run test test-unit test-e2e fuzz bench token migrate samples api-snapshot clean-data mutation
 
 help:
 	@echo "make run        start every service (embedded PostgreSQL unless JC_DATABASE_URL is set)"
@@ -21,6 +21,7 @@ help:
 	@echo "make token ROLE=admin|officer|inspector|auditor|service [DEPT=SCJG]"
 	@echo "make migrate    create and migrate every service database"
 	@echo "make samples    rewrite the sample directory files in tests/data/ from the demo generator"
+	@echo "make api-snapshot  rewrite docs/api/<service>.json from the served OpenAPI, a CHANGELOG.md line per change"
 
 $(STAMP): $(PYPROJECTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -70,6 +71,10 @@ migrate: $(STAMP)
 
 samples: $(STAMP)
 	$(PY) -m jcdev samples tests/data
+
+# The API contracts (docs/api/<service>.json) and CHANGELOG.md; a breaking change needs a version bump.
+api-snapshot: $(STAMP)
+	$(PY) -m jcdev api-snapshot
 
 clean-data:
 	rm -rf .data

@@ -118,13 +118,13 @@ def main() -> int:
             r.raise_for_status()
             assert r.json()["inserted"] == args.rows, r.text[:300]
             t = time.perf_counter()
-            frame = client.post("/v1/frames", json={"filter": {"statuses": []}})
+            frame = client.post("/v1/frames", json={"scope": {"statuses": []}})
             frame_s = time.perf_counter() - t
             frame.raise_for_status()
             lines = int(frame.headers["x-frame-lines"])
             t = time.perf_counter()
             again = client.post(
-                "/v1/frames", json={"filter": {"statuses": []}, "as_of": frame.headers["x-registry-version"]}
+                "/v1/frames", json={"scope": {"statuses": []}, "as_of": frame.headers["x-registry-version"]}
             )
             frame2_s = time.perf_counter() - t
             assert again.content == frame.content

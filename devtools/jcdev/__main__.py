@@ -1,4 +1,4 @@
-"""``python -m jcdev run|migrate|token|samples`` — what the Makefile calls.
+"""``python -m jcdev run|migrate|token|samples|api-snapshot`` — what the Makefile calls.
 
 See :mod:`jcdev.stack` for the environment variables ``run`` and ``migrate`` read.
 """
@@ -120,6 +120,24 @@ def cmd_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_api_snapshot(args: argparse.Namespace) -> int:
+    from jcdev.contract import snapshot_services
+
+    directory, changelog = Path(args.directory), Path(args.changelog)
+    report = snapshot_services(directory, changelog)
+    for service in report.written:
+        print(f"wrote {directory / (service + '.json')}")
+        for line in report.lines.get(service, []):
+            print(f"  {changelog}: {line}")
+    if report.unchanged:
+        print(f"unchanged: {', '.join(report.unchanged)}")
+    for lines in report.refused.values():
+        print("\n".join(lines), file=sys.stderr)
+    if report.lines:
+        print(f"Review the new lines in {changelog} (put them in plain words if you like) and commit both.")
+    return 0 if report.ok() else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m jcdev", description=jstack.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -135,6 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     smp = sub.add_parser("samples", help="write the sample directory files (make samples)")
     smp.add_argument("directory", nargs="?", default="tests/data")
     smp.set_defaults(func=cmd_samples)
+    api = sub.add_parser(
+        "api-snapshot",
+        help="write each service's OpenAPI document and a CHANGELOG.md line per change (make api-snapshot)",
+    )
+    api.add_argument("--directory", default="docs/api")
+    api.add_argument("--changelog", default="CHANGELOG.md")
+    api.set_defaults(func=cmd_api_snapshot)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -20,10 +20,12 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 
-from jointcheck.auth import Role, TokenVerifier, require_roles
+from jointcheck.apidocs import install_api_docs
+from jointcheck.auth import Role, TokenVerifier, access_rule, require_roles
 from jointcheck.db import Database
 from jointcheck.errors import (
     DomainError,
+    MigrationsPendingProblem,
     NotFound,
     Problem,
     UnhandledErrorMiddleware,
@@ -35,6 +37,7 @@ from jointcheck.http import ServiceClient, close_shared_http_client
 from jointcheck.idempotency import IdempotencyMiddleware
 from jointcheck.migrations import current_revision, head_revision
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
+from jointcheck.openapi import install_openapi, operation_id
 from jointcheck.outbox import (
     EventHandler,
     EventHandlers,
@@ -87,7 +90,7 @@ def platform_ops_router(
     settings: ServiceSettings, *, db: Database, metrics: Metrics, head: str | None, depends_on: Sequence[str] = ()
 ) -> APIRouter:
     """Liveness, readiness, metrics and dependency health: the routes every service has."""
-    router = APIRouter(tags=["ops / 运维"])
+    router = APIRouter(tags=["ops"])
 
     @router.get("/healthz", response_model=Health, summary="存活检查 / Liveness")
     async def healthz() -> Health:
@@ -97,7 +100,7 @@ def platform_ops_router(
         "/readyz",
         response_model=Readiness,
         summary="就绪检查 / Readiness: database reachable, migrations at head",
-        responses=problem_responses(503),
+        responses=problem_responses(503, problems=(MigrationsPendingProblem,)),
     )
     async def readyz() -> Readiness:
         try:
@@ -123,6 +126,10 @@ def platform_ops_router(
         response_class=Response,
         description="Restricted by `metrics_token` (bearer) and/or `metrics_allow_from` (client networks) "
         "when configured; refused callers get 404. 可通过配置限制访问。",
+        openapi_extra=access_rule(
+            "open unless `metrics_token` or `metrics_allow_from` is configured",
+            "配置 metrics_token 或 metrics_allow_from 后仅限其允许的调用方",
+        ),
     )
     async def metrics_route(request: Request) -> Response:
         if settings.metrics_allow_from and not _client_allowed(request, settings.metrics_allow_from):
@@ -192,7 +199,6 @@ def create_service_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     version: str = "0.1.0",
-    openapi_tags: list[dict[str, str]] | None = None,
     depends_on: Sequence[str] = (),
     outbox_transports: Mapping[str, OutboxTransport] | None = None,
 ) -> FastAPI:
@@ -201,6 +207,8 @@ def create_service_app(
     ``migrations_location`` is the service's own Alembic tree (``/readyz`` compares the
     database with its head). ``outbox_transports`` delivers the outbox events of destinations
     that are not our services (``{"gsxt": GsxtTransport(...)}``; :mod:`jointcheck.outbox.transport`).
+    ``version`` is the version of the service's API contract
+    (``docs/api/<service>.json``; a breaking change bumps it, see ``CHANGELOG.md``).
     """
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     db = Database(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
@@ -233,8 +241,12 @@ def create_service_app(
         description=description,
         version=version,
         lifespan=lifespan,
-        openapi_tags=openapi_tags,
-        swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
+        # jointcheck.openapi: ASCII tags from its TAGS, `<tag>-<action>` operation ids, who may call
+        # each route, the problem types; jointcheck.apidocs: the pages, served without internet.
+        generate_unique_id_function=operation_id,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -266,7 +278,8 @@ def create_service_app(
     app.include_router(ops_router)
     for router in routers:
         app.include_router(router)
-
+    install_openapi(app)
+    install_api_docs(app)
     return app
 
 

@@ -205,7 +205,17 @@ def require_roles(*roles: str):
             )
         return user
 
+    # Read by jointcheck.openapi: the "who may call" of every route comes from here.
+    _check.allowed_roles = allowed  # type: ignore[attr-defined]
     return _check
+
+
+def access_rule(rule: str, rule_zh: str) -> dict[str, Any]:
+    """``openapi_extra=`` of a route whose callers are narrowed beyond their role (a department
+    rule, a filter, a date): said in English and Chinese, it is shown with the roles in the
+    route's description and in its ``x-access``. Keep it equal to the route's ``scope`` in
+    ``tests/security/authz_table.py`` (a test compares them)."""
+    return {"x-access": {"rule": rule, "rule_zh": rule_zh}}
 
 
 def ensure_department(user: Principal, *departments: str | None, action: str = "change") -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -129,17 +129,203 @@ class PayloadTooLarge(DomainError):
     status, code, title_en, title_zh = 413, "payload_too_large", "Payload too large", "请求体过大"
 
 
-class Problem(Schema):
-    """RFC 9457 problem details, with a stable machine `code`."""
+class FieldError(Schema):
+    """One refused input of a problem's ``errors``: where it is and why it was refused."""
 
-    type: str
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "field": "body.uscc",
+                    "message": "check character mismatch",
+                    "message_zh": "校验码错误",
+                    "type": "value_error",
+                    "input": "91411523MA00000000",
+                }
+            ]
+        },
+    )
+
+    field: str = Field(description="where: `body.uscc`, `query.limit`, `header.If-Match`… / 出错的字段")
+    message: str = Field(description="why, in English / 原因（英文）")
+    message_zh: str | None = Field(None, description="why, in Chinese (where the rule gives it) / 原因（中文）")
+    type: str | None = Field(None, description="the rule that refused it (request validation) / 校验规则")
+    input: Any = Field(None, description="the refused value, at most 200 characters / 被拒绝的取值（截断）")
+    reason: str | None = Field(None, description="a machine reason, where the rule has one / 原因代码")
+
+
+class Problem(Schema):
+    """RFC 9457 problem details, with a stable machine `code`. `title` and `detail` follow
+    `Accept-Language` (zh-CN by default, or en); `code` never changes. Problem types with
+    members of their own have their own schema (`...Problem`), listed with the routes that
+    raise them. 错误响应（RFC 9457），`code` 稳定不变。"""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": PROBLEM_TYPE_BASE + "request_validation_failed",
+                    "title": "请求数据校验未通过",
+                    "status": 422,
+                    "code": "request_validation_failed",
+                    "detail": "以下字段有误：body.name",
+                    "instance": "/v1/departments",
+                    "request_id": "5f0c6b1e9a2d4c7e",
+                    "errors": [{"field": "body.name", "message": "Field required", "type": "missing"}],
+                }
+            ]
+        }
+    )
+
+    type: str = Field(description="`https://jointcheck.example.gov.cn/problems/<code>`")
     title: str
     status: int
-    code: str
+    code: str = Field(description="stable machine code / 稳定的错误代码")
     detail: str | None = None
-    instance: str | None = None
-    request_id: str | None = None
-    errors: list[dict[str, Any]] | None = None
+    instance: str | None = Field(None, description="the request path / 请求路径")
+    request_id: str | None = Field(None, description="quote it to the operators / 请求编号")
+    errors: list[FieldError] | None = Field(None, description="every refused input / 逐项列出的错误")
+
+    #: The statuses this problem type comes with (each subclass says its own).
+    answers: ClassVar[tuple[int, ...]] = (400, 401, 403, 404, 409, 412, 413, 422, 428, 500, 502, 503)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        other = PROBLEM_TYPES.get(cls.__name__)
+        if other is not None and other.__module__ != cls.__module__:
+            raise TypeError(f"two problem types named {cls.__name__}: {other.__module__} and {cls.__module__}")
+        PROBLEM_TYPES[cls.__name__] = cls
+
+
+#: Every problem type with members of its own (each a subclass of :class:`Problem`, named
+#: ``<Something>Problem``, its ``code`` a ``Literal`` of the codes it describes), by class name.
+#: A service's document shows the platform's and its own (``jointcheck.openapi``).
+PROBLEM_TYPES: dict[str, type[Problem]] = {}
+
+
+def _example(code: str, status: int, title: str, detail: str, instance: str, **members: Any) -> dict[str, Any]:
+    return {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "instance": instance,
+        "request_id": "5f0c6b1e9a2d4c7e",
+        **members,
+    }
+
+
+def problem_examples(*examples: dict[str, Any]) -> ConfigDict:
+    """The ``model_config`` of a problem type: its examples in the OpenAPI."""
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+class InvalidStateProblem(Problem):
+    """409: the action is not allowed in the record's current state. 当前状态不允许此操作。"""
+
+    model_config = problem_examples(
+        _example(
+            "invalid_state",
+            409,
+            "当前状态不允许此操作",
+            "a published plan cannot move to filed",
+            "/v1/plans/0b6f6c55-2f7a-4a53-9d7e-3f7f2b1c9a10/transitions",
+            current_state="published",
+        )
+    )
+
+    answers = (409,)
+    code: Literal["invalid_state"]
+    current_state: str = Field(description="the state the record is in / 记录当前所处状态")
+
+
+class EtagMismatchProblem(Problem):
+    """412: the record changed since the ETag sent in `If-Match` was read. 记录已被他人修改。"""
+
+    model_config = problem_examples(
+        _example(
+            "etag_mismatch",
+            412,
+            "前置条件不满足",
+            "entity changed since (now at version 43)",
+            "/v1/entities/91411523MA00000018",
+            current_etag='"43"',
+        )
+    )
+
+    answers = (412,)
+    code: Literal["etag_mismatch"]
+    current_etag: str = Field(description="the record's ETag now: read it again, then retry / 当前 ETag")
+
+
+class PayloadTooLargeProblem(Problem):
+    """413: the body passed the route's limit. 请求体超过上限。"""
+
+    model_config = problem_examples(
+        _example(
+            "payload_too_large",
+            413,
+            "请求体过大",
+            "the request body exceeds the limit of 1048576 bytes",
+            "/v1/entities",
+            limit_bytes=1048576,
+        )
+    )
+
+    answers = (413,)
+    code: Literal["payload_too_large"]
+    limit_bytes: int = Field(description="the route's limit in bytes / 上限（字节）")
+    limit: int | None = Field(
+        None,
+        description="deprecated: the import route's name for `limit_bytes` until API 0.2.0 / 已弃用，同 limit_bytes",
+        json_schema_extra={"deprecated": True},
+    )
+
+
+class UpstreamProblem(Problem):
+    """502/503: a service this call depends on did not answer, or answered with an error. 依赖服务异常。"""
+
+    model_config = problem_examples(
+        _example(
+            "upstream_error",
+            502,
+            "依赖的服务返回错误",
+            "registry answered 404 to GET /v1/departments/XYZ: no such department",
+            "/v1/items",
+            upstream="registry",
+            upstream_status=404,
+            upstream_code="department_not_found",
+        )
+    )
+
+    answers = (502, 503)
+    code: Literal["upstream_unavailable", "upstream_error"]
+    upstream: str = Field(description="the service called / 被调用的服务")
+    upstream_status: int | None = Field(None, description="its HTTP status, if it answered / 其 HTTP 状态")
+    upstream_code: str | None = Field(None, description="its problem `code`, if it gave one / 其错误代码")
+
+
+class MigrationsPendingProblem(Problem):
+    """503 from `/readyz`: the database is not at the code's migration head. 数据库迁移版本落后。"""
+
+    model_config = problem_examples(
+        _example(
+            "migrations_pending",
+            503,
+            "依赖的服务暂不可用",
+            "database at 20260101_0001, code expects 20260301_0002",
+            "/readyz",
+            migration="20260101_0001",
+            head="20260301_0002",
+        )
+    )
+
+    answers = (503,)
+    code: Literal["migrations_pending"]
+    migration: str | None = Field(description="the database's revision / 数据库当前迁移版本")
+    head: str | None = Field(description="the revision the code expects / 代码所需迁移版本")
 
 
 def prefers_chinese(request: Request) -> bool:
@@ -393,7 +579,7 @@ class UnhandledErrorMiddleware:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Problem+json for domain, validation, HTTP and refused-value errors; `Problem` in the OpenAPI."""
+    """Problem+json for domain, validation, HTTP and refused-value errors (their schemas: ``jointcheck.openapi``)."""
     app.add_exception_handler(DomainError, _domain_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
@@ -403,37 +589,49 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(asyncpg.exceptions.DataError, _database_error_handler)
     app.add_exception_handler(asyncpg.exceptions._base.DataError, _database_error_handler)
 
-    def openapi_with_problem() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes, tags=app.openapi_tags
-        )
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
-        app.openapi_schema = schema
-        return schema
 
-    app.openapi = openapi_with_problem  # type: ignore[method-assign]
+#: What each status means in ``responses=`` (English / Chinese).
+STATUS_DOCS: dict[int, str] = {
+    400: "Bad request / 请求有误",
+    401: "No or invalid bearer token / 未认证",
+    403: "Role or department not allowed / 无权限",
+    404: "Not found / 不存在",
+    409: "Conflict with the current state / 状态冲突",
+    412: "ETag does not match / 版本不一致",
+    413: "Body too large / 请求体过大",
+    422: "Validation failed, every field listed / 校验失败",
+    428: "If-Match required / 缺少 If-Match",
+    502: "A dependency answered with an error / 依赖服务返回错误",
+    503: "A dependency is unavailable / 依赖服务不可用",
+}
+
+#: Problem types every route answering that status may give, whatever the route.
+STATUS_PROBLEMS: dict[int, tuple[type[Problem], ...]] = {
+    412: (EtagMismatchProblem,),
+    413: (PayloadTooLargeProblem,),
+    502: (UpstreamProblem,),
+    503: (UpstreamProblem,),
+}
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` entries documenting problem+json errors in OpenAPI."""
-    docs = {
-        400: "Bad request / 请求有误",
-        401: "No or invalid bearer token / 未认证",
-        403: "Role or department not allowed / 无权限",
-        404: "Not found / 不存在",
-        409: "Conflict with the current state / 状态冲突",
-        412: "ETag does not match / 版本不一致",
-        413: "Body too large / 请求体过大",
-        422: "Validation failed, every field listed / 校验失败",
-        428: "If-Match required / 缺少 If-Match",
-        503: "A dependency is unavailable / 依赖服务不可用",
-    }
-    return {
-        s: {
-            "description": docs.get(s, "Problem"),
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for s in statuses
-    }
+def problem_ref(model: type[Problem]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def problem_responses(*statuses: int, problems: tuple[type[Problem], ...] = ()) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries documenting problem+json errors in OpenAPI.
+
+    ``problems`` names the problem types with members of their own that the route may answer
+    (each under the statuses it comes with): such a status's schema is any of them or `Problem`.
+    """
+    out: dict[int | str, dict[str, Any]] = {}
+    for s in statuses:
+        specific = [p for p in (*problems, *STATUS_PROBLEMS.get(s, ())) if s in p.answers]
+        schema: dict[str, Any] = problem_ref(Problem)
+        if specific:
+            schema = {"anyOf": [*(problem_ref(p) for p in dict.fromkeys(specific)), problem_ref(Problem)]}
+        out[s] = {"description": STATUS_DOCS.get(s, "Problem"), "content": {PROBLEM_JSON: {"schema": schema}}}
+    unplaced = [p.__name__ for p in problems if not set(p.answers) & set(statuses)]
+    if unplaced:
+        raise ValueError(f"problem types {unplaced} come with statuses this route does not list: {statuses}")
+    return out

@@ -135,7 +135,7 @@ def test_plan_a_task_and_preview_it_against_the_registry(http, urls, tokens):
     assert {c: v["expected_sample"] for c, v in preview["by_class"].items()} == {"A": 1, "B": 2, "C": 1, "D": 1, "U": 1}
     assert preview["by_class"]["D"]["expected_alternates"] == 1
     assert preview["total_population"] == 9 and preview["total_expected_sample"] == 6
-    counts = http.post(f"{registry}/v1/frames/counts", json={"filter": preview["scope"]}, headers=tokens.service).json()
+    counts = http.post(f"{registry}/v1/frames/counts", json={"scope": preview["scope"]}, headers=tokens.service).json()
     assert counts["total"] == 9 and preview["registry_version"] <= counts["version"]
 
     # the preview weighs the inspector pool against the expected entities

@@ -27,7 +27,7 @@ def test_import_then_frame(http, urls, tokens, tmp_path):
     imported = r.json()
     assert imported["inserted"] == 2000 and imported["version"]
     frame = http.post(
-        f"{base}/v1/frames", json={"filter": {"statuses": []}, "as_of": imported["version"]}, headers=tokens.service
+        f"{base}/v1/frames", json={"scope": {"statuses": []}, "as_of": imported["version"]}, headers=tokens.service
     )
     assert frame.status_code == 200
     lines = frame.content.decode().splitlines()

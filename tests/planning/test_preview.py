@@ -49,7 +49,7 @@ async def test_preview_uses_the_registrys_current_counts(planning_live, clients,
     assert got == {"A": (3, 1, 0), "B": (2, 1, 0), "C": (4, 2, 1), "D": (1, 1, 0), "U": (2, 2, 0)}
     assert p["total_population"] == 12 and p["total_expected_sample"] == 7 and p["total_expected_alternates"] == 1
     assert p["by_class"]["C"]["rule"] == RULES["C"] and p["exclusion_days"] == 365
-    current = await clients.registry.post("/v1/frames/counts", json={"filter": p["scope"]}, headers=tokens.service)
+    current = await clients.registry.post("/v1/frames/counts", json={"scope": p["scope"]}, headers=tokens.service)
     assert p["registry_version"] == current.json()["version"] > 0
     outsider = await planning_live.get(f"/v1/tasks/{tid}/preview", headers=tokens.officer("WJW"))
     assert outsider.status_code == 403

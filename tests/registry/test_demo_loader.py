@@ -10,7 +10,7 @@ async def test_demo_county_loads_once(clients, tokens):
     depts = (await clients.registry.get("/v1/departments", headers=tokens.admin)).json()
     assert {d["code"] for d in depts} >= {"SCJG", "YJGL", "XFJY", "SWJ"}
     counts = (
-        await clients.registry.post("/v1/frames/counts", json={"filter": {"statuses": []}}, headers=tokens.admin)
+        await clients.registry.post("/v1/frames/counts", json={"scope": {"statuses": []}}, headers=tokens.admin)
     ).json()
     assert counts["total"] == 300
     # the entities came in as one import, i.e. one registry version, like a county office's file

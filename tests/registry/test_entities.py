@@ -193,17 +193,18 @@ async def test_filters_and_pagination(clients, tokens, departments):
         assert r.status_code == 200, r.text
         return [e["uscc"] for e in r.json()["items"]]
 
-    assert await q(industry="F52") == [uscc(20), uscc(21)]
-    assert await q(industry="5265") == [uscc(20)]
-    assert await q(division="411523") == [uscc(20), uscc(21), uscc(22)]
-    assert await q(division="4115") == [uscc(20), uscc(21), uscc(22), uscc(23)]
-    assert await q(type="individual_business") == [uscc(21)]
-    assert await q(status="revoked") == [uscc(22)]
-    assert await q(**{"class": "U"}) == [uscc(20)]
-    assert await q(tag="成品油零售许可") == [uscc(20)]
-    assert await q(department="GAJ") == [uscc(23)]
-    assert await q(name="KTV") == [uscc(22)]
-    assert await q(name="100%") == []
+    # the query parameters are the fields of a scope (a task's `scope`, a frame request's `scope`)
+    assert await q(industry_prefixes="F52") == [uscc(20), uscc(21)]
+    assert await q(industry_prefixes="5265") == [uscc(20)]
+    assert await q(division_prefixes="411523") == [uscc(20), uscc(21), uscc(22)]
+    assert await q(division_prefixes="4115") == [uscc(20), uscc(21), uscc(22), uscc(23)]
+    assert await q(entity_types="individual_business") == [uscc(21)]
+    assert await q(statuses="revoked") == [uscc(22)]
+    assert await q(credit_classes="U") == [uscc(20)]
+    assert await q(tags="成品油零售许可") == [uscc(20)]
+    assert await q(departments="GAJ") == [uscc(23)]
+    assert await q(name_contains="KTV") == [uscc(22)]
+    assert await q(name_contains="100%") == []
     page = (await clients.registry.get("/v1/entities", params={"limit": 3}, headers=tokens.auditor)).json()
     rest = (
         await clients.registry.get(
@@ -212,7 +213,7 @@ async def test_filters_and_pagination(clients, tokens, departments):
     ).json()
     assert [e["uscc"] for e in page["items"] + rest["items"]] == [uscc(n) for n in (20, 21, 22, 23)]
     assert rest["next_cursor"] is None
-    bad = await clients.registry.get("/v1/entities", params={"industry": "Q99X"}, headers=tokens.auditor)
+    bad = await clients.registry.get("/v1/entities", params={"industry_prefixes": "Q99X"}, headers=tokens.auditor)
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_filter"
 
 
@@ -241,10 +242,10 @@ async def test_credit_class_sync(clients, tokens, departments):
     await _create(clients, tokens, 42, credit_class=None)
     body = {
         "items": [
-            {"uscc": uscc(40), "class": "C", "classified_at": "2026-06-01T00:00:00Z"},
-            {"uscc": uscc(41), "class": "A", "classified_at": "2025-06-01T00:00:00Z"},
-            {"uscc": uscc(42), "class": "D", "classified_at": "2026-06-01T00:00:00Z"},
-            {"uscc": uscc(99), "class": "A", "classified_at": "2026-06-01T00:00:00Z"},
+            {"uscc": uscc(40), "credit_class": "C", "classified_at": "2026-06-01T00:00:00Z"},
+            {"uscc": uscc(41), "credit_class": "A", "classified_at": "2025-06-01T00:00:00Z"},
+            {"uscc": uscc(42), "credit_class": "D", "classified_at": "2026-06-01T00:00:00Z"},
+            {"uscc": uscc(99), "credit_class": "A", "classified_at": "2026-06-01T00:00:00Z"},
         ]
     }
     assert (
@@ -262,4 +263,5 @@ async def test_credit_class_sync(clients, tokens, departments):
     history = (await clients.registry.get(f"/v1/entities/{uscc(40)}/history", headers=tokens.admin)).json()
     assert [h["credit_class"] for h in history] == ["A", "C"] and history[1]["change_reason"] == "credit_sync"
     again = (await clients.registry.post("/v1/entities/credit-classes", json=body, headers=tokens.service)).json()
-    assert again["updated"] == 0 and again["version"] is None and again["unchanged"] == 2
+    assert (again["updated"], again["unchanged"], again["changed"]) == (0, 2, False)
+    assert again["registry_version"] == out["registry_version"] and out["changed"] is True

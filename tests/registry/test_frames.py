@@ -75,19 +75,19 @@ async def test_frame_scope_filter_and_unclassified(clients, tokens, departments)
         headers=tokens.admin,
     )
     r = await clients.registry.post(
-        "/v1/frames", json={"filter": {"industry_prefixes": ["F5265"]}}, headers=tokens.auditor
+        "/v1/frames", json={"scope": {"industry_prefixes": ["F5265"]}}, headers=tokens.auditor
     )
     assert r.text == f"{uscc(1)}\tU\n{uscc(2)}\tC\n"
     r = await clients.registry.post(
         "/v1/frames",
-        json={"filter": {"industry_prefixes": ["F52"], "entity_types": ["enterprise"]}},
+        json={"scope": {"industry_prefixes": ["F52"], "entity_types": ["enterprise"]}},
         headers=tokens.auditor,
     )
     assert r.text == f"{uscc(1)}\tU\n"
     counts = (
         await clients.registry.post(
             "/v1/frames/counts",
-            json={"filter": {"industry_prefixes": ["F5265"], "statuses": []}},
+            json={"scope": {"industry_prefixes": ["F5265"], "statuses": []}},
             headers=tokens.auditor,
         )
     ).json()
@@ -96,13 +96,13 @@ async def test_frame_scope_filter_and_unclassified(clients, tokens, departments)
 
 async def test_empty_frame_is_zero_bytes(clients, tokens, departments):
     r = await clients.registry.post(
-        "/v1/frames", json={"filter": {"industry_prefixes": ["A01"]}}, headers=tokens.auditor
+        "/v1/frames", json={"scope": {"industry_prefixes": ["A01"]}}, headers=tokens.auditor
     )
     assert r.content == b"" and r.headers["x-frame-lines"] == "0"
     assert r.headers["x-frame-sha256"] == hashlib.sha256(b"").hexdigest()
 
 
 async def test_frame_request_is_validated(clients, tokens, departments):
-    r = await clients.registry.post("/v1/frames", json={"filter": {"colour": "red"}}, headers=tokens.auditor)
+    r = await clients.registry.post("/v1/frames", json={"scope": {"colour": "red"}}, headers=tokens.auditor)
     assert r.status_code == 422
     assert (await clients.registry.post("/v1/frames", json={})).status_code == 401

@@ -20,7 +20,7 @@ async def _import(clients, headers, content: bytes, filename="entities.csv", **p
 
 
 async def _count(clients, tokens) -> int:
-    r = await clients.registry.post("/v1/frames/counts", json={"filter": {"statuses": []}}, headers=tokens.admin)
+    r = await clients.registry.post("/v1/frames/counts", json={"scope": {"statuses": []}}, headers=tokens.admin)
     return r.json()["total"]
 
 
@@ -50,7 +50,7 @@ async def test_valid_rows_mode_imports_the_good_rows(clients, tokens, department
     r = await _import(clients, tokens.admin, content, mode="valid_rows")
     assert r.status_code == 200, r.text
     out = r.json()
-    assert (out["rows"], out["inserted"], out["rejected"], out["committed"]) == (n, 270, 30, True)
+    assert (out["rows"], out["inserted"], out["rejected"], out["changed"]) == (n, 270, 30, True)
     assert {e["line"] for e in out["errors"]} == set(bad_lines(n, seed=8, bad_fraction=0.1))
     assert await _count(clients, tokens) == 270
 
@@ -58,14 +58,17 @@ async def test_valid_rows_mode_imports_the_good_rows(clients, tokens, department
 async def test_reimport_changes_nothing_and_messy_variants_normalise(clients, tokens, departments, tmp_path):
     clean = _csv(tmp_path, 400, seed=9)
     first = (await _import(clients, tokens.admin, clean)).json()
-    assert (first["inserted"], first["updated"], first["unchanged"]) == (400, 0, 0) and first["version"]
+    assert (first["inserted"], first["updated"], first["unchanged"], first["changed"]) == (400, 0, 0, True)
     again = (await _import(clients, tokens.admin, clean)).json()
-    assert (again["inserted"], again["updated"], again["unchanged"], again["version"], again["committed"]) == (
-        0,
-        0,
-        400,
-        None,
+    # a re-import is a success that changes nothing: the registry already holds the file at that version
+    assert (again["inserted"], again["updated"], again["unchanged"], again["changed"]) == (0, 0, 400, False)
+    assert again["registry_version"] == first["registry_version"]
+    # the names before API 0.2.0, kept (deprecated) for one release
+    assert (first["committed"], first["version"], again["committed"], again["version"]) == (
+        True,
+        first["registry_version"],
         False,
+        None,
     )
     messy = _csv(tmp_path, 400, seed=9, messy_fraction=0.3)
     assert messy != clean
@@ -75,7 +78,7 @@ async def test_reimport_changes_nothing_and_messy_variants_normalise(clients, to
 
 async def test_changed_rows_become_new_versions(clients, tokens, departments, tmp_path):
     clean = _csv(tmp_path, 50, seed=10)
-    v1 = (await _import(clients, tokens.admin, clean)).json()["version"]
+    v1 = (await _import(clients, tokens.admin, clean)).json()["registry_version"]
     rows = list(csv.reader(io.StringIO(clean.decode("utf-8-sig"))))
     rows[5][9] = "D" if rows[5][9] != "D" else "A"
     rows[6][1] = rows[6][1] + "（新）"
@@ -84,7 +87,7 @@ async def test_changed_rows_become_new_versions(clients, tokens, departments, tm
     out = (await _import(clients, tokens.admin, buf.getvalue().encode("utf-8"))).json()
     assert (out["inserted"], out["updated"], out["unchanged"]) == (0, 2, 48)
     history = (await clients.registry.get(f"/v1/entities/{rows[5][0]}/history", headers=tokens.admin)).json()
-    assert [h["version"] for h in history] == [v1, out["version"]]
+    assert out["changed"] and [h["version"] for h in history] == [v1, out["registry_version"]]
     assert history[1]["change_reason"] == "import"
 
 
@@ -110,7 +113,7 @@ async def test_xlsx_and_gb18030_of_the_same_rows_change_nothing(clients, tokens,
     await _import(clients, tokens.admin, (SAMPLE_DIR / "entities-sample.csv").read_bytes())
     for name in ("entities-sample-gb18030.csv", "entities-sample.xlsx"):
         out = (await _import(clients, tokens.admin, (SAMPLE_DIR / name).read_bytes(), filename=name)).json()
-        assert out["inserted"] == out["updated"] == 0 and out["version"] is None
+        assert out["inserted"] == out["updated"] == 0 and out["changed"] is False
 
 
 async def test_generated_xlsx_imports(clients, tokens, departments, tmp_path):
@@ -122,7 +125,7 @@ async def test_generated_xlsx_imports(clients, tokens, departments, tmp_path):
 
 async def test_dry_run_writes_nothing(clients, tokens, departments, tmp_path):
     out = (await _import(clients, tokens.admin, _csv(tmp_path, 30, seed=12), dry_run="true")).json()
-    assert (out["inserted"], out["committed"], out["version"]) == (30, False, None)
+    assert (out["inserted"], out["changed"], out["version"]) == (30, False, None)
     assert await _count(clients, tokens) == 0
 
 
@@ -171,7 +174,7 @@ async def test_template_and_export_round_trip(clients, tokens, departments, tmp_
     again = (await _import(clients, tokens.admin, exported.content)).json()
     assert (again["unchanged"], again["inserted"], again["updated"]) == (61, 0, 0)
     exported_xlsx = await clients.registry.get(
-        "/v1/entities/export", params={"format": "xlsx", "industry": "F"}, headers=tokens.auditor
+        "/v1/entities/export", params={"format": "xlsx", "industry_prefixes": "F"}, headers=tokens.auditor
     )
     out = (await _import(clients, tokens.admin, exported_xlsx.content, filename="x.xlsx")).json()
     assert out["inserted"] == 0 and out["updated"] == 0 and out["unchanged"] > 0

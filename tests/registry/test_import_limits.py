@@ -93,7 +93,7 @@ async def test_officers_change_only_entities_their_department_supervises_on_ever
     sync = await clients.registry.post(
         "/v1/entities/credit-classes",
         headers=tokens.service,
-        json={"items": [{"uscc": uscc(2), "class": "A", "classified_at": "2026-01-01T00:00:00Z"}]},
+        json={"items": [{"uscc": uscc(2), "credit_class": "A", "classified_at": "2026-01-01T00:00:00Z"}]},
     )
     assert sync.status_code == 200 and sync.json()["updated"] == 1
 

@@ -101,7 +101,7 @@ def metric(text: str, name: str) -> float:
 
 
 async def frame(clients, tokens, as_of: int) -> str:
-    r = await clients.registry.post("/v1/frames", json={"filter": {}, "as_of": as_of}, headers=tokens.service)
+    r = await clients.registry.post("/v1/frames", json={"scope": {}, "as_of": as_of}, headers=tokens.service)
     assert r.status_code == 200, r.text
     return r.headers["x-frame-sha256"]
 

@@ -113,7 +113,10 @@ async def _ready_to_submit(c, tokens, one):
 async def test_submission_needs_the_visit_every_finding_and_valid_categories(loop, tokens):
     c, one = loop["clients"], loop["one"]
     submit = f"/v1/inspections/{one}/submit"
-    ok_body = {"categories": [{"code": "pending_followup", "department": COOPERATING}], "follow_up_measure": "责令整改"}
+    ok_body = {
+        "categories": [{"code": "problem_followup_rectify", "department": COOPERATING}],
+        "follow_up_measure": "责令整改",
+    }
     r = await c.results.post(submit, json=ok_body, headers=as_(tokens, SWJ))
     assert r.status_code == 409  # no visit yet
     await c.results.post(f"/v1/inspections/{one}/visit", json={"inspected_on": "2025-07-01"}, headers=as_(tokens, SWJ))
@@ -125,9 +128,9 @@ async def test_submission_needs_the_visit_every_finding_and_valid_categories(loo
     for body, code in (
         ({"categories": [{"code": "no_such"}]}, "invalid_categories"),
         ({"categories": [{"code": "no_problem"}]}, "invalid_categories"),  # contradicts the non-compliant item
-        ({"categories": [{"code": "pending_followup"}]}, "invalid_categories"),  # names no department
-        ({"categories": [{"code": "status"}]}, "invalid_categories"),  # a group, not a category
-        ({"categories": [{"code": "no_problem"}, {"code": "corrected"}]}, "invalid_categories"),
+        ({"categories": [{"code": "problem_followup_rectify"}]}, "invalid_categories"),  # names no department
+        ({"categories": [{"code": "entity_status"}]}, "invalid_categories"),  # a group, not a category
+        ({"categories": [{"code": "no_problem"}, {"code": "problem_corrected"}]}, "invalid_categories"),
     ):
         r = await c.results.post(submit, json=body, headers=as_(tokens, SWJ))
         assert r.status_code == 422 and r.json()["code"] == code, (body, r.text)
@@ -145,7 +148,7 @@ async def test_submission_needs_the_visit_every_finding_and_valid_categories(loo
 async def test_the_lead_department_returns_then_approves_and_approval_publishes_once(loop, tokens):
     c, one = loop["clients"], loop["one"]
     await _ready_to_submit(c, tokens, one)
-    body = {"categories": [{"code": "pending_followup", "department": COOPERATING}]}
+    body = {"categories": [{"code": "problem_followup_rectify", "department": COOPERATING}]}
     assert (
         await c.results.post(f"/v1/inspections/{one}/submit", json=body, headers=as_(tokens, SWJ))
     ).status_code == 200
@@ -201,7 +204,7 @@ async def test_the_lead_department_returns_then_approves_and_approval_publishes_
 async def test_follow_up_is_transferred_dated_and_closed_by_the_competent_department(loop, tokens):
     c, one = loop["clients"], loop["one"]
     await _ready_to_submit(c, tokens, one)
-    body = {"categories": [{"code": "pending_followup", "department": COOPERATING}]}
+    body = {"categories": [{"code": "problem_followup_rectify", "department": COOPERATING}]}
     await c.results.post(f"/v1/inspections/{one}/submit", json=body, headers=as_(tokens, SWJ))
     await c.results.post(f"/v1/inspections/{one}/review", json={"decision": "approve"}, headers=tokens.officer(LEAD))
     case = (await c.results.get("/v1/followups", headers=tokens.admin)).json()["items"][0]
@@ -280,18 +283,18 @@ async def test_the_category_dictionary_is_configurable_by_admins(loop, tokens):
     c = loop["clients"]
     cats = (await c.results.get("/v1/result-categories", headers=tokens.inspector)).json()
     codes = {x["code"]: x for x in cats}
-    assert codes["no_problem"]["label_zh"] == "未发现问题" and codes["pending_followup"]["names_department"]
-    assert codes["revoked"]["parent"] == "status"
-    new = {"code": "license_expired", "label_zh": "许可证过期", "label_en": "Licence expired", "problem": True}
+    assert codes["no_problem"]["label_zh"] == "未发现问题" and codes["problem_followup_rectify"]["names_department"]
+    assert codes["licence_revoked"]["parent"] == "entity_status"
+    new = {"code": "license_expired", "label_zh": "许可证过期", "label_en": "Licence expired", "kind": "problem"}
     assert (await c.results.post("/v1/result-categories", json=new, headers=tokens.officer(LEAD))).status_code == 403
     assert (await c.results.post("/v1/result-categories", json=new, headers=tokens.admin)).status_code == 201
     assert (await c.results.post("/v1/result-categories", json=new, headers=tokens.admin)).status_code == 409
-    r = await c.results.patch("/v1/result-categories/corrected", json={"active": False}, headers=tokens.admin)
+    r = await c.results.patch("/v1/result-categories/problem_corrected", json={"active": False}, headers=tokens.admin)
     assert r.status_code == 200 and r.json()["active"] is False
     one = loop["one"]
     await _ready_to_submit(c, tokens, one)
     r = await c.results.post(
-        f"/v1/inspections/{one}/submit", json={"categories": [{"code": "corrected"}]}, headers=as_(tokens, SWJ)
+        f"/v1/inspections/{one}/submit", json={"categories": [{"code": "problem_corrected"}]}, headers=as_(tokens, SWJ)
     )
     assert r.status_code == 422  # deactivated
     r = await c.results.post(
@@ -325,7 +328,7 @@ async def test_public_results_show_published_records_only(loop, tokens):
 async def test_metrics_show_overdue_inspections_and_unpublished_records(loop, tokens):
     c, one = loop["clients"], loop["one"]
     await _ready_to_submit(c, tokens, one)
-    body = {"categories": [{"code": "pending_followup", "department": COOPERATING}]}
+    body = {"categories": [{"code": "problem_followup_rectify", "department": COOPERATING}]}
     await c.results.post(f"/v1/inspections/{one}/submit", json=body, headers=as_(tokens, SWJ))
     await c.results.post(f"/v1/inspections/{one}/review", json={"decision": "approve"}, headers=tokens.officer(LEAD))
     text = (await c.results.get("/metrics")).text

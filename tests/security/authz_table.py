@@ -46,7 +46,9 @@ def _ops(service: str) -> dict[tuple[str, str, str], Access]:
     return {
         (service, "GET", "/healthz"): PUBLIC,
         (service, "GET", "/readyz"): PUBLIC,
-        (service, "GET", "/metrics"): PUBLIC,
+        (service, "GET", "/metrics"): Access(
+            frozenset(), scope="open unless `metrics_token` or `metrics_allow_from` is configured"
+        ),
         (service, "GET", "/ops/dependencies"): OPS_READ,
         (service, "POST", "/internal/events"): allow("service"),
         (service, "GET", "/ops/outbox/summary"): OPS_READ,

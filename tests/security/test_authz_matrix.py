@@ -76,6 +76,31 @@ def test_the_documentation_shows_the_table():
     )
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_documents_say_who_may_call_as_the_table_does(service, apps, emulator_app):
+    """Every route's description (and ``x-access``) says who may call it: the roles are read from its role
+    dependency, the narrower rule from its ``access_rule``; both must be this table's (issue 16)."""
+    doc = (emulator_app if service == "gsxt_emulator" else apps[service]).openapi()
+    wrong = []
+    for (method, path), access in table_of(service).items():
+        op = doc["paths"].get(path, {}).get(method.lower())
+        if op is None:
+            continue  # reported by the completeness test
+        stated = op["x-access"]
+        if set(stated["roles"]) != set(access.roles) or stated["token"] is access.public:
+            wrong.append(
+                f"{method} {path}: the route's dependency admits {stated['roles'] or 'anyone'}, the table "
+                f"{sorted(access.roles) or 'anyone'}: change the route's role dependency or the table"
+            )
+        if stated["rule"] != access.scope:
+            wrong.append(
+                f"{method} {path}: the table's narrower rule is {access.scope!r}, the route says {stated['rule']!r}: "
+                f"give the route openapi_extra=access_rule({access.scope!r}, '<中文>') (jointcheck.auth), "
+                "or change the table"
+            )
+    assert not wrong, f"{service}:\n  " + "\n  ".join(wrong)
+
+
 # --------------------------------------------------------------------------- bad tokens, wrong roles
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from audit import MIGRATIONS
+from audit import API_VERSION, MIGRATIONS
 from audit.announcements.router import public_router as public_announcements_router
 from audit.announcements.router import router as announcements_router
 from audit.config import Settings, get_settings
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings,
         migrations_location=MIGRATIONS,
+        version=API_VERSION,
         title="审计监督服务 / Audit",
         description=DESCRIPTION,
         routers=[

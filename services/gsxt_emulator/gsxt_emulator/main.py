@@ -6,15 +6,17 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from pydantic_settings import SettingsConfigDict
 
 from gsxt_emulator import feed as feed_generator
 from gsxt_emulator.publications import Counts, Desk, Faults, FaultsState, PublicationRead
-from jointcheck.auth import Role, TokenVerifier, require_roles
+from jointcheck.apidocs import install_api_docs
+from jointcheck.auth import Role, TokenVerifier, access_rule, require_roles
 from jointcheck.contracts import GsxtPublicationRecord, PlatformPage
 from jointcheck.errors import NotFound, UnhandledErrorMiddleware, install_error_handlers, problem_responses
 from jointcheck.observability import Metrics, RequestContextMiddleware, configure_logging
+from jointcheck.openapi import install_openapi, operation_id
 from jointcheck.requestguard import RequestGuardMiddleware
 from jointcheck.schemas import Schema
 from jointcheck.settings import ServiceSettings
@@ -31,6 +33,12 @@ class EmulatorSettings(ServiceSettings):
 class FeedConfig(Schema):
     """The emulated change feed of one division (deterministic for its seed; see :mod:`gsxt_emulator.feed`)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"division": "411523", "seed": 2024, "base": 100, "changes": 20, "bad_fraction": 0.05}]
+        }
+    )
+
     division: str = Field("411523", pattern=r"^[0-9]{2,6}$", description="GB/T 2260 division the feed covers")
     seed: int = Field(2024, ge=0, le=2**31 - 1)
     base: int = Field(0, ge=0, le=50_000, description="existing entities registered first (new events)")
@@ -39,7 +47,26 @@ class FeedConfig(Schema):
 
 
 class FeedState(FeedConfig):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "division": "411523",
+                    "seed": 2024,
+                    "base": 100,
+                    "changes": 20,
+                    "bad_fraction": 0.05,
+                    "newest_seq": 120,
+                }
+            ]
+        }
+    )
+
     newest_seq: int
+
+
+TAGS = ["emulator"]
+PUBLIC_PAGES = access_rule("stands in for GSXT's public pages", "模拟公示系统的公开页面")
 
 
 def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
@@ -52,10 +79,16 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "memory, idempotent per record id; `PUT /emulator/faults` makes it fail, hang or slow down for a number of "
         "calls or a while; `GET /emulator/counts` tells what it received, so tests can prove exactly-once. "
         "Also serves the collaborative platform's change feed (`/api/platform/changes`).",
+        generate_unique_id_function=operation_id,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_error_handlers(app)
+    install_openapi(app)
+    install_api_docs(app)
     app.add_middleware(RequestGuardMiddleware, settings=settings)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=Metrics("gsxt-emulator"))
@@ -64,7 +97,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     app.state.desk = desk
     feed: dict[str, Any] = {"config": FeedConfig(), "events": []}
 
-    @app.get("/healthz")
+    @app.get("/healthz", tags=TAGS, summary="存活检查 / Liveness")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": "gsxt-emulator"}
 
@@ -73,6 +106,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         response_model=PublicationRead,
         status_code=201,
         summary="公示 / Publish a record",
+        tags=TAGS,
         description="One inspection result record (`GsxtPublicationRecord`). Idempotent per `record_id`, sent "
         "as `Idempotency-Key`: the same record again is answered 200 with the same receipt "
         "(`Idempotent-Replayed: true`) and never published twice; the same id with another content is 409 "
@@ -86,7 +120,8 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GsxtPublicationRecord"}}},
-            }
+            },
+            **access_rule("stands in for GSXT's own intake", "模拟公示系统的数据接收"),
         },
     )
     async def publish(
@@ -104,6 +139,8 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/api/publications",
         response_model=list[PublicationRead],
         summary="已公示记录 / List publications",
+        tags=TAGS,
+        openapi_extra=PUBLIC_PAGES,
         responses=problem_responses(422),
     )
     async def list_publications(
@@ -116,6 +153,8 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/api/publications/{record_id}",
         response_model=PublicationRead,
         summary="公示记录 / One publication",
+        tags=TAGS,
+        openapi_extra=PUBLIC_PAGES,
         responses=problem_responses(404),
     )
     async def get_publication(record_id: str) -> PublicationRead:
@@ -128,6 +167,11 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/api/platform/changes",
         response_model=PlatformPage,
         summary="协同监管平台变更 / Platform change feed of a division",
+        tags=TAGS,
+        openapi_extra=access_rule(
+            "stands in for the collaborative platform's change feed (docs/platform-feed.md)",
+            "模拟协同监管平台的变更订阅",
+        ),
         description="Registration events and credit-class assessments with sequence numbers after `after`, "
         "oldest first. The contract: docs/platform-feed.md. Fault controls apply.",
     )
@@ -156,6 +200,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/emulator/feed",
         response_model=FeedState,
         summary="变更订阅数据 / Set the emulated change feed",
+        tags=TAGS,
         dependencies=control,
         responses=problem_responses(401, 403),
     )
@@ -175,6 +220,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/emulator/faults",
         response_model=FaultsState,
         summary="故障注入 / Set fault injection",
+        tags=TAGS,
         description="Replaces the faults; time windows start now. `{}` turns every fault off.",
         dependencies=control,
         responses=problem_responses(401, 403, 422),
@@ -186,6 +232,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/emulator/faults",
         response_model=FaultsState,
         summary="当前故障 / Faults now",
+        tags=TAGS,
         dependencies=control,
         responses=problem_responses(401, 403),
     )
@@ -196,6 +243,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/emulator/counts",
         response_model=Counts,
         summary="收件统计 / What the emulator received",
+        tags=TAGS,
         description="Publication calls received, records accepted, duplicates, conflicts, rejections and emulated "
         "failures since the last reset, in total and per record id: a record published exactly once has "
         "`accepted` 1, whatever its `requests` and `duplicates`.",
@@ -209,6 +257,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/emulator/publications",
         status_code=204,
         summary="清空 / Forget every publication and count",
+        tags=TAGS,
         dependencies=control,
         responses=problem_responses(401, 403),
     )
@@ -219,6 +268,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         "/emulator/reset",
         status_code=204,
         summary="重置 / Forget publications and counts, turn faults off",
+        tags=TAGS,
         dependencies=control,
         responses=problem_responses(401, 403),
     )

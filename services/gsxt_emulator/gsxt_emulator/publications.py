@@ -24,7 +24,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from jointcheck.contracts import GsxtPublicationRecord, GsxtReceipt, InvalidPublicationRecord, check_publication
 from jointcheck.errors import BadRequest, Conflict, UnprocessableEntity, UpstreamUnavailable
@@ -40,6 +40,10 @@ class Faults(Schema):
     ``delay_ms``; the next ``fail_next`` calls, every call while ``fail_for_seconds`` runs, and
     a ``fail_rate`` share of calls fail with ``fail_status``. Windows start when this is set.
     Applies to publications and the platform feed alike."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"fail_for_seconds": 20, "fail_status": 503}, {"hang_for_seconds": 5}]}
+    )
 
     pass_next: int = Field(0, ge=0, le=1_000_000, description="calls answered normally before the faults apply")
     fail_next: int = Field(0, ge=0, le=1_000_000, description="the next N calls fail")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from jointcheck.app import create_service_app
-from planning import MIGRATIONS
+from planning import API_VERSION, MIGRATIONS
 from planning.checklists.router import router as checklists_router
 from planning.config import Settings, get_settings
 from planning.items.router import router as items_router
@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings,
         migrations_location=MIGRATIONS,
+        version=API_VERSION,
         title="抽查计划服务 / Planning",
         description=DESCRIPTION,
         routers=[items_router, checklists_router, plans_router, tasks_router, public_router],

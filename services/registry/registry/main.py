@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from jointcheck.app import create_service_app
-from registry import MIGRATIONS
+from registry import API_VERSION, MIGRATIONS
 from registry.config import Settings, get_settings
 from registry.departments.router import router as departments_router
 from registry.entities.router import router as entities_router
@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings,
         migrations_location=MIGRATIONS,
+        version=API_VERSION,
         title="名录库服务 / Registry",
         description=DESCRIPTION,
         routers=[

@@ -13,26 +13,36 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.errors import Conflict
-from jointcheck.workdays import UnknownCalendarYear, add_working_days
 
 CHINA = timezone(timedelta(hours=8))
-DUE_WORKING_DAYS = 20
 
 
 def today_in_china() -> date:
     return datetime.now(UTC).astimezone(CHINA).date()
 
 
-async def due_date(session: AsyncSession, window_end: date, working_days: int = DUE_WORKING_DAYS) -> date:
-    """The due date, or :class:`UnknownCalendarYear` naming the year that is not known."""
-    return add_working_days(window_end, working_days)
+async def due_date(session: AsyncSession, window_end: date) -> date:
+    """The due date on the working calendar (the package and the years operators loaded), or
+    409 ``unknown_calendar_year`` naming the year (:mod:`results.calendars`)."""
+    from results.calendars.service import results_due_date
+
+    return await results_due_date(session, window_end, working_days=_working_days())
+
+
+def _working_days() -> int:
+    from results.config import get_settings
+
+    return get_settings().results_due_working_days
 
 
 async def due_date_or_problem(session: AsyncSession, window_end: date) -> tuple[date | None, str | None]:
+    """``(due date, None)``, or ``(None, the unknown year)``: stored with the task until that year is loaded."""
+    from results.calendars.service import CalendarYearUnknown
+
     try:
         return await due_date(session, window_end), None
-    except UnknownCalendarYear as exc:
-        return None, f"{exc.year}"
+    except CalendarYearUnknown as exc:
+        return None, str(exc.extra.get("year") or "")
 
 
 def unknown_year_conflict(year: int | str) -> Conflict:

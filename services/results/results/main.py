@@ -8,8 +8,9 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from jointcheck.app import create_service_app
+from jointcheck.clients.gsxt import GsxtTransport
 from jointcheck.contracts import InspectionsCreate, InspectionsDrawn, InspectionsVoided, TaskApproved, event_handlers
-from results import MIGRATIONS, metrics
+from results import API_VERSION, MIGRATIONS, metrics
 from results.calendars.router import router as calendars_router
 from results.calendars.service import load_calendar_files
 from results.categories.router import router as categories_router
@@ -21,6 +22,7 @@ from results.inspections.service import (
     handle_inspections_drawn,
     handle_inspections_voided,
 )
+from results.publications import service as publications
 from results.publications.router import public_router as public_results_router
 from results.publications.router import router as publications_router
 from results.tasks.router import router as tasks_router
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings,
         migrations_location=MIGRATIONS,
+        version=API_VERSION,
         title="检查结果服务 / Results",
         description=DESCRIPTION,
         routers=[
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             (InspectionsVoided, handle_inspections_voided),
         ),
         depends_on=["registry", "planning", "audit"],
+        outbox_transports={publications.DESTINATION: GsxtTransport(settings, on_outcome=publications.on_outcome)},
         on_startup=[_load_calendar_files(settings)] if settings.calendar_files else [],
     )
     metrics.install(app.state.metrics)

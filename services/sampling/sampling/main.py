@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from jointcheck.app import create_service_app
-from sampling import MIGRATIONS
+from sampling import API_VERSION, MIGRATIONS
 from sampling.config import Settings, get_settings
 from sampling.draws.router import public_router as public_draws_router
 from sampling.draws.router import router as draws_router
@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings,
         migrations_location=MIGRATIONS,
+        version=API_VERSION,
         title="随机抽取服务 / Sampling",
         description=DESCRIPTION,
         routers=[draws_router, public_draws_router],

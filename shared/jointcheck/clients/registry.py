@@ -34,7 +34,7 @@ class RegistryClient(ServiceClient):
     async def entity_frame(self, scope: EntityScope | dict[str, Any], as_of: int | None = None) -> FrameFile:
         return _file(
             await self.request(
-                "POST", "/v1/frames", json={"filter": _scope(scope), "as_of": as_of}, timeout=120, safe=True
+                "POST", "/v1/frames", json={"scope": _scope(scope), "as_of": as_of}, timeout=120, safe=True
             )
         )
 
@@ -69,7 +69,7 @@ class RegistryClient(ServiceClient):
 
     async def frame_counts(self, scope: EntityScope | dict[str, Any], *, as_of: int | str | None = None) -> ClassCounts:
         """Population per credit class of ``scope``."""
-        body = await self.post_json("/v1/frames/counts", {"filter": _scope(scope), "as_of": as_of}, safe=True)
+        body = await self.post_json("/v1/frames/counts", {"scope": _scope(scope), "as_of": as_of}, safe=True)
         return ClassCounts.model_validate(body)
 
     async def entity(self, uscc: str) -> EntitySummary | None:

@@ -80,7 +80,33 @@ class GsxtItemResult(Schema):
 class GsxtPublicationRecord(Schema):
     """One entity's published result of one joint random inspection (抽查检查结果信息)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "record_id": "0f4b3c2a-1d2e-4f50-8a6b-7c8d9e0f1a2b",
+                    "uscc": "91110000600037341L",
+                    "entity_name": "新县某某餐饮有限公司",
+                    "plan_id": "9b0c1e2a-0000-4000-8000-000000000009",
+                    "plan_name": "2025年度联合抽查计划",
+                    "task_id": "5f0c1e2a-0000-4000-8000-000000000001",
+                    "task_name": "餐饮业联合检查",
+                    "draw_type": "directed",
+                    "inspecting_departments": ["SCJG", "XFJY"],
+                    "publishing_department": "SCJG",
+                    "inspection_date": "2025-07-01",
+                    "completion_date": "2025-07-15",
+                    "result_categories": [{"code": "problem_followup_rectify", "department": "XFJY"}],
+                    "item_results": [
+                        {"item_code": "XF-01", "item_name": "消防通道", "department": "XFJY", "result": "non_compliant"}
+                    ],
+                    "follow_up_measure": "责令限期整改",
+                    "inspection_methods": ["on_site"],
+                }
+            ]
+        },
+    )
 
     record_id: str = Field(pattern=RECORD_ID_PATTERN, description="记录编号（幂等键）/ the idempotency key")
     uscc: str = Field(min_length=18, max_length=18, description="统一社会信用代码")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from jointcheck.schemas import Schema
 
 
 class RecentlyInspectedQuery(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"since": "2026-04-01"}]})
+
     since: date = Field(description="inspected on or after this date / 起始日期")
 
 
@@ -19,6 +21,8 @@ class RecentlyInspected(Schema):
 
 
 class LastInspectorsQuery(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"usccs": ["91411523MA00000019"]}]})
+
     usccs: list[str] = Field(max_length=1_000_000)
 
 

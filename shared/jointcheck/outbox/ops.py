@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, NoReturn
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from jointcheck.auth import Principal, Role, require_roles
 from jointcheck.db import Session
@@ -50,6 +50,10 @@ OutboxPage = Page[OutboxEventRead]
 
 
 class OutboxEventDiscard(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "the destination will never accept it: the task was cancelled"}]}
+    )
+
     reason: str = Field(min_length=2, max_length=500, description="why the event will never be sent / 放弃投递的原因")
 
 
@@ -63,7 +67,7 @@ class OutboxSummary(Schema):
     )
 
 
-ops_router = APIRouter(prefix="/ops", tags=["ops / 运维"])
+ops_router = APIRouter(prefix="/ops", tags=["ops"])
 _ops_reader = Depends(require_roles(Role.admin, Role.auditor))
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.auth import Principal, Role, require_roles
@@ -23,6 +23,24 @@ EventHandler = Callable[[AsyncSession, "IncomingEvent"], Awaitable[None]]
 
 class IncomingEvent(Schema):
     """An event delivered by a sibling service's outbox."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5b8f0c2e-9d4a-4e61-a3b7-2c1d0e9f8a76",
+                    "source": "sampling",
+                    "topic": "task.objects_drawn",
+                    "payload": {
+                        "task_id": "6a1f7c1e-52f4-4e0e-8a4f-0d1b7e2c9a33",
+                        "draw_id": "1c0e7a52-7f3b-4d8e-9b61-2a4c5d6e7f80",
+                        "entities": 12,
+                    },
+                    "created_at": "2027-04-01T09:30:00+08:00",
+                }
+            ]
+        }
+    )
 
     id: uuid.UUID
     source: str = Field(max_length=32)
@@ -46,7 +64,7 @@ class EventHandlers:
         return self.handlers.get(topic)
 
 
-internal_router = APIRouter(tags=["internal / 内部接口"])
+internal_router = APIRouter(tags=["internal"])
 
 
 @internal_router.post(

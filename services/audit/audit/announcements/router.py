@@ -13,8 +13,8 @@ from jointcheck.contracts import AnnouncementReceipt
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 
-router = APIRouter(prefix="/v1/announcements", tags=["announcements / 抽取公告登记"])
-public_router = APIRouter(prefix="/public/announcements", tags=["public / 公开"])
+router = APIRouter(prefix="/v1/announcements", tags=["announcements"])
+public_router = APIRouter(prefix="/public/announcements", tags=["public"])
 
 
 @router.post(
@@ -56,5 +56,5 @@ async def get_announcement(sha256: str, session: Session) -> AnnouncementRead:
     description="Anyone may check when a draw's commitment was registered. 任何人可查询公告登记时间。",
     responses=problem_responses(404),
 )
-async def public_announcement(sha256: str, session: Session) -> AnnouncementRead:
+async def get_public_announcement(sha256: str, session: Session) -> AnnouncementRead:
     return AnnouncementRead.model_validate(await service.get(session, sha256=sha256))

@@ -13,7 +13,7 @@ from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
 
-router = APIRouter(prefix="/v1/audit-events", tags=["audit log / 审计日志"])
+router = APIRouter(prefix="/v1/audit-events", tags=["audit-log"])
 _readers = [Depends(require_roles(Role.admin, Role.auditor))]
 
 

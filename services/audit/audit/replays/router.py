@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from audit.problems import DrawNotExecutedProblem
 from audit.replays import repository, service
 from audit.replays.schemas import (
     AnnouncementDrawRead,
@@ -22,9 +23,9 @@ from jointcheck.db import Database, Session
 from jointcheck.errors import NotFound, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of, parse_created_keyset
 
-router = APIRouter(prefix="/v1/replays", tags=["replays / 抽取复核"])
-chain_router = APIRouter(prefix="/v1/chain-verifications", tags=["audit log / 审计日志"])
-announcements_router = APIRouter(prefix="/v1/announcements", tags=["announcements / 抽取公告登记"])
+router = APIRouter(prefix="/v1/replays", tags=["replays"])
+chain_router = APIRouter(prefix="/v1/chain-verifications", tags=["audit-log"])
+announcements_router = APIRouter(prefix="/v1/announcements", tags=["announcements"])
 Witnesses = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service))]
 
 
@@ -47,7 +48,7 @@ Db = Annotated[Database, Depends(_database)]
     "answer as of the recorded version (`registry_frame`), the exclusions are results' recent inspections "
     "(`exclusions`). The verdict names the first failed check; a failure is logged, counted and chained.\n\n"
     "从随机抽取服务取得抽取包，逐项独立核验并记录结论。",
-    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(401, 403, 404, 409, 422, 502, 503, problems=(DrawNotExecutedProblem,)),
 )
 async def create_replay(
     body: ReplayCreate,
@@ -155,7 +156,7 @@ async def create_chain_verification(request: Request, db: Db, _user: Witnesses) 
     "列出任务的全部登记公告及使用它们的抽取，未被使用的公告标记为孤立。",
     responses=problem_responses(401, 403, 422, 502, 503),
 )
-async def announcements_of_task(
+async def list_announcements(
     session: Session, _user: Witnesses, sampling: Sampling, task_id: Annotated[str, Query(min_length=1, max_length=64)]
 ) -> list[TaskAnnouncementRead]:
     rows = [

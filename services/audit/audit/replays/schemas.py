@@ -11,7 +11,9 @@ from jointcheck.schemas import Schema
 
 
 class ReplayCreate(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"draw_id": "1c0e7a52-7f3b-4d8e-9b61-2a4c5d6e7f80"}]}
+    )
 
     draw_id: uuid.UUID = Field(description="the draw to replay / 要复核的抽取")
 

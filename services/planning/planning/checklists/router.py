@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from jointcheck.auth import Reader, Writer
+from jointcheck.auth import Reader, Writer, access_rule
 from jointcheck.clients import Registry
 from jointcheck.codes import CodeValueError
 from jointcheck.contracts import industry_prefix
@@ -27,7 +27,12 @@ from jointcheck.requestguard import INT32_MAX
 from planning.checklists import repository, service
 from planning.checklists.schemas import ChecklistCreate, ChecklistRead, ChecklistUpdate
 
-router = APIRouter(prefix="/v1/checklists", tags=["checklists / 行业统一检查单"])
+router = APIRouter(prefix="/v1/checklists", tags=["checklists"])
+
+LEAD_RULE = access_rule(
+    "officers of the lead department",
+    "仅牵头部门的执法人员",
+)
 
 VersionQuery = Annotated[
     int | None, Query(ge=1, le=INT32_MAX, description="a past version / 指定版本（缺省为当前版本）")
@@ -40,6 +45,7 @@ def _etag(response: Response, checklist: ChecklistRead) -> None:
 
 @router.post(
     "",
+    openapi_extra=LEAD_RULE,
     response_model=ChecklistRead,
     status_code=201,
     summary="新增行业统一检查单 / Create an industry checklist",
@@ -117,6 +123,7 @@ async def checklist_versions(checklist_id: uuid.UUID, session: Session, _user: R
 
 @router.patch(
     "/{checklist_id}",
+    openapi_extra=LEAD_RULE,
     response_model=ChecklistRead,
     summary="修改检查单（生成新版本）/ Update a checklist (new version)",
     description="Writes version n+1; tasks keep the version they pinned. `items`, when given, replaces the "

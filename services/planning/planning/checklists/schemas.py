@@ -67,6 +67,20 @@ class ChecklistFields(Schema):
 
 
 class ChecklistCreate(ChecklistFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "餐饮服务",
+                    "industry_codes": ["H62"],
+                    "lead_department": "SCJG",
+                    "cooperating_departments": ["XFJY", "WJW"],
+                    "items": [{"item_id": "8f7e6d5c-4b3a-4291-8e7f-6a5b4c3d2e1f"}],
+                }
+            ]
+        }
+    )
+
     lead_department: str = Field(pattern=DEPT_PATTERN, description="牵头部门", examples=["SWJ"])
 
 
@@ -81,7 +95,10 @@ class ChecklistUpdate(Schema):
     frequency_note: str | None = Field(None, max_length=200)
     remarks: str | None = Field(None, max_length=2000)
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"frequency_per_year": 2, "frequency_note": "重点时段加抽一次"}]},
+    )
 
     @field_validator("industry_codes")
     @classmethod

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from jointcheck.auth import Reader, Writer
+from jointcheck.auth import Reader, Writer, access_rule
 from jointcheck.clients import Registry
 from jointcheck.db import Session
-from jointcheck.errors import problem_responses
+from jointcheck.errors import InvalidStateProblem, problem_responses
 from jointcheck.etag import IfMatch, set_etag
 from jointcheck.pagination import (
     Cursor,
@@ -24,8 +24,14 @@ from jointcheck.pagination import (
 from jointcheck.requestguard import INT32_MAX
 from planning.items import repository, service
 from planning.items.schemas import Category, ItemCancelCreate, ItemCreate, ItemRead, ItemUpdate
+from planning.problems import ItemDrawnProblem
 
-router = APIRouter(prefix="/v1/items", tags=["items / 抽查事项"])
+router = APIRouter(prefix="/v1/items", tags=["items"])
+
+ITEM_DEPT_RULE = access_rule(
+    "officers of the item's department",
+    "仅该事项所属部门的执法人员",
+)
 
 VersionQuery = Annotated[
     int | None, Query(ge=1, le=INT32_MAX, description="a past version / 指定版本（缺省为当前版本）")
@@ -38,6 +44,7 @@ def _etag(response: Response, item: ItemRead) -> None:
 
 @router.post(
     "",
+    openapi_extra=ITEM_DEPT_RULE,
     response_model=ItemRead,
     status_code=201,
     summary="新增抽查事项 / Create a check item",
@@ -106,12 +113,23 @@ async def item_versions(item_id: uuid.UUID, session: Session, _user: Reader) -> 
 
 @router.post(
     "/{item_id}/cancel",
+    openapi_extra=ITEM_DEPT_RULE,
     response_model=ItemRead,
     summary="取消抽查事项 / Cancel a check item (with a reason)",
     description="Never deleted: the item and its versions stay, marked cancelled with who, when and why. "
     "Only before any task inspecting it has been drawn (409 `item_drawn` naming the tasks); new checklist "
     "versions cannot list it. Officers cancel only their own department's items. 取消须说明理由，抽取前方可取消。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        problems=(
+            ItemDrawnProblem,
+            InvalidStateProblem,
+        ),
+    ),
 )
 async def cancel_item(item_id: uuid.UUID, body: ItemCancelCreate, session: Session, user: Writer) -> ItemRead:
     return await service.cancel(session, item_id=item_id, reason=body.reason, actor=user)
@@ -119,6 +137,7 @@ async def cancel_item(item_id: uuid.UUID, body: ItemCancelCreate, session: Sessi
 
 @router.patch(
     "/{item_id}",
+    openapi_extra=ITEM_DEPT_RULE,
     response_model=ItemRead,
     summary="修改抽查事项（生成新版本）/ Update a check item (new version)",
     description="Writes version n+1; checklists keep the versions they pinned. Requires `If-Match` "

@@ -90,6 +90,22 @@ class ItemFields(Schema):
 
 
 class ItemCreate(ItemFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "department": "SCJG",
+                    "code": "SCJG-CY-001",
+                    "name": "餐饮服务食品安全检查",
+                    "legal_basis": "《中华人民共和国食品安全法》第八十七条",
+                    "methods": ["on_site", "documentary"],
+                    "sub_items": ["是否取得食品经营许可证", "从业人员健康证明"],
+                    "category": "key",
+                }
+            ]
+        }
+    )
+
     department: str = Field(pattern=DEPT_PATTERN, description="所属部门代码", examples=["SWJ"])
     code: str = Field(pattern=CODE_PATTERN, description="事项编号（部门内唯一）", examples=["SWJ-001"])
 
@@ -107,7 +123,10 @@ class ItemUpdate(Schema):
     inspector_requirements: list[str] | None = None
     remarks: str | None = Field(None, max_length=2000)
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"legal_basis": "《中华人民共和国食品安全法》第八十七条、第一百一十条"}]},
+    )
 
     @field_validator("sub_items")
     @classmethod
@@ -152,4 +171,6 @@ class ItemRead(Schema):
 
 
 class ItemCancelCreate(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "该事项已并入 SCJG-CY-002"}]})
+
     reason: str = Field(min_length=5, max_length=2000, description="why the item is cancelled (kept) / 取消理由")

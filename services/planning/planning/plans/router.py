@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
+from jointcheck.auth import Principal, Reader, Role, Writer, access_rule, require_roles
 from jointcheck.clients import Registry
 from jointcheck.db import Session
-from jointcheck.errors import problem_responses
+from jointcheck.errors import InvalidStateProblem, problem_responses
 from jointcheck.etag import IfMatch, set_etag
 from jointcheck.pagination import (
     Cursor,
@@ -24,7 +24,12 @@ from jointcheck.pagination import (
 from planning.plans import repository, service
 from planning.plans.schemas import LateFilingReport, PlanCreate, PlanRead, PlanState, PlanTransitionCreate, PlanUpdate
 
-router = APIRouter(prefix="/v1/plans", tags=["plans / 年度抽查计划"])
+router = APIRouter(prefix="/v1/plans", tags=["plans"])
+
+LEAD_RULE = access_rule(
+    "officers of the lead department",
+    "仅牵头部门的执法人员",
+)
 
 Oversight = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor))]
 
@@ -36,6 +41,7 @@ def _etag(response: Response, plan: PlanRead) -> PlanRead:
 
 @router.post(
     "",
+    openapi_extra=LEAD_RULE,
     response_model=PlanRead,
     status_code=201,
     summary="新建年度计划 / Create an annual plan",
@@ -106,6 +112,7 @@ async def get_plan(plan_id: uuid.UUID, session: Session, _user: Reader, response
 
 @router.patch(
     "/{plan_id}",
+    openapi_extra=LEAD_RULE,
     response_model=PlanRead,
     summary="修改年度计划 / Update a draft plan",
     description="Only while draft; requires `If-Match`. 仅草稿可改。",
@@ -120,12 +127,13 @@ async def update_plan(
 
 @router.post(
     "/{plan_id}/transitions",
+    openapi_extra=LEAD_RULE,
     response_model=PlanRead,
     summary="报备或公布计划 / File or publish a plan",
     description="`filed` (draft → filed; after 31 January of the plan year it is flagged `filed_late`) or "
     "`published` (filed → published; then shown under `/public/plans`). Anything else: 409 naming the current "
     "state. 报备（1月31日后报备标记为逾期）或公布。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, problems=(InvalidStateProblem,)),
 )
 async def transition_plan(
     plan_id: uuid.UUID, body: PlanTransitionCreate, session: Session, user: Writer, response: Response

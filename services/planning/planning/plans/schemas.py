@@ -39,17 +39,24 @@ class PlanCreate(Schema):
     )
     description: str = Field("", max_length=10000, description="说明")
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"year": 2027, "lead_department": "SCJG", "name": "2027年度餐饮服务“一业一查”联合抽查计划"}]
+        },
+    )
 
 
 class PlanUpdate(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=10000)
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"description": "按县联席会议部署制定"}]})
 
 
 class PlanTransitionCreate(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"to": "filed", "reason": "按期报备"}]})
+
     to: Literal["filed", "published"] = Field(description="filed 报备 / published 公布")
     reason: str = Field("", max_length=2000, description="说明")
 

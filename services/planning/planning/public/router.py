@@ -22,7 +22,7 @@ from planning.plans import repository as plans
 from planning.public import service
 from planning.public.schemas import PublicPlanRead, PublicPlanSummaryRead, PublicPlanTaskRead
 
-router = APIRouter(prefix="/public", tags=["public / 公开"])
+router = APIRouter(prefix="/public", tags=["public"])
 
 
 @router.get(
@@ -32,7 +32,7 @@ router = APIRouter(prefix="/public", tags=["public / 公开"])
     description="No token needed. Drafts and filed-but-unpublished plans never appear. 无需令牌；仅已公布计划。",
     responses=problem_responses(400, 422),
 )
-async def public_plans(
+async def list_plans(
     session: Session,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -61,7 +61,7 @@ async def public_plans(
     "公开任务名称、行业、部门、对象范围、抽取方式与比例、检查时间及事项。",
     responses=problem_responses(404, 422),
 )
-async def public_plan(plan_id: uuid.UUID, session: Session) -> PublicPlanRead:
+async def get_plan(plan_id: uuid.UUID, session: Session) -> PublicPlanRead:
     return await service.published_plan(session, plan_id=plan_id)
 
 

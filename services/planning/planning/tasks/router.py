@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from jointcheck.auth import Reader, Role, Writer
+from jointcheck.auth import Reader, Role, Writer, access_rule
 from jointcheck.clients import Registry
 from jointcheck.db import Db, Session
-from jointcheck.errors import problem_responses
+from jointcheck.errors import InvalidStateProblem, problem_responses
 from jointcheck.etag import IfMatch, set_etag
 from jointcheck.pagination import (
     Cursor,
@@ -22,6 +22,7 @@ from jointcheck.pagination import (
     parse_created_keyset,
 )
 from planning.checklists.schemas import ChecklistRead
+from planning.problems import InsufficientCapacityProblem, PlanNotPublishedProblem
 from planning.tasks import repository, service
 from planning.tasks.models import Task
 from planning.tasks.schemas import (
@@ -34,7 +35,24 @@ from planning.tasks.schemas import (
     TaskUpdate,
 )
 
-router = APIRouter(prefix="/v1/tasks", tags=["tasks / 联合抽查任务"])
+router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
+
+PLAN_LEAD_RULE = access_rule(
+    "officers of the plan's lead department",
+    "仅计划牵头部门的执法人员",
+)
+TASKS_FILTERED_RULE = access_rule(
+    "filtered: officers see the tasks their department takes part in",
+    "按权限过滤：部门执法人员只看到本部门参与的任务",
+)
+TASK_DEPTS_RULE = access_rule(
+    "officers of the task's departments",
+    "仅任务所涉部门的执法人员",
+)
+TASK_LEAD_RULE = access_rule(
+    "officers of the task's lead department",
+    "仅任务牵头部门的执法人员",
+)
 
 
 async def readable_task(task_id: uuid.UUID, session: Session, user: Reader) -> Task:
@@ -54,6 +72,7 @@ def _etag(response: Response, task: TaskRead) -> TaskRead:
 
 @router.post(
     "",
+    openapi_extra=PLAN_LEAD_RULE,
     response_model=TaskRead,
     status_code=201,
     summary="新建抽查任务 / Create a task",
@@ -73,6 +92,7 @@ async def create_task(
 
 @router.get(
     "",
+    openapi_extra=TASKS_FILTERED_RULE,
     response_model=Page[TaskRead],
     summary="抽查任务列表 / List tasks",
     description="Officers see the tasks their department takes part in. 执法人员仅见本部门参加的任务。",
@@ -107,6 +127,7 @@ async def list_tasks(
 
 @router.get(
     "/{task_id}",
+    openapi_extra=TASK_DEPTS_RULE,
     response_model=TaskRead,
     summary="抽查任务详情 / Get a task",
     description="The spec other services build on: pinned checklist, departments, scope, a draw-v1 rule per "
@@ -119,11 +140,12 @@ async def get_task(task: ReadableTask, session: Session, user: Reader, response:
 
 @router.patch(
     "/{task_id}",
+    openapi_extra=TASK_LEAD_RULE,
     response_model=TaskRead,
     summary="修改抽查任务 / Update a draft task",
     description="Only while draft, only the lead department; requires `If-Match` (428 without, 412 if "
     "stale). The whole spec is validated again. 仅草稿、仅牵头部门可改。",
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428, 502, 503),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428, 502, 503, problems=(InvalidStateProblem,)),
 )
 async def update_task(
     task_id: uuid.UUID,
@@ -140,6 +162,7 @@ async def update_task(
 
 @router.post(
     "/{task_id}/transitions",
+    openapi_extra=TASK_LEAD_RULE,
     response_model=TaskRead,
     summary="变更任务状态 / Move a task to another state",
     description="`approved` (from draft; the plan must be published — 409 `plan_not_published` — and the "
@@ -149,7 +172,20 @@ async def update_task(
     "`reason`): admin or an officer of the lead department. `objects_drawn`, "
     "`teams_assigned` and `results_published` are set by the sampling and results services through events. "
     "Anything else: 409 `invalid_state` naming `current_state`. 审批、开始、完成、关闭。",
-    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        502,
+        503,
+        problems=(
+            InsufficientCapacityProblem,
+            PlanNotPublishedProblem,
+            InvalidStateProblem,
+        ),
+    ),
 )
 async def transition_task(
     task_id: uuid.UUID,
@@ -168,6 +204,7 @@ async def transition_task(
 
 @router.post(
     "/{task_id}/amendments",
+    openapi_extra=TASK_LEAD_RULE,
     response_model=TaskRead,
     status_code=201,
     summary="变更组队规则 / Amend the team rules (approved, teams not complete)",
@@ -175,7 +212,7 @@ async def transition_task(
     "team): new `team_size`, `max_load` or `required_departments`, with a reason; recorded with who and when "
     "(`amendments` on the task) and audited. The next (supplementary) teams draw uses them. Who may: as for "
     "approving. 组队规则变更须说明理由，记录并审计。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, problems=(InvalidStateProblem,)),
 )
 async def amend_task(
     task_id: uuid.UUID, body: TaskAmendmentCreate, session: Session, user: Writer, response: Response
@@ -186,6 +223,7 @@ async def amend_task(
 
 @router.get(
     "/{task_id}/checklist",
+    openapi_extra=TASK_DEPTS_RULE,
     response_model=ChecklistRead,
     summary="任务所用检查单 / The checklist version the task pinned",
     description="The items as pinned when the task was made; later versions of the checklist or its items "
@@ -198,6 +236,7 @@ async def task_checklist(task: ReadableTask, session: Session) -> ChecklistRead:
 
 @router.get(
     "/{task_id}/preview",
+    openapi_extra=TASK_DEPTS_RULE,
     response_model=TaskPreview,
     summary="抽取预览 / Population and expected sample per class",
     description="From the registry's current counts of the task's scope, before any draw: per class the "

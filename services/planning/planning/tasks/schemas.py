@@ -74,7 +74,20 @@ class TaskUpdate(Schema):
     inspection_end: date | None = None
     executing_body: str | None = Field(None, min_length=1, max_length=200, description="实施主体")
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "scope": {
+                        "industry_prefixes": ["H62"],
+                        "division_prefixes": ["411523"],
+                        "credit_classes": ["B", "C", "D"],
+                    }
+                }
+            ]
+        },
+    )
 
 
 class TaskCreate(Schema):
@@ -98,10 +111,34 @@ class TaskCreate(Schema):
         None, min_length=1, max_length=200, description="实施主体; default: the lead department"
     )
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "plan_id": "0b6f6c55-2f7a-4a53-9d7e-3f7f2b1c9a10",
+                    "checklist_id": "3e2d1c0b-4a5f-4e6d-8c7b-9a0f1e2d3c4b",
+                    "name": "餐饮服务联合抽查",
+                    "scope": {"industry_prefixes": ["H62"], "division_prefixes": ["411523"]},
+                    "sampling_rules": {
+                        "A": {"ratio": "0.05"},
+                        "B": {"ratio": "0.1", "min": 1},
+                        "C": {"ratio": "0.3", "min": 1},
+                        "D": {"ratio": "1"},
+                        "U": {"ratio": "0.1"},
+                    },
+                    "team_rules": {"max_load": 100},
+                    "inspection_start": "2027-04-01",
+                    "inspection_end": "2027-09-30",
+                }
+            ]
+        },
+    )
 
 
 class TaskTransitionCreate(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"to": "approved", "reason": "同意"}]})
+
     to: TaskState = Field(
         description="approved / in_progress / completed / closed / cancelled (others are driven by events)"
     )
@@ -127,7 +164,12 @@ class TeamRoundRead(Schema):
 class TaskAmendmentCreate(Schema):
     """Change the team rules of an approved task whose teams are not complete (recorded and audited)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"team_rules": {"max_load": 12}, "reason": "检查对象较多，提高每名执法人员检查户数上限"}]
+        },
+    )
 
     team_rules: TeamRulesUpdate
     reason: str = Field(min_length=5, max_length=2000, description="why / 变更理由")

@@ -10,7 +10,7 @@ from jointcheck.errors import problem_responses
 from registry.departments import repository, service
 from registry.departments.schemas import DepartmentCreate, DepartmentRead, DepartmentUpdate
 
-router = APIRouter(prefix="/v1/departments", tags=["departments / 部门"])
+router = APIRouter(prefix="/v1/departments", tags=["departments"])
 
 
 @router.post(

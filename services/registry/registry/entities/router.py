@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
-from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
+from jointcheck.auth import Principal, Reader, Role, Writer, access_rule, require_roles
 from jointcheck.codes import EntityType, RegistrationStatus, normalize_uscc
 from jointcheck.db import Database, Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
@@ -33,33 +33,90 @@ from registry.entities.schemas import (
     EntityVersionRead,
 )
 from registry.entities.upload import receive_file, unless_disconnected
+from registry.problems import (
+    DepartmentScopeProblem,
+    ImportLimitExceededProblem,
+    ImportRejectedProblem,
+    PlatformOwnedFieldProblem,
+)
 from registry.versioning.http import AsOfQuery, Reason, as_of_version, created, deleted, list_page, read_all, read_one
 from registry.versioning.service import resolve_as_of
 
-router = APIRouter(prefix="/v1/entities", tags=["entities / 市场主体"])
+router = APIRouter(prefix="/v1/entities", tags=["entities"])
+
+ENTITY_CREATE_RULE = access_rule(
+    "an officer's own department is added to the entity",
+    "部门执法人员登记时，本部门自动列入监管部门",
+)
+ENTITY_IMPORT_RULE = access_rule(
+    "officers: only entities their department supervises, new and existing",
+    "部门执法人员仅可导入本部门监管的市场主体（新增和已有）",
+)
+ENTITY_DEPTS_RULE = access_rule(
+    "officers of a department supervising the entity",
+    "仅监管该市场主体的部门的执法人员",
+)
+
+
+def _old(new: str) -> str:
+    return f"deprecated since API 0.2.0: the old name of `{new}` / 已弃用，请改用 `{new}`"
 
 
 def list_filter(
-    industry: Annotated[list[str], Query(description="industry prefixes, any of / 行业代码前缀")] = [],  # noqa: B006
-    division: Annotated[list[str], Query(description="division prefixes, any of / 行政区划前缀")] = [],  # noqa: B006
-    entity_type: Annotated[list[EntityType], Query(alias="type")] = [],  # noqa: B006
-    status: Annotated[list[RegistrationStatus], Query(description="default: every status")] = [],  # noqa: B006
-    credit_class: Annotated[list[Literal["A", "B", "C", "D", "U"]], Query(alias="class")] = [],  # noqa: B006
-    tag: Annotated[list[str], Query(description="holds any of these tags")] = [],  # noqa: B006
-    department: Annotated[list[str], Query(description="supervised by any of")] = [],  # noqa: B006
-    name: Annotated[str | None, Query(description="name contains / 名称包含", max_length=100)] = None,
+    industry_prefixes: Annotated[
+        list[str], Query(description="GB/T 4754 industry prefixes, any of (F52, F5265, 52) / 行业代码前缀")
+    ] = [],  # noqa: B006
+    division_prefixes: Annotated[
+        list[str], Query(description="GB/T 2260 division prefixes, any of (41, 4115, 411523) / 行政区划前缀")
+    ] = [],  # noqa: B006
+    entity_types: Annotated[list[EntityType], Query(description="any of / 市场主体类型")] = [],  # noqa: B006
+    statuses: Annotated[list[RegistrationStatus], Query(description="any of; default: every status / 登记状态")] = [],  # noqa: B006
+    credit_classes: Annotated[
+        list[Literal["A", "B", "C", "D", "U"]], Query(description="any of (U = unclassified) / 信用风险分类")
+    ] = [],  # noqa: B006
+    tags: Annotated[list[str], Query(description="holds any of these tags / 标签")] = [],  # noqa: B006
+    departments: Annotated[list[str], Query(description="supervised by any of / 监管部门")] = [],  # noqa: B006
+    name_contains: Annotated[str | None, Query(description="name contains / 名称包含", max_length=100)] = None,
+    industry: Annotated[list[str], Query(deprecated=True, description=_old("industry_prefixes"))] = [],  # noqa: B006
+    division: Annotated[list[str], Query(deprecated=True, description=_old("division_prefixes"))] = [],  # noqa: B006
+    entity_type: Annotated[
+        list[EntityType], Query(alias="type", deprecated=True, description=_old("entity_types"))
+    ] = [],  # noqa: B006
+    status: Annotated[list[RegistrationStatus], Query(deprecated=True, description=_old("statuses"))] = [],  # noqa: B006
+    credit_class: Annotated[
+        list[Literal["A", "B", "C", "D", "U"]],
+        Query(alias="class", deprecated=True, description=_old("credit_classes")),
+    ] = [],  # noqa: B006
+    tag: Annotated[list[str], Query(deprecated=True, description=_old("tags"))] = [],  # noqa: B006
+    department: Annotated[list[str], Query(deprecated=True, description=_old("departments"))] = [],  # noqa: B006
+    name: Annotated[str | None, Query(deprecated=True, description=_old("name_contains"), max_length=100)] = None,
 ) -> EntityFilter:
-    try:
-        return EntityFilter(
-            industry_prefixes=industry,
-            division_prefixes=division,
-            entity_types=entity_type,
-            statuses=status,
-            credit_classes=credit_class,
-            tags=tag,
-            departments=department,
-            name_contains=name,
+    """The query parameters are the fields of a scope (`EntityScope`, a task's `scope`); the names
+    before API 0.2.0 are accepted for one release."""
+    pairs = {
+        "industry_prefixes": (industry_prefixes, industry, "industry"),
+        "division_prefixes": (division_prefixes, division, "division"),
+        "entity_types": (entity_types, entity_type, "type"),
+        "statuses": (statuses, status, "status"),
+        "credit_classes": (credit_classes, credit_class, "class"),
+        "tags": (tags, tag, "tag"),
+        "departments": (departments, department, "department"),
+        "name_contains": (name_contains, name, "name"),
+    }
+    both = [f"{new} and {old}" for new, (value, legacy, old) in pairs.items() if value and legacy]
+    if both:
+        raise UnprocessableEntity(
+            f"give each filter once, under its name, not also under its deprecated one: {', '.join(both)}",
+            detail_zh="同一筛选条件不能同时使用新旧两个参数名",
+            code="invalid_filter",
+            errors=[
+                {"field": f"query.{b.split(' and ')[1]}", "message": "deprecated name of a filter also given"}
+                for b in both
+            ],
         )
+    values = {new: value or legacy for new, (value, legacy, _) in pairs.items()}
+    try:
+        return EntityFilter(**values)
     except ValidationError as exc:
         raise UnprocessableEntity(
             "; ".join(e["msg"] for e in exc.errors()),
@@ -74,12 +131,13 @@ Filter = Annotated[EntityFilter, Depends(list_filter)]
 
 @router.post(
     "",
+    openapi_extra=ENTITY_CREATE_RULE,
     response_model=EntityRead,
     status_code=201,
     summary="登记市场主体 / Create an entity",
     description="The USCC must pass the GB 32100-2015 check; an admin may register a known legacy code "
     "with `legacy_code: true` and a reason (logged). Officers create only entities their department supervises.",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, problems=(DepartmentScopeProblem,)),
 )
 async def create_entity(body: EntityCreate, session: Session, user: Writer, response: Response) -> EntityRead:
     entity = await service.create(session, data=body, actor=user)
@@ -152,12 +210,23 @@ async def import_template(format: Literal["csv", "xlsx"] = "csv") -> Response:
         "* `mode=all_or_nothing` (default): if any row is bad, **nothing** is imported and the 422 problem lists "
         "every bad row with its line and reason.\n"
         "* `mode=valid_rows`: good rows are imported, bad rows are reported.\n"
-        "* Rows are upserted by USCC in one registry version; importing the same file again changes nothing.\n"
+        "* Rows are upserted by USCC in one registry version; importing the same file again changes nothing "
+        "and answers 200 with `changed: false` and the `registry_version` that already holds the file.\n"
         "* `dry_run=true`: validate and count, write nothing.\n\n"
         "全部成功才导入（默认）或仅导入有效行；逐行报告错误；按统一社会信用代码更新；重复导入不产生变化。"
     ),
-    responses=problem_responses(401, 403, 413, 422),
+    responses=problem_responses(
+        401,
+        403,
+        413,
+        422,
+        problems=(
+            ImportRejectedProblem,
+            ImportLimitExceededProblem,
+        ),
+    ),
     openapi_extra={
+        **ENTITY_IMPORT_RULE,
         "requestBody": {
             "required": True,
             "content": {
@@ -169,7 +238,7 @@ async def import_template(format: Literal["csv", "xlsx"] = "csv") -> Response:
                     }
                 }
             },
-        }
+        },
     },
 )
 async def import_entities(
@@ -290,7 +359,7 @@ async def _export_xlsx(
     summary="信用风险分类同步 / Sync credit-risk classes",
     description="Rows from the credit system: (uscc, class, classified_at). Classes change with history in one "
     "registry version; unknown USCCs and rows older than the classification on record are reported, not applied.",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 422, problems=(DepartmentScopeProblem,)),
 )
 async def sync_credit_classes(
     body: CreditClassSync,
@@ -325,12 +394,25 @@ async def entity_history(uscc: str, session: Session, _user: Reader) -> list[Ent
 
 @router.patch(
     "/{uscc}",
+    openapi_extra=ENTITY_DEPTS_RULE,
     response_model=EntityRead,
     summary="修改市场主体 / Update an entity",
     description="Requires `If-Match` with the entity's current ETag (412 if it changed since, 428 if missing). "
     "On an entity the collaborative platform feeds (`source: platform`), its registration fields are the "
     "platform's: changing them is 409 `platform_owned_field`.",
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        412,
+        422,
+        428,
+        problems=(
+            DepartmentScopeProblem,
+            PlatformOwnedFieldProblem,
+        ),
+    ),
 )
 async def update_entity(
     uscc: str, body: EntityUpdate, session: Session, user: Writer, response: Response, if_match: IfMatch = None
@@ -341,10 +423,23 @@ async def update_entity(
 
 @router.delete(
     "/{uscc}",
+    openapi_extra=ENTITY_DEPTS_RULE,
     status_code=204,
     summary="注销登记（软删除）/ Soft-delete an entity",
     description="Writes a deleted version; history and `as_of` reads keep the past. Requires `If-Match`.",
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        412,
+        422,
+        428,
+        problems=(
+            DepartmentScopeProblem,
+            PlatformOwnedFieldProblem,
+        ),
+    ),
 )
 async def delete_entity(
     uscc: str, session: Session, user: Writer, reason: Reason, if_match: IfMatch = None

@@ -17,7 +17,7 @@ from jointcheck.codes import (
     normalize_uscc,
 )
 from jointcheck.contracts import DEPT_PATTERN, EntityScope
-from jointcheck.schemas import Schema
+from jointcheck.schemas import Schema, deprecated_name
 
 CreditClassCode = Literal["A", "B", "C", "D"]
 FrameClass = Literal["A", "B", "C", "D", "U"]
@@ -90,6 +90,26 @@ class EntityFields(Schema):
 
 
 class EntityCreate(EntityFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "uscc": "91411523MA00000019",
+                    "name": "新县新集镇张记饭店有限公司",
+                    "entity_type": "enterprise",
+                    "industry_code": "H6210",
+                    "division_code": "411523",
+                    "address": "新县新集镇将军路 18 号",
+                    "registered_on": "2019-05-08",
+                    "credit_class": "B",
+                    "classified_at": "2027-03-01T00:00:00+08:00",
+                    "departments": ["SCJG", "XFJY"],
+                    "tags": ["餐饮"],
+                }
+            ]
+        }
+    )
+
     uscc: str = Field(description="统一社会信用代码 (GB 32100-2015)", examples=["91411523MA0000004J"])
     legacy_code: bool = Field(
         False,
@@ -108,6 +128,10 @@ class EntityCreate(EntityFields):
 
 class EntityUpdate(Schema):
     """Fields to change; everything omitted stays as it is."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"address": "新县新集镇将军路 20 号", "tags": ["餐饮", "重点"]}]}
+    )
 
     name: str | None = Field(None, min_length=1, max_length=256)
     entity_type: EntityType | None = None
@@ -176,11 +200,15 @@ EntityFilter = EntityScope
 
 
 class CreditClassItem(Schema):
-    uscc: str
-    credit_class: CreditClassCode | None = Field(alias="class", description="A/B/C/D or null")
-    classified_at: datetime
-
     model_config = ConfigDict(populate_by_name=True)
+    renamed = {"class": "credit_class"}
+
+    uscc: str
+    credit_class: CreditClassCode | None = Field(
+        description="A/B/C/D, or null for unclassified (an entity's `credit_class`) / 信用风险分类"
+    )
+    class_: CreditClassCode | None = deprecated_name("credit_class", alias="class")
+    classified_at: datetime
 
     @field_validator("uscc")
     @classmethod
@@ -189,16 +217,41 @@ class CreditClassItem(Schema):
 
 
 class CreditClassSync(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "uscc": "91411523MA00000019",
+                            "credit_class": "B",
+                            "classified_at": "2027-03-01T00:00:00+08:00",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
     items: list[CreditClassItem] = Field(min_length=1, max_length=1_000_000)
 
 
 class CreditClassSyncResult(Schema):
-    version: int | None = Field(description="registry version written, null if nothing changed")
+    changed: bool = Field(description="true when classes changed: a new registry version was written / 是否有变化")
+    registry_version: int = Field(
+        description="the registry version holding these classes: the one written, or the current one when "
+        "nothing changed / 反映本次同步结果的名录库版本"
+    )
     received: int
     updated: int
     unchanged: int
     stale: list[str] = Field(description="USCCs whose classified_at is older than the one on record (ignored)")
     unknown: list[str] = Field(description="USCCs not in the registry / 名录库中不存在")
+    version: int | None = Field(
+        description="deprecated since API 0.2.0 (use `changed` and `registry_version`): the registry version "
+        "written, null if nothing changed / 已弃用",
+        json_schema_extra={"deprecated": True},
+    )
 
 
 class RowError(Schema):
@@ -210,18 +263,59 @@ class RowError(Schema):
 
 
 class EntityImportResult(Schema):
-    committed: bool
+    """What an import did. Importing the same file again is a success that changes nothing:
+    `changed: false`, with the `registry_version` that already holds the file. 导入结果。"""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "changed": False,
+                    "registry_version": 42,
+                    "mode": "all_or_nothing",
+                    "dry_run": False,
+                    "rows": 5000,
+                    "inserted": 0,
+                    "updated": 0,
+                    "unchanged": 5000,
+                    "rejected": 0,
+                    "errors": [],
+                    "errors_total": 0,
+                    "sha256": "9f2c6a0e5b1d4c3a8e7f6d5c4b3a29180716f5e4d3c2b1a09f8e7d6c5b4a3928",
+                    "committed": False,
+                    "version": None,
+                }
+            ]
+        }
+    )
+
+    changed: bool = Field(
+        description="true when the import wrote a new registry version; false when the registry already held "
+        "every row (a re-import) or on a dry run / 是否写入了新版本"
+    )
+    registry_version: int = Field(
+        description="the registry version holding the file's rows: the one written, or the current one when "
+        "nothing changed (on a dry run: the current one) / 反映本次导入结果的名录库版本"
+    )
     mode: Literal["all_or_nothing", "valid_rows"]
     dry_run: bool
-    version: int | None = Field(description="registry version written, null if nothing changed")
-    rows: int
+    rows: int = Field(description="data rows in the file (the header is line 1) / 数据行数")
     inserted: int
     updated: int
     unchanged: int
     rejected: int = Field(description="rows rejected / 被拒绝的行数")
     errors: list[RowError] = Field(
-        description="the first row errors by line (REGISTRY_IMPORT_MAX_ERRORS, default "
-        "1,000) / 按行号排列的前若干条错误"
+        description="the first row errors by line (the header is line 1; REGISTRY_IMPORT_MAX_ERRORS, default "
+        "1,000) / 按行号排列的前若干条错误（表头为第 1 行）"
     )
     errors_total: int = Field(0, description="how many row errors there were in all / 错误总数")
     sha256: str = Field(description="SHA-256 of the uploaded file")
+    committed: bool = Field(
+        description="deprecated since API 0.2.0: the old name of `changed` / 已弃用，同 changed",
+        json_schema_extra={"deprecated": True},
+    )
+    version: int | None = Field(
+        description="deprecated since API 0.2.0 (use `changed` and `registry_version`): the registry version "
+        "written, null if nothing changed / 已弃用",
+        json_schema_extra={"deprecated": True},
+    )

@@ -33,7 +33,7 @@ from registry.entities.schemas import (
 )
 from registry.entities.supervision import ensure_may_write, restricted_department
 from registry.platform_sync import service as platform_sync
-from registry.versioning.service import next_version
+from registry.versioning.service import current_version, next_version
 
 log = logging.getLogger("registry.entities")
 
@@ -260,6 +260,8 @@ async def import_file(
         extra={"rows": rows, "timings_s": {k: round(v, 3) for k, v in timings.items()}},
     )
     return EntityImportResult(
+        changed=version is not None,
+        registry_version=version if version is not None else await current_version(session),
         committed=version is not None,
         mode=mode,
         dry_run=dry_run,
@@ -377,6 +379,8 @@ async def sync_credit_classes(
             data={"updated": outcome["update"], "unknown": len(outcome["unknown"]), "stale": len(outcome["stale"])},
         )
     return CreditClassSyncResult(
+        changed=version is not None,
+        registry_version=version if version is not None else await current_version(session),
         version=version,
         received=len(rows),
         updated=outcome["update"],

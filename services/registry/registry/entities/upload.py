@@ -52,7 +52,7 @@ def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"the upload exceeds the limit of {limit} bytes",
         detail_zh=f"上传文件超过 {limit} 字节的限制",
-        extra={"limit": limit},
+        extra={"limit_bytes": limit, "limit": limit},  # `limit`: the name before API 0.2.0 (deprecated)
     )
 
 

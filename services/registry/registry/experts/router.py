@@ -22,7 +22,7 @@ from registry.experts.schemas import (
 )
 from registry.versioning.http import AsOfQuery, Reason, as_of_version, created, deleted, list_page, read_all, read_one
 
-router = APIRouter(prefix="/v1/experts", tags=["experts / 专家库"])
+router = APIRouter(prefix="/v1/experts", tags=["experts"])
 
 
 def list_filter(

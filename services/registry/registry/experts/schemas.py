@@ -49,13 +49,27 @@ class ExpertFields(Schema):
 
 
 class ExpertCreate(ExpertFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "expert_id": "EXP001",
+                    "name": "李芳",
+                    "field": "消防安全",
+                    "organisation": "信阳市消防救援支队",
+                    "title": "高级工程师",
+                }
+            ]
+        }
+    )
+
     expert_id: str = Field(pattern=ID_PATTERN, description="专家编号 (letters, digits, _ and -)", examples=["EXP001"])
 
 
 class ExpertUpdate(Schema):
     """Fields to change; everything omitted stays as it is."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "inactive"}]})
 
     name: str | None = Field(None, max_length=64)
     field: str | None = Field(None, max_length=64)

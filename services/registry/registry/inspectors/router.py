@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from jointcheck.auth import Reader, Writer
+from jointcheck.auth import Reader, Writer, access_rule
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.etag import IfMatch
@@ -22,7 +22,12 @@ from registry.inspectors.schemas import (
 )
 from registry.versioning.http import AsOfQuery, Reason, as_of_version, created, deleted, list_page, read_all, read_one
 
-router = APIRouter(prefix="/v1/inspectors", tags=["inspectors / 执法检查人员"])
+router = APIRouter(prefix="/v1/inspectors", tags=["inspectors"])
+
+INSPECTOR_DEPT_RULE = access_rule(
+    "officers of the inspector's department",
+    "仅该执法人员所属部门的执法人员",
+)
 
 
 def list_filter(
@@ -39,6 +44,7 @@ Filter = Annotated[InspectorFilter, Depends(list_filter)]
 
 @router.post(
     "",
+    openapi_extra=INSPECTOR_DEPT_RULE,
     response_model=InspectorRead,
     status_code=201,
     summary="登记执法人员 / Create an inspector",
@@ -105,6 +111,7 @@ async def inspector_history(inspector_id: str, session: Session, _user: Reader) 
 
 @router.patch(
     "/{inspector_id}",
+    openapi_extra=INSPECTOR_DEPT_RULE,
     response_model=InspectorRead,
     summary="修改执法人员 / Update an inspector",
     description="Requires `If-Match` with the inspector's current ETag (412 if it changed since, 428 if "
@@ -125,6 +132,7 @@ async def update_inspector(
 
 @router.delete(
     "/{inspector_id}",
+    openapi_extra=INSPECTOR_DEPT_RULE,
     status_code=204,
     summary="注销执法人员（软删除）/ Soft-delete an inspector",
     description="Writes a deleted version; history and `as_of` reads keep the past. Requires `If-Match`.",

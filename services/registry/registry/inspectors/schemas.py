@@ -103,6 +103,21 @@ class InspectorFields(Schema):
 
 
 class InspectorCreate(InspectorFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "inspector_id": "INS0001",
+                    "name": "王伟",
+                    "department": "SCJG",
+                    "certificate_no": "41152320240001",
+                    "specialties": ["食品安全"],
+                    "region": "411523",
+                }
+            ]
+        }
+    )
+
     inspector_id: str = Field(
         pattern=ID_PATTERN, description="人员编号 (letters, digits, _ and -)", examples=["INS0001"]
     )
@@ -111,7 +126,7 @@ class InspectorCreate(InspectorFields):
 class InspectorUpdate(Schema):
     """Fields to change; everything omitted stays as it is."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "on_leave"}]})
 
     name: str | None = Field(None, max_length=64)
     department: str | None = None

@@ -22,7 +22,7 @@ from jointcheck.pagination import (
 from registry.platform_sync import repository, service
 from registry.platform_sync.schemas import SyncRunRead, SyncStateRead
 
-router = APIRouter(prefix="/v1/sync/platform", tags=["platform sync / 协同监管平台同步"])
+router = APIRouter(prefix="/v1/sync/platform", tags=["platform-sync"])
 SyncReader = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service))]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from jointcheck.auth import Reader, Writer
+from jointcheck.auth import Reader, Writer, access_rule
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.pagination import Cursor, Limit, Page
@@ -15,7 +15,12 @@ from registry.recusals import repository, service
 from registry.recusals.schemas import RecusalCreate, RecusalFilter, RecusalRead, RecusalVersionRead
 from registry.versioning.http import AsOfQuery, as_of_version, created, deleted, list_page, read_all, read_one
 
-router = APIRouter(prefix="/v1/recusals", tags=["recusals / 回避"])
+router = APIRouter(prefix="/v1/recusals", tags=["recusals"])
+
+INSPECTOR_DEPT_RULE = access_rule(
+    "officers of the inspector's department",
+    "仅该执法人员所属部门的执法人员",
+)
 
 
 def list_filter(
@@ -31,6 +36,7 @@ Filter = Annotated[RecusalFilter, Depends(list_filter)]
 
 @router.post(
     "",
+    openapi_extra=INSPECTOR_DEPT_RULE,
     response_model=RecusalRead,
     status_code=201,
     summary="登记回避声明 / Declare a recusal",
@@ -97,6 +103,7 @@ async def recusal_history(recusal_id: str, session: Session, _user: Reader) -> l
 
 @router.delete(
     "/{recusal_id}",
+    openapi_extra=INSPECTOR_DEPT_RULE,
     status_code=204,
     summary="撤回回避声明 / Withdraw a recusal",
     description="Writes a withdrawn (deleted) version with the reason; history and `as_of` reads keep the past.",

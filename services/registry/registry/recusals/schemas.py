@@ -12,7 +12,20 @@ from registry.inspectors.schemas import ID_PATTERN
 
 
 class RecusalCreate(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "inspector_id": "INS0001",
+                    "uscc": "91411523MA00000019",
+                    "reason": "近亲属在该企业任职",
+                    "valid_from": "2027-01-01",
+                    "valid_until": None,
+                }
+            ]
+        },
+    )
 
     inspector_id: str = Field(pattern=ID_PATTERN, description="执法人员编号", examples=["INS0001"])
     uscc: str = Field(description="统一社会信用代码 of a current entity", examples=["91411523MA0000004J"])

@@ -21,8 +21,10 @@ from results.calendars.schemas import (
     CalendarYearRead,
     ResultsDueDate,
 )
+from results.problems import CalendarYearExistsProblem
+from results.tasks import service as tasks_service
 
-router = APIRouter(prefix="/v1/calendars", tags=["calendars / 节假日"])
+router = APIRouter(prefix="/v1/calendars", tags=["calendars"])
 Year = Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR, description="公历年份")]
 
 
@@ -50,7 +52,7 @@ async def list_calendars(session: Session, _user: Reader) -> CalendarList:
     description="The day results are due for a task whose inspection window ends on `window_end`: "
     "`RESULTS_RESULTS_DUE_WORKING_DAYS` (20) working days later. 409 `unknown_calendar_year`, naming the "
     "year, when the count needs a year nobody has loaded. 检查期限截止后第20个工作日；所需年份未录入时返回409。",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, problems=(CalendarYearExistsProblem,)),
 )
 async def results_due_date(
     session: Session,
@@ -94,6 +96,7 @@ async def load_calendar(
     year: Year, body: CalendarYearCreate, session: Session, user: Admin, response: Response
 ) -> CalendarYearRead:
     row, created = await service.load_year(session, year=year, data=body, replace=body.replace, actor=user)
+    await tasks_service.recompute_due_dates(session)  # a due date unknown until now, or moved by a correction
     if not created:
         response.status_code = 200
     return CalendarYearRead.model_validate(row)

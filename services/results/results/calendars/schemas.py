@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from jointcheck.schemas import Schema
 
@@ -36,6 +36,19 @@ class CalendarYearFields(Schema):
 
 class CalendarYearCreate(CalendarYearFields):
     """The body of ``POST /v1/calendars/{year}``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "days_off": ["2027-01-01", "2027-02-05", "2027-02-08"],
+                    "makeup_workdays": ["2027-02-20"],
+                    "source": "国务院办公厅关于2027年部分节假日安排的通知",
+                    "replace": False,
+                }
+            ]
+        }
+    )
 
     replace: bool = Field(False, description="replace a year already loaded (audited) / 覆盖已录入的年份（记入审计）")
 

@@ -19,7 +19,11 @@ class ResultCategory(Base):
     names_department: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # Chosen alone (未发现问题 excludes every problem category).
     exclusive: Mapped[bool] = mapped_column(Boolean, server_default="false")
-    # A problem category: an inspection with one gets follow-up.
-    problem: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # compliant / problem / circumstance / status (jointcheck.codes.result_categories.CategoryKind)
+    kind: Mapped[str] = mapped_column(String(16), server_default="problem")
+    # On a group: at most one of its children.
+    single_choice: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # The result leaves work for the competent department (后续处置).
+    follow_up: Mapped[bool] = mapped_column(Boolean, server_default="false")
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     position: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -12,7 +12,7 @@ from jointcheck.errors import problem_responses
 from results.categories import service
 from results.categories.schemas import CategoryCreate, CategoryRead, CategoryUpdate
 
-router = APIRouter(prefix="/v1/result-categories", tags=["result categories / 结果类别"])
+router = APIRouter(prefix="/v1/result-categories", tags=["result-categories"])
 
 
 @router.get(

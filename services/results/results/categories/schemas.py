@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import ConfigDict, Field
 
 from jointcheck.schemas import Schema
 
-CODE = r"^[a-z][a-z0-9_]{1,63}$"
+CODE = r"^[a-z][a-z0-9_]{1,47}$"  # jointcheck.codes.result_categories.CATEGORY_CODE_PATTERN
 
 
 class CategoryRead(Schema):
@@ -14,9 +16,11 @@ class CategoryRead(Schema):
     parent: str | None
     label_zh: str
     label_en: str
+    kind: str = Field(description="compliant / problem / circumstance / status")
     names_department: bool = Field(description="a choice names the department whose rules were broken")
     exclusive: bool = Field(description="chosen alone (e.g. no problem found)")
-    problem: bool = Field(description="a problem was found")
+    single_choice: bool = Field(description="a group of which at most one child is chosen")
+    follow_up: bool = Field(description="the result leaves work for the competent department (后续处置)")
     active: bool
     position: int
 
@@ -31,7 +35,7 @@ class CategoryCreate(Schema):
                     "parent": None,
                     "label_zh": "许可证过期",
                     "label_en": "Licence expired",
-                    "problem": True,
+                    "kind": "problem",
                 }
             ]
         },
@@ -41,9 +45,11 @@ class CategoryCreate(Schema):
     parent: str | None = Field(None, pattern=CODE)
     label_zh: str = Field(min_length=1, max_length=200)
     label_en: str = Field(min_length=1, max_length=200)
+    kind: Literal["compliant", "problem", "circumstance", "status"] = "problem"
     names_department: bool = False
     exclusive: bool = False
-    problem: bool = False
+    single_choice: bool = False
+    follow_up: bool = False
     position: int = Field(0, ge=0, le=10_000)
 
 

@@ -9,18 +9,33 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.auth import Principal
+from jointcheck.codes.result_categories import DEFAULT_CATEGORIES, CategoryDictionary, InvalidResultSelection
 from jointcheck.errors import Conflict, NotFound, UnprocessableEntity
 from jointcheck.outbox import record_audit
-from results.categories.defaults import SEED, SEED_KEYS
 from results.categories.models import ResultCategory
 from results.categories.schemas import CategoryCreate, CategoryUpdate
 
 
 async def ensure_seeded(session: AsyncSession) -> None:
-    """An empty dictionary (a new database, or emptied) gets the domain's defaults."""
+    """An empty dictionary (a new database, or emptied) gets the defaults of
+    :mod:`jointcheck.codes.result_categories` — the categories GSXT knows."""
     if await session.scalar(select(func.count()).select_from(ResultCategory)):
         return
-    rows = [dict(zip(SEED_KEYS, row, strict=True)) | {"position": i} for i, row in enumerate(SEED)]
+    rows = [
+        {
+            "code": c.code,
+            "parent": c.parent,
+            "label_zh": c.zh,
+            "label_en": c.en,
+            "kind": c.kind,
+            "names_department": c.names_department,
+            "exclusive": c.exclusive,
+            "single_choice": c.single_choice,
+            "follow_up": c.follow_up,
+            "position": i,
+        }
+        for i, c in enumerate(DEFAULT_CATEGORIES)
+    ]
     await session.execute(insert(ResultCategory).values(rows).on_conflict_do_nothing(index_elements=["code"]))
 
 
@@ -36,56 +51,43 @@ def _problem(field: str, message: str, message_zh: str) -> dict[str, str]:
     return {"field": field, "message": message, "message_zh": message_zh}
 
 
+async def dictionary(session: AsyncSession) -> CategoryDictionary:
+    """The active categories as a :class:`CategoryDictionary` (a deactivated one can no longer be chosen)."""
+    rows = await all_categories(session, include_inactive=False)
+    active = {r.code for r in rows}
+    return CategoryDictionary.from_records(
+        {
+            "code": r.code,
+            "zh": r.label_zh,
+            "en": r.label_en,
+            "parent": r.parent if r.parent in active else None,
+            "kind": r.kind,
+            "names_department": r.names_department,
+            "exclusive": r.exclusive,
+            "single_choice": r.single_choice and any(x.parent == r.code for x in rows),
+            "follow_up": r.follow_up,
+        }
+        for r in rows
+    )
+
+
 async def check_selection(
     session: AsyncSession, choices: list[dict[str, Any]], *, departments: list[str]
 ) -> list[ResultCategory]:
-    """Known, active, leaf-or-childless codes, each once; an exclusive one alone; a department exactly
-    where the category names one (and one of the task's departments). 422 ``invalid_categories`` lists all."""
-    known = {c.code: c for c in await all_categories(session)}
-    parents = {c.parent for c in known.values() if c.parent}
-    problems: list[dict[str, str]] = []
-    chosen: list[ResultCategory] = []
-    seen: set[tuple[str, str | None]] = set()
-    for i, choice in enumerate(choices):
-        code, dept = choice["code"], choice.get("department")
-        where = f"categories[{i}]"
-        cat = known.get(code)
-        if cat is None or not cat.active:
-            problems.append(_problem(where, f"unknown result category {code!r}", f"未知或已停用的结果类别 {code}"))
-            continue
-        if code in parents:
-            problems.append(
-                _problem(
-                    where, f"{code!r} is a group: choose one of its sub-categories", f"{code} 为分组，请选择其下级类别"
-                )
-            )
-        if cat.names_department and not dept:
-            problems.append(
-                _problem(
-                    where, f"{code!r} names the department whose rules were broken", f"{code} 须注明违反规定的主管部门"
-                )
-            )
-        if dept and not cat.names_department:
-            problems.append(_problem(where, f"{code!r} takes no department", f"{code} 无需注明部门"))
-        if dept and cat.names_department and dept not in departments:
-            problems.append(
-                _problem(where, f"department {dept} does not take part in the task", f"{dept} 未参加该抽查任务")
-            )
-        if (code, dept) in seen:
-            problems.append(_problem(where, f"{code!r} is chosen twice", f"{code} 重复选择"))
-        seen.add((code, dept))
-        chosen.append(cat)
-    if any(c.exclusive for c in chosen) and len(chosen) > 1:
-        names = ", ".join(c.code for c in chosen if c.exclusive)
-        problems.append(_problem("categories", f"{names} is chosen alone", f"{names} 不能与其他类别同时选择"))
-    if problems:
+    """The selection rules of :mod:`jointcheck.codes.result_categories` over this service's dictionary
+    (known, active leaves; an exclusive one alone; one status outcome; a department exactly where the
+    category names one, and one of the task's departments). 422 ``invalid_categories`` otherwise."""
+    try:
+        chosen = (await dictionary(session)).validate_selection(choices, departments=departments)
+    except InvalidResultSelection as exc:
         raise UnprocessableEntity(
-            f"the result categories have {len(problems)} problem(s)",
-            detail_zh=f"检查结果类别有 {len(problems)} 处问题",
+            f"result categories: {exc.detail}",
+            detail_zh=f"检查结果类别：{exc.detail_zh}",
             code="invalid_categories",
-            errors=problems,
-        )
-    return chosen
+            errors=[_problem("categories", exc.detail, exc.detail_zh) | {"reason": exc.reason}],
+        ) from None
+    by_code = {r.code: r for r in await all_categories(session)}
+    return [by_code[c.code] for c in chosen]
 
 
 async def create(session: AsyncSession, data: CategoryCreate, actor: Principal) -> ResultCategory:

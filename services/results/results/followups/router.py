@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from jointcheck.auth import Principal, Reader, Role, require_roles
+from jointcheck.auth import Principal, Reader, Role, access_rule, require_roles
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
@@ -24,7 +24,20 @@ from results.followups.schemas import (
 )
 from results.inspections.models import Inspection
 
-router = APIRouter(prefix="/v1/followups", tags=["follow-up / 后续处置"])
+router = APIRouter(prefix="/v1/followups", tags=["followups"])
+
+FOLLOWUPS_RULE = access_rule(
+    "filtered: officers see their department's cases and those of their department's tasks",
+    "按权限过滤：部门执法人员只看到本部门的处置案件及本部门参与任务的案件",
+)
+CASE_VISIBLE_RULE = access_rule(
+    "the case's department and the task's departments",
+    "仅案件承办部门及任务所涉部门",
+)
+CASE_DEPT_RULE = access_rule(
+    "officers of the department the case is with",
+    "仅案件当前承办部门的执法人员",
+)
 Actor = Annotated[Principal, Depends(require_roles(Role.admin, Role.officer))]
 WHO_READS = (
     "Admins, auditors and services see every case; an officer sees the cases with their department and those "
@@ -46,6 +59,7 @@ async def _detail(session, case: FollowupCase) -> FollowupDetail:
 
 @router.get(
     "",
+    openapi_extra=FOLLOWUPS_RULE,
     response_model=Page[FollowupRead],
     summary="后续处置案件 / Follow-up cases",
     description="Filter by department, state (open/closed), overdue (open past the rectification deadline) or "
@@ -78,6 +92,7 @@ async def list_followups(
 
 @router.get(
     "/{case_id}",
+    openapi_extra=CASE_VISIBLE_RULE,
     response_model=FollowupDetail,
     summary="案件详情 / One case with its history",
     description=WHO_READS,
@@ -92,6 +107,7 @@ async def get_followup(case_id: uuid.UUID, session: Session, user: Reader) -> Fo
 
 @router.post(
     "/{case_id}/transfer",
+    openapi_extra=CASE_DEPT_RULE,
     response_model=FollowupDetail,
     summary="移交案件 / Transfer to another department",
     description="With a reason; the history keeps from and to. " + WHO_ACTS,
@@ -105,6 +121,7 @@ async def transfer_followup(
 
 @router.put(
     "/{case_id}/deadline",
+    openapi_extra=CASE_DEPT_RULE,
     response_model=FollowupDetail,
     summary="整改期限 / Set the rectification deadline",
     description=WHO_ACTS,
@@ -118,6 +135,7 @@ async def set_followup_deadline(
 
 @router.post(
     "/{case_id}/close",
+    openapi_extra=CASE_DEPT_RULE,
     response_model=FollowupDetail,
     summary="结案 / Close with an outcome",
     description="rectified / penalised / referred / other, with a note. " + WHO_ACTS,

@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from jointcheck import visibility
-from jointcheck.auth import Principal, Reader, Role, require_roles
+from jointcheck.auth import Principal, Reader, Role, access_rule, require_roles
 from jointcheck.clients import Registry
 from jointcheck.db import Db, Session
-from jointcheck.errors import problem_responses
+from jointcheck.errors import InvalidStateProblem, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, page_of
 from results.inspections import repository, service
 from results.inspections.models import STATES
@@ -30,8 +30,39 @@ from results.inspections.schemas import (
     RecentlyInspected,
     RecentlyInspectedQuery,
 )
+from results.problems import FindingsStateProblem
 
-router = APIRouter(prefix="/v1/inspections", tags=["inspections / 检查"])
+router = APIRouter(prefix="/v1/inspections", tags=["inspections"])
+
+OVERDUE_RULE = access_rule(
+    "filtered as the inspection list (jointcheck.visibility)",
+    "按权限过滤，与检查列表相同",
+)
+FINDINGS_RULE = access_rule(
+    "each item only by the team's inspectors from the item's department",
+    "每个检查事项仅由检查组中该事项所属部门的检查人员录入",
+)
+SUBMIT_RULE = access_rule(
+    "the inspection's team members",
+    "仅该检查的检查组成员",
+)
+REVIEW_RULE = access_rule(
+    "officers of the task's lead department",
+    "仅任务牵头部门的执法人员",
+)
+
+INSPECTIONS_FILTERED_RULE = access_rule(
+    "filtered: officers see their departments' tasks, inspectors the inspections they are on (jointcheck.visibility)",
+    "按权限过滤：部门执法人员只看到本部门参与任务的检查，检查人员只看到自己所在检查组的检查",
+)
+INSPECTION_VISIBLE_RULE = access_rule(
+    "officers of the task's departments; inspectors on its team (jointcheck.visibility)",
+    "仅任务所涉部门的执法人员；检查人员仅限本检查组",
+)
+VISIT_RULE = access_rule(
+    "the team's members; officers of the team's departments",
+    "仅检查组成员及检查组所涉部门的执法人员",
+)
 # Every entity inspected and every inspector sent: for those who see every task (jointcheck.visibility).
 _sampling = Depends(require_roles(*visibility.SEE_ALL))
 _team_work = Depends(require_roles(Role.admin, Role.inspector))
@@ -51,6 +82,7 @@ def _page(rows, limit):
 
 @router.get(
     "",
+    openapi_extra=INSPECTIONS_FILTERED_RULE,
     response_model=Page[InspectionRead],
     summary="检查列表 / List inspections",
     description="The inspections the caller may see, by entity; filter by task, state, entity or department. "
@@ -82,6 +114,7 @@ async def list_inspections(
 
 @router.get(
     "/overdue",
+    openapi_extra=OVERDUE_RULE,
     response_model=OverdueRead,
     summary="逾期未办结检查 / Overdue inspections",
     description="Inspections past their due date (20 working days after the task's window) and not yet "
@@ -107,6 +140,7 @@ async def overdue_inspections(
 
 @router.get(
     "/{inspection_id}",
+    openapi_extra=INSPECTION_VISIBLE_RULE,
     response_model=InspectionDetail,
     summary="检查详情 / One inspection",
     description="With its team, items, every finding and its history. " + VISIBILITY,
@@ -119,12 +153,13 @@ async def get_inspection(inspection_id: uuid.UUID, session: Session, user: Reade
 
 @router.post(
     "/{inspection_id}/visit",
+    openapi_extra=VISIT_RULE,
     response_model=InspectionRead,
     summary="记录实施检查 / Record the on-site visit",
     description="By a member of the inspection's team, an officer of a department the team is drawn from, "
     "or an admin. The task's first visit moves it to in_progress in planning. "
     "仅检查组成员、其所属部门执法人员及联席办可记录。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, problems=(InvalidStateProblem,)),
 )
 async def record_visit(
     inspection_id: uuid.UUID,
@@ -139,13 +174,24 @@ async def record_visit(
 
 @router.put(
     "/{inspection_id}/findings",
+    openapi_extra=FINDINGS_RULE,
     response_model=InspectionDetail,
     summary="录入检查结果 / Record findings",
     description="Findings on items of this inspection (compliant / non-compliant / not applicable, method, notes, "
     "evidence metadata); each item only by the team's inspectors drawn from the item's department (谁检查、谁录入), "
     "or an admin. All or none; a finding given again replaces the earlier one. Not after submission (until "
     "returned) or approval. 仅检查组中负责该事项部门的执法人员或联席办可录入。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        problems=(
+            FindingsStateProblem,
+            InvalidStateProblem,
+        ),
+    ),
     dependencies=[_team_work],
 )
 async def record_findings(
@@ -157,11 +203,22 @@ async def record_findings(
 
 @router.post(
     "/{inspection_id}/submit",
+    openapi_extra=SUBMIT_RULE,
     response_model=InspectionDetail,
     summary="提交检查结果 / Submit for review",
     description="Once the visit is recorded and every item has a finding: the overall result categories "
     "(from the result-category dictionary). A team member or an admin. 检查组成员或联席办提交。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        problems=(
+            FindingsStateProblem,
+            InvalidStateProblem,
+        ),
+    ),
     dependencies=[_team_work],
 )
 async def submit_inspection(
@@ -173,13 +230,14 @@ async def submit_inspection(
 
 @router.post(
     "/{inspection_id}/review",
+    openapi_extra=REVIEW_RULE,
     response_model=InspectionDetail,
     summary="审核检查结果 / Review (approve or return)",
     description="The lead department's officers (牵头部门) or an admin. Return needs a reason; the inspection is "
     "editable again. Approval is final: it marks the inspection late if approved after its due date, opens a "
     "follow-up case per non-compliant finding, and queues the publication record for GSXT (exactly once). "
     "仅牵头部门或联席办审核。",
-    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(401, 403, 404, 409, 422, 502, 503, problems=(InvalidStateProblem,)),
     dependencies=[_reviewers],
 )
 async def review_inspection(

@@ -22,11 +22,13 @@ class Outcome(StrEnum):
 
 
 class Method(StrEnum):
+    """检查方式 (planning's item methods; jointcheck.contracts.gsxt.InspectionMethod)."""
+
     on_site = "on_site"  # 现场检查
     documentary = "documentary"  # 书面检查
-    online = "online"  # 网络监测
+    online_monitoring = "online_monitoring"  # 网络监测
     testing = "testing"  # 抽样检测
-    expert = "expert"  # 专家评审
+    expert_opinion = "expert_opinion"  # 专家评审
 
 
 class TeamMemberRead(Schema):
@@ -61,7 +63,7 @@ class FindingWrite(Schema):
 
     position: int = Field(ge=1, le=10_000, description="the item's position on the inspection / 事项序号")
     outcome: Outcome = Field(description="compliant 符合 / non_compliant 不符合 / not_applicable 不适用")
-    method: Method = Field(description="on_site / documentary / online / testing / expert 检查方式")
+    method: Method = Field(description="on_site / documentary / online_monitoring / testing / expert_opinion 检查方式")
     notes: str = Field("", max_length=4000, description="检查情况说明")
     evidence: list[Evidence] = Field(default_factory=list, max_length=MAX_EVIDENCE)
 
@@ -124,7 +126,7 @@ class InspectionSubmit(Schema):
         json_schema_extra={
             "examples": [
                 {
-                    "categories": [{"code": "pending_followup", "department": "XFJY"}],
+                    "categories": [{"code": "problem_followup_rectify", "department": "XFJY"}],
                     "follow_up_measure": "责令限期整改",
                 }
             ]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jointcheck import visibility
 from jointcheck.auth import Principal
 from jointcheck.contracts import TaskInspectionsCompleted, TaskInspectionStarted, publish
-from jointcheck.errors import InvalidState, NotFound, UnprocessableEntity
+from jointcheck.errors import Conflict, InvalidState, NotFound, UnprocessableEntity
 from jointcheck.outbox import record_audit
 from jointcheck.pagination import cursor_field
 from results import deadlines
@@ -356,7 +356,7 @@ async def submit(
     choices = [c.model_dump() for c in body.categories]
     chosen = await categories.check_selection(session, choices, departments=inspection.departments)
     non_compliant = [p for p, f in found.items() if f.outcome == "non_compliant"]
-    if non_compliant and any(c.exclusive for c in chosen):
+    if non_compliant and any(c.kind == "compliant" for c in chosen):
         raise UnprocessableEntity(
             f"items {non_compliant} are non-compliant: the result cannot be {chosen[0].code}",
             detail_zh=f"第 {non_compliant} 项不符合，检查结果不能为「{chosen[0].label_zh}」",
@@ -413,6 +413,20 @@ async def review(
         await session.flush()
         await _history(session, inspection, action="return", frm=frm, to="returned", actor=actor, reason=body.reason)
         return inspection
+    # What the publication record needs, before anything changes (a refusal leaves it submitted).
+    task = await tasks.get(session, inspection.task_id)
+    if task is None:
+        raise Conflict(
+            f"results has not received task {inspection.task_id} from planning yet: try again shortly",
+            detail_zh=f"尚未收到计划服务发送的任务 {inspection.task_id}，请稍后重试",
+            code="task_not_received",
+        )
+    if not entity_name:
+        raise Conflict(
+            f"the registry has no entity {inspection.uscc}: its name is needed for the publication record",
+            detail_zh=f"名录库中没有主体 {inspection.uscc}，无法生成公示记录",
+            code="entity_unknown",
+        )
     now = datetime.now(UTC)
     inspection.state = "approved"
     inspection.approved_at = now
@@ -431,7 +445,6 @@ async def review(
         reason=body.reason,
         data={"late": inspection.late, "due_on": inspection.due_on.isoformat() if inspection.due_on else None},
     )
-    task = await tasks.get(session, inspection.task_id)
     found = await repository.findings(session, inspection.id)
     await followups.open_for(session, inspection=inspection, findings=found, actor=actor)
     await publications.create_for(session, inspection=inspection, task=task, findings=found, entity_name=entity_name)

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from results.database import Base
 
-#: pending (waiting or retrying) → published; rejected (GSXT refused it: 4xx); dead (gave up retrying).
-STATUSES = ("pending", "published", "rejected", "dead")
+#: pending (waiting or retrying) → published; rejected (GSXT refused it: 4xx); dead (gave up retrying;
+#: an operator may re-queue it); discarded (an operator gave up on it).
+STATUSES = ("pending", "published", "rejected", "dead", "discarded")
 
 
 class Publication(Base):

@@ -9,18 +9,22 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
-from jointcheck.auth import Admin, Reader
+from jointcheck.auth import Admin, Reader, access_rule
 from jointcheck.db import Session
 from jointcheck.errors import Conflict, NotFound, UnprocessableEntity, problem_responses
 from jointcheck.outbox import record_audit
 from jointcheck.outbox import repository as outbox
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
-from results.publications import service
 from results.publications.models import STATUSES, Publication
 from results.publications.schemas import PublicationRead, PublicResultRead
 
-router = APIRouter(prefix="/v1/publications", tags=["publications / 公示"])
-public_router = APIRouter(prefix="/public/results", tags=["public / 公开"])
+router = APIRouter(prefix="/v1/publications", tags=["publications"])
+public_router = APIRouter(prefix="/public/results", tags=["public"])
+
+PUBLICATIONS_RULE = access_rule(
+    "filtered: officers see the records of their department's inspections",
+    "按权限过滤：部门执法人员只看到本部门检查的公示记录",
+)
 
 StatusQuery = Annotated[str | None, Query(pattern="^(" + "|".join(STATUSES) + ")$", description=" / ".join(STATUSES))]
 
@@ -32,6 +36,7 @@ def _keyset(value: object) -> tuple[str, str]:
 
 @router.get(
     "",
+    openapi_extra=PUBLICATIONS_RULE,
     response_model=Page[PublicationRead],
     summary="公示记录 / Publication records",
     description="Each approved inspection's record and its delivery status (pending / published / rejected with "
@@ -92,8 +97,8 @@ async def requeue_publication(
             detail_zh="该记录的投递事件不是死信",
             code="not_dead",
         )
-    await service.requeued(session, publication.outbox_event_id)
-    await session.refresh(publication)
+    publication.status = "pending"  # tried again at once, same record id (GSXT's idempotency key)
+    await session.flush()
     await record_audit(
         session,
         actor=user,
@@ -116,7 +121,7 @@ async def requeue_publication(
     "inspector names or evidence. 无需令牌；仅已公示的检查结果，不含检查人员及证据信息。",
     responses=problem_responses(400, 422),
 )
-async def public_results(
+async def list_public_results(
     session: Session,
     uscc: Annotated[str | None, Query(min_length=18, max_length=18, pattern=r"^[0-9A-Z]{18}$")] = None,
     name: Annotated[str | None, Query(min_length=2, max_length=100)] = None,

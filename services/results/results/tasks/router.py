@@ -9,15 +9,21 @@ from fastapi import APIRouter, Path
 from pydantic import Field
 
 from jointcheck import visibility
-from jointcheck.auth import Reader
+from jointcheck.auth import Reader, access_rule
 from jointcheck.db import Session
 from jointcheck.errors import NotFound, problem_responses
 from jointcheck.schemas import Schema
 from results import deadlines
 from results.inspections import repository as inspections
+from results.problems import UnknownCalendarYearProblem
 from results.tasks import service
 
-router = APIRouter(prefix="/v1/tasks", tags=["inspections / 检查"])
+router = APIRouter(prefix="/v1/tasks", tags=["inspections"])
+
+TASK_DEPTS_RULE = access_rule(
+    "officers of the task's departments",
+    "仅任务所涉部门的执法人员",
+)
 
 
 class TaskResultsRead(Schema):
@@ -32,13 +38,14 @@ class TaskResultsRead(Schema):
 
 @router.get(
     "/{task_id}/results",
+    openapi_extra=TASK_DEPTS_RULE,
     response_model=TaskResultsRead,
     summary="任务检查结果进度 / A task's results and their due date",
     description="The due date (20 working days after the inspection window ends, in China's working-day "
     "calendar) and the task's inspections per state. A due date in a year whose holiday calendar is not "
     "loaded is 409 `unknown_calendar_year` naming the year — never a guess. Visible to the task's "
     "departments, admins, auditors and services. 仅任务参与部门、联席办、审计及服务可见。",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, problems=(UnknownCalendarYearProblem,)),
 )
 async def task_results(
     task_id: Annotated[str, Path(min_length=1, max_length=64)], session: Session, user: Reader

@@ -70,8 +70,9 @@ async def get(session: AsyncSession, task_id: str) -> ResultTask | None:
 
 
 async def recompute_due_dates(session: AsyncSession) -> int:
-    """After a calendar year is loaded: date the tasks whose due date was unknown (returns how many)."""
-    rows = list((await session.execute(select(ResultTask).where(ResultTask.due_on.is_(None)))).scalars())
+    """After a calendar year is loaded or replaced: every task's due date again (an unknown one may now
+    be known, a corrected holiday may move one); returns how many tasks have a due date."""
+    rows = list((await session.execute(select(ResultTask).with_for_update())).scalars())
     dated = 0
     for task in rows:
         task.due_on, task.due_problem = await deadlines.due_date_or_problem(session, task.inspection_end)

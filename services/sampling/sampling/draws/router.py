@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from jointcheck.auth import Principal, Reader, Role, Writer, require_roles
+from jointcheck.auth import Principal, Reader, Role, Writer, access_rule, require_roles
 from jointcheck.clients import Audit, Planning, Registry, Results
 from jointcheck.db import Db, Session
 from jointcheck.errors import Forbidden, NotFound, problem_responses
@@ -17,9 +17,31 @@ from jointcheck.settings import Settings
 from sampling.draws import repository, service
 from sampling.draws.models import Draw
 from sampling.draws.schemas import DrawCreate, DrawEntropy, DrawKind, DrawRead, DrawStatus, DrawVoid, PublicDrawRead
+from sampling.problems import (
+    ActiveDrawProblem,
+    BundleNotPublicProblem,
+    DrawCheckProblem,
+    DrawStateProblem,
+    EntropyAlreadyAcceptedProblem,
+    NotLatestRoundProblem,
+    TaskStartedProblem,
+)
 
-router = APIRouter(prefix="/v1/draws", tags=["draws / 抽取"])
-public_router = APIRouter(prefix="/public/draws", tags=["public / 公开"])
+router = APIRouter(prefix="/v1/draws", tags=["draws"])
+public_router = APIRouter(prefix="/public/draws", tags=["public"])
+
+TASK_LEAD_RULE = access_rule(
+    "officers of the task's lead department",
+    "仅任务牵头部门的执法人员",
+)
+RESULT_VISIBLE_RULE = access_rule(
+    "officers of the task's departments (jointcheck.visibility)",
+    "仅任务所涉部门的执法人员",
+)
+BUNDLE_PUBLIC_RULE = access_rule(
+    "from the day after the task's inspection window",
+    "自任务检查期结束次日起公开",
+)
 # The audit service fetches bundles to replay every draw (with its service token).
 Auditors = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service))]
 
@@ -30,6 +52,7 @@ Auditors = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, 
 
 @router.post(
     "",
+    openapi_extra=TASK_LEAD_RULE,
     response_model=DrawRead,
     status_code=201,
     summary="冻结并承诺抽取 / Freeze and commit a draw",
@@ -46,7 +69,20 @@ Auditors = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, 
         "`exclude_inspectors` with their reasons.\n\n"
         "冻结输入、生成秘密值并承诺，公告在审计服务登记后方可提供随机值。每个任务每类抽取仅一个有效抽取。"
     ),
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        503,
+        problems=(
+            ActiveDrawProblem,
+            NotLatestRoundProblem,
+            DrawStateProblem,
+            DrawCheckProblem,
+        ),
+    ),
 )
 async def create_draw(
     body: DrawCreate,
@@ -75,10 +111,11 @@ async def create_draw(
 
 @router.post(
     "/{draw_id}/register",
+    openapi_extra=TASK_LEAD_RULE,
     response_model=DrawRead,
     summary="重新登记公告 / Retry registering the announcement",
     description="Admins or officers of the task's lead department, as for drawing. 与抽取权限相同。",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, problems=(DrawStateProblem,)),
 )
 async def register_draw(draw_id: uuid.UUID, db: Db, user: Writer, audit: Audit) -> DrawRead:
     return DrawRead.model_validate(await service.register(db, audit=audit, draw_id=draw_id, actor=user))
@@ -86,6 +123,7 @@ async def register_draw(draw_id: uuid.UUID, db: Db, user: Writer, audit: Audit) 
 
 @router.post(
     "/{draw_id}/entropy",
+    openapi_extra=TASK_LEAD_RULE,
     response_model=DrawRead,
     summary="提供公开随机值并执行 / Supply entropy and execute",
     description="Accepted only after the audit receipt. The first accepted value is recorded before the draw "
@@ -93,7 +131,18 @@ async def register_draw(draw_id: uuid.UUID, db: Db, user: Writer, audit: Audit) 
     "any other value is 409 `entropy_already_accepted`. A task no longer in the state the draw needs (e.g. "
     "cancelled meanwhile) is 409 `task_state`. The result is announced to planning (and, for "
     "teams, to results). 仅在登记回执之后接受；首次接受的随机值先行记录且不可更改，重试须提供相同的值。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        problems=(
+            DrawStateProblem,
+            EntropyAlreadyAcceptedProblem,
+            DrawCheckProblem,
+        ),
+    ),
 )
 async def supply_entropy(
     draw_id: uuid.UUID, body: DrawEntropy, settings: Settings, db: Db, user: Writer, planning: Planning
@@ -107,12 +156,26 @@ async def supply_entropy(
 
 @router.post(
     "/{draw_id}/void",
+    openapi_extra=TASK_LEAD_RULE,
     response_model=DrawRead,
     summary="作废抽取 / Void a draw (with a reason)",
     description="The draw stays visible with its reason, to auditors and in oversight reports. An executed "
     "objects or teams draw can be voided only before its task has started (409 `task_started` naming the "
     "task's `current_state` otherwise). 作废后仍可见；任务检查开始后不能作废已执行的抽取。",
-    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        502,
+        503,
+        problems=(
+            DrawStateProblem,
+            TaskStartedProblem,
+            ActiveDrawProblem,
+        ),
+    ),
 )
 async def void_draw(draw_id: uuid.UUID, body: DrawVoid, db: Db, user: Writer, planning: Planning) -> DrawRead:
     return DrawRead.model_validate(
@@ -149,10 +212,11 @@ async def get_draw(draw_id: uuid.UUID, session: Session, _user: Reader) -> DrawR
 
 @router.get(
     "/{draw_id}/result",
+    openapi_extra=RESULT_VISIBLE_RULE,
     summary="抽取结果 / Draw result",
     description="objects/experts: `selected`, `alternates`, `sizes`; teams: `teams`, `unassigned` (with reasons). "
     "Officers of the task's departments, admins, auditors and services only. 仅参与任务的部门等可查看。",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, problems=(DrawStateProblem,)),
 )
 async def get_result(
     draw_id: uuid.UUID,
@@ -210,7 +274,7 @@ def _public(draw: Draw) -> PublicDrawRead:
 
 
 @public_router.get("", response_model=list[PublicDrawRead], summary="公开：任务的抽取 / Public: the draws of a task")
-async def public_draws(session: Session, task_id: Annotated[str, Query(min_length=1)]) -> list[PublicDrawRead]:
+async def list_public_draws(session: Session, task_id: Annotated[str, Query(min_length=1)]) -> list[PublicDrawRead]:
     rows = await repository.list_draws(session, task_id=task_id, kind=None, status=None, after=None, limit=100)
     return [_public(d) for d in rows if d.status != "frozen"]
 
@@ -223,7 +287,7 @@ async def public_draws(session: Session, task_id: Annotated[str, Query(min_lengt
     "(secret, inputs, result) once the inspection window has closed.",
     responses=problem_responses(404),
 )
-async def public_draw(draw_id: uuid.UUID, session: Session) -> PublicDrawRead:
+async def get_public_draw(draw_id: uuid.UUID, session: Session) -> PublicDrawRead:
     draw = await service.get(session, draw_id=draw_id)
     if draw.status == "frozen":
         raise NotFound("no such public draw", detail_zh="该抽取不存在或尚未公开", code="draw_not_found")
@@ -232,11 +296,12 @@ async def public_draw(draw_id: uuid.UUID, session: Session) -> PublicDrawRead:
 
 @public_router.get(
     "/{draw_id}/bundle",
+    openapi_extra=BUNDLE_PUBLIC_RULE,
     summary="公开：抽取包 / Public: the bundle, after the inspection window",
     response_class=Response,
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404, problems=(BundleNotPublicProblem,)),
 )
-async def public_bundle(draw_id: uuid.UUID, session: Session) -> Response:
+async def get_public_bundle(draw_id: uuid.UUID, session: Session) -> Response:
     draw = await service.get(session, draw_id=draw_id)
     if not service.bundle_is_public(draw):
         raise Forbidden(

@@ -27,7 +27,14 @@ class InspectorExclusionCreate(Schema):
 
 
 class DrawCreate(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"task_id": "6a1f7c1e-52f4-4e0e-8a4f-0d1b7e2c9a33", "kind": "objects", "entropy_source": "witness dice"}
+            ]
+        },
+    )
 
     task_id: str = Field(min_length=1, max_length=64)
     kind: DrawKind = DrawKind.objects
@@ -52,6 +59,8 @@ class DrawCreate(Schema):
 
 
 class DrawEntropy(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"entropy": "witness dice: 3 1 4 1 5 9 2 6"}]})
+
     entropy: str = Field(
         max_length=2000,
         description="the public value, verbatim (UTF-8) / 公开随机值，原样记录",
@@ -60,6 +69,8 @@ class DrawEntropy(Schema):
 
 
 class DrawVoid(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "任务范围有误，重新抽取"}]})
+
     reason: str = Field(min_length=5, max_length=2000, description="why the draw is voided (kept forever) / 作废原因")
 
 

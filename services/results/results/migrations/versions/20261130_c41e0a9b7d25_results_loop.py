@@ -1,5 +1,5 @@
 """results close the loop: tasks as approved, inspections with team and items, findings, history,
-the result-category dictionary (seeded with the domain's defaults), publications, follow-up cases
+the result-category dictionary (seeded at run time with jointcheck.codes.result_categories' defaults), publications, follow-up cases
 
 Revision ID: c41e0a9b7d25
 Revises: 5b7e0c2d4a91
@@ -18,42 +18,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-SEED_KEYS = ("code", "parent", "label_zh", "label_en", "names_department", "exclusive", "problem")
-#: The default dictionary as of this revision (frozen here; operators change it through the API).
-SEED = [
-    ("no_problem", None, "未发现问题", "No problem found", False, True, False),
-    (
-        "info_not_published",
-        None,
-        "未按规定公示应当公示的信息",
-        "Required information not published",
-        False,
-        False,
-        True,
-    ),
-    ("info_false", None, "公示信息隐瞒真实情况、弄虚作假", "Published information false", False, False, True),
-    (
-        "unreachable",
-        None,
-        "通过登记的住所（经营场所）无法联系",
-        "Cannot be reached at the registered address",
-        False,
-        False,
-        True,
-    ),
-    ("corrected", None, "发现问题已责令改正", "Problem found, ordered corrected and corrected", False, False, True),
-    ("pending_followup", None, "发现问题待后续处理", "Problem found, pending follow-up", True, False, True),
-    ("refused", None, "不配合检查情节严重", "Serious refusal to cooperate", False, False, True),
-    ("no_activity", None, "未发现开展本次抽查涉及的经营活动", "No such business activity found", False, False, False),
-    ("closed", None, "已关闭停业或正在组织清算", "Closed or in liquidation", False, False, False),
-    ("status", None, "登记状态", "Registration status", False, False, False),
-    ("deregistered", "status", "注销", "Deregistered", False, False, False),
-    ("revoked", "status", "被吊销", "Licence revoked", False, False, False),
-    ("cancelled", "status", "被撤销", "Registration cancelled", False, False, False),
-    ("moved_out", "status", "迁出", "Moved out", False, False, False),
-]
-
-
 def upgrade() -> None:
     op.create_table(
         "result_categories",
@@ -63,7 +27,9 @@ def upgrade() -> None:
         sa.Column("label_en", sa.String(length=200), nullable=False),
         sa.Column("names_department", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("exclusive", sa.Boolean(), server_default="false", nullable=False),
-        sa.Column("problem", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("kind", sa.String(length=16), server_default="problem", nullable=False),
+        sa.Column("single_choice", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("follow_up", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
         sa.Column("position", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_result_categories")),
@@ -222,14 +188,6 @@ def upgrade() -> None:
     op.add_column("inspections", sa.Column("version", sa.Integer(), server_default="1", nullable=False))
     op.alter_column("inspections", "draw_id", existing_type=sa.VARCHAR(length=64), nullable=True)
     op.create_index("ix_inspections_state_due_on", "inspections", ["state", "due_on"], unique=False)
-    categories = sa.table(
-        "result_categories",
-        *(
-            sa.column(c)
-            for c in ("code", "parent", "label_zh", "label_en", "names_department", "exclusive", "problem", "position")
-        ),
-    )
-    op.bulk_insert(categories, [dict(zip(SEED_KEYS, row, strict=True)) | {"position": i} for i, row in enumerate(SEED)])
 
 
 def downgrade() -> None:
