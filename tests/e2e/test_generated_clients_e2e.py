@@ -151,13 +151,13 @@ def test_sampling_results_and_audit_through_their_generated_clients(generated, u
 
     admin = client(generated, "results", urls, tokens.admin)
     listing = operation(generated, "results", "inspections", "inspections-list")
-    page = eventually(lambda: (p := listing.sync(client=admin, task_id=task["id"])) and p.items and p)
+    page = eventually(lambda: (p := listing.sync(client=admin, task_id=task["id"], state="assigned")) and p.items and p)
     visited = operation(generated, "results", "inspections", "inspections-record-visit").sync(
         str(page.items[0].id),
         client=admin,
-        body=model(generated, "results", "InspectionVisit", {"inspected_on": "2032-05-12"}),
+        body=model(generated, "results", "InspectionVisit", {"inspected_on": "2026-05-12"}),
     )
-    assert type(visited).__name__ == "InspectionRead" and str(visited.inspected_on) == "2032-05-12"
+    assert type(visited).__name__ == "InspectionRead" and str(visited.inspected_on) == "2026-05-12"
 
     auditor = client(generated, "audit", urls, tokens.auditor)
     verdict = operation(generated, "audit", "audit-log", "audit-log-create-chain-verification").sync(client=auditor)

@@ -180,4 +180,10 @@ async def loop(clients, tokens, results_app) -> dict[str, Any]:
             ),
         )
         got = {i["uscc"]: i for i in await inspections_of(clients, tokens, TASK)}
-        yield {"clients": clients, "inspections": got, "one": got[uscc(1)]["id"], "two": got[uscc(2)]["id"]}
+        yield {
+            "clients": clients,
+            "app": results_app,
+            "inspections": got,
+            "one": got[uscc(1)]["id"],
+            "two": got[uscc(2)]["id"],
+        }

@@ -336,3 +336,50 @@ async def test_metrics_show_overdue_inspections_and_unpublished_records(loop, to
     assert f'jc_results_overdue_inspections{{department="{LEAD}"}} 1.0' in text
     assert "jc_results_publications_unpublished 1.0" in text
     assert "jc_results_publication_dead_letters 0.0" in text
+
+
+async def test_a_published_record_reads_publicly_without_inspectors(loop, tokens):
+    from results.publications import service as publications
+    from results.publications.models import Publication
+
+    c, one = loop["clients"], loop["one"]
+    await _ready_to_submit(c, tokens, one)
+    body = {"categories": [{"code": "problem_followup_rectify", "department": COOPERATING}]}
+    await c.results.post(f"/v1/inspections/{one}/submit", json=body, headers=as_(tokens, SWJ))
+    await c.results.post(f"/v1/inspections/{one}/review", json={"decision": "approve"}, headers=tokens.officer(LEAD))
+    pub = (await c.results.get("/v1/publications", headers=tokens.admin)).json()["items"][0]
+    # What the outbox's GSXT transport does on a receipt: the hook records it in the same transaction.
+    from jointcheck.outbox import OutboxRow
+
+    app = loop["app"]
+    row = OutboxRow(
+        id=uuid.UUID(pub["outbox_event_id"]),
+        seq=1,
+        destination="gsxt",
+        topic="gsxt.publication",
+        ordering_key=None,
+        payload=pub["payload"],
+        request_id=None,
+        attempts=2,
+        created_at=None,  # type: ignore[arg-type]
+        response={"record_id": pub["id"], "publication_id": "GSXT-1"},
+    )
+    async with app.state.db.transaction() as session:
+        await publications.on_outcome(session, row, "retrying", "HTTP 503")
+    got = (await c.results.get("/v1/publications", headers=tokens.admin)).json()["items"][0]
+    assert got["status"] == "pending" and got["last_error"] == "HTTP 503"
+    async with app.state.db.transaction() as session:
+        await publications.on_outcome(session, row, "delivered", None)
+        assert (await session.get(Publication, uuid.UUID(pub["id"]))).status == "published"
+    got = (await c.results.get("/v1/publications", headers=tokens.admin)).json()["items"][0]
+    assert got["status"] == "published" and got["receipt"]["publication_id"] == "GSXT-1" and got["attempts"] == 2
+    assert (await detail(c, tokens, one))["state"] == "published"
+    public = (await c.results.get("/public/results", params={"uscc": uscc(1)})).json()["items"]
+    assert len(public) == 1 and public[0]["entity_name"] == "信阳市新县第1餐馆"
+    assert [(i["department"], i["outcome"]) for i in public[0]["items"]] == [
+        (LEAD, "compliant"),
+        (COOPERATING, "non_compliant"),
+    ]
+    assert "SWJ-1" not in str(public) and "sha256" not in str(public)
+    named = (await c.results.get("/public/results", params={"name": "第1餐"})).json()["items"]
+    assert [p["uscc"] for p in named] == [uscc(1)]

@@ -185,7 +185,7 @@ async def test_an_executed_draw_of_a_started_task_cannot_be_voided(
 
     visit = await clients.results.post(
         f"/v1/inspections/{inspections['items'][0]['id']}/visit",
-        json={"inspected_on": "2031-04-02"},
+        json={"inspected_on": "2026-04-02"},
         headers=tokens.admin,
     )
     assert visit.status_code == 200, visit.text

@@ -549,7 +549,7 @@ async def _(w, s, t):
 @case("results", "POST", "/v1/inspections/{inspection_id}/visit")
 async def _(w, s, t):
     m = await w.inspection()
-    url, body = f"/v1/inspections/{m['inspection']}/visit", {"json": {"inspected_on": "2031-05-01"}}
+    url, body = f"/v1/inspections/{m['inspection']}/visit", {"json": {"inspected_on": "2026-05-01"}}
     return [
         Attempt("results", "POST", url, body),
         Attempt("results", "POST", url, body, headers=t.officer("XFJY")),

@@ -227,6 +227,13 @@ async def record_visit(
     inspection = await _get(session, inspection_id, for_update=True)
     visibility.ensure_can_record_visit(actor, team=inspection.inspectors, team_departments=inspection.team_departments)
     _ensure_state(inspection, ("assigned", "visited", "returned"), doing="record the visit", doing_zh="记录实施检查")
+    if inspected_on > deadlines.today_in_china():
+        raise UnprocessableEntity(
+            f"the visit date {inspected_on} is in the future",
+            detail_zh=f"实施检查日期 {inspected_on} 晚于今天",
+            code="visit_in_future",
+            errors=[{"field": "inspected_on", "message": "after today (China time)", "message_zh": "晚于今天"}],
+        )
     first_of_task = inspection.inspected_on is None and not await repository.other_visited(
         session, inspection.task_id, inspection.id
     )

@@ -147,6 +147,6 @@ async def list_public_results(
     rows = list((await session.execute(stmt.order_by(Publication.id).limit(limit + 1))).scalars())
 
     def read(p: Publication) -> PublicResultRead:
-        return PublicResultRead.model_validate(p.payload | {"published_at": p.published_at})
+        return PublicResultRead.of(p.payload, p.published_at)
 
     return page_of(rows, limit, read=read, cursor_of=lambda p: {"after": ["", str(p.id)]})
