@@ -383,3 +383,41 @@ async def test_a_published_record_reads_publicly_without_inspectors(loop, tokens
     assert "SWJ-1" not in str(public) and "sha256" not in str(public)
     named = (await c.results.get("/public/results", params={"name": "第1餐"})).json()["items"]
     assert [p["uscc"] for p in named] == [uscc(1)]
+
+
+async def test_a_tasks_results_export_as_xlsx_and_csv_with_chinese_headers(loop, tokens):
+    import csv
+    import io
+
+    import openpyxl
+
+    c, one = loop["clients"], loop["one"]
+    await _ready_to_submit(c, tokens, one)
+    body = {
+        "categories": [{"code": "problem_followup_rectify", "department": COOPERATING}],
+        "follow_up_measure": "责令整改",
+    }
+    await c.results.post(f"/v1/inspections/{one}/submit", json=body, headers=as_(tokens, SWJ))
+    await c.results.post(f"/v1/inspections/{one}/review", json={"decision": "approve"}, headers=tokens.officer(LEAD))
+    url = f"/v1/tasks/{TASK}/results/export"
+    r = await c.results.get(url, headers=tokens.officer(COOPERATING))
+    assert r.status_code == 200 and r.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert "filename*=UTF-8''" in r.headers["content-disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("统一社会信用代码", "市场主体名称", "检查状态", "检查日期")
+    by_uscc = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert set(by_uscc) == {uscc(1), uscc(2)}
+    done = by_uscc[uscc(1)]
+    assert done["市场主体名称"] == "信阳市新县第1餐馆" and done["检查状态"] == "已审核" and done["公示状态"] == "待公示"
+    assert "安全生产（YJGL）：不符合" in done["检查事项及结果"]
+    assert "发现问题待后续处理" in done["检查结果类别"] and done["后续处置措施"] == "责令整改"
+    assert by_uscc[uscc(2)]["检查状态"] == "待组队"
+    r = await c.results.get(url, params={"format": "csv"}, headers=tokens.admin)
+    assert r.status_code == 200 and r.content.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert table[0][0] == "统一社会信用代码" and len(table) == 3
+    assert (await c.results.get(url, headers=tokens.officer(OUTSIDER))).status_code == 403
+    assert (await c.results.get(url, params={"format": "pdf"}, headers=tokens.admin)).status_code == 422

@@ -185,6 +185,7 @@ TABLE: dict[tuple[str, str, str], Access] = {
         "admin", "officer", scope="officers of the task's lead department"
     ),
     ("results", "GET", "/v1/tasks/{task_id}/results"): allow(*READERS, scope=TASK_DEPTS),
+    ("results", "GET", "/v1/tasks/{task_id}/results/export"): allow(*READERS, scope=TASK_DEPTS),
     ("results", "GET", "/v1/result-categories"): allow(*READERS),
     ("results", "POST", "/v1/result-categories"): allow("admin"),
     ("results", "PATCH", "/v1/result-categories/{code}"): allow("admin"),

@@ -595,6 +595,12 @@ async def _(w, s, t):
     return [Attempt("results", "GET", f"/v1/tasks/{m['result_task']}/results")]
 
 
+@case("results", "GET", "/v1/tasks/{task_id}/results/export")
+async def _(w, s, t):
+    m = await w.inspection()
+    return [Attempt("results", "GET", f"/v1/tasks/{m['result_task']}/results/export", {"params": {"format": "csv"}})]
+
+
 SCOPED = sorted(k for k, a in TABLE.items() if a.other_department_refused)
 
 
