@@ -421,3 +421,40 @@ async def test_a_tasks_results_export_as_xlsx_and_csv_with_chinese_headers(loop,
     assert table[0][0] == "统一社会信用代码" and len(table) == 3
     assert (await c.results.get(url, headers=tokens.officer(OUTSIDER))).status_code == 403
     assert (await c.results.get(url, params={"format": "pdf"}, headers=tokens.admin)).status_code == 422
+
+
+async def test_a_dead_record_is_requeued_by_an_admin_with_the_same_record_id(loop, tokens):
+    from sqlalchemy import text
+
+    from jointcheck.outbox import OutboxRow
+    from results.publications import service as publications
+
+    c, one, app = loop["clients"], loop["one"], loop["app"]
+    await _ready_to_submit(c, tokens, one)
+    body = {"categories": [{"code": "problem_followup_rectify", "department": COOPERATING}]}
+    await c.results.post(f"/v1/inspections/{one}/submit", json=body, headers=as_(tokens, SWJ))
+    await c.results.post(f"/v1/inspections/{one}/review", json={"decision": "approve"}, headers=tokens.officer(LEAD))
+    pub = (await c.results.get("/v1/publications", headers=tokens.admin)).json()["items"][0]
+    url = f"/v1/publications/{pub['id']}/requeue"
+    assert (await c.results.post(url, headers=tokens.admin)).status_code == 409  # pending: nothing to re-queue
+    row = OutboxRow(
+        id=uuid.UUID(pub["outbox_event_id"]),
+        seq=1,
+        destination="gsxt",
+        topic="gsxt.publication",
+        ordering_key=None,
+        payload=pub["payload"],
+        request_id=None,
+        attempts=12,
+        created_at=None,  # type: ignore[arg-type]
+    )
+    async with app.state.db.transaction() as session:  # what the dispatcher does after its last retry
+        await session.execute(text("UPDATE outbox_events SET status='dead' WHERE id=:id"), {"id": row.id})
+        await publications.on_outcome(session, row, "dead", "HTTP 503: emulated failure")
+    dead = (await c.results.get("/v1/publications", params={"status": "dead"}, headers=tokens.admin)).json()["items"]
+    assert [p["id"] for p in dead] == [pub["id"]] and dead[0]["last_error"] == "HTTP 503: emulated failure"
+    assert (await c.results.post(url, headers=tokens.officer(LEAD))).status_code == 403
+    r = await c.results.post(url, headers=tokens.admin)
+    assert r.status_code == 200 and r.json()["status"] == "pending" and r.json()["id"] == pub["id"]
+    events = (await c.results.get("/ops/outbox", params={"status": "pending"}, headers=tokens.admin)).json()["items"]
+    assert [e["payload"]["record_id"] for e in events if e["destination"] == "gsxt"] == [pub["id"]]
