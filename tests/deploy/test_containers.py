@@ -77,8 +77,14 @@ def test_the_image_does_what_the_install_test_proves():
 
 
 def test_the_gateway_image_runs_the_rendered_configuration_unprivileged():
+    import jcportal
+    from jcdev.nginx import DEPLOYMENT
+
     gateway = _stages()["gateway"]
     assert ("COPY", "deploy/nginx/nginx.conf /etc/nginx/nginx.conf") in gateway
+    # the portal's pages, where the rendering serves them from
+    pages = Path(jcportal.STATIC_DIR).relative_to(ROOT)
+    assert ("COPY", f"{pages} {DEPLOYMENT.portal_root}") in gateway
     (apt,) = [arg for op, arg in gateway if op == "RUN" and "apt-get install" in arg]
     assert "nginx-light" in apt  # the package the e2e suite runs (tools/system-packages.sh)
     assert "nginx-light" in (ROOT / "tools" / "system-packages.sh").read_text(encoding="utf-8")

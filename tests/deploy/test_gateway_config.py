@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import json
 import re
 import subprocess
 import sys
 
 import pytest
 
+from jcdev.gateway import PORTAL_HEADERS
 from jcdev.nginx import (
     DEPLOYMENT,
     DEPLOYMENT_RENDERINGS,
@@ -56,8 +58,7 @@ def test_the_locations_are_the_layout_of_jcdev_services():
     locations = _locations(_server(conf))
 
     # /<service>/ → that service, the prefix stripped (proxy_pass ends in "/"), and named
-    proxied = {k: v for k, v in locations.items() if v.find("proxy_pass") and k[0] == "/"}
-    prefixes = {k: v for k, v in proxied.items() if not k.startswith("/public/")}
+    prefixes = {k: v for k, v in locations.items() if v.find("proxy_pass") and re.fullmatch(r"/[a-z]+/", k)}
     assert set(prefixes) == set(GATEWAY_SERVICE_PREFIXES)
     for prefix, service in GATEWAY_SERVICE_PREFIXES.items():
         loc = prefixes[prefix]
@@ -65,26 +66,34 @@ def test_the_locations_are_the_layout_of_jcdev_services():
         sets = {d.args[0]: d.args[1] for d in loc.find("set")}
         assert sets == {"$jc_prefix": prefix.rstrip("/"), "$jc_service": service}
 
-    # /public/… → its owner, the path unchanged (no URI on proxy_pass), rate limited
-    public = {k: v for k, v in proxied.items() if k.startswith("/public/")}
-    assert {k: _upstream_of(v) for k, v in public.items()} == GATEWAY_PUBLIC_ROUTES
+    # /public/<x> and below → its owner, the path unchanged (no URI on proxy_pass), rate
+    # limited; never /public/<x>Y (the development gateway's rule too)
+    public = {k: v for k, v in locations.items() if "/public/" in k}
+    expected = {}
+    for route, owner in GATEWAY_PUBLIC_ROUTES.items():
+        expected |= {f"= {route}": owner, f"{route}/": owner}
+    assert {k: _upstream_of(v) for k, v in public.items()} == expected
     for loc in public.values():
         assert loc.one("proxy_pass").args[0].count("/") == 2
         assert loc.one("limit_req").args[0] == "zone=jc_public"
+        assert {d.args[0]: d.args[1] for d in loc.find("set")} == {"$jc_service": _upstream_of(loc)}
 
     # exact routes with their own body limits stay inside their service's prefix
     for key, loc in locations.items():
-        if key.startswith("= /") and loc.find("proxy_pass"):
+        if key.startswith("= /") and loc.find("client_max_body_size"):
             path = key.removeprefix("= ")
             service = _upstream_of(loc)
             assert path.startswith(f"/{service}/") and loc.one("proxy_pass").args == [
                 f"http://jc_{service}{path.removeprefix('/' + service)}"
             ]
-            assert loc.one("client_max_body_size")
 
-    # the portal's pages, and nothing else: a catch-all 404 of the gateway's own
-    assert GATEWAY_PORTAL_PREFIX in locations and locations[GATEWAY_PORTAL_PREFIX].one("alias")
-    assert locations["/"].one("return").args[0] == "404"
+    # the portal's pages, with the development gateway's headers, and nothing else: a
+    # catch-all 404 of the gateway's own
+    portal = locations[GATEWAY_PORTAL_PREFIX]
+    assert portal.one("alias").args == [LOOPBACK.portal_root + "/"]
+    headers = {d.args[0]: d.args[1] for d in portal.find("add_header") if d.args[0] != "X-Request-ID"}
+    assert headers == PORTAL_HEADERS
+    assert locations["/"].one("return").args == ["404", "$jc_problem_route_not_found\\n"]
 
     # the lists of services written out in regular expressions name exactly the services
     template = TEMPLATE.read_text(encoding="utf-8")
@@ -101,7 +110,7 @@ def test_failed_authentications_and_errors_are_handled_once_for_every_route():
         ("401", "="): "@jc_unauthorized",
         ("413",): "@jc_payload_too_large",
         ("429",): "@jc_rate_limited",
-        ("504",): "@jc_gateway_timeout",
+        ("504",): "@jc_upstream_timeout",
     }
     # a location with error pages of its own would lose these (nginx does not merge them)
     locations = _locations(server)
@@ -172,3 +181,30 @@ def test_nginx_accepts_a_rendering(tmp_path):
     )
     out = Gateway(nginx, cfg, tmp_path).check()
     assert "syntax is ok" in out and "test is successful" in out
+
+
+def test_the_gateways_own_problems_are_problem_documents_in_both_languages():
+    text = render_gateway_config(LOOPBACK)
+    http = parse(text).one("http")
+    problems = {m.args[1]: m for m in http.find("map") if m.args[0] == "$jc_lang"}
+    assert problems
+    for variable, entries in problems.items():
+        by_lang = {e.name: e.args[0] for e in entries.block}
+        assert set(by_lang) == {"en", "default"}, variable
+        en, zh = (json.loads(by_lang[k].replace("$jc_request_id", "rid-1")) for k in ("en", "default"))
+        assert en.keys() == zh.keys() == {"type", "title", "status", "code", "detail", "request_id"}, variable
+        assert (en["status"], en["code"], en["type"]) == (zh["status"], zh["code"], zh["type"]), variable
+        assert en["type"].endswith("/problems/" + en["code"]) and en["request_id"] == "rid-1"
+        assert en["detail"] != zh["detail"] and re.search(r"[\u4e00-\u9fff]", zh["detail"]), variable
+        # each is answered with its own status, somewhere
+        returns = [d for d in parse(text).walk() if d.name == "return" and d.args[1:] == [f"{variable}\\n"]]
+        assert returns and {int(d.args[0]) for d in returns} == {en["status"]}, variable
+    codes = {json.loads(m.block[0].args[0].replace("$jc_request_id", "x"))["code"] for m in problems.values()}
+    assert codes == {
+        "route_not_found",
+        "not_found",
+        "payload_too_large",
+        "rate_limited",
+        "upstream_unreachable",
+        "upstream_timeout",
+    }

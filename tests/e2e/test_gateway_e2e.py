@@ -27,13 +27,15 @@ from .conftest import _BASE, NGINX, eventually, gateway_config
 
 
 def _problem(r: httpx.Response, status: int, code: str) -> dict:
-    """The gateway's own problem document (bilingual: its title, detail and detail_zh)."""
+    """The gateway's own problem document, shaped as the services' (title and detail in the
+    caller's language: Chinese unless it asks for English) and carrying the request id."""
     assert r.status_code == status, (r.status_code, r.text[:500])
     assert r.headers["content-type"].startswith("application/problem+json"), r.headers
     body = r.json()
     assert body["status"] == status and body["code"] == code, body
-    assert body["detail"] and body["detail_zh"] and " / " in body["title"], body
     assert body["type"].endswith(f"/problems/{code}") and body["request_id"] == r.headers["x-request-id"], body
+    english = r.request.headers.get("accept-language", "").startswith("en")
+    assert bool(re.search(r"[\u4e00-\u9fff]", body["title"] + body["detail"])) is not english, body
     return body
 
 
@@ -82,7 +84,7 @@ def test_each_public_route_reaches_the_service_that_owns_it(http, nginx_gateway,
     # an unknown id: the owner's own answer (or its 404 for a route it does not serve yet)
     assert r.status_code in (404, 422), r.text[:300]
     assert r.headers["x-request-id"] == rid
-    assert "no such route on the gateway" not in r.text
+    assert "route_not_found" not in r.text
     eventually(lambda: _logged(log_of(owner), rid))
     for other in set(SERVICE_NAMES) - {owner}:
         assert not _logged(log_of(other), rid), f"{route} also reached {other}"
@@ -113,27 +115,34 @@ def test_request_ids_are_passed_through_or_made(http, nginx_gateway, tokens, log
 
     # the gateway's own answers carry it too
     lost = http.get(f"{nginx_gateway.url}/nowhere", headers={"X-Request-ID": rid})
-    assert lost.headers["x-request-id"] == rid and _problem(lost, 404, "not_found")["request_id"] == rid
+    assert lost.headers["x-request-id"] == rid and _problem(lost, 404, "route_not_found")["request_id"] == rid
 
 
 def test_only_the_layout_is_served(http, nginx_gateway, tokens):
-    for path in ("/nowhere", "/public/", "/public/secrets", "/v1/entities", "/registryx/healthz"):
-        body = _problem(http.get(f"{nginx_gateway.url}{path}"), 404, "not_found")
-        assert "no such route on the gateway" in body["detail"]
+    for path in ("/nowhere", "/public/", "/public/secrets", "/public/plansX", "/v1/entities", "/registryx/healthz"):
+        body = _problem(http.get(f"{nginx_gateway.url}{path}"), 404, "route_not_found")
+        assert "网关上没有此路径" in body["detail"]
+    english = http.get(f"{nginx_gateway.url}/nowhere", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "no such route on the gateway" in _problem(english, 404, "route_not_found")["detail"]
     # service-to-service and scraper routes stay inside
     for service in SERVICE_NAMES:
-        _problem(http.get(f"{nginx_gateway.url}/{service}/metrics"), 404, "not_found")
-        _problem(
-            http.post(f"{nginx_gateway.url}/{service}/internal/events", json={}, headers=tokens.service), 404, "not_found"
-        )
+        _problem(http.get(f"{nginx_gateway.url}/{service}/metrics"), 404, "route_not_found")
+        internal = http.post(f"{nginx_gateway.url}/{service}/internal/events", json={}, headers=tokens.service)
+        _problem(internal, 404, "route_not_found")
     root = http.get(f"{nginx_gateway.url}/", follow_redirects=False)
     assert root.status_code == 302 and root.headers["location"] == GATEWAY_PORTAL_PREFIX
 
 
-def test_the_portal_pages_are_served(http, nginx_gateway, portal_root):
+def test_the_portal_pages_are_served_as_the_development_gateway_serves_them(http, nginx_gateway, urls, portal_root):
     page = http.get(f"{nginx_gateway.url}{GATEWAY_PORTAL_PREFIX}")
     assert page.status_code == 200 and page.text == (portal_root / "index.html").read_text(encoding="utf-8")
-    assert page.headers["content-type"].startswith("text/html") and page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["content-type"].startswith("text/html")
+    script = http.get(f"{nginx_gateway.url}{GATEWAY_PORTAL_PREFIX}js/drawv1.js")
+    assert script.status_code == 200 and script.content == (portal_root / "js" / "drawv1.js").read_bytes()
+    # the same security headers as the development gateway's (one policy for the portal's pages)
+    development = http.get(f"{urls['gateway']}{GATEWAY_PORTAL_PREFIX}")
+    for header in ("content-security-policy", "x-content-type-options", "referrer-policy", "cache-control"):
+        assert page.headers[header] == development.headers[header], header
     bare = http.get(f"{nginx_gateway.url}{GATEWAY_PORTAL_PREFIX.rstrip('/')}", follow_redirects=False)
     assert bare.status_code == 301 and bare.headers["location"] == GATEWAY_PORTAL_PREFIX
     _problem(http.get(f"{nginx_gateway.url}{GATEWAY_PORTAL_PREFIX}missing.html"), 404, "not_found")
@@ -231,12 +240,12 @@ def test_repeated_failed_authentications_are_rate_limited(http, tight, tokens):
     assert http.get(f"{tight.url}/sampling/v1/draws", headers=tokens.admin).status_code == 200
 
 
-def test_a_service_that_is_down_is_a_503_problem(http, tight, tokens):
+def test_a_service_that_is_down_is_a_502_problem(http, tight, tokens):
     r = http.get(f"{tight.url}/results/readyz")
-    _problem(r, 503, "service_unavailable")
+    _problem(r, 502, "upstream_unreachable")
     assert r.headers["retry-after"] and r.headers["x-request-id"]
-    post = http.post(f"{tight.url}/results/v1/anything", json={}, headers=tokens.admin)
-    _problem(post, 503, "service_unavailable")
+    post = http.post(f"{tight.url}/results/v1/anything", json={}, headers=tokens.admin | {"Accept-Language": "en"})
+    assert "not running" in _problem(post, 502, "upstream_unreachable")["detail"]
     # the others are unaffected
     assert http.get(f"{tight.url}/audit/readyz").status_code == 200
 
