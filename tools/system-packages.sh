@@ -2,7 +2,9 @@
 # System packages some tests need, from Debian's archive (the project's own setup installs them;
 # nothing is installed by hand): headless Chromium and its driver (API docs and the public
 # portal in a real browser), a CJK font (so Chinese pages render, e.g. the portal's screenshot),
-# nginx (the gateway in front of the services), promtool (the alert rules). Idempotent; a no-op when everything is present. Needs root (or sudo) to install.
+# nginx (the gateway in front of the services), promtool (the alert rules), the PostgreSQL client
+# (pg_dump, pg_restore, createdb: the backup and restore test). Idempotent; a no-op when
+# everything is present. Needs root (or sudo) to install.
 set -euo pipefail
 declare -A need=(
   [/usr/bin/chromium]=chromium
@@ -10,6 +12,7 @@ declare -A need=(
   [/usr/share/fonts/truetype/wqy/wqy-microhei.ttc]=fonts-wqy-microhei
   [/usr/sbin/nginx]=nginx-light
   [/usr/bin/promtool]=prometheus
+  [/usr/bin/pg_dump]=postgresql-client
 )
 missing=()
 for path in "${!need[@]}"; do

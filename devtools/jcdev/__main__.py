@@ -138,6 +138,38 @@ def cmd_api_snapshot(args: argparse.Namespace) -> int:
     return 0 if report.ok() else 1
 
 
+def cmd_gateway_config(args: argparse.Namespace) -> int:
+    """Render the gateway's nginx.conf: the deployment's settings, changed by the options."""
+    import dataclasses
+
+    from jcdev import nginx as gateway
+
+    if args.write:
+        changed = gateway.write_deployment_renderings()
+        print("\n".join(f"wrote {p}" for p in changed) or "the deployment renderings are up to date")
+        return 0
+    cfg = dataclasses.replace(gateway.DEPLOYMENT, upstreams=dict(gateway.DEPLOYMENT.upstreams))
+    for item in args.upstream:
+        service, _, address = item.partition("=")
+        cfg.upstreams[service] = address
+    fields = {f.name: f for f in dataclasses.fields(cfg)}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        if key not in fields or key == "upstreams":
+            print(f"unknown gateway setting {key!r}; one of {sorted(set(fields) - {'upstreams'})}", file=sys.stderr)
+            return 2
+        current = getattr(cfg, key)
+        setattr(
+            cfg, key, tuple(v for v in value.split(",") if v) if isinstance(current, tuple) else type(current)(value)
+        )
+    try:
+        sys.stdout.write(gateway.render_gateway_config(cfg))
+    except (KeyError, ValueError) as exc:
+        print(f"gateway-config: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m jcdev", description=jstack.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -160,6 +192,16 @@ def main(argv: list[str] | None = None) -> int:
     api.add_argument("--directory", default="docs/api")
     api.add_argument("--changelog", default="CHANGELOG.md")
     api.set_defaults(func=cmd_api_snapshot)
+    gw = sub.add_parser(
+        "gateway-config",
+        help="render the gateway's nginx.conf from deploy/nginx/jointcheck.conf.template (deploy/README.md)",
+    )
+    gw.add_argument("--upstream", action="append", default=[], metavar="SERVICE=HOST:PORT")
+    gw.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="a jcdev.nginx.GatewayConfig setting"
+    )
+    gw.add_argument("--write", action="store_true", help="rewrite the committed deployment renderings")
+    gw.set_defaults(func=cmd_gateway_config)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -33,6 +33,7 @@ from jointcheck.errors import (
     install_error_handlers,
     problem_responses,
 )
+from jointcheck.forwarded import ForwardedPrefixMiddleware
 from jointcheck.http import ServiceClient, close_shared_http_client
 from jointcheck.idempotency import IdempotencyMiddleware
 from jointcheck.migrations import current_revision, head_revision
@@ -256,7 +257,7 @@ def create_service_app(
     app.state.outbox_dispatcher = None
     app.state.outbox_transports = dict(outbox_transports or {})
     install_error_handlers(app)
-    # Outermost last: CORS → request id → 500 guard → body/NUL guard → idempotency → routes.
+    # Outermost last: forwarded prefix → CORS → request id → 500 guard → body/NUL guard → idempotency → routes.
     app.add_middleware(
         IdempotencyMiddleware, get_db=lambda: app.state.db, get_verifier=lambda: app.state.token_verifier
     )
@@ -272,6 +273,9 @@ def create_service_app(
             expose_headers=CORS_EXPOSE_HEADERS,
             max_age=600,
         )
+    if settings.trust_forwarded_prefix:
+        # outermost: every layer below sees the root_path the gateway mounted the service at
+        app.add_middleware(ForwardedPrefixMiddleware)
 
     app.include_router(platform_ops_router(settings, db=db, metrics=metrics, head=head, depends_on=depends_on))
     app.include_router(internal_router)

@@ -16,6 +16,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from jointcheck.db import asyncpg_url
@@ -50,7 +51,7 @@ def downgrade(location: Location, url: str, revision: str = "base") -> None:
 
 
 def command_line(location: Location, database_url: str, argv: list[str], *, prog: str) -> int:
-    """``python -m <service> migrate [REVISION]`` / ``downgrade REVISION`` / ``head``.
+    """``python -m <service> migrate [REVISION]`` / ``downgrade REVISION`` / ``head`` / ``wait``.
 
     What a deployment's migrate job runs, with the service's own tree and database URL.
     """
@@ -63,9 +64,21 @@ def command_line(location: Location, database_url: str, argv: list[str], *, prog
     down = sub.add_parser("downgrade", help="downgrade the database to REVISION")
     down.add_argument("revision")
     sub.add_parser("head", help="print the head revision of the code")
+    wait = sub.add_parser(
+        "wait", help="wait until the database is at the code's head (a pod's init container, while the job migrates)"
+    )
+    wait.add_argument("--timeout", type=float, default=600.0, help="seconds (default 600); then exit 1")
+    wait.add_argument("--interval", type=float, default=2.0, help="seconds between checks (default 2)")
     args = parser.parse_args(argv)
     if args.command == "head":
         print(head_revision(location))
+    elif args.command == "wait":
+        head = head_revision(location)
+        seen = asyncio.run(wait_for_head(database_url, head, timeout=args.timeout, interval=args.interval))
+        if seen != head:
+            print(f"{prog}: database at {seen or 'no revision'} after {args.timeout:g}s, not at head {head}")
+            return 1
+        print(f"{prog}: database at head {head}")
     elif args.command == "migrate":
         upgrade(location, database_url, args.revision)
         print(f"{prog}: database at {args.revision}")
@@ -73,6 +86,26 @@ def command_line(location: Location, database_url: str, argv: list[str], *, prog
         downgrade(location, database_url, args.revision)
         print(f"{prog}: database at {args.revision}")
     return 0
+
+
+async def wait_for_head(url: str, head: str | None, *, timeout: float, interval: float = 2.0) -> str | None:
+    """Poll the database until its revision is ``head`` (or ``timeout`` passes); the last
+    revision seen. An unreachable database counts as not yet migrated."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    engine = create_async_engine(asyncpg_url(url), poolclass=pool.NullPool)
+    seen: str | None = None
+    try:
+        while True:
+            try:
+                seen = await current_revision(engine)
+            except (OSError, SQLAlchemyError):
+                seen = None
+            if seen == head or loop.time() >= deadline:
+                return seen
+            await asyncio.sleep(min(interval, max(0.0, deadline - loop.time())))
+    finally:
+        await engine.dispose()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

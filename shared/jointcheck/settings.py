@@ -83,6 +83,11 @@ class ServiceSettings(BaseSettings):
     # CORS: off unless origins are listed (e.g. the public pages' origin).
     cors_allow_origins: list[str] = Field(default_factory=list)
 
+    # Behind the gateway (deploy/nginx), a service is reached at /<service>/… with the prefix
+    # stripped; the gateway says so in X-Forwarded-Prefix, which becomes the ASGI root_path
+    # (the docs pages and OpenAPI "servers" then name /<service>/…). Off: the header is ignored.
+    trust_forwarded_prefix: bool = True
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -13,13 +13,15 @@ from .conftest import eventually
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
-def test_each_service_is_healthy_ready_measured_and_documented(http, urls, service):
+def test_each_service_is_healthy_ready_measured_and_documented(http, urls, direct_urls, service):
     base = urls[service]
     assert http.get(f"{base}/healthz").json() == {"status": "ok", "service": service}
     ready = http.get(f"{base}/readyz")
     assert ready.status_code == 200 and ready.json()["migration"] == ready.json()["head"]
-    metrics = http.get(f"{base}/metrics")
+    # scraped at the service itself; the gateway keeps /metrics off the outside
+    metrics = http.get(f"{direct_urls[service]}/metrics")
     assert metrics.status_code == 200 and "http_requests_total" in metrics.text
+    assert http.get(f"{base}/metrics").status_code == 404
     spec = http.get(f"{base}/openapi.json").json()
     assert spec["info"]["title"] and "/readyz" in spec["paths"]
     assert http.get(f"{base}/docs").status_code == 200

@@ -27,13 +27,13 @@ def _dsn(stack, service: str) -> str:
     return make_url(stack.cfg.database_url(service)).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _failures(http, urls, check: str) -> float:
-    text = http.get(f"{urls['audit']}/metrics").text
+def _failures(http, direct_urls, check: str) -> float:
+    text = http.get(f"{direct_urls['audit']}/metrics").text
     m = re.search(r'^audit_replay_failures_total\{check="%s",service="audit"\} (\S+)$' % check, text, re.M)
     return float(m.group(1)) if m else 0.0
 
 
-def test_a_draw_tampered_in_sampling_fails_its_replay_and_is_counted(stack, http, urls, tokens):
+def test_a_draw_tampered_in_sampling_fails_its_replay_and_is_counted(stack, http, urls, direct_urls, tokens):
     w = World(http, urls, tokens)
     w.departments()
     w.entities("AABBCCDDU")
@@ -56,10 +56,10 @@ def test_a_draw_tampered_in_sampling_fails_its_replay_and_is_counted(stack, http
 
     asyncio.run(tamper())
     TAMPERED.add(draw["id"])
-    before = _failures(http, urls, "result")
+    before = _failures(http, direct_urls, "result")
     verdict = w.post("audit", "/v1/replays", {"draw_id": draw["id"]}, headers=tokens.auditor)
     assert (verdict["ok"], verdict["failed_check"]) == (False, "result"), verdict
-    assert _failures(http, urls, "result") == before + 1
+    assert _failures(http, direct_urls, "result") == before + 1
     history = w.get("audit", "/v1/audit-events", headers=tokens.auditor, object=draw["id"])
     assert "replay.failed" in [e["action"] for e in history["items"]]
 

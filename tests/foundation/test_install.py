@@ -25,6 +25,19 @@ from jcdev.testing import TEST_DB_PREFIX, TEST_JWT_SECRET, database_url_for, fre
 
 ROOT = Path(__file__).resolve().parents[2]
 DISTRIBUTIONS = ["shared", *(f"services/{s}" for s in SERVICE_NAMES), "services/gsxt_emulator", "portal"]
+# What deploy/Dockerfile and the migrate job run ({service} filled in; the image adds its
+# host and port): tests/deploy/test_containers.py holds them to the same commands.
+MIGRATE_ARGS = ("-m", "{service}", "migrate")
+UVICORN_ARGS = (
+    "-m",
+    "uvicorn",
+    "--factory",
+    "{service}.main:create_app",
+    "--proxy-headers",
+    "--no-access-log",
+    "--timeout-graceful-shutdown",
+    "20",
+)
 
 
 def _run(*cmd: str | Path, env: dict[str, str] | None = None, cwd: Path) -> str:
@@ -128,7 +141,7 @@ def test_every_service_starts_from_non_editable_wheels(tmp_path, pg_server_url):
         # the deployment's migrate job: each service migrates its own database
         migrate = [
             subprocess.Popen(
-                [python, "-m", s, "migrate"],
+                [python, *(a.format(service=s) for a in MIGRATE_ARGS)],
                 cwd=tmp_path,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -145,18 +158,7 @@ def test_every_service_starts_from_non_editable_wheels(tmp_path, pg_server_url):
         for s, port in ports.items():
             env = _env(**({f"{s.upper()}_DATABASE_URL": urls[s]} if s in urls else {}))
             processes[s] = subprocess.Popen(
-                [
-                    python,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    f"{s}.main:create_app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--no-access-log",
-                ],
+                [python, *(a.format(service=s) for a in UVICORN_ARGS), "--host", "127.0.0.1", "--port", str(port)],
                 cwd=tmp_path,
                 env=env,
                 stdout=subprocess.PIPE,

@@ -65,3 +65,35 @@ def test_each_service_keeps_its_migrations_inside_its_package(service):
 def test_a_location_without_an_alembic_tree_is_refused(tmp_path):
     with pytest.raises(FileNotFoundError, match="no Alembic tree"):
         migrations.head_revision(tmp_path)
+
+
+async def test_wait_returns_once_the_job_has_migrated(pg_server_url):
+    """``python -m <service> wait``: what a pod's init container runs while the migrate job
+    works — it fails after its timeout on an unmigrated database, and returns once at head."""
+    import os
+    import sys
+
+    name = f"{TEST_DB_PREFIX}wait_audit"
+    await drop_databases(pg_server_url, [name])
+    await ensure_databases(pg_server_url, [name])
+    url = database_url_for(pg_server_url, "wait_audit")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JC_")} | {"AUDIT_DATABASE_URL": url}
+    command = [sys.executable, "-m", "audit", "wait", "--interval", "0.2", "--timeout"]
+
+    async def start(timeout: str) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            *command, timeout, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        )
+
+    try:
+        early = await start("1")
+        out = (await asyncio.wait_for(early.communicate(), 60))[0].decode()
+        assert early.returncode == 1 and "not at head" in out, out
+        waiting = await start("60")
+        await asyncio.sleep(1.0)
+        assert waiting.returncode is None  # still waiting: nothing migrated yet
+        await asyncio.to_thread(migrations.upgrade, migrations_location("audit"), url)
+        out = (await asyncio.wait_for(waiting.communicate(), 60))[0].decode()
+        assert waiting.returncode == 0 and migrations.head_revision(migrations_location("audit")) in out, out
+    finally:
+        await drop_databases(pg_server_url, [name])
