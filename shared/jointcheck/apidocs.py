@@ -7,7 +7,8 @@ the ``fastapi-offline`` package (MIT; it vendors Swagger UI and ReDoc, Apache-2.
 
 Behind a gateway that serves a service under a prefix with the prefix stripped, every URL the
 pages and ``/openapi.json`` name starts with that prefix: the ASGI ``root_path`` (``uvicorn
---root-path /registry``) or, without one, the ``X-Forwarded-Prefix`` header. The document's
+--root-path /registry``, or the gateway's ``X-Forwarded-Prefix`` as :mod:`jointcheck.forwarded`
+turns it into one). The document's
 ``servers`` names the prefix too, so "Try it out" calls go through the gateway.
 """
 
@@ -67,12 +68,11 @@ def asset(name: str) -> bytes:
 
 
 def public_prefix(request: Request) -> str:
-    """The path prefix clients reach this service under: ``root_path``, else ``X-Forwarded-Prefix``."""
-    for candidate in (request.scope.get("root_path", ""), request.headers.get("x-forwarded-prefix", "")):
-        prefix = candidate.rstrip("/")
-        if prefix and _PREFIX.fullmatch(prefix):
-            return prefix
-    return ""
+    """The path prefix clients reach this service under: the ASGI ``root_path`` (``--root-path``, or a
+    sane ``X-Forwarded-Prefix`` the service trusts: :mod:`jointcheck.forwarded` is the one place that
+    reads the header, and ``trust_forwarded_prefix=False`` turns it off)."""
+    prefix = str(request.scope.get("root_path", "")).rstrip("/")
+    return prefix if prefix and _PREFIX.fullmatch(prefix) else ""
 
 
 def _script_json(value: Any) -> str:

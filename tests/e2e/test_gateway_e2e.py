@@ -69,11 +69,11 @@ def test_services_called_directly_keep_their_own_root(http, direct_urls):
     """The prefix comes from the gateway's X-Forwarded-Prefix: a direct caller (another
     service, an operator on the cluster network) sees the service at its root."""
     docs = http.get(f"{direct_urls['registry']}/docs")
-    assert "'/openapi.json'" in docs.text and "/registry/openapi.json" not in docs.text
+    assert '"url": "/openapi.json"' in docs.text and "/registry/openapi.json" not in docs.text
     assert "servers" not in http.get(f"{direct_urls['registry']}/openapi.json").json()
     # an unsafe prefix is ignored, never echoed into the page
     evil = http.get(f"{direct_urls['registry']}/docs", headers={"X-Forwarded-Prefix": "/x'</script><script>"})
-    assert "</script><script>" not in evil.text and "'/openapi.json'" in evil.text
+    assert "</script><script>" not in evil.text and '"url": "/openapi.json"' in evil.text
 
 
 @pytest.mark.parametrize("route", sorted(GATEWAY_PUBLIC_ROUTES))
