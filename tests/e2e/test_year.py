@@ -208,6 +208,11 @@ def test_a_year_for_xin_county(http, urls, tokens):
         chem, industry="危险化学品", codes=list(HAZCHEM_FILE), rules=HAZCHEM_RULES, year=year
     )
     tasks = {"food": (food, food_task["id"]), "chem": (chem, chem_task["id"])}
+    late = food.get("planning", "/v1/plans/late-filings", year=year)
+    late_ids = {p["id"] for p in late["filed_late"]}
+    # After 31 January both plans are on the joint-meeting office's late-filings list; before it, neither.
+    assert ({food_plan["id"], chem_plan["id"]} <= late_ids) is (_today() > date(year, 1, 31))
+    assert not {food_plan["id"], chem_plan["id"]} & {p["id"] for p in late["unfiled_overdue"]}
     for w, tid in tasks.values():
         due = _ensure_calendar(w, tid)["due_on"]
         assert due > f"{year}-12-31"
@@ -263,6 +268,8 @@ def test_a_year_for_xin_county(http, urls, tokens):
     assert sorted(t["entity"] for t in result2["teams"]) == left_out
     assert all(newcomer in t["inspectors"] for t in result2["teams"])
     teams_draws = [food_teams, round1, round2]
+    public = chem.get("sampling", "/public/draws", headers={}, task_id=chem_tid)
+    assert sorted((d["kind"], d["round"]) for d in public) == [("objects", 1), ("teams", 1), ("teams", 2)]
 
     for w, tid in tasks.values():
         eventually(lambda w=w, tid=tid: w.get("planning", f"/v1/tasks/{tid}")["state"] == "teams_assigned")
@@ -335,7 +342,7 @@ def test_a_year_for_xin_county(http, urls, tokens):
     # --- approval while GSXT fails for a moment: every record still arrives exactly once
     gsxt = urls["gsxt"]
     faulted_before = http.get(f"{gsxt}/emulator/counts", headers=tokens.admin).json()["faulted"]
-    assert http.put(f"{gsxt}/emulator/faults", json={"fail_for_seconds": 2}, headers=tokens.admin).status_code == 200
+    assert http.put(f"{gsxt}/emulator/faults", json={"fail_for_seconds": 3}, headers=tokens.admin).status_code == 200
     for key, inspection in inspections.values():
         r = http.post(
             f"{urls['results']}/v1/inspections/{inspection['id']}/review",
@@ -384,6 +391,24 @@ def test_a_year_for_xin_county(http, urls, tokens):
     for d in draws:
         verdict = food.post("audit", "/v1/replays", {"draw_id": d["id"]}, headers=tokens.auditor)
         assert verdict["ok"] is True and verdict["failed_check"] is None, (d["kind"], verdict)
+
+    # … and on its own schedule, without being asked
+    for d in draws:
+        scheduled = eventually(
+            lambda d=d: food.get("audit", "/v1/replays", headers=tokens.auditor, draw_id=d["id"], trigger="schedule")[
+                "items"
+            ],
+            timeout=60,
+            interval=1.0,
+        )
+        assert all(r["ok"] for r in scheduled), (d["kind"], scheduled)
+
+    # --- the public reads the published result of an entity with a problem
+    answer = http.get(f"{urls['results']}/public/results", params={"uscc": first_uscc})
+    assert answer.status_code == 200, answer.text
+    assert [r["result_categories"] for r in answer.json()["items"]] == [
+        [{"code": "problem_followup_rectify", "department": "WJW"}]
+    ]
 
     # --- the year in numbers.
     # TODO(issue 13 item 5): once `GET /audit/v1/reports/{year}` (the oversight report, branch
