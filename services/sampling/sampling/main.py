@@ -9,6 +9,7 @@ from sampling import API_VERSION, MIGRATIONS
 from sampling.config import Settings, get_settings
 from sampling.draws.router import public_router as public_draws_router
 from sampling.draws.router import router as draws_router
+from sampling.reports.router import router as reports_router
 
 DESCRIPTION = "draw-v1 verifiable draws of entities, inspection teams and experts, with commit-reveal and public bundles.\n\n按 draw-v1 规范进行可验证的随机抽取（检查对象、执法人员、专家），先承诺后揭示。"
 
@@ -22,7 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=API_VERSION,
         title="随机抽取服务 / Sampling",
         description=DESCRIPTION,
-        routers=[draws_router, public_draws_router],
+        routers=[draws_router, reports_router, public_draws_router],
         event_handlers={},
         depends_on=["registry", "planning", "results", "audit"],
     )
