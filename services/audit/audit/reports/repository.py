@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit.replays.models import Replay
@@ -32,7 +33,7 @@ async def replay_tallies(session: AsyncSession, draw_ids: Sequence[str]) -> dict
         select(Replay.draw_id, Replay.ok, Replay.failed_check, Replay.detail, Replay.finished_at)
         .where(Replay.draw_id.in_(ids))
         .order_by(Replay.draw_id, Replay.finished_at.desc(), Replay.id.desc())
-        .distinct(Replay.draw_id)
+        .ext(distinct_on(Replay.draw_id))
     )
     counts = await session.execute(
         select(Replay.draw_id, func.count(), func.count().filter(Replay.ok.is_(False)))
