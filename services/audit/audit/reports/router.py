@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
@@ -16,6 +14,7 @@ from jointcheck.clients import Planning, Registry, Results, Sampling
 from jointcheck.contracts import DEPT_PATTERN, REPORT_YEAR_MAX, REPORT_YEAR_MIN
 from jointcheck.db import Database
 from jointcheck.errors import Forbidden, problem_responses
+from jointcheck.export import content_disposition
 
 router = APIRouter(prefix="/v1/reports", tags=["reports / 督查报告"])
 
@@ -41,11 +40,6 @@ def report_scope(user: Principal, department: str | None) -> str | None:
         detail_zh=f"{user.dept or '无部门'} 的执法人员只能查看本部门的督查报告",
         code="department_scope",
     )
-
-
-def _content_disposition(filename: str, fallback: str) -> str:
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", fallback)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.get(
@@ -96,5 +90,5 @@ async def oversight_report(
     return Response(
         content,
         media_type=xlsx.XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": _content_disposition(xlsx.file_name(report), fallback)},
+        headers={"Content-Disposition": content_disposition(xlsx.file_name(report), fallback)},
     )

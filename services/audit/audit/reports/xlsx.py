@@ -1,26 +1,21 @@
 """The oversight report as an XLSX workbook a county office can file: the summary first (a failing replay
 verdict heads it), then one sheet per section, every header in Chinese.
 
-Written with openpyxl's write-only workbook. Cells: numbers and dates stay typed; times are China time;
-booleans 是/否; codes of states and kinds become their Chinese labels; text is always a text cell, never
-a formula (names and reasons come from people).
+Written by :func:`jointcheck.export.write_xlsx_sheets` (openpyxl, write-only): numbers and dates stay typed,
+times are China time, booleans 是/否, text is always a text cell and never a formula (names and reasons
+come from people). Codes of states and kinds are shown by their Chinese labels.
 """
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
 
 from audit.reports.schemas import OversightReport
+from jointcheck.export import XLSX_MEDIA_TYPE, Column, Sheet, xlsx_sheets_bytes
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CHINA = timezone(timedelta(hours=8))
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+__all__ = ["XLSX_MEDIA_TYPE", "file_name", "report_sheets", "report_xlsx"]
 
 FILING = {"on_time": "按期报备", "late": "逾期报备", "unfiled_overdue": "逾期未报备", "unfiled": "未报备（未到期）"}
 COMPLETION = {
@@ -77,77 +72,6 @@ def label(table: Mapping[str, str]) -> Callable[[Any], Any]:
         return table.get(code, code)
 
     return fmt
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    format: Callable[[Any], Any] | None = None
-    width: float | None = None
-
-
-@dataclass(frozen=True)
-class Sheet:
-    title: str
-    columns: Sequence[Column]
-    rows: Sequence[Mapping[str, Any]]
-
-
-def _cell_value(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, Enum):
-        return _cell_value(value.value)
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(CHINA).replace(tzinfo=None)
-        return value.replace(microsecond=0)
-    if isinstance(value, date):
-        return value
-    if isinstance(value, (list, tuple)):
-        return "、".join(str(_cell_value(v)) for v in value)
-    return _XML_ILLEGAL.sub("", str(value))
-
-
-def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
-    """The workbook (blocking: call it off the event loop)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for sheet in sheets:
-        ws = wb.create_sheet(sheet.title[:31])
-
-        def cell(value: Any, ws: Any = ws, **style: Any) -> Any:
-            typed = _cell_value(value)
-            c = WriteOnlyCell(ws, value=typed)
-            if isinstance(typed, str):
-                c.data_type = "s"  # text, never a formula
-            elif isinstance(typed, datetime):
-                c.number_format = "yyyy-mm-dd hh:mm:ss"
-            elif isinstance(typed, date):
-                c.number_format = "yyyy-mm-dd"
-            for k, v in style.items():
-                setattr(c, k, v)
-            return c
-
-        for i, col in enumerate(sheet.columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = col.width or max(10, min(48, 2.2 * len(col.header) + 2))
-        ws.freeze_panes = "A2"
-        ws.append([cell(c.header, font=bold) for c in sheet.columns])
-        for row in sheet.rows:
-            ws.append([cell(c.format(row.get(c.key)) if c.format else row.get(c.key)) for c in sheet.columns])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 # ----------------------------------------------------------------------------- the report's sheets
@@ -456,7 +380,8 @@ def report_sheets(report: OversightReport) -> list[Sheet]:
 
 
 def report_xlsx(report: OversightReport) -> bytes:
-    return workbook_bytes(report_sheets(report))
+    """The workbook (blocking: call it off the event loop)."""
+    return xlsx_sheets_bytes(report_sheets(report))
 
 
 def file_name(report: OversightReport) -> str:
