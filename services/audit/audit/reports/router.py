@@ -9,16 +9,20 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from audit.reports import service, xlsx
 from audit.reports.schemas import OversightReport
-from jointcheck.auth import Principal, Role, require_roles
+from jointcheck.auth import Principal, Role, access_rule, require_roles
 from jointcheck.clients import Planning, Registry, Results, Sampling
 from jointcheck.contracts import DEPT_PATTERN, REPORT_YEAR_MAX, REPORT_YEAR_MIN
 from jointcheck.db import Database
 from jointcheck.errors import Forbidden, problem_responses
 from jointcheck.export import content_disposition
 
-router = APIRouter(prefix="/v1/reports", tags=["reports / 督查报告"])
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 Readers = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service, Role.officer))]
+
+
+SCOPE = "officers: only their own department's section (`department` defaults to theirs; another is 403)"
+SCOPE_ZH = "部门执法人员：仅本部门部分（`department` 默认为本部门；其他部门 403）"
 
 
 def _database(request: Request) -> Database:
@@ -56,10 +60,10 @@ def report_scope(user: Principal, department: str | None) -> str | None:
     "department; voided draws with their reasons; replay verdicts (failed first); the inspection burden "
     "(entities inspected once, twice, …, and the separate department visits the joint mode saved: a joint "
     "visit with k departments saves k − 1). `?format=xlsx` or `Accept: " + xlsx.XLSX_MEDIA_TYPE + "` gives "
-    "a workbook with Chinese headers, one sheet per section after the summary. Admins, auditors and services; "
-    "an officer reads only their own department's section. Years 2000–2100.\n\n"
+    "a workbook with Chinese headers, one sheet per section after the summary. Years 2000–2100.\n\n"
     "年度督查报告：计划与事项清单报备、任务完成、结果录入、公示、后续处置、作废抽取、抽取复核（未通过的置顶）、"
-    "检查负担（联合检查减少的入户次数）。可导出 Excel（中文表头，每部分一张工作表）。执法部门只能查看本部门部分。",
+    "检查负担（联合检查减少的入户次数）。可导出 Excel（中文表头，每部分一张工作表）。",
+    openapi_extra=access_rule(SCOPE, SCOPE_ZH),
     responses={
         200: {"content": {xlsx.XLSX_MEDIA_TYPE: {}}, "description": "the report / 督查报告"},
         **problem_responses(401, 403, 422, 502, 503),

@@ -12,7 +12,7 @@ from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from planning.reports import service
 
-router = APIRouter(prefix="/v1/reports", tags=["reports / 督查报告"])
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 Oversight = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service))]
 
@@ -25,7 +25,7 @@ Oversight = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor,
     "`unfiled_overdue`); each department's item list and the industry checklists it leads, with the items and "
     "checklists added after 31 January named; every task of the year's plans and whether it was completed "
     "(first reached `completed`) by 31 October. `department` keeps what that department leads or takes part "
-    "in. Admins, auditors and services (the audit service assembles the report). "
+    "in. The audit service assembles the report from it. "
     "年度计划是否于1月31日前报备、事项清单逾期新增情况、任务是否于10月31日前完成。",
     responses=problem_responses(401, 403, 422),
 )

@@ -12,7 +12,7 @@ from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from results.reports import service
 
-router = APIRouter(prefix="/v1/reports", tags=["reports / 督查报告"])
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 Oversight = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service))]
 
@@ -28,7 +28,7 @@ Oversight = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor,
     "their rectification deadline) per department the case is with, the overdue named. And the inspection burden "
     "of the calendar year (by the day of the visit): entities inspected once, twice, …, and the separate "
     "department visits the joint mode saved (a joint visit with k departments saves k − 1). `department` keeps "
-    "what that department takes part in. Admins, auditors and services (the audit service assembles the report). "
+    "what that department takes part in. The audit service assembles the report from it. "
     "结果按期录入、公示状态、后续处置及检查负担（联合检查减少的入户次数）。",
     responses=problem_responses(401, 403, 422),
 )

@@ -12,7 +12,7 @@ from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from sampling.reports import service
 
-router = APIRouter(prefix="/v1/reports", tags=["reports / 督查报告"])
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 Oversight = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service))]
 
@@ -24,8 +24,8 @@ Oversight = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor,
     description="Every draw of the year — a draw belongs to the year its task's inspection window begins in, as "
     "its announcement records it — by kind and status, each named with its task, round and departments; a voided "
     "draw with when, by whom and why (作废原因). Never a secret or an input file. `department` keeps the draws of "
-    "the tasks that department takes part in. Admins, auditors and services (the audit service assembles the "
-    "report and joins its replay verdicts). 年度抽取情况，作废抽取及其原因。",
+    "the tasks that department takes part in. The audit service assembles the report from it and "
+    "joins its replay verdicts. 年度抽取情况，作废抽取及其原因。",
     responses=problem_responses(401, 403, 422),
 )
 async def year_summary(
