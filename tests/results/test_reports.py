@@ -1,16 +1,26 @@
 """Results' year summary (issue 12, oversight reports): results within 20 working days per department, the
 publication records by status, follow-up cases open / closed / overdue, and the inspection burden with the
 department visits the joint mode saved — on a constructed 2025 built through the service's own events and
-routes (approval times and one delivery outcome set as they would have happened)."""
+routes (one approval time set back as it would have happened), its records published through the outbox's
+GSXT transport to the emulator, which refuses one."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import httpx
+import pytest
+import pytest_asyncio
 from sqlalchemy import text
 
+from gsxt_emulator.main import EmulatorSettings
+from gsxt_emulator.main import create_app as create_emulator
+from jcdev.testing import TEST_JWT_SECRET, LiveServer, free_port
+from jointcheck.clients import GsxtTransport
+from jointcheck.outbox import OutboxDispatcher
 from results.publications import service as publications
 
 from .conftest import ITEMS, approved_payload, member, send_from, uscc
@@ -19,7 +29,39 @@ YEAR = 2025
 CHINA = timezone(timedelta(hours=8))
 SUMMARY = f"/v1/reports/{YEAR}/summary"
 TA, TB, TC = (str(uuid.uuid4()) for _ in range(3))
-FOLLOWUP = {"categories": [{"code": "pending_followup", "department": "YJGL"}]}
+FOLLOWUP = {"categories": [{"code": "problem_followup_rectify", "department": "YJGL"}]}
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[LiveServer]:
+    server = LiveServer(create_emulator(EmulatorSettings(environment="test", jwt_secret=TEST_JWT_SECRET))).start()
+    yield server
+    server.stop()
+
+
+@pytest_asyncio.fixture
+async def gsxt(emulator, tokens) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=emulator.url, headers=tokens.service, timeout=30) as c:
+        await c.post("/emulator/reset")
+        yield c
+        await c.post("/emulator/reset")
+
+
+async def publish(app: Any, gsxt: httpx.AsyncClient, *, refuse: bool) -> None:
+    """Deliver results' pending GSXT records through the outbox's GSXT transport (and its outcome hook) to
+    the emulator — which refuses the next one with a 422 when ``refuse``. The other destinations point at a
+    closed port (their events wait; the test apps run no dispatcher of their own)."""
+    closed = f"http://127.0.0.1:{free_port()}"
+    settings = app.state.settings.model_copy(
+        update={"gsxt_url": str(gsxt.base_url).rstrip("/"), "http_retries": 0}
+        | {f"{name}_url": closed for name in ("registry", "planning", "sampling", "audit")}
+    )
+    transport = GsxtTransport(settings, on_outcome=publications.on_outcome)
+    dispatcher = OutboxDispatcher(settings=settings, db=app.state.db, transports={"gsxt": transport})
+    if refuse:
+        assert (await gsxt.put("/emulator/faults", json={"fail_next": 1, "fail_status": 422})).status_code == 200
+    for _ in range(5):
+        await dispatcher.dispatch_once()
 
 
 def team(task: str, draw: str, entity: str, inspectors: list[str], departments: list[str]) -> dict:
@@ -61,9 +103,24 @@ async def by_task_and_entity(rc, tokens) -> dict[tuple[str, str], str]:
     return {(i["task_id"], i["uscc"]): i["id"] for i in r.json()["items"]}
 
 
-async def test_the_year_summary_counts_results_publications_followups_and_burden(clients, tokens, results_app):
+async def test_the_year_summary_counts_results_publications_followups_and_burden(clients, tokens, results_app, gsxt):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=results_app), base_url="http://r.test") as rc:
         clients.results = rc
+        for n in (1, 2, 3, 4, 5):  # approval names the entity from the registry
+            r = await clients.registry.post(
+                "/v1/entities",
+                json={
+                    "uscc": uscc(n),
+                    "name": f"信阳市新县第{n}加油站",
+                    "entity_type": "enterprise",
+                    "industry_code": "F5265",
+                    "division_code": "411523",
+                    "address": "新县",
+                    "status": "active",
+                },
+                headers=tokens.admin,
+            )
+            assert r.status_code == 201, r.text
         # TA (2025): SWJ and YJGL; TB (2025): all three, with a three-department team; TC: a 2024 task.
         for task, year, departments in (
             (TA, YEAR, ["SWJ", "YJGL"]),
@@ -110,7 +167,9 @@ async def test_the_year_summary_counts_results_publications_followups_and_burden
         # uscc(3) visited, never submitted (overdue). TB: uscc(1) visited again (its second inspection of the
         # year), uscc(4) still awaiting a team (overdue). TC: visited in 2024.
         await approve(rc, tokens, ids[(TA, uscc(1))], visited=f"{YEAR}-07-01")
+        await publish(results_app, gsxt, refuse=True)  # GSXT refuses uscc(1)'s record
         await approve(rc, tokens, ids[(TA, uscc(2))], visited=f"{YEAR}-07-02")
+        await publish(results_app, gsxt, refuse=False)  # and publishes uscc(2)'s
         await visit(rc, tokens, ids[(TA, uscc(3))], f"{YEAR}-07-03")
         await visit(rc, tokens, ids[(TB, uscc(1))], f"{YEAR}-08-15")
         await approve(rc, tokens, ids[(TC, uscc(5))], visited=f"{YEAR - 1}-06-01")
@@ -120,13 +179,13 @@ async def test_the_year_summary_counts_results_publications_followups_and_burden
                 text("UPDATE inspections SET approved_at = :at, late = false WHERE id = :id"),
                 {"at": datetime(YEAR, 10, 20, 16, tzinfo=CHINA), "id": ids[(TA, uscc(2))]},
             )
-        # GSXT refused uscc(2)'s record (the outbox's outcome for that delivery).
-        pubs = (await rc.get("/v1/publications", params={"task_id": TA}, headers=tokens.admin)).json()["items"]
-        rejected = next(p for p in pubs if p["uscc"] == uscc(2))
-        async with db.transaction() as s:
-            await publications.record_outcome(
-                s, record_id=rejected["id"], outcome="rejected", error="422 invalid_categories"
-            )
+        pubs = {
+            p["uscc"]: p
+            for p in (await rc.get("/v1/publications", params={"task_id": TA}, headers=tokens.admin)).json()["items"]
+        }
+        assert (pubs[uscc(1)]["status"], pubs[uscc(2)]["status"]) == ("rejected", "published")
+        counts = (await gsxt.get("/emulator/counts")).json()
+        assert counts["accepted"] == 1 and counts["faulted"] == 1
         # Follow-up: uscc(1)'s case past its deadline, uscc(2)'s closed.
         cases = {
             c["uscc"]: c
@@ -172,9 +231,9 @@ async def test_the_year_summary_counts_results_publications_followups_and_burden
         assert late["timeliness"] == "late" and late["due_on"] == f"{YEAR}-10-30" and late["approved_on"]
         assert named[(TB, uscc(4))]["timeliness"] == "overdue" and named[(TB, uscc(4))]["state"] == "awaiting_team"
 
-        assert got["publications"] == {"total": 2, "pending": 1, "published": 0, "rejected": 1, "dead": 0}
+        assert got["publications"] == {"total": 2, "pending": 0, "published": 1, "rejected": 1, "dead": 0}
         pub = {x["department"]: x for x in got["publications_by_department"]}
-        assert sorted(pub) == ["SWJ", "YJGL"] and pub["YJGL"]["rejected"] == 1 and pub["SWJ"]["pending"] == 1
+        assert sorted(pub) == ["SWJ", "YJGL"] and pub["YJGL"]["rejected"] == 1 and pub["SWJ"]["published"] == 1
 
         assert got["followups"] == {"open": 1, "closed": 1, "overdue": 1}
         assert got["followups_by_department"] == [{"department": "YJGL", "open": 1, "closed": 1, "overdue": 1}]

@@ -10,16 +10,21 @@ import io
 import json
 import uuid
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 import pytest_asyncio
 from openpyxl import load_workbook
 
+from gsxt_emulator.main import EmulatorSettings
+from gsxt_emulator.main import create_app as create_emulator
+from jcdev.testing import TEST_JWT_SECRET, LiveServer, free_port
 from jointcheck.clients import (
+    GsxtTransport,
     PlanningClient,
     RegistryClient,
     ResultsClient,
@@ -29,6 +34,8 @@ from jointcheck.clients import (
     results_client,
     sampling_client,
 )
+from jointcheck.outbox import OutboxDispatcher
+from results.publications import service as publications
 
 from .conftest import COOPERATING, DICE, LEAD, RULES, World, asyncpg_dsn, deliver_outbox
 
@@ -59,6 +66,36 @@ async def deliver_from(
         await conn.execute(
             "UPDATE outbox_events SET status = 'delivered', delivered_at = now() WHERE id = $1", row["id"]
         )
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[LiveServer]:
+    server = LiveServer(create_emulator(EmulatorSettings(environment="test", jwt_secret=TEST_JWT_SECRET))).start()
+    yield server
+    server.stop()
+
+
+@pytest_asyncio.fixture
+async def gsxt(emulator, tokens) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=emulator.url, headers=tokens.service, timeout=30) as c:
+        await c.post("/emulator/reset")
+        yield c
+        await c.post("/emulator/reset")
+
+
+async def publish_refused(results: Any, gsxt: httpx.AsyncClient) -> None:
+    """Results' pending GSXT records delivered through the outbox's GSXT transport and its outcome hook to
+    the emulator, which refuses the next with a 422. Other destinations point at a closed port."""
+    closed = f"http://127.0.0.1:{free_port()}"
+    settings = results.state.settings.model_copy(
+        update={"gsxt_url": str(gsxt.base_url).rstrip("/"), "http_retries": 0}
+        | {f"{name}_url": closed for name in ("registry", "planning", "sampling", "audit")}
+    )
+    transport = GsxtTransport(settings, on_outcome=publications.on_outcome)
+    dispatcher = OutboxDispatcher(settings=settings, db=results.state.db, transports={"gsxt": transport})
+    assert (await gsxt.put("/emulator/faults", json={"fail_next": 1, "fail_status": 422})).status_code == 200
+    for _ in range(3):
+        await dispatcher.dispatch_once()
 
 
 class Office:
@@ -224,7 +261,9 @@ def pack(obj: Any) -> bytes:
     return zlib.compress(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 3)
 
 
-async def test_the_oversight_report_of_a_constructed_year(sampling, office, world: World, tokens, clients, dbs, apps):
+async def test_the_oversight_report_of_a_constructed_year(
+    sampling, office, world: World, tokens, clients, dbs, apps, gsxt
+):
     await world.entities("AAAABBBCCDDU")
     await world.inspectors(2)
     a, b = await year_tasks(world, 2)
@@ -271,17 +310,15 @@ async def test_the_oversight_report_of_a_constructed_year(sampling, office, worl
     for method, path, body in (
         ("PUT", "findings", {"findings": findings}),
         ("POST", "visit", {"inspected_on": f"{YEAR}-07-01"}),
-        ("POST", "submit", {"categories": [{"code": "pending_followup", "department": "YJGL"}]}),
+        ("POST", "submit", {"categories": [{"code": "problem_followup_rectify", "department": "YJGL"}]}),
         ("POST", "review", {"decision": "approve"}),
     ):
         r = await rc.request(method, f"/v1/inspections/{one['id']}/{path}", json=body, headers=tokens.admin)
         assert r.status_code == 200, (path, r.text)
     assert r.json()["late"] is True
-    from results.publications import service as publications
-
+    await publish_refused(apps["results"], gsxt)
     [pub] = (await rc.get("/v1/publications", headers=tokens.admin)).json()["items"]
-    async with apps["results"].state.db.transaction() as s:
-        await publications.record_outcome(s, record_id=pub["id"], outcome="rejected", error="422 invalid_categories")
+    assert pub["status"] == "rejected"
     [case] = (await rc.get("/v1/followups", headers=tokens.admin)).json()["items"]
     r = await rc.put(f"/v1/followups/{case['id']}/deadline", json={"rectify_by": f"{YEAR}-09-01"}, headers=tokens.admin)
     assert r.status_code == 200, r.text
