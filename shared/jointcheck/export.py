@@ -5,7 +5,8 @@ optional formatter) and rows — mappings (read by key) or sequences (read by po
 from any iterable, consumed once, so a long export never sits in memory: CSV comes out as
 chunks of bytes (:func:`csv_chunks`, e.g. for a ``StreamingResponse``), XLSX through
 openpyxl's write-only (streaming) workbook (:func:`write_xlsx`; call it off the event loop,
-``asyncio.to_thread``).
+``asyncio.to_thread``); several tables go into one workbook, a sheet each, with
+:func:`write_xlsx_sheets` (a report with one sheet per section).
 
 Cells are rendered the same way in both: ``None`` empty, booleans 是/否, dates ISO
 (``2025-10-30``), times in China time to the second, lists joined with ``；``. Text that a
@@ -33,12 +34,15 @@ __all__ = [
     "XLSX_MAX_ROWS",
     "XLSX_MEDIA_TYPE",
     "Column",
+    "Sheet",
     "cell_text",
     "content_disposition",
     "csv_chunks",
     "write_csv",
     "write_xlsx",
+    "write_xlsx_sheets",
     "xlsx_bytes",
+    "xlsx_sheets_bytes",
 ]
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -181,6 +185,15 @@ def _sheet_title(title: str, n: int) -> str:
     return base[: 31 - len(suffix)] + suffix
 
 
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """One table of a workbook: its title, its columns and its rows (any iterable, consumed once)."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]]
+
+
 def write_xlsx(
     columns: Sequence[Column],
     rows: Iterable[Mapping[str, Any] | Sequence[Any]],
@@ -191,6 +204,15 @@ def write_xlsx(
 ) -> int:
     """Write an XLSX workbook (openpyxl, write-only: rows stream to a temporary file, not to
     memory); returns the number of data rows. Blocking: call it off the event loop."""
+    return write_xlsx_sheets([Sheet(sheet, columns, rows)], out, max_rows_per_sheet=max_rows_per_sheet)
+
+
+def write_xlsx_sheets(
+    sheets: Iterable[Sheet], out: IO[bytes] | str | Path, *, max_rows_per_sheet: int = XLSX_MAX_ROWS
+) -> int:
+    """Write several tables into one workbook, each on its own sheet in order (a table past the row
+    limit continues on further sheets, "标题 (2)", …, each with the header); returns the number of
+    data rows in all. Blocking: call it off the event loop."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -200,9 +222,7 @@ def write_xlsx(
         raise ValueError("max_rows_per_sheet must be at least 1")
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    sheets = 0
     ws: Any = None
-    on_sheet = 0
 
     def text_cell(value: str, **style: Any) -> Any:
         cell = WriteOnlyCell(ws, value=value)
@@ -211,15 +231,13 @@ def write_xlsx(
             setattr(cell, k, v)
         return cell
 
-    def new_sheet() -> None:
-        nonlocal ws, sheets, on_sheet
-        sheets += 1
-        ws = wb.create_sheet(_sheet_title(sheet, sheets))
-        for i, c in enumerate(columns, start=1):
+    def new_sheet(table: Sheet, n: int) -> None:
+        nonlocal ws
+        ws = wb.create_sheet(_sheet_title(table.title, n))
+        for i, c in enumerate(table.columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = c.width or max(10, min(60, 2.2 * len(c.header) + 2))
         ws.freeze_panes = "A2"
-        ws.append([text_cell(_XML_ILLEGAL.sub("", c.header), font=bold) for c in columns])
-        on_sheet = 0
+        ws.append([text_cell(_XML_ILLEGAL.sub("", c.header), font=bold) for c in table.columns])
 
     def data_cell(value: Any) -> Any:
         typed = _xlsx_value(value)
@@ -232,14 +250,19 @@ def write_xlsx(
             cell.number_format = "yyyy-mm-dd"
         return cell
 
-    new_sheet()
     total = 0
-    for row in rows:
-        if on_sheet >= max_rows_per_sheet:
-            new_sheet()
-        ws.append([data_cell(c.value(row)) for c in columns])
-        on_sheet += 1
-        total += 1
+    for table in sheets:
+        parts = 1
+        new_sheet(table, parts)
+        on_sheet = 0
+        for row in table.rows:
+            if on_sheet >= max_rows_per_sheet:
+                parts += 1
+                new_sheet(table, parts)
+                on_sheet = 0
+            ws.append([data_cell(c.value(row)) for c in table.columns])
+            on_sheet += 1
+            total += 1
     wb.save(str(out) if isinstance(out, Path) else out)
     return total
 
@@ -251,8 +274,16 @@ def xlsx_bytes(columns: Sequence[Column], rows: Iterable[Mapping[str, Any] | Seq
     return buf.getvalue()
 
 
-def content_disposition(filename: str) -> str:
+def xlsx_sheets_bytes(sheets: Iterable[Sheet], **kw: Any) -> bytes:
+    """:func:`write_xlsx_sheets` into memory (small workbooks, such as a report)."""
+    buf = io.BytesIO()
+    write_xlsx_sheets(sheets, buf, **kw)
+    return buf.getvalue()
+
+
+def content_disposition(filename: str, fallback: str | None = None) -> str:
     """An attachment header for a file name that may be Chinese (RFC 6266 / RFC 5987):
-    an ASCII fallback plus ``filename*``."""
-    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", filename).strip("_") or "export"
+    an ASCII fallback (``fallback``, else the name with every other character replaced) plus
+    ``filename*``."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", fallback or filename).strip("_") or "export"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -60,6 +60,7 @@ TAGS: dict[str, tuple[str, str]] = {
     "announcements": ("抽取公告登记", "The register of draw announcements, receipted before entropy."),
     "replays": ("抽取复核", "Independent replays of executed draws and their verdicts."),
     "audit-log": ("审计日志", "The hash-chained audit log and its verification."),
+    "reports": ("督查报告", "The year's oversight report, and each service's year summary that feeds it."),
     "public": ("公开", "What anyone may read without a token: published plans, draws, announcements."),
     "ops": ("运维", "Liveness, readiness, metrics, dependency health and the outbox's dead letters."),
     "internal": ("内部接口", "Events between services (the outbox's delivery)."),

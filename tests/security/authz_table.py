@@ -63,6 +63,7 @@ INSPECTOR_DEPT = "officers of the inspector's department"
 LEAD = "officers of the lead department"
 TASK_LEAD = "officers of the task's lead department"
 TASK_DEPTS = "officers of the task's departments"
+REPORT_SUMMARY = allow("admin", "auditor", "service")  # the service's part of audit's oversight report
 
 TABLE: dict[tuple[str, str, str], Access] = {
     **{k: v for s in SERVICES[:5] for k, v in _ops(s).items()},
@@ -125,6 +126,7 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("planning", "POST", "/v1/plans"): allow(*WRITERS, scope=LEAD),
     ("planning", "GET", "/v1/plans"): allow(*READERS),
     ("planning", "GET", "/v1/plans/late-filings"): allow("admin", "auditor"),
+    ("planning", "GET", "/v1/reports/{year}/summary"): REPORT_SUMMARY,
     ("planning", "GET", "/v1/plans/{plan_id}"): allow(*READERS),
     ("planning", "PATCH", "/v1/plans/{plan_id}"): allow(*WRITERS, scope=LEAD),
     ("planning", "POST", "/v1/plans/{plan_id}/transitions"): allow(*WRITERS, scope=LEAD),
@@ -152,6 +154,7 @@ TABLE: dict[tuple[str, str, str], Access] = {
         "admin", "officer", "auditor", "service", scope=TASK_DEPTS + " (jointcheck.visibility)"
     ),
     ("sampling", "GET", "/v1/draws/{draw_id}/bundle"): allow("admin", "auditor", "service"),
+    ("sampling", "GET", "/v1/reports/{year}/summary"): REPORT_SUMMARY,
     ("sampling", "GET", "/public/draws"): PUBLIC,
     ("sampling", "GET", "/public/draws/{draw_id}"): PUBLIC,
     ("sampling", "GET", "/public/draws/{draw_id}/bundle"): Access(
@@ -194,6 +197,7 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ),
     ("results", "POST", "/v1/publications/{publication_id}/requeue"): allow("admin"),
     ("results", "GET", "/public/results"): PUBLIC,
+    ("results", "GET", "/v1/reports/{year}/summary"): REPORT_SUMMARY,
     ("results", "GET", "/v1/followups"): allow(
         *READERS,
         scope="filtered: officers see their department's cases and those of their department's tasks",
@@ -227,6 +231,13 @@ TABLE: dict[tuple[str, str, str], Access] = {
     ("audit", "GET", "/v1/replays/{replay_id}"): allow("admin", "auditor", "service"),
     ("audit", "GET", "/v1/chain-verifications"): allow("admin", "auditor", "service"),
     ("audit", "POST", "/v1/chain-verifications"): allow("admin", "auditor", "service"),
+    ("audit", "GET", "/v1/reports/{year}"): allow(
+        "admin",
+        "officer",
+        "auditor",
+        "service",
+        scope="officers: only their own department's section (`department` defaults to theirs; another is 403)",
+    ),
     # ------------------------------------------------------------------ the GSXT emulator (development only)
     ("gsxt_emulator", "GET", "/healthz"): PUBLIC,
     ("gsxt_emulator", "POST", "/api/publications"): Access(frozenset(), scope="stands in for GSXT's own intake"),

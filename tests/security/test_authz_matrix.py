@@ -601,6 +601,15 @@ async def _(w, s, t):
     return [Attempt("results", "GET", f"/v1/tasks/{m['result_task']}/results/export", {"params": {"format": "csv"}})]
 
 
+@case("audit", "GET", "/v1/reports/{year}")
+async def _(w, s, t):
+    await w.inspection()  # 2025: a task of LEAD's, its inspection filed
+    return [
+        Attempt("audit", "GET", "/v1/reports/2025", {"params": {"department": LEAD}}),
+        Attempt("audit", "GET", "/v1/reports/2025", {"params": {"department": LEAD, "format": "xlsx"}}),
+    ]
+
+
 SCOPED = sorted(k for k, a in TABLE.items() if a.other_department_refused)
 
 

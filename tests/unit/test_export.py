@@ -16,12 +16,15 @@ from jointcheck.export import (
     CSV_MEDIA_TYPE,
     XLSX_MEDIA_TYPE,
     Column,
+    Sheet,
     cell_text,
     content_disposition,
     csv_chunks,
     write_csv,
     write_xlsx,
+    write_xlsx_sheets,
     xlsx_bytes,
+    xlsx_sheets_bytes,
 )
 
 
@@ -148,6 +151,22 @@ def test_xlsx_continues_on_further_sheets_past_the_row_limit(tmp_path):
     assert got == [["序号"], [0], [1], [2], ["序号"], [3], [4], [5], ["序号"], [6]]
     with pytest.raises(ValueError):
         write_xlsx(cols, [], io.BytesIO(), max_rows_per_sheet=0)
+
+
+def test_several_tables_go_to_one_workbook_each_on_its_own_sheets():
+    tables = [
+        Sheet("汇总", [Column("item", "项目"), Column("value", "数值")], [{"item": "=合计", "value": 3}]),
+        Sheet("明细", [Column(0, "序号"), Column(1, "日期")], ((i, date(2025, 1, i + 1)) for i in range(3))),
+        Sheet("空表", [Column("x", "无数据")], []),
+    ]
+    wb = load_workbook(io.BytesIO(xlsx_sheets_bytes(tables, max_rows_per_sheet=2)))
+    assert wb.sheetnames == ["汇总", "明细", "明细 (2)", "空表"]
+    assert [[c.value for c in row] for row in wb["汇总"].iter_rows()] == [["项目", "数值"], ["=合计", 3]]
+    assert wb["汇总"]["A2"].data_type == "s"  # text, never a formula
+    assert [r[0] for r in wb["明细 (2)"].iter_rows(values_only=True)] == ["序号", 2]
+    assert wb["明细"]["B2"].value == datetime(2025, 1, 1)
+    assert [[c.value for c in row] for row in wb["空表"].iter_rows()] == [["无数据"]]
+    assert write_xlsx_sheets(tables[:1], io.BytesIO()) == 1
 
 
 def test_cell_text_and_headers_for_downloads():

@@ -25,6 +25,7 @@ from results.inspections.service import (
 from results.publications import service as publications
 from results.publications.router import public_router as public_results_router
 from results.publications.router import router as publications_router
+from results.reports.router import router as reports_router
 from results.tasks.router import router as tasks_router
 from results.tasks.service import handle_task_approved
 
@@ -38,9 +39,12 @@ DESCRIPTION = (
     "(approve, or return with a reason); results are due 20 working days after the task's window; an approved "
     "inspection is published to GSXT exactly once through the outbox; non-compliant findings open follow-up "
     "cases for the competent department (谁主管、谁监管). Before publication inspections are visible only to the "
-    "task's departments, the team, admins, auditors and services; the public reads published records only.\n\n"
+    "task's departments, the team, admins, auditors and services; the public reads published records only. Each "
+    "year's summary (results on time, publication status, follow-up, inspection burden) feeds the audit service's "
+    "oversight report.\n\n"
     "联合检查结果：每个被抽取主体一次联合检查，含检查组与任务检查单事项；各部门录入本部门事项结果；检查组提交；牵头部门审核；"
-    "任务结束后20个工作日内录入；审核通过的结果经发件箱向国家企业信用信息公示系统公示且仅一次；不符合项转主管部门后续处置。"
+    "任务结束后20个工作日内录入；审核通过的结果经发件箱向国家企业信用信息公示系统公示且仅一次；不符合项转主管部门后续处置；"
+    "年度汇总（结果按期录入、公示状态、后续处置、检查负担）供审计服务督查报告使用。"
 )
 
 
@@ -59,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             categories_router,
             publications_router,
             followups_router,
+            reports_router,
             public_results_router,
             calendars_router,
         ],

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from jointcheck.contracts import TaskSpec
+from jointcheck.contracts import PlanningYearSummary, TaskSpec
 from jointcheck.errors import NotFound
 from jointcheck.http import ServiceCallError, ServiceClient
 from jointcheck.settings import Settings
@@ -25,6 +25,13 @@ class PlanningClient(ServiceClient):
                     f"planning has no task {task_id}", detail_zh=f"抽查任务 {task_id} 不存在", code="task_not_found"
                 ) from None
             raise
+
+    async def year_summary(self, year: int, *, department: str | None = None) -> PlanningYearSummary:
+        """The service's part of the year's oversight report (``GET /v1/reports/{year}/summary``)."""
+        params = {"department": department} if department else None
+        return PlanningYearSummary.model_validate(
+            await self.get_json(f"/v1/reports/{year}/summary", params=params, timeout=120)
+        )
 
 
 def planning_client(settings: Settings) -> PlanningClient:

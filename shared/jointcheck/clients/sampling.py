@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from jointcheck.contracts import DrawBundle, DrawStatusRead
+from jointcheck.contracts import DrawBundle, DrawStatusRead, SamplingYearSummary
 from jointcheck.http import ServiceClient
 
 
@@ -37,6 +37,13 @@ class SamplingClient(ServiceClient):
             params["cursor"] = cursor
         page = await self.get_json("/v1/draws", params=params)
         return [DrawStatusRead.model_validate(d) for d in page["items"]], page.get("next_cursor")
+
+    async def year_summary(self, year: int, *, department: str | None = None) -> SamplingYearSummary:
+        """The service's part of the year's oversight report (``GET /v1/reports/{year}/summary``)."""
+        params = {"department": department} if department else None
+        return SamplingYearSummary.model_validate(
+            await self.get_json(f"/v1/reports/{year}/summary", params=params, timeout=120)
+        )
 
 
 def sampling_client(request: Request) -> SamplingClient:
