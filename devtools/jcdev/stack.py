@@ -54,6 +54,8 @@ class StackConfig:
     with_gsxt: bool = True
     #: start the development gateway (:mod:`jcdev.gateway`) too, when ``ports`` names one
     with_gateway: bool = True
+    #: uvicorn worker processes per service (``JC_WORKERS``); each runs its own outbox dispatcher.
+    workers: int = 1
 
     def process_names(self) -> list[str]:
         """What :func:`start_stack` starts: the services, the emulator, the gateway (in that order)."""
@@ -152,6 +154,7 @@ def service_command(cfg: StackConfig, service: str) -> list[str]:
         "--no-access-log",
         "--timeout-graceful-shutdown",
         "5",
+        *(["--workers", str(cfg.workers)] if cfg.workers > 1 and service != "gsxt" else []),
     ]
 
 

@@ -212,8 +212,15 @@ def create_service_app(
     (``docs/api/<service>.json``; a breaking change bumps it, see ``CHANGELOG.md``).
     """
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
-    db = Database(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
+    db = Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        read_pool_size=settings.db_read_pool_size,
+        overflow=settings.db_pool_overflow,
+        echo=settings.db_echo,
+    )
     metrics = Metrics(settings.service_name)
+    metrics.watch_database(db)
     head = head_revision(migrations_location)
 
     @asynccontextmanager

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -125,8 +126,44 @@ class Metrics:
         #: ``async (db, metrics)`` callables run before each scrape to set a service's own gauges.
         self.refreshers: list[Any] = []
 
+    def watch_database(self, db: Any) -> None:
+        """Export the database pools' counts (a :class:`jointcheck.db.Database`), read at scrape time."""
+        self.registry.register(_PoolCollector(self.service, db))
+
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class _PoolCollector:
+    """``db_pool_*``: per pool (``write``, ``read``) its size, connections in use and idle, and
+    since start its checkouts, the checkouts that waited (and how long in all), the connections
+    opened. Connections opened growing under steady load is churn; waits growing means the
+    pool is too small for the load (or a slow query holds connections)."""
+
+    def __init__(self, service: str, db: Any) -> None:
+        self.service = service
+        self.db = db
+
+    def collect(self) -> Any:
+        labels = ["service", "pool"]
+        size = GaugeMetricFamily("db_pool_size", "Connections the pool keeps", labels=labels)
+        in_use = GaugeMetricFamily("db_pool_checked_out", "Connections in use now", labels=labels)
+        idle = GaugeMetricFamily("db_pool_idle", "Idle connections now", labels=labels)
+        checkouts = CounterMetricFamily("db_pool_checkouts", "Connections handed out", labels=labels)
+        waits = CounterMetricFamily("db_pool_waits", "Checkouts that found no idle connection", labels=labels)
+        waited = CounterMetricFamily("db_pool_wait_seconds", "Time checkouts spent waiting", labels=labels)
+        opened = CounterMetricFamily("db_pool_connections_opened", "Connections opened", labels=labels)
+        for name, pool in self.db.pools().items():
+            stats = self.db.stats[name]
+            values = [self.service, name]
+            size.add_metric(values, pool.size())
+            in_use.add_metric(values, pool.checkedout())
+            idle.add_metric(values, pool.checkedin())
+            checkouts.add_metric(values, stats.checkouts)
+            waits.add_metric(values, stats.waits)
+            waited.add_metric(values, stats.wait_seconds)
+            opened.add_metric(values, stats.connections_opened)
+        return [size, in_use, idle, checkouts, waits, waited, opened]
 
 
 class RequestContextMiddleware:

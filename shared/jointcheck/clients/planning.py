@@ -27,7 +27,7 @@ class PlanningClient(ServiceClient):
             raise
 
 
-def planning_client(settings: Settings) -> PlanningClient:
+async def planning_client(settings: Settings) -> PlanningClient:
     return PlanningClient(settings)
 
 

@@ -26,7 +26,7 @@ class ResultsClient(ServiceClient):
         return LastInspectors.model_validate(await self.post_json("/v1/inspections/last-inspectors", body, safe=True))
 
 
-def results_client(settings: Settings) -> ResultsClient:
+async def results_client(settings: Settings) -> ResultsClient:
     return ResultsClient(settings)
 
 

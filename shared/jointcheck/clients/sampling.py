@@ -39,7 +39,7 @@ class SamplingClient(ServiceClient):
         return [DrawStatusRead.model_validate(d) for d in page["items"]], page.get("next_cursor")
 
 
-def sampling_client(request: Request) -> SamplingClient:
+async def sampling_client(request: Request) -> SamplingClient:
     return SamplingClient(request.app.state.settings)
 
 
