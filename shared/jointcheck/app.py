@@ -284,11 +284,13 @@ def create_service_app(
         # outermost: every layer below sees the root_path the gateway mounted the service at
         app.add_middleware(ForwardedPrefixMiddleware)
 
+    # The service's own routes first: FastAPI tries the routers in order on every request, and
+    # the service's reads are what is called most (no path of one set shadows the other's).
+    for router in routers:
+        app.include_router(router)
     app.include_router(platform_ops_router(settings, db=db, metrics=metrics, head=head, depends_on=depends_on))
     app.include_router(internal_router)
     app.include_router(ops_router)
-    for router in routers:
-        app.include_router(router)
     install_openapi(app)
     install_api_docs(app)
     return app
