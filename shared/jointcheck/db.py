@@ -6,11 +6,13 @@ and commits right after the route returns, before the response is sent (FastAPI'
 ``scope="function"``), or rolls back if anything raised. Services and repositories
 only ``flush``; they never commit.
 
-Reads cost no transaction: for ``GET`` and ``HEAD`` the same ``Session`` comes from a
-second pool whose connections are read-only (``default_transaction_read_only``, so
-PostgreSQL itself refuses a write) and in autocommit, so a read is its statements and no
-``BEGIN``/``COMMIT`` round trips. Under READ COMMITTED every statement takes its own
-snapshot inside a transaction too, so a read sees exactly what it saw before.
+Reads need no transaction: ``ReadSession`` (for routes that only read) comes from a second
+pool whose connections are read-only (``default_transaction_read_only``: PostgreSQL itself
+refuses a write) and in autocommit, so a read is its statements without ``BEGIN``/``COMMIT``
+round trips. Under READ COMMITTED every statement takes its own snapshot inside a
+transaction too, so such a read sees what it would have seen in one. The hottest reads go
+further: :meth:`Database.read_connection` hands out a raw asyncpg connection of a small pool
+of the same kind (:class:`ReadPool`) for SQL kept as text in a repository.
 
 Pools are sized from the settings (``db_pool_size``, ``db_read_pool_size``,
 ``db_pool_overflow`` — 0 by default: an overflow connection is closed when returned, so
@@ -329,25 +331,28 @@ class Database:
         await self.read_pool.close()
 
 
-_READ_METHODS = frozenset({"GET", "HEAD"})
-
-
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
-    if request.method in _READ_METHODS:
-        async with db.read_sessionmaker() as session:
-            yield session
-        return
     async with db.sessionmaker() as session, session.begin():
         yield session
 
 
 Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]
-"""The request's session: for writes, one transaction that commits when the route returns; for
-``GET``/``HEAD``, a read-only session without a transaction (see the module docstring)."""
+"""The request's session; the transaction commits when the route returns."""
 
 
-async def _database(request: Request) -> Database:
+async def _request_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
+    async with db.read_sessionmaker() as session:
+        yield session
+
+
+ReadSession = Annotated[AsyncSession, Depends(_request_read_session, scope="function")]
+"""A read-only session without a transaction, for routes that only read (see the module docstring):
+no ``BEGIN``/``COMMIT`` round trips; a write is refused by PostgreSQL (``25006``)."""
+
+
+def _database(request: Request) -> Database:
     return request.app.state.db
 
 

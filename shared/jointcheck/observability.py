@@ -46,29 +46,41 @@ def new_request_id() -> str:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id, extras."""
 
-    _skip = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
+    _skip = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
 
     def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
+        # Every request writes a line: one encoder, and the time's seconds formatted once a second.
+        self._encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+        self._second = -1
+        self._second_text = ""
+
+    def _time(self, created: float) -> str:
+        second = int(created)
+        if second != self._second:
+            self._second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = second
+        return f"{self._second_text}.{int((created - second) * 1000):03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": self._time(record.created),
             "level": record.levelname,
             "service": self.service,
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        rid = get_request_id()
+        rid = _request_id.get()
         if rid:
             entry["request_id"] = rid
+        skip = self._skip
         for key, value in record.__dict__.items():
-            if key not in self._skip and not key.startswith("_"):
+            if key not in skip and key[0] != "_":
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return self._encode(entry)
 
 
 def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import asyncpg
 from sqlalchemy import ColumnElement, delete, false, func, literal, or_, select, text, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.visibility import Scope
 from results.inspections.models import Finding, Inspection, InspectionEvent
+from results.inspections.schemas import InspectionRead
 from results.tasks.models import ResultTask
 
 
@@ -179,6 +181,64 @@ def _visible(scope: Scope) -> ColumnElement[bool]:
     if scope.inspector is not None:
         conditions.append(Inspection.inspectors.any_() == scope.inspector)
     return or_(*conditions) if conditions else false()
+
+
+def _visible_sql(scope: Scope, args: list[Any]) -> str:
+    """:func:`_visible` as SQL text on ``t`` (parameters appended to ``args``)."""
+    if scope.everything:
+        return "true"
+    conditions = []
+    if scope.department is not None:
+        args.append(scope.department)
+        conditions.append(f"${len(args)} = ANY(t.departments)")
+    if scope.inspector is not None:
+        args.append(scope.inspector)
+        conditions.append(f"${len(args)} = ANY(t.inspectors)")
+    return "(" + " OR ".join(conditions) + ")" if conditions else "false"
+
+
+def _read_columns() -> str:
+    """The columns of :class:`InspectionRead`, as ``service.read_model`` fills it."""
+    table = Inspection.__table__.c
+    names = [name for name in InspectionRead.model_fields if name in table and name != "items_pending"]
+    return ", ".join([*(f"t.{n}" for n in names), "t.checklist_id IS NULL AS items_pending"])
+
+
+_READ_COLUMNS = _read_columns()
+
+
+async def list_visible_json(
+    conn: asyncpg.Connection,
+    *,
+    scope: Scope,
+    task_id: str | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+    state: str | None = None,
+    uscc: str | None = None,
+    department: str | None = None,
+) -> list[tuple[str, uuid.UUID, str]]:
+    """:func:`list_visible` on a read connection: ``(uscc, id, JSON)`` rows, each inspection written by
+    PostgreSQL with :class:`InspectionRead`'s field names (nested lists as stored), for
+    ``InspectionRead`` to parse in one call — no ORM objects."""
+    args: list[Any] = []
+    where = [_visible_sql(scope, args)]
+    for column, value in (("task_id", task_id), ("state", state), ("uscc", uscc)):
+        if value:
+            args.append(value)
+            where.append(f"t.{column} = ${len(args)}")
+    if department:
+        args.append(department)
+        where.append(f"${len(args)} = ANY(t.departments)")
+    if after:
+        args += [after[0], after[1]]
+        where.append(f"(t.uscc, t.id) > (${len(args) - 1}, ${len(args)})")
+    args.append(limit)
+    sql = (
+        f"SELECT t.uscc, t.id, (SELECT row_to_json(r)::text FROM (SELECT {_READ_COLUMNS}) r) FROM inspections t "
+        f"WHERE {' AND '.join(where)} ORDER BY t.uscc, t.id LIMIT ${len(args)}"
+    )
+    return [(r[0], r[1], r[2]) for r in await conn.fetch(sql, *args)]
 
 
 async def list_visible(

@@ -90,7 +90,7 @@ def _page(rows, limit):
     responses=problem_responses(400, 401, 403, 422),
 )
 async def list_inspections(
-    session: Session,
+    db: Db,
     user: Reader,
     task_id: TaskId = None,
     state: StateQuery = None,
@@ -99,17 +99,16 @@ async def list_inspections(
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[InspectionRead]:
-    rows = await service.list_visible(
-        session,
+    return await service.list_visible_page(
+        db,
         user=user,
         task_id=task_id,
         cursor=cursor,
-        limit=limit + 1,
+        limit=limit,
         state=state,
         uscc=uscc,
         department=department,
     )
-    return _page(rows, limit)
 
 
 @router.get(
