@@ -145,6 +145,12 @@ class Metrics:
             ["service", "destination"],
             registry=self.registry,
         )
+        self.inbox_events = Counter(
+            "inbox_events_total",
+            "Events received at /internal/events: applied, or a redelivery acknowledged as duplicate",
+            ["service", "source", "status"],
+            registry=self.registry,
+        )
         self.service = service
         #: ``async (db, metrics)`` callables run before each scrape to set a service's own gauges.
         self.refreshers: list[Any] = []
