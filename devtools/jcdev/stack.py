@@ -12,6 +12,8 @@
 * ``JC_<SETTING>`` — read by every service unless ``<SERVICE>_<SETTING>`` is set
   (e.g. ``JC_JWT_SECRET``, ``JC_ENVIRONMENT``, ``JC_LOG_LEVEL``).
 * ``JC_DEMO_DATA=0`` — do not load the demo county into an empty registry.
+* ``JC_WORKERS`` — uvicorn worker processes per service (default 1); every worker runs its own
+  outbox dispatcher and pools (docs/architecture.md, "Several processes per service").
 """
 
 from __future__ import annotations
