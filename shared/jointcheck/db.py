@@ -352,7 +352,7 @@ ReadSession = Annotated[AsyncSession, Depends(_request_read_session, scope="func
 no ``BEGIN``/``COMMIT`` round trips; a write is refused by PostgreSQL (``25006``)."""
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     return request.app.state.db
 
 
