@@ -10,8 +10,11 @@ Tests compare both renderings of real rows byte for byte.
 
 Only schemas of plain fields qualify: ``str`` (and str enums and literals), ``bool``, ``int``,
 ``date``, ``datetime`` (from ``timestamptz``), ``UUID``, lists of ``str``, each possibly
-``None``. For any other field (a nested model, a dict, a float, a decimal) ``RowJson`` refuses
-to build (:class:`NotRenderable`) and the caller keeps pydantic's rendering.
+``None`` — and lists of models made of those, stored as a JSONB array of objects (each key read
+in the model's order and type; a key an object lacks takes the model's default; keys the model
+does not have are left out, as pydantic leaves them out). For any other field (a dict, a float,
+a decimal, a model not in a list) ``RowJson`` refuses to build (:class:`NotRenderable`) and the
+caller keeps pydantic's rendering.
 """
 
 from __future__ import annotations
@@ -23,46 +26,107 @@ import typing
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 
 class NotRenderable(TypeError):
     """The schema has a field PostgreSQL cannot be trusted to render as pydantic does."""
 
 
-def _plain(annotation: object) -> tuple[str, bool]:
-    """The kind of a field's type (``scalar``, ``datetime``, ``list``) and whether it may be null."""
+def _plain(annotation: object) -> tuple[str, Any]:
+    """A field's kind — ``scalar``, ``datetime``, ``list`` (of str) or ``models`` (a list of plain
+    models) — and its SQL type (for a scalar) or model class (for ``models``)."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) != 1:
             raise NotRenderable(f"union {annotation}")
-        kind, _ = _plain(args[0])
-        return kind, True
+        return _plain(args[0])
     if origin is typing.Annotated:
         return _plain(typing.get_args(annotation)[0])
     if origin is typing.Literal:
         if all(isinstance(a, str) for a in typing.get_args(annotation)):
-            return "scalar", False
+            return "scalar", "text"
         raise NotRenderable(f"literal {annotation}")
     if origin is list:
         (item,) = typing.get_args(annotation) or (object,)
         if item is str:
-            return "list", False
+            return "list", "text[]"
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            for field in item.model_fields.values():
+                if _plain(field.annotation)[0] == "models":
+                    raise NotRenderable(f"lists nested in {item}")
+            return "models", item
         raise NotRenderable(f"list of {item}")
     if isinstance(annotation, type):
-        if issubclass(annotation, bool) or annotation is int:
-            return "scalar", False
+        if issubclass(annotation, bool):
+            return "scalar", "boolean"
+        if annotation is int:
+            return "scalar", "bigint"
         if issubclass(annotation, enum.Enum):
             if issubclass(annotation, str):
-                return "scalar", False
+                return "scalar", "text"
             raise NotRenderable(f"enum {annotation}")
         if issubclass(annotation, datetime):
-            return "datetime", False
-        if annotation in (str, date, uuid.UUID):
-            return "scalar", False
+            return "datetime", "timestamptz"
+        for python, sql in ((str, "text"), (date, "date"), (uuid.UUID, "uuid")):
+            if annotation is python:
+                return "scalar", sql
     raise NotRenderable(f"type {annotation}")
+
+
+def _key(name: str, field: FieldInfo) -> str:
+    """The field's key in the JSON FastAPI sends (``by_alias``)."""
+    return field.serialization_alias or field.alias or name
+
+
+def _quoted(key: str) -> str:
+    return '"' + key.replace('"', '""') + '"'
+
+
+def _default_sql(field: FieldInfo, sql_type: str) -> str | None:
+    """The field's default as an SQL literal, when it has a plain one (for keys a stored object lacks)."""
+    if field.default_factory is list:
+        return "'{}'::text[]"
+    default = field.default
+    if default is PydanticUndefined or default is None:
+        return None
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, int):
+        return str(default)
+    if isinstance(default, str):
+        return "'" + default.replace("'", "''") + "'::" + sql_type
+    raise NotRenderable(f"default {default!r}")
+
+
+def _models_json(model: type[BaseModel], jsonb: str) -> str:
+    """SQL writing a JSONB array of objects as ``list[model]`` renders: each element's keys read
+    in the model's order and types, missing ones as the model's defaults, others left out."""
+    parts = []
+    for name, field in model.model_fields.items():
+        kind, sql_type = _plain(field.annotation)
+        key = _key(name, field)
+        literal = "'" + key.replace("'", "''") + "'"
+        if kind == "list":
+            expr = f"ARRAY(SELECT jsonb_array_elements_text(e.v->{literal}))"
+        else:
+            expr = f"(e.v->>{literal})::{sql_type}"
+            default = _default_sql(field, sql_type)
+            if default is not None:
+                expr = f"coalesce({expr}, {default})"
+            if kind == "datetime":
+                expr = f"CASE WHEN {expr} IS NULL THEN NULL ELSE {utc_timestamp_json(expr)} END"
+        parts.append(f"{expr} AS {_quoted(key)}")
+    element = f"SELECT {', '.join(parts)}"
+    return (
+        f"coalesce((SELECT '[' || string_agg(row_to_json(x)::text, ',' ORDER BY e.ord) || ']' "
+        f"FROM jsonb_array_elements({jsonb}) WITH ORDINALITY AS e(v, ord), LATERAL ({element}) x), '[]')::json"
+    )
 
 
 def utc_timestamp_json(column: str) -> str:
@@ -85,8 +149,8 @@ class RowJson:
         self.schema = schema
         parts = []
         for name, field in schema.model_fields.items():
-            kind, _nullable = _plain(field.annotation)
-            key = field.serialization_alias or field.alias or name
+            kind, detail = _plain(field.annotation)
+            key = _key(name, field)
             if sources and name in sources:
                 expr = sources[name]
             else:
@@ -94,8 +158,9 @@ class RowJson:
                 expr = f"{alias}.{column}"
             if kind == "datetime":
                 expr = f"CASE WHEN {expr} IS NULL THEN NULL ELSE {utc_timestamp_json(expr)} END"
-            quoted = key.replace('"', '""')
-            parts.append(f'{expr} AS "{quoted}"')
+            elif kind == "models":
+                expr = _models_json(detail, expr)
+            parts.append(f"{expr} AS {_quoted(key)}")
         self.select_list = ", ".join(parts)
 
     def lateral(self, name: str = "j") -> str:

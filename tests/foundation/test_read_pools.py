@@ -5,6 +5,7 @@ order, discards broken ones, never leaks a slot; schemas PostgreSQL cannot rende
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, date, datetime
 
@@ -210,5 +211,36 @@ async def test_postgresql_writes_timestamps_and_values_as_pydantic_does(service_
             f"SELECT row_to_json(j)::text FROM (SELECT {rj.select_list}) j", row.id, row.name, row.on, row.tags
         )
         assert got.encode() == row.model_dump_json().encode()
+    finally:
+        await conn.close()
+
+
+class Member(BaseModel):
+    name: str
+    rank: int = 0
+    note: str = ""
+    tags: list[str] = []
+    since: date | None = None
+
+
+class Team(BaseModel):
+    members: list[Member]
+
+
+async def test_postgresql_writes_lists_of_models_from_jsonb_as_pydantic_does(service_database_urls):
+    url = service_database_urls["registry"].replace("postgresql+asyncpg", "postgresql")
+    conn = await asyncpg.connect(url)
+    stored = [
+        {"name": 'a "b"', "rank": 2, "note": "x", "tags": ["p", "q"], "since": "2026-01-02", "extra": {"k": 1}},
+        {"tags": [], "name": "新\t县"},  # keys missing: the model's defaults; order as stored does not matter
+        {"since": None, "name": "c", "rank": -1},
+    ]
+    try:
+        for value in (stored, []):
+            rj = RowJson(Team, sources={"members": "$1::jsonb"})
+            got = await conn.fetchval(
+                f"SELECT row_to_json(j)::text FROM (SELECT {rj.select_list}) j", json.dumps(value)
+            )
+            assert got.encode() == Team.model_validate({"members": value}).model_dump_json().encode()
     finally:
         await conn.close()

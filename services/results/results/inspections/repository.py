@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, delete, false, func, literal, or_, select,
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jointcheck.jsonrows import NotRenderable, RowJson
 from jointcheck.visibility import Scope
 from results.inspections.models import Finding, Inspection, InspectionEvent
 from results.inspections.schemas import InspectionRead
@@ -205,6 +206,11 @@ def _read_columns() -> str:
 
 
 _READ_COLUMNS = _read_columns()
+try:
+    #: InspectionRead written by PostgreSQL byte for byte as pydantic writes it (jointcheck.jsonrows).
+    READ_JSON: RowJson | None = RowJson(InspectionRead, sources={"items_pending": "t.checklist_id IS NULL"})
+except NotRenderable:  # a field PostgreSQL cannot write as pydantic would: rows are parsed instead
+    READ_JSON = None
 
 
 async def list_visible_json(
@@ -219,8 +225,8 @@ async def list_visible_json(
     department: str | None = None,
 ) -> list[tuple[str, uuid.UUID, str]]:
     """:func:`list_visible` on a read connection: ``(uscc, id, JSON)`` rows, each inspection written by
-    PostgreSQL with :class:`InspectionRead`'s field names (nested lists as stored), for
-    ``InspectionRead`` to parse in one call — no ORM objects."""
+    PostgreSQL as :class:`InspectionRead` (:data:`READ_JSON`; failing that, with its field names and
+    nested lists as stored, for ``InspectionRead`` to parse) — no ORM objects."""
     args: list[Any] = []
     where = [_visible_sql(scope, args)]
     for column, value in (("task_id", task_id), ("state", state), ("uscc", uscc)):
@@ -234,8 +240,9 @@ async def list_visible_json(
         args += [after[0], after[1]]
         where.append(f"(t.uscc, t.id) > (${len(args) - 1}, ${len(args)})")
     args.append(limit)
+    select = READ_JSON.select_list if READ_JSON is not None else _READ_COLUMNS
     sql = (
-        f"SELECT t.uscc, t.id, (SELECT row_to_json(r)::text FROM (SELECT {_READ_COLUMNS}) r) FROM inspections t "
+        f"SELECT t.uscc, t.id, (SELECT row_to_json(r)::text FROM (SELECT {select}) r) FROM inspections t "
         f"WHERE {' AND '.join(where)} ORDER BY t.uscc, t.id LIMIT ${len(args)}"
     )
     return [(r[0], r[1], r[2]) for r in await conn.fetch(sql, *args)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from jointcheck import visibility
 from jointcheck.auth import Principal, Reader, Role, access_rule, require_roles
@@ -98,7 +98,7 @@ async def list_inspections(
     department: Dept = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-) -> Page[InspectionRead]:
+) -> Page[InspectionRead] | Response:
     return await service.list_visible_page(
         db,
         user=user,
