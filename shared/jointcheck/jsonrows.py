@@ -88,47 +88,6 @@ def _quoted(key: str) -> str:
     return '"' + key.replace('"', '""') + '"'
 
 
-def _default_sql(field: FieldInfo, sql_type: str) -> str | None:
-    """The field's default as an SQL literal, when it has a plain one (for keys a stored object lacks)."""
-    if field.default_factory is list:
-        return "'{}'::text[]"
-    default = field.default
-    if default is PydanticUndefined or default is None:
-        return None
-    if isinstance(default, bool):
-        return "true" if default else "false"
-    if isinstance(default, int):
-        return str(default)
-    if isinstance(default, str):
-        return "'" + default.replace("'", "''") + "'::" + sql_type
-    raise NotRenderable(f"default {default!r}")
-
-
-def _models_json(model: type[BaseModel], jsonb: str) -> str:
-    """SQL writing a JSONB array of objects as ``list[model]`` renders: each element's keys read
-    in the model's order and types, missing ones as the model's defaults, others left out."""
-    parts = []
-    for name, field in model.model_fields.items():
-        kind, sql_type = _plain(field.annotation)
-        key = _key(name, field)
-        literal = "'" + key.replace("'", "''") + "'"
-        if kind == "list":
-            expr = f"ARRAY(SELECT jsonb_array_elements_text(e.v->{literal}))"
-        else:
-            expr = f"(e.v->>{literal})::{sql_type}"
-            default = _default_sql(field, sql_type)
-            if default is not None:
-                expr = f"coalesce({expr}, {default})"
-            if kind == "datetime":
-                expr = f"CASE WHEN {expr} IS NULL THEN NULL ELSE {utc_timestamp_json(expr)} END"
-        parts.append(f"{expr} AS {_quoted(key)}")
-    element = f"SELECT {', '.join(parts)}"
-    return (
-        f"coalesce((SELECT '[' || string_agg(row_to_json(x)::text, ',' ORDER BY e.ord) || ']' "
-        f"FROM jsonb_array_elements({jsonb}) WITH ORDINALITY AS e(v, ord), LATERAL ({element}) x), '[]')::json"
-    )
-
-
 def utc_timestamp_json(column: str) -> str:
     """SQL rendering a ``timestamptz`` as pydantic renders an aware UTC datetime: seconds, then
     ``.ffffff`` only if there are microseconds, then ``Z``."""
@@ -136,6 +95,49 @@ def utc_timestamp_json(column: str) -> str:
     return (
         f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
         f"|| CASE WHEN date_trunc('second', {column}) = {column} THEN '' ELSE to_char({utc}, '.US') END || 'Z'"
+    )
+
+
+def _default_json(field: FieldInfo) -> str:
+    """The field's default as JSON text, for keys a stored object lacks (``null`` when it has none)."""
+    if field.default_factory is list:
+        return "[]"
+    default = field.default
+    if default is PydanticUndefined:
+        return "null"
+    if default is None or isinstance(default, bool | int | str) or default == []:
+        return json.dumps(default, ensure_ascii=False)
+    raise NotRenderable(f"default {default!r}")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _models_json(model: type[BaseModel], jsonb: str) -> str:
+    """SQL writing a JSONB array of objects as ``list[model]`` renders: each element's keys in the
+    model's order, a key an object lacks as the model's default, keys the model lacks left out.
+    Stored values are JSON already: strings, numbers and booleans are copied as JSONB writes them
+    (the same escapes as pydantic); lists of strings are rewritten without JSONB's spaces, and
+    timestamps into pydantic's form."""
+    pieces = []
+    for n, (name, field) in enumerate(model.model_fields.items()):
+        kind, _ = _plain(field.annotation)
+        key = _key(name, field)
+        value = f"e.v->{_sql_text(key)}"
+        if kind == "list":
+            expr = f"CASE WHEN {value} IS NULL THEN NULL ELSE array_to_json(ARRAY(SELECT jsonb_array_elements_text({value})))::text END"
+        elif kind == "datetime":
+            moment = f"(e.v->>{_sql_text(key)})::timestamptz"
+            expr = f"CASE WHEN {moment} IS NULL THEN NULL ELSE '\"' || {utc_timestamp_json(moment)} || '\"' END"
+        else:
+            expr = f"({value})::text"
+        prefix = ("," if n else "{") + json.dumps(key, ensure_ascii=False) + ":"
+        pieces.append(f"{_sql_text(prefix)} || coalesce({expr}, {_sql_text(_default_json(field))})")
+    element = " || ".join([*pieces, "'}'"]) if pieces else "'{}'"
+    return (
+        f"coalesce((SELECT '[' || string_agg({element}, ',' ORDER BY e.ord) || ']' "
+        f"FROM jsonb_array_elements({jsonb}) WITH ORDINALITY AS e(v, ord)), '[]')::json"
     )
 
 
