@@ -6,17 +6,17 @@ and commits right after the route returns, before the response is sent (FastAPI'
 ``scope="function"``), or rolls back if anything raised. Services and repositories
 only ``flush``; they never commit.
 
-Reads need no transaction: ``ReadSession`` (for routes that only read) comes from a second
-pool whose connections are read-only (``default_transaction_read_only``: PostgreSQL itself
-refuses a write) and in autocommit, so a read is its statements without ``BEGIN``/``COMMIT``
-round trips. Under READ COMMITTED every statement takes its own snapshot inside a
-transaction too, so such a read sees what it would have seen in one. The hottest reads go
-further: :meth:`Database.read_connection` hands out a raw asyncpg connection of a small pool
-of the same kind (:class:`ReadPool`) for SQL kept as text in a repository.
+Reads that need no transaction do without one: :meth:`Database.read_connection` hands out a
+raw asyncpg connection of a small pool (:class:`ReadPool`) whose connections are read-only
+(``default_transaction_read_only``: PostgreSQL itself refuses a write) and in autocommit, for
+the hot reads whose SQL a repository keeps as text — their statements and nothing else: no
+``BEGIN``/``COMMIT`` round trips, no ORM objects, no statement built or compiled per request.
+Under READ COMMITTED every statement takes its own snapshot inside a transaction too, so such a
+read sees what it would have seen in one.
 
-Pools are sized from the settings (``db_pool_size``, ``db_read_pool_size``,
-``db_pool_overflow`` — 0 by default: an overflow connection is closed when returned, so
-under steady load overflow means a PostgreSQL backend forked per request). Each pool counts
+Pools are sized from the settings (``db_pool_size`` for the ORM's pool, ``db_read_pool_size``
+for the read pool, ``db_pool_overflow`` — 0 by default: an overflow connection is closed when
+returned, so under steady load overflow means a PostgreSQL backend forked per request). Each pool counts
 its checkouts, the checkouts that had to wait and for how long, and the connections it
 opened (:class:`PoolStats`; ``/metrics`` shows them).
 """
@@ -112,7 +112,7 @@ class _MeteredPool(AsyncAdaptedQueuePool):
             stats.wait_seconds += time.perf_counter() - started
 
 
-def _engine(url: str, *, pool_size: int, overflow: int, echo: bool, stats: PoolStats, **kw: Any) -> AsyncEngine:
+def _engine(url: str, *, pool_size: int, overflow: int, echo: bool, stats: PoolStats) -> AsyncEngine:
     pool_class = type("MeteredPool", (_MeteredPool,), {"stats": stats})
     engine = create_async_engine(
         # No pre-ping: it costs a round trip per checkout; stale connections are recycled
@@ -123,7 +123,6 @@ def _engine(url: str, *, pool_size: int, overflow: int, echo: bool, stats: PoolS
         max_overflow=overflow,
         pool_recycle=1800,
         echo=echo,
-        **kw,
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -248,8 +247,8 @@ class ReadPool:
 
 
 class Database:
-    """Two pools and their session factories for one service database: ``engine`` for
-    writes (and jobs), ``read_engine`` for the reads of ``GET`` requests."""
+    """One service database: ``engine`` (SQLAlchemy, for the ``Session`` of requests and for jobs)
+    and ``read_pool`` (raw read-only connections for the hot reads)."""
 
     def __init__(
         self,
@@ -265,35 +264,18 @@ class Database:
         self.engine: AsyncEngine = _engine(
             self.url, pool_size=pool_size, overflow=overflow, echo=echo, stats=self.stats["write"]
         )
-        self.read_engine: AsyncEngine = _engine(
-            self.url,
-            pool_size=pool_size if read_pool_size is None else read_pool_size,
-            overflow=overflow,
-            echo=echo,
-            stats=self.stats["read"],
-            isolation_level="AUTOCOMMIT",
-            connect_args={"server_settings": {"default_transaction_read_only": "on"}},
-        )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
-        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
-        _, connect_args = self.read_engine.dialect.create_connect_args(make_url(self.url))
-        self.stats["fast_read"] = PoolStats()
+        _, connect_args = self.engine.dialect.create_connect_args(make_url(self.url))
         self.read_pool = ReadPool(
             {**connect_args, "server_settings": {"default_transaction_read_only": "on"}},
             size=pool_size if read_pool_size is None else read_pool_size,
-            stats=self.stats["fast_read"],
+            stats=self.stats["read"],
         )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction, committed on success (for jobs)."""
         async with self.sessionmaker() as session, session.begin():
-            yield session
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncSession]:
-        """A read-only session in autocommit: each statement on its own, no transaction."""
-        async with self.read_sessionmaker() as session:
             yield session
 
     @asynccontextmanager
@@ -318,16 +300,11 @@ class Database:
             self.read_pool.release(conn)
 
     def pools(self) -> dict[str, Any]:
-        """Each pool by name (``write``, ``read``, ``fast_read``), for its live counts."""
-        return {
-            "write": self.engine.sync_engine.pool,
-            "read": self.read_engine.sync_engine.pool,
-            "fast_read": self.read_pool,
-        }
+        """Each pool by name (``write``: the ORM's, ``read``: the read pool), for its live counts."""
+        return {"write": self.engine.sync_engine.pool, "read": self.read_pool}
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        await self.read_engine.dispose()
         await self.read_pool.close()
 
 
@@ -339,17 +316,6 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 """The request's session; the transaction commits when the route returns."""
-
-
-async def _request_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    db: Database = request.app.state.db
-    async with db.read_sessionmaker() as session:
-        yield session
-
-
-ReadSession = Annotated[AsyncSession, Depends(_request_read_session, scope="function")]
-"""A read-only session without a transaction, for routes that only read (see the module docstring):
-no ``BEGIN``/``COMMIT`` round trips; a write is refused by PostgreSQL (``25006``)."""
 
 
 async def _database(request: Request) -> Database:

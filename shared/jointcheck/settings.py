@@ -26,9 +26,10 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-    # Connections per process: db_pool_size for writes and jobs, db_read_pool_size (default: the
-    # same) for GET requests; db_pool_overflow more of each under a burst, closed when returned.
-    # Several workers or replicas each hold their own pools: size them against max_connections.
+    # Connections per process: db_pool_size for the ORM (requests' sessions, jobs), db_read_pool_size
+    # (default: the same) for the hot reads' read-only pool; db_pool_overflow more ORM connections
+    # under a burst, each closed when returned (0: none — no backend forked per request). Every
+    # worker and replica holds its own pools: size them against PostgreSQL's max_connections.
     db_pool_size: int = Field(10, ge=1)
     db_read_pool_size: int | None = Field(None, ge=1)
     db_pool_overflow: int = Field(0, ge=0)
