@@ -18,7 +18,7 @@ BENCH_PORTS = {"registry": 19001, "planning": 19002, "sampling": 19003, "results
 
 
 def bench_stack(
-    services: tuple[str, ...], *, extra_env: dict[str, str] | None = None, with_gsxt: bool = False
+    services: tuple[str, ...], *, extra_env: dict[str, str] | None = None, with_gsxt: bool = False, workers: int = 1
 ) -> Stack:
     """Start ``services`` on bench ports with fresh ``jcbench_*`` databases.
 
@@ -30,6 +30,7 @@ def bench_stack(
         db_prefix=os.environ.get("JC_BENCH_DB_PREFIX", "jcbench_"),
         services=services,
         with_gsxt=with_gsxt,
+        workers=workers,
         log_dir=ROOT / ".data" / "bench-logs",
         extra_env={
             "{PREFIX}ENVIRONMENT": "test",

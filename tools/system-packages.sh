@@ -3,8 +3,8 @@
 # nothing is installed by hand): headless Chromium and its driver (API docs and the public
 # portal in a real browser), a CJK font (so Chinese pages render, e.g. the portal's screenshot),
 # nginx (the gateway in front of the services), promtool (the alert rules), the PostgreSQL client
-# (pg_dump, pg_restore, createdb: the backup and restore test). Idempotent; a no-op when
-# everything is present. Needs root (or sudo) to install.
+# (pg_dump, pg_restore, createdb: the backup and restore test), wrk (the load generator of
+# bench/bench_reads.py). Idempotent; a no-op when everything is present. Needs root (or sudo) to install.
 set -euo pipefail
 declare -A need=(
   [/usr/bin/chromium]=chromium
@@ -13,6 +13,7 @@ declare -A need=(
   [/usr/sbin/nginx]=nginx-light
   [/usr/bin/promtool]=prometheus
   [/usr/bin/pg_dump]=postgresql-client
+  [/usr/bin/wrk]=wrk
 )
 missing=()
 for path in "${!need[@]}"; do

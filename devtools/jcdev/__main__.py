@@ -31,7 +31,11 @@ def dev_token(role: str, dept: str | None = None, subject: str | None = None) ->
 
 
 def _stack_config(server_url: str) -> jstack.StackConfig:
-    cfg = jstack.StackConfig(server_url=server_url, db_prefix=os.environ.get("JC_DB_PREFIX", "jc_"))
+    cfg = jstack.StackConfig(
+        server_url=server_url,
+        db_prefix=os.environ.get("JC_DB_PREFIX", "jc_"),
+        workers=int(os.environ.get("JC_WORKERS") or 1),
+    )
     base = os.environ.get("JC_PORT_BASE")
     if base:
         cfg.ports = {name: int(base) + port % 100 for name, port in DEFAULT_PORTS.items()}

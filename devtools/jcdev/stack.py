@@ -12,6 +12,8 @@
 * ``JC_<SETTING>`` — read by every service unless ``<SERVICE>_<SETTING>`` is set
   (e.g. ``JC_JWT_SECRET``, ``JC_ENVIRONMENT``, ``JC_LOG_LEVEL``).
 * ``JC_DEMO_DATA=0`` — do not load the demo county into an empty registry.
+* ``JC_WORKERS`` — uvicorn worker processes per service (default 1); every worker runs its own
+  outbox dispatcher and pools (docs/architecture.md, "Several processes per service").
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class StackConfig:
     with_gsxt: bool = True
     #: start the development gateway (:mod:`jcdev.gateway`) too, when ``ports`` names one
     with_gateway: bool = True
+    #: uvicorn worker processes per service (``JC_WORKERS``); each runs its own outbox dispatcher.
+    workers: int = 1
 
     def process_names(self) -> list[str]:
         """What :func:`start_stack` starts: the services, the emulator, the gateway (in that order)."""
@@ -152,6 +156,7 @@ def service_command(cfg: StackConfig, service: str) -> list[str]:
         "--no-access-log",
         "--timeout-graceful-shutdown",
         "5",
+        *(["--workers", str(cfg.workers)] if cfg.workers > 1 and service != "gsxt" else []),
     ]
 
 

@@ -212,8 +212,15 @@ def create_service_app(
     (``docs/api/<service>.json``; a breaking change bumps it, see ``CHANGELOG.md``).
     """
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
-    db = Database(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
+    db = Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        read_pool_size=settings.db_read_pool_size,
+        overflow=settings.db_pool_overflow,
+        echo=settings.db_echo,
+    )
     metrics = Metrics(settings.service_name)
+    metrics.watch_database(db)
     head = head_revision(migrations_location)
 
     @asynccontextmanager
@@ -277,11 +284,13 @@ def create_service_app(
         # outermost: every layer below sees the root_path the gateway mounted the service at
         app.add_middleware(ForwardedPrefixMiddleware)
 
+    # The service's own routes first: FastAPI tries the routers in order on every request, and
+    # the service's reads are what is called most (no path of one set shadows the other's).
+    for router in routers:
+        app.include_router(router)
     app.include_router(platform_ops_router(settings, db=db, metrics=metrics, head=head, depends_on=depends_on))
     app.include_router(internal_router)
     app.include_router(ops_router)
-    for router in routers:
-        app.include_router(router)
     install_openapi(app)
     install_api_docs(app)
     return app

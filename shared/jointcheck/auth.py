@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from jointcheck.errors import Forbidden, Unauthorized
 from jointcheck.settings import ServiceSettings
@@ -176,38 +176,47 @@ def mint_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-_bearer = HTTPBearer(auto_error=False, description="Bearer JWT / 持有者令牌")
+class BearerAuth(HTTPBearer):
+    """The caller's bearer token, verified, as a :class:`Principal` — in one dependency.
+
+    It is FastAPI's ``HTTPBearer`` (the OpenAPI security scheme ``HTTPBearer``, the
+    **Authorize** button of ``/docs``) that also verifies the token and, given ``roles``,
+    checks the caller holds one of them: one dependency per request instead of three
+    (extracting the header, verifying, checking the roles), which each cost a little on
+    every request."""
+
+    def __init__(self, roles: Iterable[str] | None = None) -> None:
+        super().__init__(auto_error=False, description="Bearer JWT / 持有者令牌", scheme_name="HTTPBearer")
+        self.allowed = frozenset(roles) if roles is not None else None
+        if self.allowed is not None:
+            # Read by jointcheck.openapi: the "who may call" of every route comes from here.
+            self.allowed_roles = self.allowed
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("a bearer token is required", detail_zh="请提供 Bearer 令牌")
+        principal = await request.app.state.token_verifier.verify(token)
+        request.state.principal = principal
+        if self.allowed is not None and not principal.roles.intersection(self.allowed):
+            raise Forbidden(
+                f"this action needs one of the roles: {', '.join(sorted(self.allowed))}",
+                detail_zh=f"此操作需要以下角色之一：{'、'.join(sorted(self.allowed))}",
+                code="role_not_allowed",
+            )
+        return principal
 
 
-async def current_user(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise Unauthorized("a bearer token is required", detail_zh="请提供 Bearer 令牌")
-    principal = await request.app.state.token_verifier.verify(credentials.credentials)
-    request.state.principal = principal
-    return principal
-
+current_user = BearerAuth()
+"""Any authenticated caller."""
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def require_roles(*roles: str):
-    """Dependency factory: the caller must hold one of ``roles``."""
-    allowed = frozenset(roles)
-
-    async def _check(user: CurrentUser) -> Principal:
-        if not user.roles.intersection(allowed):
-            raise Forbidden(
-                f"this action needs one of the roles: {', '.join(sorted(allowed))}",
-                detail_zh=f"此操作需要以下角色之一：{'、'.join(sorted(allowed))}",
-                code="role_not_allowed",
-            )
-        return user
-
-    # Read by jointcheck.openapi: the "who may call" of every route comes from here.
-    _check.allowed_roles = allowed  # type: ignore[attr-defined]
-    return _check
+def require_roles(*roles: str) -> BearerAuth:
+    """Dependency: the authenticated caller, who must hold one of ``roles`` (else 403)."""
+    return BearerAuth(roles)
 
 
 def access_rule(rule: str, rule_zh: str) -> dict[str, Any]:

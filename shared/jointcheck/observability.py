@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -45,29 +46,45 @@ def new_request_id() -> str:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id, extras."""
 
-    _skip = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
+    _skip = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+        "message",
+        "asctime",
+        "color_message",
+    }
 
     def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
+        # Every request writes a line: one encoder, and the time's seconds formatted once a second.
+        self._encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+        self._second = -1
+        self._second_text = ""
+
+    def _time(self, created: float) -> str:
+        second = int(created)
+        if second != self._second:
+            self._second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = second
+        return f"{self._second_text}.{int((created - second) * 1000):03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": self._time(record.created),
             "level": record.levelname,
             "service": self.service,
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        rid = get_request_id()
+        rid = _request_id.get()
         if rid:
             entry["request_id"] = rid
+        skip = self._skip
         for key, value in record.__dict__.items():
-            if key not in self._skip and not key.startswith("_"):
+            if key not in skip and key[0] != "_":
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return self._encode(entry)
 
 
 def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:
@@ -77,6 +94,13 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
         handler.setFormatter(JsonFormatter(service))
     else:
         handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"))
+    # Neither format shows the caller's file and line, the thread or the process: do not
+    # collect them for every record (the logging HOWTO's "Optimization"; an access line is
+    # written for every request).
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -121,12 +145,54 @@ class Metrics:
             ["service", "destination"],
             registry=self.registry,
         )
+        self.inbox_events = Counter(
+            "inbox_events_total",
+            "Events received at /internal/events: applied, or a redelivery acknowledged as duplicate",
+            ["service", "source", "status"],
+            registry=self.registry,
+        )
         self.service = service
         #: ``async (db, metrics)`` callables run before each scrape to set a service's own gauges.
         self.refreshers: list[Any] = []
 
+    def watch_database(self, db: Any) -> None:
+        """Export the database pools' counts (a :class:`jointcheck.db.Database`), read at scrape time."""
+        self.registry.register(_PoolCollector(self.service, db))
+
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class _PoolCollector:
+    """``db_pool_*``: per pool (``write``, ``read``) its size, connections in use and idle, and
+    since start its checkouts, the checkouts that waited (and how long in all), the connections
+    opened. Connections opened growing under steady load is churn; waits growing means the
+    pool is too small for the load (or a slow query holds connections)."""
+
+    def __init__(self, service: str, db: Any) -> None:
+        self.service = service
+        self.db = db
+
+    def collect(self) -> Any:
+        labels = ["service", "pool"]
+        size = GaugeMetricFamily("db_pool_size", "Connections the pool keeps", labels=labels)
+        in_use = GaugeMetricFamily("db_pool_checked_out", "Connections in use now", labels=labels)
+        idle = GaugeMetricFamily("db_pool_idle", "Idle connections now", labels=labels)
+        checkouts = CounterMetricFamily("db_pool_checkouts", "Connections handed out", labels=labels)
+        waits = CounterMetricFamily("db_pool_waits", "Checkouts that found no idle connection", labels=labels)
+        waited = CounterMetricFamily("db_pool_wait_seconds", "Time checkouts spent waiting", labels=labels)
+        opened = CounterMetricFamily("db_pool_connections_opened", "Connections opened", labels=labels)
+        for name, pool in self.db.pools().items():
+            stats = self.db.stats[name]
+            values = [self.service, name]
+            size.add_metric(values, pool.size())
+            in_use.add_metric(values, pool.checkedout())
+            idle.add_metric(values, pool.checkedin())
+            checkouts.add_metric(values, stats.checkouts)
+            waits.add_metric(values, stats.waits)
+            waited.add_metric(values, stats.wait_seconds)
+            opened.add_metric(values, stats.connections_opened)
+        return [size, in_use, idle, checkouts, waits, waited, opened]
 
 
 class RequestContextMiddleware:
@@ -136,6 +202,8 @@ class RequestContextMiddleware:
         self.app = app
         self.metrics = metrics
         self.log = logging.getLogger(logger_name)
+        # The labelled series of each (method, route template, status): bounded by the routes.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -181,6 +249,12 @@ class RequestContextMiddleware:
                         "duration_ms": round(elapsed * 1000, 2),
                     },
                 )
-            self.metrics.requests.labels(self.metrics.service, method, route_path, str(status)).inc()
-            self.metrics.latency.labels(self.metrics.service, method, route_path).observe(elapsed)
+            series = self._series.get((method, route_path, status))
+            if series is None:
+                series = self._series[(method, route_path, status)] = (
+                    self.metrics.requests.labels(self.metrics.service, method, route_path, str(status)),
+                    self.metrics.latency.labels(self.metrics.service, method, route_path),
+                )
+            series[0].inc()
+            series[1].observe(elapsed)
             reset_request_id(token)

@@ -26,7 +26,13 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-    db_pool_size: int = 10
+    # Connections per process: db_pool_size for the ORM (requests' sessions, jobs), db_read_pool_size
+    # (default: the same) for the hot reads' read-only pool; db_pool_overflow more ORM connections
+    # under a burst, each closed when returned (0: none — no backend forked per request). Every
+    # worker and replica holds its own pools: size them against PostgreSQL's max_connections.
+    db_pool_size: int = Field(10, ge=1)
+    db_read_pool_size: int | None = Field(None, ge=1)
+    db_pool_overflow: int = Field(0, ge=0)
     db_echo: bool = False
 
     # Auth. HS256 with a shared secret in development; RS256 via JWKS in production.
@@ -146,7 +152,7 @@ class ServiceSettings(BaseSettings):
             raise KeyError(f"unknown service {name!r}") from exc
 
 
-def app_settings(request: Request) -> ServiceSettings:
+async def app_settings(request: Request) -> ServiceSettings:
     """The settings the running app was built with (``create_service_app``)."""
     return request.app.state.settings
 

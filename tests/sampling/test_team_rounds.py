@@ -6,9 +6,12 @@ file, each pair with its reason; one active draw per task, kind and round."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from jointcheck import draw as drawv1
+from jointcheck.auth import Principal
+from jointcheck.visibility import inspection_scope
 
 from .conftest import DICE, LEAD, World, deliver_outbox, drawn, execute
 
@@ -222,3 +225,94 @@ async def test_entropy_is_refused_once_the_task_is_cancelled(sampling, world: Wo
     assert refused.json()["current_state"] == "cancelled"
     draw = (await sampling.get(f"/v1/draws/{committed.json()['id']}", headers=tokens.admin)).json()
     assert draw["status"] == "committed" and draw["entropy"] is None
+
+
+# The hot reads (issue 14) answer byte for byte what the ORM reads answered: a task by id (planning,
+# one statement), a draw's public view (sampling, without its inputs and result) and the inspection
+# list (results, written by PostgreSQL and parsed at once), for callers who may and may not see who
+# was drawn.
+
+
+def caller(tokens, role: str, dept: str | None = None, subject: str | None = None) -> tuple[dict, Principal]:
+    subject = subject or f"fast-{role}-{dept or 'x'}"
+    return tokens.header(role, dept, subject), Principal(subject=subject, roles=frozenset({role}), dept=dept)
+
+
+async def test_task_draw_and_inspection_reads_equal_the_orm_reads(
+    sampling, world, tokens, clients, sampling_db, apps, sampling_app
+):
+    from planning.tasks import service as tasks
+    from results.inspections import repository as inspections
+    from results.inspections.router import _page
+    from sampling.draws import service as draws
+    from sampling.draws.router import _public
+
+    s = await _round_one_leaves_two_out(sampling, world, tokens, clients, sampling_db)
+    task_id = s["task"]["id"]
+    amend = await clients.planning.post(
+        f"/v1/tasks/{task_id}/amendments",
+        headers=tokens.officer(LEAD),
+        json={"team_rules": {"max_load": 2}, "reason": "每人最多两户，均衡负担"},
+    )
+    assert amend.status_code == 201, amend.text
+    member = s["result1"]["teams"][0]["inspectors"][0]
+    callers = [
+        caller(tokens, "admin"),
+        caller(tokens, "officer", LEAD),  # a task department: sees who was left out
+        caller(tokens, "inspector", subject=member),  # reads the task, not who was drawn
+        caller(tokens, "auditor"),
+    ]
+
+    async with apps["planning"].state.db.transaction() as session:
+        task = await tasks.get_task(session, uuid.UUID(task_id))
+        for headers, principal in callers:
+            expected = await tasks.read(session, task, viewer=principal)
+            got = await clients.planning.get(f"/v1/tasks/{task_id}", headers=headers)
+            assert got.status_code == 200, got.text
+            assert got.content == expected.model_dump_json(by_alias=True).encode()
+            assert got.headers["etag"] == f'"{expected.version}"'
+    assert expected.amendments and expected.team_rounds and expected.team_rounds[0].unassigned_count == 2
+    other = await clients.planning.get(f"/v1/tasks/{task_id}", headers=tokens.officer("WJW"))
+    assert other.status_code == 403 and other.json()["code"] == "department_scope"
+    missing = await clients.planning.get(f"/v1/tasks/{uuid.uuid4()}", headers=tokens.admin)
+    assert missing.status_code == 404 and missing.json()["code"] == "task_not_found"
+
+    async with sampling_app.state.db.transaction() as session:
+        for draw_id in (s["round1"]["id"], expected.objects_draw_id):
+            draw = await draws.get(session, draw_id=uuid.UUID(draw_id))
+            got = await sampling.get(f"/public/draws/{draw_id}")
+            assert got.status_code == 200, got.text
+            assert got.content == _public(draw).model_dump_json(by_alias=True).encode()
+    missing = await sampling.get(f"/public/draws/{uuid.uuid4()}")
+    assert missing.status_code == 404 and missing.json()["code"] == "draw_not_found"
+
+    async with apps["results"].state.db.transaction() as session:
+        for headers, principal in callers:
+            for limit in (1, 3, 100):
+                cursor, pages = None, 0
+                while True:
+                    params = {"task_id": task_id, "limit": limit} | ({"cursor": cursor} if cursor else {})
+                    got = await clients.results.get("/v1/inspections", params=params, headers=headers)
+                    assert got.status_code == 200, got.text
+                    rows = await inspections.list_visible(
+                        session,
+                        scope=inspection_scope(principal),
+                        task_id=task_id,
+                        after=None if cursor is None else _after(cursor),
+                        limit=limit + 1,
+                    )
+                    assert got.content == _page(rows, limit).model_dump_json(by_alias=True).encode()
+                    pages += 1
+                    cursor = got.json()["next_cursor"]
+                    if cursor is None:
+                        break
+                assert pages >= 1
+        seen = (await clients.results.get("/v1/inspections", params={"task_id": task_id}, headers=callers[2][0])).json()
+        assert seen["items"] and all(member in i["inspectors"] for i in seen["items"])
+
+
+def _after(cursor: str) -> tuple[str, uuid.UUID]:
+    from jointcheck.pagination import cursor_field
+
+    uscc, row_id = cursor_field(cursor, "after")
+    return uscc, uuid.UUID(row_id)

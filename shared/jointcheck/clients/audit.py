@@ -24,7 +24,7 @@ class AuditClient(ServiceClient):
         return AnnouncementReceipt.model_validate(body)
 
 
-def audit_client(settings: Settings) -> AuditClient:
+async def audit_client(settings: Settings) -> AuditClient:
     return AuditClient(settings)
 
 

@@ -203,7 +203,7 @@ class GsxtTransport:
         return Delivery("delivered", None, receipt.model_dump(mode="json"))
 
 
-def gsxt_client(settings: Settings) -> GsxtClient:
+async def gsxt_client(settings: Settings) -> GsxtClient:
     return GsxtClient(settings)
 
 

@@ -34,7 +34,7 @@ class PlanningClient(ServiceClient):
         )
 
 
-def planning_client(settings: Settings) -> PlanningClient:
+async def planning_client(settings: Settings) -> PlanningClient:
     return PlanningClient(settings)
 
 

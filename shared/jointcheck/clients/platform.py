@@ -29,7 +29,7 @@ class PlatformClient(ServiceClient):
         return PlatformPage.model_validate(body)
 
 
-def platform_client(settings: Settings) -> PlatformClient:
+async def platform_client(settings: Settings) -> PlatformClient:
     return PlatformClient(settings)
 
 

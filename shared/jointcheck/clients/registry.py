@@ -85,7 +85,7 @@ class RegistryClient(ServiceClient):
         return [DepartmentInfo.model_validate(d) for d in await self.get_json("/v1/departments")]
 
 
-def registry_client(settings: Settings) -> RegistryClient:
+async def registry_client(settings: Settings) -> RegistryClient:
     return RegistryClient(settings)
 
 

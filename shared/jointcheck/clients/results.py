@@ -39,7 +39,7 @@ class ResultsClient(ServiceClient):
         )
 
 
-def results_client(settings: Settings) -> ResultsClient:
+async def results_client(settings: Settings) -> ResultsClient:
     return ResultsClient(settings)
 
 

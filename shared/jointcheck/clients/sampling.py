@@ -46,7 +46,7 @@ class SamplingClient(ServiceClient):
         )
 
 
-def sampling_client(request: Request) -> SamplingClient:
+async def sampling_client(request: Request) -> SamplingClient:
     return SamplingClient(request.app.state.settings)
 
 

@@ -90,7 +90,10 @@ async def receive_event(
             detail_zh=f"本服务不处理主题 {event.topic!r}",
             code="unknown_topic",
         )
+    metrics = request.app.state.metrics
     if not await repository.record_inbox(session, event_id=event.id, source=event.source, topic=event.topic):
+        metrics.inbox_events.labels(metrics.service, event.source, "duplicate").inc()
         return EventAck(id=event.id, status="duplicate")
     await handler(session, event)
+    metrics.inbox_events.labels(metrics.service, event.source, "applied").inc()
     return EventAck(id=event.id, status="applied")

@@ -29,7 +29,7 @@ announcements_router = APIRouter(prefix="/v1/announcements", tags=["announcement
 Witnesses = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service))]
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     return request.app.state.db
 
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
+import asyncpg
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck.pagination import newest_first
 from planning.plans.models import Plan
 from planning.tasks.models import Task, TaskAmendment, TaskTeamRound, TaskTransition
+
+if TYPE_CHECKING:
+    from planning.tasks.service import TaskParts
 
 
 async def get(session: AsyncSession, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
@@ -75,3 +82,46 @@ async def team_round(session: AsyncSession, task_id: uuid.UUID, round_no: int) -
 async def amendments(session: AsyncSession, task_id: uuid.UUID) -> list[TaskAmendment]:
     stmt = select(TaskAmendment).where(TaskAmendment.task_id == task_id).order_by(TaskAmendment.at, TaskAmendment.id)
     return list((await session.execute(stmt)).scalars())
+
+
+_JSONB_COLUMNS = ("scope", "sampling_rules", "team_rules", "experts")
+# One round trip for everything a task read shows; each part in the order of the queries above.
+_READ_PARTS = """
+SELECT t.*, p.year AS plan_year, p.filed_late AS plan_filed_late,
+  (SELECT coalesce(json_agg(h ORDER BY h.at, h.id), '[]') FROM task_transitions h WHERE h.task_id = t.id)::text
+    AS history_json,
+  (SELECT coalesce(json_agg(r ORDER BY r.round), '[]') FROM task_team_rounds r WHERE r.task_id = t.id)::text
+    AS rounds_json,
+  (SELECT coalesce(json_agg(a ORDER BY a.at, a.id), '[]') FROM task_amendments a WHERE a.task_id = t.id)::text
+    AS amendments_json,
+  ARRAY(SELECT e.department FROM checklist_entries e
+        WHERE e.checklist_id = t.checklist_id AND e.checklist_version = t.checklist_version
+        ORDER BY e.position) AS item_departments
+FROM tasks t JOIN plans p ON p.id = t.plan_id
+WHERE t.id = $1
+"""
+
+
+async def read_parts(conn: asyncpg.Connection, task_id: uuid.UUID) -> TaskParts | None:
+    """A task and everything its read shows, in one statement on a read connection."""
+    from planning.tasks.service import TaskParts
+
+    row = await conn.fetchrow(_READ_PARTS, task_id)
+    if row is None:
+        return None
+    task = dict(row)
+    for column in _JSONB_COLUMNS:  # the read connection decodes no JSON (no codec)
+        task[column] = json.loads(task[column])
+
+    def rows(column: str) -> list[SimpleNamespace]:
+        return [SimpleNamespace(**r) for r in json.loads(task.pop(column))]
+
+    return TaskParts(
+        history=rows("history_json"),
+        rounds=rows("rounds_json"),
+        amendments=rows("amendments_json"),
+        year=task.pop("plan_year"),
+        plan_filed_late=task.pop("plan_filed_late"),
+        item_departments=task.pop("item_departments"),
+        task=SimpleNamespace(**task),
+    )

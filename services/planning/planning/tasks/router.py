@@ -134,8 +134,8 @@ async def list_tasks(
     "credit class, exclusion window, team rules, experts, window, state and its history, warnings. `ETag` = version.",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_task(task: ReadableTask, session: Session, user: Reader, response: Response) -> TaskRead:
-    return _etag(response, await service.read(session, task, viewer=user))
+async def get_task(task_id: uuid.UUID, db: Db, user: Reader, response: Response) -> TaskRead:
+    return _etag(response, await service.read_by_id(db, task_id, viewer=user))
 
 
 @router.patch(

@@ -17,6 +17,7 @@ registry) and run supplementary rounds for exactly the entities still left out.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -133,10 +134,50 @@ def may_see_drawn(user: Principal, task: Task) -> bool:
     return visibility.can_see_drawn(user, departments=task.departments)
 
 
+@dataclass
+class TaskParts:
+    """Everything a :class:`TaskRead` is made of: the task and its plan's year and filing, its
+    state history, team rounds and amendments (rows with the models' attribute names), and the
+    departments of its pinned checklist's items."""
+
+    task: Any
+    year: int
+    plan_filed_late: bool
+    history: list[Any]
+    rounds: list[Any]
+    amendments: list[Any]
+    item_departments: list[str]
+
+
 async def read(session: AsyncSession, task: Task, *, viewer: Principal) -> TaskRead:
     plan = await plans.get(session, task.plan_id)
     assert plan is not None
-    history = await repository.transitions(session, task.id)
+    parts = TaskParts(
+        task=task,
+        year=plan.year,
+        plan_filed_late=plan.filed_late,
+        history=await repository.transitions(session, task.id),
+        rounds=await repository.team_rounds(session, task.id),
+        amendments=await repository.amendments(session, task.id),
+        item_departments=await _item_departments(session, task),
+    )
+    return compose(parts, viewer=viewer)
+
+
+async def read_by_id(db: Database, task_id: uuid.UUID, *, viewer: Principal) -> TaskRead:
+    """``GET /v1/tasks/{id}``: :func:`get_task`, :func:`ensure_can_read` and :func:`read` in one
+    statement on a read connection (:func:`repository.read_parts`)."""
+    async with db.read_connection() as conn:
+        parts = await repository.read_parts(conn, task_id)
+    if parts is None:
+        raise not_found(task_id)
+    ensure_can_read(viewer, parts.task)
+    return compose(parts, viewer=viewer)
+
+
+def compose(parts: TaskParts, *, viewer: Principal) -> TaskRead:
+    """The task as ``viewer`` may see it: who was left out only for those who may see who was drawn."""
+    task = parts.task
     drawn_visible = may_see_drawn(viewer, task)
     rounds = [
         TeamRoundRead(
@@ -148,17 +189,13 @@ async def read(session: AsyncSession, task: Task, *, viewer: Principal) -> TaskR
             unassigned=r.unassigned if drawn_visible else None,
             recorded_at=r.recorded_at,
         )
-        for r in await repository.team_rounds(session, task.id)
-    ]
-    amendments = [
-        TaskAmendmentRead(id=a.id, by=a.by, at=a.at, reason=a.reason, before=a.before, after=a.after)
-        for a in await repository.amendments(session, task.id)
+        for r in parts.rounds
     ]
     return TaskRead(
         id=task.id,
         name=task.name,
         plan_id=task.plan_id,
-        year=plan.year,
+        year=parts.year,
         checklist_id=task.checklist_id,
         checklist_version=task.checklist_version,
         lead_department=task.lead_department,
@@ -174,14 +211,24 @@ async def read(session: AsyncSession, task: Task, *, viewer: Principal) -> TaskR
         executing_body=task.executing_body,
         state=task.state,
         state_history=[
-            TransitionRead(from_=h.from_state, to=h.to_state, by=h.by, at=h.at, reason=h.reason) for h in history
+            TransitionRead(from_=h.from_state, to=h.to_state, by=h.by, at=h.at, reason=h.reason) for h in parts.history
         ],
-        warnings=await warnings_of(session, task, plan),
+        warnings=rules.task_warnings(
+            year=parts.year,
+            inspection_start=task.inspection_start,
+            inspection_end=task.inspection_end,
+            plan_filed_late=parts.plan_filed_late,
+            departments=task.departments,
+            item_departments=parts.item_departments,
+        ),
         objects_draw_id=task.objects_draw_id,
         teams_draw_id=task.teams_draw_id,
         team_rounds=rounds,
         unassigned_entities=(rounds[-1].unassigned if rounds else []) if drawn_visible else None,
-        amendments=amendments,
+        amendments=[
+            TaskAmendmentRead(id=a.id, by=a.by, at=a.at, reason=a.reason, before=a.before, after=a.after)
+            for a in parts.amendments
+        ],
         version=task.version,
         created_at=task.created_at,
         updated_at=task.updated_at,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 from sqlalchemy import ColumnElement, func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +14,8 @@ from jointcheck.codes import CodeValueError
 from jointcheck.errors import UnprocessableEntity
 from registry.entities import supervision
 from registry.entities.models import Entity
-from registry.entities.schemas import EntityFilter
+from registry.entities.schemas import EntityFilter, EntityRead
+from registry.versioning.reads import JsonRecords
 from registry.versioning.repository import VersionedRecords
 from registry.versioning.store import visible_at
 
@@ -93,6 +95,55 @@ ATTRIBUTES = (
 records: VersionedRecords[Entity] = VersionedRecords(
     Entity, key="uscc", kind="entity", label="entity", label_zh="市场主体", attributes=ATTRIBUTES
 )
+
+
+#: Entities rendered by PostgreSQL as :class:`EntityRead` (the hot reads: one, and list pages).
+json_records = JsonRecords(records, EntityRead)
+
+
+def filter_sql(f: EntityFilter, args: list[Any], first: int) -> list[str]:
+    """:func:`filter_conditions` as SQL text on ``t`` for :meth:`JsonRecords.page`: the same
+    conditions (a test compares the rows of both), parameters appended to ``args`` and numbered
+    from ``first``."""
+
+    def param(value: Any) -> str:
+        args.append(value)
+        return f"${first + len(args) - 1}"
+
+    def prefixes(column: str, values: list[str]) -> str:
+        return "(" + " OR ".join(f"t.{column} LIKE {param(_escape_like(v) + '%')} ESCAPE '\\'" for v in values) + ")"
+
+    conds: list[str] = []
+    if f.industry_prefixes:
+        conds.append(prefixes("industry_code", [industry_prefix(p) for p in f.industry_prefixes]))
+    if f.division_prefixes:
+        conds.append(prefixes("division_code", [division_prefix(p) for p in f.division_prefixes]))
+    if f.entity_types:
+        conds.append(f"t.entity_type = ANY({param([t.value for t in f.entity_types])}::text[])")
+    if f.statuses:
+        conds.append(f"t.status = ANY({param([s.value for s in f.statuses])}::text[])")
+    if f.tags:
+        conds.append(f"t.tags && {param(list(f.tags))}::varchar[]")
+    if f.departments:
+        conds.append(f"t.departments && {param([d.upper() for d in f.departments])}::varchar[]")
+    if f.credit_classes:
+        classes = [c for c in f.credit_classes if c != "U"]
+        parts = [f"t.credit_class = ANY({param(classes)}::text[])"] if classes else []
+        if "U" in f.credit_classes:
+            parts.append("t.credit_class IS NULL")
+        conds.append("(" + " OR ".join(parts) + ")")
+    if f.name_contains:
+        conds.append(f"t.name ILIKE {param('%' + _escape_like(f.name_contains) + '%')} ESCAPE '\\'")
+    return conds
+
+
+async def list_page_json(
+    conn: asyncpg.Connection, *, f: EntityFilter, version: int, after: str | None, limit: int
+) -> list[tuple[str, str]]:
+    """:func:`list_page` as ``(uscc, EntityRead JSON)`` rows, on a read connection."""
+    args: list[Any] = []
+    conditions = filter_sql(f, args, first=2)
+    return await json_records.page(conn, version=version, conditions=conditions, args=args, after=after, limit=limit)
 
 
 async def list_page(

@@ -15,10 +15,10 @@ from pydantic import ValidationError
 
 from jointcheck.auth import Principal, Reader, Role, Writer, access_rule, require_roles
 from jointcheck.codes import EntityType, RegistrationStatus, normalize_uscc
-from jointcheck.db import Database, Session
+from jointcheck.db import Database, Db, Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.etag import IfMatch
-from jointcheck.pagination import Cursor, Limit, Page
+from jointcheck.pagination import Cursor, Limit, Page, cursor_field
 from jointcheck.settings import Settings
 from registry.entities import importer, repository, service
 from registry.entities.models import Entity
@@ -39,8 +39,18 @@ from registry.problems import (
     ImportRejectedProblem,
     PlatformOwnedFieldProblem,
 )
-from registry.versioning.http import AsOfQuery, Reason, as_of_version, created, deleted, list_page, read_all, read_one
-from registry.versioning.service import resolve_as_of
+from registry.versioning.http import (
+    AsOfQuery,
+    Reason,
+    as_of_version_on,
+    created,
+    deleted,
+    json_one,
+    json_page,
+    read_all,
+    read_one,
+)
+from registry.versioning.service import resolve_as_of, resolve_as_of_on
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"])
 
@@ -62,7 +72,7 @@ def _old(new: str) -> str:
     return f"deprecated since API 0.2.0: the old name of `{new}` / 已弃用，请改用 `{new}`"
 
 
-def list_filter(
+async def list_filter(
     industry_prefixes: Annotated[
         list[str], Query(description="GB/T 4754 industry prefixes, any of (F52, F5265, 52) / 行业代码前缀")
     ] = [],  # noqa: B006
@@ -152,25 +162,18 @@ async def create_entity(body: EntityCreate, session: Session, user: Writer, resp
     responses=problem_responses(400, 401, 403, 422),
 )
 async def list_entities(
-    session: Session,
+    db: Db,
     _user: Reader,
     f: Filter,
-    response: Response,
     limit: Limit = 100,
     cursor: Cursor = None,
     as_of: AsOfQuery = None,
-) -> Page[EntityRead]:
-    return await list_page(
-        session,
-        response,
-        repository.list_page,
-        f=f,
-        as_of=as_of,
-        cursor=cursor,
-        limit=limit,
-        schema=EntityRead,
-        key="uscc",
-    )
+) -> Response:
+    after = cursor_field(cursor, "after")
+    async with db.read_connection() as conn:
+        version = await resolve_as_of_on(conn, as_of)
+        rows = await repository.list_page_json(conn, f=f, version=version, after=after, limit=limit + 1)
+    return json_page(rows, limit, version, "after")
 
 
 @router.get(
@@ -375,11 +378,11 @@ async def sync_credit_classes(
     summary="市场主体详情 / Get an entity (optionally as of the past)",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_entity(
-    uscc: str, session: Session, _user: Reader, response: Response, as_of: AsOfQuery = None
-) -> EntityRead:
-    entity = await service.get(session, uscc=normalize_uscc(uscc), version=await as_of_version(session, as_of))
-    return read_one(response, entity, EntityRead)
+async def get_entity(uscc: str, db: Db, _user: Reader, as_of: AsOfQuery = None) -> Response:
+    async with db.read_connection() as conn:
+        version = await as_of_version_on(conn, as_of)
+        valid_from, body = await repository.json_records.get(conn, normalize_uscc(uscc), version=version)
+    return json_one(valid_from, body)
 
 
 @router.get(

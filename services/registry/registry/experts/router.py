@@ -25,7 +25,7 @@ from registry.versioning.http import AsOfQuery, Reason, as_of_version, created, 
 router = APIRouter(prefix="/v1/experts", tags=["experts"])
 
 
-def list_filter(
+async def list_filter(
     field: Annotated[list[str], Query(description="fields of expertise, any of / 专业领域")] = [],  # noqa: B006
     status: Annotated[list[ExpertStatus], Query(description="default: every status / 状态")] = [],  # noqa: B006
 ) -> ExpertFilter:

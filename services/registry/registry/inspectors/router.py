@@ -30,7 +30,7 @@ INSPECTOR_DEPT_RULE = access_rule(
 )
 
 
-def list_filter(
+async def list_filter(
     department: Annotated[list[str], Query(description="department codes, any of / 部门")] = [],  # noqa: B006
     status: Annotated[list[InspectorStatus], Query(description="default: every status / 状态")] = [],  # noqa: B006
     specialty: Annotated[list[str], Query(description="holds any of these specialties / 专业特长")] = [],  # noqa: B006

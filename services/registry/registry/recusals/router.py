@@ -23,7 +23,7 @@ INSPECTOR_DEPT_RULE = access_rule(
 )
 
 
-def list_filter(
+async def list_filter(
     inspector_id: Annotated[list[str], Query(description="inspectors, any of / 执法人员")] = [],  # noqa: B006
     uscc: Annotated[list[str], Query(description="entities, any of / 市场主体")] = [],  # noqa: B006
     valid_on: Annotated[date | None, Query(description="in force on this date / 在该日有效")] = None,

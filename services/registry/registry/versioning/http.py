@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
+import asyncpg
 from fastapi import Query, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jointcheck.etag import etag as etag_of
 from jointcheck.etag import set_etag
-from jointcheck.pagination import Page, cursor_field, page_of
-from registry.versioning.service import resolve_as_of
+from jointcheck.jsonrows import page_json
+from jointcheck.pagination import Page, cursor_field, encode_cursor, page_of
+from registry.versioning.service import resolve_as_of, resolve_as_of_on
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -33,6 +36,29 @@ def version_headers(response: Response, row: Any) -> None:
 async def as_of_version(session: AsyncSession, as_of: str | None) -> int | None:
     """The version a single read asks for; ``None`` (the current state) without ``as_of``."""
     return await resolve_as_of(session, as_of) if as_of is not None else None
+
+
+async def as_of_version_on(conn: asyncpg.Connection, as_of: str | None) -> int | None:
+    """:func:`as_of_version` on a read connection."""
+    return await resolve_as_of_on(conn, as_of) if as_of is not None else None
+
+
+def json_one(valid_from: int, body: str, *, etag: bool = True) -> Response:
+    """A record's state rendered by PostgreSQL (:mod:`registry.versioning.reads`), with the
+    version headers of :func:`read_one`."""
+    headers = {"ETag": etag_of(valid_from)} if etag else {}
+    headers["X-Registry-Version"] = str(valid_from)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def json_page(rows: list[tuple[str, str]], limit: int, version: int, cursor_key: str) -> Response:
+    """A keyset page of rendered records from ``limit + 1`` rows ``(key value, json)``, with
+    ``X-Registry-Version``: the bytes :func:`list_page` would send."""
+    items = [j for _, j in rows[:limit]]
+    next_cursor = encode_cursor({cursor_key: rows[limit - 1][0]}) if len(rows) > limit else None
+    return Response(
+        page_json(items, next_cursor), media_type="application/json", headers={"X-Registry-Version": str(version)}
+    )
 
 
 def read_one(response: Response, row: Any, schema: type[S], *, etag: bool = True) -> S:

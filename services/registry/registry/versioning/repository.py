@@ -61,13 +61,16 @@ class VersionedRecords(Generic[T]):
         """Like :meth:`find`, but 404 ``<kind>_not_found`` when there is none."""
         row = await self.find(session, key, version=version)
         if row is None:
-            suffix = f" as of registry version {version}" if version is not None else ""
-            raise NotFound(
-                f"no {self.label} {key}{suffix}",
-                detail_zh=f"{self.label_zh} {key} 不存在",
-                code=f"{self.kind}_not_found",
-            )
+            raise self.not_found(key, version)
         return row
+
+    def not_found(self, key: str, version: int | None = None) -> NotFound:
+        suffix = f" as of registry version {version}" if version is not None else ""
+        return NotFound(
+            f"no {self.label} {key}{suffix}",
+            detail_zh=f"{self.label_zh} {key} 不存在",
+            code=f"{self.kind}_not_found",
+        )
 
     async def versions(self, session: AsyncSession, key: str) -> list[T]:
         """Every version of the record, oldest first; 404 if it never existed."""

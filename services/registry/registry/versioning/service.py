@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,8 +33,12 @@ async def next_version(
     return version
 
 
+_CURRENT_VERSION = "SELECT coalesce(max(version), 0) FROM registry_state"
+_VERSION_AT = "SELECT coalesce(max(version), 0) FROM registry_versions WHERE created_at <= {ts}"
+
+
 async def current_version(session: AsyncSession) -> int:
-    return (await session.execute(text("SELECT coalesce(max(version), 0) FROM registry_state"))).scalar_one()
+    return (await session.execute(text(_CURRENT_VERSION))).scalar_one()
 
 
 def parse_as_of(raw: str | None) -> int | datetime | None:
@@ -56,29 +62,41 @@ def parse_as_of(raw: str | None) -> int | datetime | None:
     return ts
 
 
-async def resolve_as_of(session: AsyncSession, raw: str | None) -> int:
-    """The registry version a read should see. Future versions and times are refused:
-    their answer could still change, and a past read must never change."""
+async def _resolve(
+    raw: str | None, current: Callable[[], Awaitable[int]], at: Callable[[datetime], Awaitable[int]]
+) -> int:
     value = parse_as_of(raw)
-    current = await current_version(session)
+    now = await current()
     if value is None:
-        return current
+        return now
     if isinstance(value, int):
-        if value > current:
+        if value > now:
             raise UnprocessableEntity(
-                f"registry version {value} does not exist yet (current: {current})",
-                detail_zh=f"名录库版本 {value} 尚不存在（当前 {current}）",
+                f"registry version {value} does not exist yet (current: {now})",
+                detail_zh=f"名录库版本 {value} 尚不存在（当前 {now}）",
                 code="as_of_in_future",
             )
         return value
     if value > datetime.now(UTC):
         raise UnprocessableEntity("as_of is in the future", detail_zh="as_of 不能晚于当前时间", code="as_of_in_future")
-    found = (
-        await session.execute(
-            text("SELECT coalesce(max(version), 0) FROM registry_versions WHERE created_at <= :ts"), {"ts": value}
-        )
-    ).scalar_one()
-    return int(found)
+    return int(await at(value))
+
+
+async def resolve_as_of(session: AsyncSession, raw: str | None) -> int:
+    """The registry version a read should see. Future versions and times are refused:
+    their answer could still change, and a past read must never change."""
+
+    async def at(ts: datetime) -> int:
+        return (await session.execute(text(_VERSION_AT.format(ts=":ts")), {"ts": ts})).scalar_one()
+
+    return await _resolve(raw, lambda: current_version(session), at)
+
+
+async def resolve_as_of_on(conn: asyncpg.Connection, raw: str | None) -> int:
+    """:func:`resolve_as_of` on a read connection (``jointcheck.db.Database.read_connection``)."""
+    return await _resolve(
+        raw, lambda: conn.fetchval(_CURRENT_VERSION), lambda ts: conn.fetchval(_VERSION_AT.format(ts="$1"), ts)
+    )
 
 
 def _json(value: Any) -> str:

@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import asyncpg
 from sqlalchemy import ColumnElement, delete, false, func, literal, or_, select, text, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jointcheck.jsonrows import NotRenderable, RowJson
 from jointcheck.visibility import Scope
 from results.inspections.models import Finding, Inspection, InspectionEvent
+from results.inspections.schemas import InspectionRead
 from results.tasks.models import ResultTask
 
 
@@ -179,6 +182,70 @@ def _visible(scope: Scope) -> ColumnElement[bool]:
     if scope.inspector is not None:
         conditions.append(Inspection.inspectors.any_() == scope.inspector)
     return or_(*conditions) if conditions else false()
+
+
+def _visible_sql(scope: Scope, args: list[Any]) -> str:
+    """:func:`_visible` as SQL text on ``t`` (parameters appended to ``args``)."""
+    if scope.everything:
+        return "true"
+    conditions = []
+    if scope.department is not None:
+        args.append(scope.department)
+        conditions.append(f"${len(args)} = ANY(t.departments)")
+    if scope.inspector is not None:
+        args.append(scope.inspector)
+        conditions.append(f"${len(args)} = ANY(t.inspectors)")
+    return "(" + " OR ".join(conditions) + ")" if conditions else "false"
+
+
+def _read_columns() -> str:
+    """The columns of :class:`InspectionRead`, as ``service.read_model`` fills it."""
+    table = Inspection.__table__.c
+    names = [name for name in InspectionRead.model_fields if name in table and name != "items_pending"]
+    return ", ".join([*(f"t.{n}" for n in names), "t.checklist_id IS NULL AS items_pending"])
+
+
+_READ_COLUMNS = _read_columns()
+try:
+    #: InspectionRead written by PostgreSQL byte for byte as pydantic writes it (jointcheck.jsonrows).
+    READ_JSON: RowJson | None = RowJson(InspectionRead, sources={"items_pending": "t.checklist_id IS NULL"})
+except NotRenderable:  # a field PostgreSQL cannot write as pydantic would: rows are parsed instead
+    READ_JSON = None
+
+
+async def list_visible_json(
+    conn: asyncpg.Connection,
+    *,
+    scope: Scope,
+    task_id: str | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+    state: str | None = None,
+    uscc: str | None = None,
+    department: str | None = None,
+) -> list[tuple[str, uuid.UUID, str]]:
+    """:func:`list_visible` on a read connection: ``(uscc, id, JSON)`` rows, each inspection written by
+    PostgreSQL as :class:`InspectionRead` (:data:`READ_JSON`; failing that, with its field names and
+    nested lists as stored, for ``InspectionRead`` to parse) — no ORM objects."""
+    args: list[Any] = []
+    where = [_visible_sql(scope, args)]
+    for column, value in (("task_id", task_id), ("state", state), ("uscc", uscc)):
+        if value:
+            args.append(value)
+            where.append(f"t.{column} = ${len(args)}")
+    if department:
+        args.append(department)
+        where.append(f"${len(args)} = ANY(t.departments)")
+    if after:
+        args += [after[0], after[1]]
+        where.append(f"(t.uscc, t.id) > (${len(args) - 1}, ${len(args)})")
+    args.append(limit)
+    select = READ_JSON.select_list if READ_JSON is not None else _READ_COLUMNS
+    sql = (
+        f"SELECT t.uscc, t.id, (SELECT row_to_json(r)::text FROM (SELECT {select}) r) FROM inspections t "
+        f"WHERE {' AND '.join(where)} ORDER BY t.uscc, t.id LIMIT ${len(args)}"
+    )
+    return [(r[0], r[1], r[2]) for r in await conn.fetch(sql, *args)]
 
 
 async def list_visible(

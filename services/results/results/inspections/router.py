@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from jointcheck import visibility
 from jointcheck.auth import Principal, Reader, Role, access_rule, require_roles
@@ -90,7 +90,7 @@ def _page(rows, limit):
     responses=problem_responses(400, 401, 403, 422),
 )
 async def list_inspections(
-    session: Session,
+    db: Db,
     user: Reader,
     task_id: TaskId = None,
     state: StateQuery = None,
@@ -98,18 +98,17 @@ async def list_inspections(
     department: Dept = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-) -> Page[InspectionRead]:
-    rows = await service.list_visible(
-        session,
+) -> Page[InspectionRead] | Response:
+    return await service.list_visible_page(
+        db,
         user=user,
         task_id=task_id,
         cursor=cursor,
-        limit=limit + 1,
+        limit=limit,
         state=state,
         uscc=uscc,
         department=department,
     )
-    return _page(rows, limit)
 
 
 @router.get(

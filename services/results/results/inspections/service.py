@@ -7,14 +7,18 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+from fastapi import Response
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck import visibility
 from jointcheck.auth import Principal
 from jointcheck.contracts import TaskInspectionsCompleted, TaskInspectionStarted, publish
+from jointcheck.db import Database
 from jointcheck.errors import Conflict, InvalidState, NotFound, UnprocessableEntity
+from jointcheck.jsonrows import page_json
 from jointcheck.outbox import record_audit
-from jointcheck.pagination import cursor_field
+from jointcheck.pagination import Page, cursor_field, encode_cursor
 from results import deadlines
 from results.categories import service as categories
 from results.inspections import repository
@@ -114,6 +118,43 @@ async def list_visible(
         uscc=uscc,
         department=department,
     )
+
+
+_ITEMS = TypeAdapter(list[InspectionRead])
+
+
+async def list_visible_page(
+    db: Database,
+    *,
+    user: Principal,
+    task_id: str | None,
+    cursor: str | None,
+    limit: int,
+    state: str | None = None,
+    uscc: str | None = None,
+    department: str | None = None,
+) -> Page[InspectionRead] | Response:
+    """``GET /v1/inspections``: :func:`list_visible` as a page, from a read connection — PostgreSQL writes
+    each row as ``InspectionRead`` would be written (or, for a schema it cannot write exactly, as JSON
+    ``InspectionRead`` parses in one call); no ORM objects."""
+    after = cursor_field(cursor, "after", parse=_entity_keyset)
+    async with db.read_connection() as conn:
+        rows = await repository.list_visible_json(
+            conn,
+            scope=visibility.inspection_scope(user),
+            task_id=task_id,
+            after=after,
+            limit=limit + 1,
+            state=state,
+            uscc=uscc,
+            department=department,
+        )
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = encode_cursor({"after": [last[0], str(last[1])]}) if last else None
+    if repository.READ_JSON is not None:  # written exactly as pydantic would: sent as it is
+        return Response(page_json([j for _, _, j in rows[:limit]], next_cursor), media_type="application/json")
+    items = _ITEMS.validate_json("[" + ",".join(j for _, _, j in rows[:limit]) + "]")
+    return Page[InspectionRead](items=items, next_cursor=next_cursor)
 
 
 async def overdue(

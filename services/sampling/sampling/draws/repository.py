@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
+from typing import Any
 
+import asyncpg
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +21,25 @@ async def get(session: AsyncSession, draw_id: uuid.UUID, *, for_update: bool = F
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# What the public view shows, without the frozen inputs and the result (megabytes for a large frame).
+_PUBLIC_VIEW = """
+SELECT id, task_id, kind, status, round, completes_draw_id, announcement, announcement_sha256, commitment,
+       entropy_source, input_hashes::text AS input_hashes, registered_at, receipt->>'receipt_id' AS receipt_id,
+       entropy, entropy_at, executed_at, void_reason, voided_at, public_from, result_gz IS NOT NULL AS has_result
+FROM draws WHERE id = $1
+"""
+
+
+async def public_view(conn: asyncpg.Connection, draw_id: uuid.UUID) -> dict[str, Any] | None:
+    """The columns of a draw's public view, on a read connection (``has_result``: a result is stored)."""
+    row = await conn.fetchrow(_PUBLIC_VIEW, draw_id)
+    if row is None:
+        return None
+    view = dict(row)
+    view["input_hashes"] = json.loads(view["input_hashes"])  # the read connection decodes no JSON
+    return view
 
 
 async def active(session: AsyncSession, task_id: str, kind: str, *, for_update: bool = False) -> Draw | None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from jointcheck.auth import Principal, Reader, Role, Writer, access_rule, require_roles
 from jointcheck.clients import Audit, Planning, Registry, Results
 from jointcheck.db import Db, Session
-from jointcheck.errors import Forbidden, NotFound, problem_responses
+from jointcheck.errors import Forbidden, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_field, page_of, parse_created_keyset
 from jointcheck.settings import Settings
 from sampling.draws import repository, service
@@ -287,11 +287,8 @@ async def list_public_draws(session: Session, task_id: Annotated[str, Query(min_
     "(secret, inputs, result) once the inspection window has closed.",
     responses=problem_responses(404),
 )
-async def get_public_draw(draw_id: uuid.UUID, session: Session) -> PublicDrawRead:
-    draw = await service.get(session, draw_id=draw_id)
-    if draw.status == "frozen":
-        raise NotFound("no such public draw", detail_zh="该抽取不存在或尚未公开", code="draw_not_found")
-    return _public(draw)
+async def get_public_draw(draw_id: uuid.UUID, db: Db) -> PublicDrawRead:
+    return PublicDrawRead.model_validate(await service.public_view(db, draw_id=draw_id))
 
 
 @public_router.get(

@@ -883,4 +883,22 @@ def bundle_of(draw: Draw) -> dict[str, Any]:
 
 
 def bundle_is_public(draw: Draw) -> bool:
-    return draw.status in ("executed", "voided") and draw.result_gz is not None and today_in_china() >= draw.public_from
+    return bundle_public(status=draw.status, has_result=draw.result_gz is not None, public_from=draw.public_from)
+
+
+def bundle_public(*, status: str, has_result: bool, public_from: date) -> bool:
+    """The bundle of an executed (or later voided) draw is public from ``public_from`` (China time)."""
+    return status in ("executed", "voided") and has_result and today_in_china() >= public_from
+
+
+async def public_view(db: Database, *, draw_id: uuid.UUID) -> dict[str, Any]:
+    """``GET /public/draws/{id}``: the public columns of a draw that is public (not ``frozen``), from a
+    read connection; 404 ``draw_not_found`` otherwise."""
+    async with db.read_connection() as conn:
+        view = await repository.public_view(conn, draw_id)
+    if view is None or view["status"] == "frozen":
+        raise NotFound("no such public draw", detail_zh="该抽取不存在或尚未公开", code="draw_not_found")
+    view["bundle_available"] = bundle_public(
+        status=view["status"], has_result=view.pop("has_result"), public_from=view["public_from"]
+    )
+    return view
