@@ -411,9 +411,9 @@ def test_a_year_for_xin_county(http, urls, tokens):
     ]
 
     # --- the year in numbers.
-    # TODO(issue 13 item 5): once `GET /audit/v1/reports/{year}` (the oversight report, branch
-    # `reports`) is on main, read these from it (its drawn per class, burden.visits_saved,
-    # results.on_time and publication counts) for this test's tasks; until then, from each service.
+    # From each service first (this test's own tasks), then from the oversight report, which covers
+    # the whole county's year (other e2e tests share the stack: the departments only this year's tasks
+    # use — WJW on catering, STHJ on hazardous chemicals — give exact figures).
     final = {
         key: food.get("results", "/v1/inspections", task_id=tid, limit=100)["items"] for key, (_, tid) in tasks.items()
     }
@@ -431,3 +431,23 @@ def test_a_year_for_xin_county(http, urls, tokens):
             "approved", "objects_drawn", "teams_assigned", "in_progress", "completed", "results_published"
         ]  # fmt: skip
     assert food_plan["id"] != chem_plan["id"]
+
+    # --- the oversight report of the year, through the gateway (JSON and XLSX)
+    report = food.get("audit", f"/v1/reports/{year}", headers=tokens.auditor)
+    assert report["year"] == year and report["failing_replays"] == []
+    only = {"WJW": 12, "STHJ": 9}  # inspections of the catering and the hazardous-chemicals task
+    results_by = {r["department"]: r for r in report["results"]["by_department"]}
+    published_by = {r["department"]: r for r in report["publications"]["by_department"]}
+    burden_by = {r["department"]: r for r in report["burden"]["by_department"]}
+    for dept, n in only.items():
+        assert results_by[dept]["inspections"] == n and results_by[dept]["on_time"] == n, results_by[dept]
+        assert published_by[dept]["published"] == n and published_by[dept]["rejected"] == 0
+        assert burden_by[dept]["visits"] == n and burden_by[dept]["joint_visits"] == n
+    assert report["burden"]["visits_saved"] >= visits_saved
+    three = next(row for row in report["burden"]["by_size"] if row["departments"] == 3)
+    assert three["visits"] >= 21 and three["visits_saved"] == three["visits"] * 2
+    verdicts = {v["draw_id"]: v["verdict"] for v in report["replays"]["verdicts"]}
+    assert {verdicts[d["id"]] for d in draws} == {"ok"}
+    assert report["followups"]["county"]["closed"] >= 3
+    xlsx = http.get(f"{urls['audit']}/v1/reports/{year}", params={"format": "xlsx"}, headers=tokens.auditor)
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK", xlsx.text[:300]
