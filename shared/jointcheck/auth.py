@@ -219,6 +219,11 @@ def require_roles(*roles: str) -> BearerAuth:
     return BearerAuth(roles)
 
 
+def actor_name(user: Principal) -> str:
+    """How a person or service is recorded in histories: the subject, plus the department (``who@DEPT``)."""
+    return f"{user.subject}@{user.dept}" if user.dept else user.subject
+
+
 def access_rule(rule: str, rule_zh: str) -> dict[str, Any]:
     """``openapi_extra=`` of a route whose callers are narrowed beyond their role (a department
     rule, a filter, a date): said in English and Chinese, it is shown with the roles in the

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from jointcheck.auth import Principal
-
 #: China Standard Time: deadlines (31 January, 31 October) are calendar days in Beijing.
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -23,11 +21,6 @@ def now_utc() -> datetime:
 def china_date(moment: datetime) -> date:
     """The calendar date in Beijing of an aware timestamp."""
     return moment.astimezone(CHINA_TZ).date()
-
-
-def actor_name(user: Principal) -> str:
-    """How a person or service is recorded in histories (subject, plus department)."""
-    return f"{user.subject}@{user.dept}" if user.dept else user.subject
 
 
 def dedupe(values: Sequence[T]) -> list[T]:

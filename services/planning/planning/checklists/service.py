@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jointcheck.auth import Principal, ensure_department
+from jointcheck.auth import Principal, actor_name, ensure_department
 from jointcheck.clients import RegistryClient
 from jointcheck.errors import NotFound, UnprocessableEntity
 from jointcheck.etag import check_if_match
@@ -26,7 +26,7 @@ from planning.checklists.schemas import (
     ChecklistRead,
     ChecklistUpdate,
 )
-from planning.common import actor_name, now_utc
+from planning.common import now_utc
 from planning.items import repository as items
 
 VERSION_FIELDS = (

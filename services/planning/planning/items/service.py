@@ -7,13 +7,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jointcheck.auth import Principal, ensure_department
+from jointcheck.auth import Principal, actor_name, ensure_department
 from jointcheck.clients import RegistryClient
 from jointcheck.errors import Conflict, InvalidState, NotFound
 from jointcheck.etag import check_if_match
 from jointcheck.outbox import record_audit
 from planning import departments
-from planning.common import actor_name, now_utc
+from planning.common import now_utc
 from planning.items import repository
 from planning.items.models import CheckItem, CheckItemVersion
 from planning.items.schemas import ItemCreate, ItemRead, ItemUpdate

@@ -11,13 +11,13 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jointcheck.auth import Principal, ensure_department
+from jointcheck.auth import Principal, actor_name, ensure_department
 from jointcheck.clients import RegistryClient
 from jointcheck.errors import Conflict, InvalidState, NotFound
 from jointcheck.etag import check_if_match
 from jointcheck.outbox import record_audit
 from planning import departments
-from planning.common import actor_name, china_date, now_utc
+from planning.common import china_date, now_utc
 from planning.plans import repository
 from planning.plans.models import Plan, PlanTransition
 from planning.plans.schemas import (

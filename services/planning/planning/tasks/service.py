@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck import visibility
-from jointcheck.auth import Principal, Role, ensure_department
+from jointcheck.auth import Principal, Role, actor_name, ensure_department
 from jointcheck.clients import RegistryClient
 from jointcheck.contracts import TaskApproved, TaskDrawVoided, TaskItem, TaskTeamsAssigned, publish
 from jointcheck.db import Database
@@ -34,7 +34,7 @@ from planning import departments
 from planning.checklists import repository as checklists
 from planning.checklists import service as checklist_service
 from planning.checklists.schemas import ChecklistRead
-from planning.common import actor_name, dedupe, now_utc
+from planning.common import dedupe, now_utc
 from planning.plans import repository as plans
 from planning.plans.models import Plan
 from planning.plans.schemas import TransitionRead

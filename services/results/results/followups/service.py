@@ -12,17 +12,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck import visibility
-from jointcheck.auth import Principal
+from jointcheck.auth import Principal, actor_name
 from jointcheck.errors import InvalidState, NotFound, UnprocessableEntity
 from jointcheck.outbox import record_audit
 from results.deadlines import today_in_china
 from results.followups.models import FollowupCase, FollowupEvent
 from results.followups.schemas import FollowupClose, FollowupDeadline, FollowupTransfer
 from results.inspections.models import Finding, Inspection
-
-
-def _who(user: Principal) -> str:
-    return f"{user.subject}@{user.dept}" if user.dept else user.subject
 
 
 async def open_for(session: AsyncSession, *, inspection: Inspection, findings: list[Finding], actor: Principal) -> int:
@@ -55,7 +51,7 @@ async def open_for(session: AsyncSession, *, inspection: Inspection, findings: l
                 action="open",
                 to_department=f.department,
                 reason=f.notes[:2000],
-                actor=_who(actor),
+                actor=actor_name(actor),
             )
         )
         await record_audit(
@@ -141,7 +137,12 @@ async def _step(
 ) -> None:
     session.add(
         FollowupEvent(
-            case_id=case.id, action=action, from_department=frm, to_department=to, reason=reason, actor=_who(actor)
+            case_id=case.id,
+            action=action,
+            from_department=frm,
+            to_department=to,
+            reason=reason,
+            actor=actor_name(actor),
         )
     )
     case.version += 1
@@ -207,6 +208,6 @@ async def close(session: AsyncSession, *, case_id: uuid.UUID, body: FollowupClos
     case.outcome = body.outcome
     case.outcome_note = body.note
     case.closed_at = datetime.now(UTC)
-    case.closed_by = _who(actor)
+    case.closed_by = actor_name(actor)
     await _step(session, case, action="close", actor=actor, reason=body.note, data={"outcome": body.outcome})
     return case

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jointcheck import visibility
-from jointcheck.auth import Principal
+from jointcheck.auth import Principal, actor_name
 from jointcheck.contracts import TaskInspectionsCompleted, TaskInspectionStarted, publish
 from jointcheck.db import Database
 from jointcheck.errors import Conflict, InvalidState, NotFound, UnprocessableEntity
@@ -230,10 +230,6 @@ def _task_uuid(task_id: str) -> uuid.UUID | None:
         return None
 
 
-def _who(user: Principal) -> str:
-    return f"{user.subject}@{user.dept}" if user.dept else user.subject
-
-
 async def _history(
     session: AsyncSession,
     inspection: Inspection,
@@ -248,7 +244,12 @@ async def _history(
     """Every change: the inspection's own history row, and the audit log's entry (same transaction)."""
     session.add(
         InspectionEvent(
-            inspection_id=inspection.id, action=action, from_state=frm, to_state=to, reason=reason, actor=_who(actor)
+            inspection_id=inspection.id,
+            action=action,
+            from_state=frm,
+            to_state=to,
+            reason=reason,
+            actor=actor_name(actor),
         )
     )
     await record_audit(
@@ -362,7 +363,7 @@ async def record_findings(
                 "method": f.method.value,
                 "notes": f.notes,
                 "evidence": [e.model_dump() for e in f.evidence],
-                "recorded_by": _who(actor),
+                "recorded_by": actor_name(actor),
                 "recorded_at": now,
             }
             for f in body.findings
@@ -422,7 +423,7 @@ async def submit(
     inspection.follow_up_measure = body.follow_up_measure or None
     inspection.state = "submitted"
     inspection.submitted_at = datetime.now(UTC)
-    inspection.submitted_by = _who(actor)
+    inspection.submitted_by = actor_name(actor)
     inspection.version += 1
     await session.flush()
     await _history(
@@ -478,7 +479,7 @@ async def review(
     now = datetime.now(UTC)
     inspection.state = "approved"
     inspection.approved_at = now
-    inspection.approved_by = _who(actor)
+    inspection.approved_by = actor_name(actor)
     approved_on = now.astimezone(deadlines.CHINA).date()
     inspection.late = inspection.due_on is not None and approved_on > inspection.due_on
     inspection.version += 1
