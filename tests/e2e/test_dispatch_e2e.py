@@ -139,7 +139,9 @@ def test_teams_are_completed_by_supplementary_rounds(http, urls, tokens, tmp_pat
     assert [r["round"] for r in done["team_rounds"]] == [1, 2] and done["unassigned_entities"] == []
     teams = {t["entity"]: t["inspectors"] for t in result1["teams"] + result2["teams"]}
     assert sorted(teams) == sorted(selected)
-    inspections = eventually(lambda: len(x := w.get("results", "/v1/inspections", task_id=tid)["items"]) == 14 and x)
+    inspections = eventually(
+        lambda: len(x := w.get("results", "/v1/inspections", task_id=tid, state="assigned")["items"]) == 14 and x
+    )
     assert {i["uscc"]: i["inspectors"] for i in inspections} == teams
 
     # the public view lists both rounds

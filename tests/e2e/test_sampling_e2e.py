@@ -118,7 +118,14 @@ def test_full_draw_is_verifiable_and_drives_the_task(http, urls, tokens, tmp_pat
     checked = verify(tmp_path, teams_bundle)
     assert checked.returncode == 0, checked.stdout
     assert eventually(lambda: task_state(w, task["id"]) == "teams_assigned")
-    inspections = eventually(lambda: w.get("results", "/v1/inspections", task_id=task["id"])["items"])
+    # the objects draw filed them first (awaiting their teams): wait until the teams draw has reached results
+    inspections = eventually(
+        lambda: (
+            (x := w.get("results", "/v1/inspections", task_id=task["id"])["items"])
+            and all(i["state"] == "assigned" for i in x)
+            and x
+        )
+    )
     assert {i["uscc"]: i["inspectors"] for i in inspections} == {t["entity"]: t["inspectors"] for t in result["teams"]}
     # Who was drawn stays with the task's departments and each team (sampling tells results the departments).
     assert all(i["departments"] == task["departments"] for i in inspections)
