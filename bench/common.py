@@ -49,23 +49,30 @@ def auth(role: str = "admin", dept: str | None = None) -> dict[str, str]:
 LEAD = "SWJ"
 
 
-def approved_objects_task(http: Any, url: dict[str, str], entities_csv: Path, *, rows: int, name: str) -> str:
-    """What an objects draw over the whole directory needs, over HTTP: departments, the entity
-    file imported, an item, a checklist of every industry, a published plan, inspectors enough for
-    the capacity check, and an approved task. Returns the task id."""
+def create_departments(http: Any, url: dict[str, str]) -> None:
     from jointcheck.demo import departments
 
-    admin, lead = auth("admin"), auth("officer", LEAD)
     for d in departments():
         http.post(
             f"{url['registry']}/v1/departments",
             json={"code": d.code, "name": d.name, "short_name": d.short_name},
-            headers=admin,
+            headers=auth("admin"),
         ).raise_for_status()
-    with entities_csv.open("rb") as fh:
-        http.post(
-            f"{url['registry']}/v1/entities/import", files={"file": ("e.csv", fh)}, headers=admin
-        ).raise_for_status()
+
+
+def approved_objects_task(http: Any, url: dict[str, str], entities_csv: Path | None, *, rows: int, name: str) -> str:
+    """What an objects draw over the whole directory needs, over HTTP: departments, the entity
+    file imported, an item, a checklist of every industry, a published plan, inspectors enough for
+    the capacity check, and an approved task. Returns the task id.
+
+    ``entities_csv`` None: the departments and entities are in the registry already."""
+    admin, lead = auth("admin"), auth("officer", LEAD)
+    if entities_csv is not None:
+        create_departments(http, url)
+        with entities_csv.open("rb") as fh:
+            http.post(
+                f"{url['registry']}/v1/entities/import", files={"file": ("e.csv", fh)}, headers=admin
+            ).raise_for_status()
     item = http.post(
         f"{url['planning']}/v1/items",
         headers=lead,

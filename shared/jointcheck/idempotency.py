@@ -204,8 +204,13 @@ class IdempotencyMiddleware:
         await send({"type": "http.response.body", "body": body})
 
     async def _execute(self, scope: Scope, receive: Receive, send: Send, *, db: Any, caller: str, key: str) -> None:
+        """Run the request and store its answer *before* the client sees it: a client that retries the
+        moment it has its answer (at this process or another) gets that answer replayed, never a 409
+        "still running". A body too large to store is streamed as it comes and its key forgotten."""
         fingerprint = hashlib.sha256()
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray(), "too_large": False}
+        held: list[Message] = []  # the answer, sent once stored
+        stored = False
 
         async def hashing_receive() -> Message:
             message = await receive()
@@ -213,24 +218,9 @@ class IdempotencyMiddleware:
                 fingerprint.update(message.get("body", b""))
             return message
 
-        async def capturing_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = [
-                    (k.decode("latin-1"), v.decode("latin-1"))
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in (b"content-length", b"x-request-id")
-                ]
-            elif message["type"] == "http.response.body" and not captured["too_large"]:
-                captured["body"] += message.get("body", b"")
-                if len(captured["body"]) > MAX_STORED_BODY:
-                    captured["too_large"] = True
-                    captured["body"] = bytearray()
-            await send(message)
-
-        try:
-            await self.app(scope, hashing_receive, capturing_send)
-        finally:
+        async def store() -> None:
+            nonlocal stored
+            stored = True
             async with db.engine.begin() as conn:
                 if captured["status"] >= 500 or captured["too_large"]:
                     await conn.execute(
@@ -251,3 +241,41 @@ class IdempotencyMiddleware:
                             "k": key,
                         },
                     )
+
+        async def release() -> None:
+            while held:
+                await send(held.pop(0))
+
+        async def capturing_send(message: Message) -> None:
+            if captured["too_large"]:
+                await send(message)
+                return
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = [
+                    (k.decode("latin-1"), v.decode("latin-1"))
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"content-length", b"x-request-id")
+                ]
+                held.append(message)
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            captured["body"] += message.get("body", b"")
+            held.append(message)
+            if len(captured["body"]) > MAX_STORED_BODY:
+                captured["too_large"] = True
+                captured["body"] = bytearray()
+                await store()  # forgotten first: the key cannot be replayed with a cut-off body
+                await release()
+            elif not message.get("more_body", False):
+                await store()
+                await release()
+
+        try:
+            await self.app(scope, hashing_receive, capturing_send)
+        finally:
+            if not stored:
+                await store()
+            await release()

@@ -77,3 +77,51 @@ async def test_a_key_longer_than_stored_is_refused_never_truncated(probe_client,
     assert await _outbox_rows(probe_app) == 0
     exact = await probe_client.post("/v1/probe", json=body, headers=tokens.admin | {"Idempotency-Key": prefix})
     assert exact.status_code == 201
+
+
+async def test_the_answer_is_stored_before_the_client_sees_it(probe_client, probe_app, tokens):
+    """A client that retries the moment it has its 201 (at this process or another) must get it replayed,
+    not a 409 "still running": the key is `done` before the first byte of the answer leaves."""
+    import json as _json
+
+    body = _json.dumps({"name": "甲乙", "count": 1}).encode()
+    headers = tokens.admin | {"Idempotency-Key": "stored-first", "Content-Type": "application/json"}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/probe",
+        "raw_path": b"/v1/probe",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 1),
+        "server": ("probe.test", 80),
+        "state": {},
+    }
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    seen: list[tuple[int, str | None]] = []
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            async with probe_app.state.db.transaction() as s:
+                state = (
+                    await s.execute(text("SELECT state FROM idempotency_keys WHERE key = 'stored-first'"))
+                ).scalar_one_or_none()
+            seen.append((message["status"], state))
+
+    await probe_client.get("/livez")  # the app has started (lifespan) through the client
+    await probe_app(scope, receive, send)
+    assert seen == [(201, "done")]
+    retry = await probe_client.post("/v1/probe", content=body, headers=headers)
+    assert retry.status_code == 201 and retry.headers["idempotent-replayed"] == "true"

@@ -33,6 +33,7 @@ from jointcheck.codes.uscc import USCC_ALPHABET, USCC_WEIGHTS
 
 __all__ = [
     "BAD_KINDS",
+    "COUNTY_PLACES",
     "DIVISION_CODE",
     "ENTITY_HEADERS",
     "INDUSTRIES",
@@ -40,6 +41,7 @@ __all__ = [
     "TOWNS",
     "Department",
     "Industry",
+    "Place",
     "bad_lines",
     "departments",
     "entities",
@@ -206,7 +208,7 @@ def _code_tables():
     return _tables
 
 
-def _permutation(seed: int) -> tuple[int, int]:
+def _permutation(seed: int | str) -> tuple[int, int]:
     """Parameters of the bijection ``i → (a*i + b) mod 31**7`` that scatters the counter."""
     rnd = random.Random(f"jointcheck.demo.uscc:{seed}")
     a = rnd.randrange(1, _P)
@@ -215,27 +217,57 @@ def _permutation(seed: int) -> tuple[int, int]:
     return a, rnd.randrange(_P)
 
 
-def entity_rows(n: int, seed: int = 2024) -> Iterator[list[str]]:
-    """Clean entity rows as lists of strings in :data:`ENTITY_HEADERS` order (the fast path)."""
-    if n < 0:
-        raise ValueError("n must be >= 0")
-    if n > _P:
-        raise ValueError(f"at most {_P} unique entities per county")
+class Place(NamedTuple):
+    """Where generated entities are: a division (GB/T 2260), the prefix of their names (the
+    place as people say it) and of their addresses, and a relative weight."""
+
+    division: str
+    name_prefix: str
+    address_prefix: str
+    weight: int
+
+
+#: Xin County's places: its towns and townships, all in division 411523.
+COUNTY_PLACES: tuple[Place, ...] = tuple(Place(DIVISION_CODE, f"新县{t}", f"{_ADDRESS_PREFIX}{t}", w) for t, w in TOWNS)
+
+
+def entity_rows(
+    n: int,
+    seed: int | str = 2024,
+    *,
+    places: tuple[Place, ...] = COUNTY_PLACES,
+    start: int = 0,
+    code_seed: int | str | None = None,
+) -> Iterator[list[str]]:
+    """Clean entity rows as lists of strings in :data:`ENTITY_HEADERS` order (the fast path).
+
+    ``places`` spreads them over divisions (Xin County's towns by default; see
+    :mod:`jointcheck.demo.province`). ``start`` offsets the row counter the codes are made
+    from: blocks of one file are generated with the same ``code_seed`` (the codes' bijection)
+    and disjoint counter ranges, so they never share a code, each with its own ``seed``."""
+    if n < 0 or start < 0:
+        raise ValueError("n and start must be >= 0")
+    if start + n > _P:
+        raise ValueError(f"at most {_P} unique entities per generator")
     top_t, mid_t, lo_t = _code_tables()
-    a, b = _permutation(seed)
+    a, b = _permutation(seed if code_seed is None else code_seed)
     rnd = random.Random(seed)
     r = rnd.random
 
-    towns = [(f"新县{t}", f"{_ADDRESS_PREFIX}{t}") for t, _ in TOWNS]
-    town_cum = _cum(w for _, w in TOWNS)
+    divisions = sorted({p.division for p in places})
+    towns = [(p.name_prefix, p.address_prefix, divisions.index(p.division)) for p in places]
+    town_cum = _cum(p.weight for p in places)
     inds = [(i.code, i.name, ";".join(i.departments), ";".join(i.tags), i.words, len(i.words)) for i in INDUSTRIES]
     ind_cum = _cum(i.weight for i in INDUSTRIES)
 
+    # Per category: its USCC prefix and check-sum base in every division (index as in ``towns``).
     categories = []
     for cat, _, subtypes in _TYPES:
-        prefix = f"9{cat}{DIVISION_CODE}MA"
-        base = sum(_VALUE[ch] * w for ch, w in zip(prefix, USCC_WEIGHTS))
-        categories.append((prefix, base, [(t, s) for t, _, s in subtypes], _cum(w for _, w, _ in subtypes)))
+        per_division = []
+        for division in divisions:
+            prefix = f"9{cat}{division}MA"
+            per_division.append((prefix, sum(_VALUE[ch] * w for ch, w in zip(prefix, USCC_WEIGHTS))))
+        categories.append((per_division, [(t, s) for t, _, s in subtypes], _cum(w for _, w, _ in subtypes)))
     cat_cum = _cum(w for _, w, _ in _TYPES)
 
     trades = [s + m for s in _NAME_SURNAMES for m in _NAME_MIDS]
@@ -254,11 +286,12 @@ def entity_rows(n: int, seed: int = 2024) -> Iterator[list[str]]:
     status_total, credit_total = status_cum[-1], credit_cum[-1]
     d5, d3 = 31**5, 31**3
 
-    for i in range(n):
+    for i in range(start, start + n):
         code_i, ind_name, depts, tags, words, n_words = inds[bisect(ind_cum, r() * ind_total, 0, last_ind)]
-        prefix, base, subtypes, sub_cum = categories[bisect(cat_cum, r() * cat_total, 0, last_cat)]
+        per_division, subtypes, sub_cum = categories[bisect(cat_cum, r() * cat_total, 0, last_cat)]
         type_name, suffix = subtypes[bisect(sub_cum, r() * sub_cum[-1], 0, len(sub_cum) - 1)]
-        town_name, town_addr = towns[bisect(town_cum, r() * town_total, 0, last_town)]
+        town_name, town_addr, division_i = towns[bisect(town_cum, r() * town_total, 0, last_town)]
+        prefix, base = per_division[division_i]
 
         top, rest = divmod((a * i + b) % _P, d5)
         mid, lo = divmod(rest, d3)
@@ -276,7 +309,7 @@ def entity_rows(n: int, seed: int = 2024) -> Iterator[list[str]]:
             code_i,
             ind_name,
             f"{town_addr}{int(r() * 300) + 1}号",
-            DIVISION_CODE,
+            divisions[division_i],
             dates[int(r() * days)],
             statuses[bisect(status_cum, r() * status_total, 0, last_status)],
             credits[bisect(credit_cum, r() * credit_total, 0, last_credit)],

@@ -16,7 +16,7 @@ from registry.frames.schemas import (
     InspectorPoolQuery,
     RecusalPairsQuery,
 )
-from registry.frames.service import FrameFile, build_file
+from registry.frames.service import FrameFile, FrameResponse, build_file
 from registry.inspectors import repository as inspectors
 from registry.recusals import repository as recusals
 from registry.versioning.service import resolve_as_of
@@ -45,8 +45,9 @@ FRAME_RESPONSES = {200: {"content": {"text/plain": {}}, "description": "the file
 
 
 def frame_response(frame: FrameFile) -> Response:
-    return Response(
-        content=frame.content,
+    """The spooled file, streamed (it is closed when sent or when the client leaves)."""
+    return FrameResponse(
+        frame,
         media_type="text/plain; charset=utf-8",
         headers={
             "X-Registry-Version": str(frame.version),
