@@ -66,6 +66,71 @@ async def test_the_entity_list_filters_by_the_scope_fields(clients, tokens, depa
     assert exported.status_code == 200 and uscc(11) in exported.text and uscc(10) not in exported.text
 
 
+#: Every filter of the entity list: its name, its deprecated name, a value that keeps entity 30 only.
+FILTERS = [
+    ("industry_prefixes", "industry", "F5265"),
+    ("division_prefixes", "division", "411522"),
+    ("entity_types", "type", "individual_business"),
+    ("statuses", "status", "revoked"),
+    ("credit_classes", "class", "U"),
+    ("tags", "tag", "危险化学品"),
+    ("departments", "department", "YJGL"),
+    ("name_contains", "name", "第三十号"),
+]
+
+
+@pytest.mark.parametrize(("new", "old", "value"), FILTERS, ids=[f[1] for f in FILTERS])
+async def test_every_deprecated_filter_name_still_filters(clients, tokens, departments, new, old, value):
+    """The list reads its filters from the query string itself (they are not declared to FastAPI):
+    each deprecated name filters exactly as the new one, and both at once are refused."""
+    await _entities(clients, tokens, 31, 32)
+    special = {
+        "industry_prefixes": {"industry_code": "F5265"},
+        "division_prefixes": {"division_code": "411522"},
+        "entity_types": {"entity_type": "individual_business"},
+        "statuses": {"status": "revoked"},
+        "credit_classes": {"credit_class": None},
+        "tags": {"tags": ["危险化学品"]},
+        "departments": {"departments": ["YJGL"]},
+        "name_contains": {"name": "新县第三十号商店"},
+    }[new]
+    await _entities(clients, tokens, 30, **special)
+
+    async def listed(params):
+        r = await clients.registry.get("/v1/entities", params=params, headers=tokens.auditor)
+        assert r.status_code == 200, r.text
+        return [e["uscc"] for e in r.json()["items"]]
+
+    assert await listed({}) == sorted(uscc(n) for n in (30, 31, 32))
+    assert await listed({new: value}) == await listed({old: value}) == [uscc(30)]
+    both = await clients.registry.get("/v1/entities", params={new: value, old: value}, headers=tokens.auditor)
+    assert both.status_code == 422 and both.json()["code"] == "invalid_filter"
+    assert both.json()["errors"][0]["field"] == f"query.{old}"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"statuses": ["active", "nonsense"]}, "query.statuses.1"),
+        ({"type": "nonsense"}, "query.type.0"),
+        ({"class": "E"}, "query.class.0"),
+        ({"name_contains": "名" * 101}, "query.name_contains"),
+        ({"name": "名" * 101}, "query.name"),
+    ],
+)
+async def test_a_bad_filter_value_is_the_validation_problem_fastapi_gives(clients, tokens, params, field):
+    r = await clients.registry.get("/v1/entities", params=params, headers=tokens.auditor)
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["code"] == "request_validation_failed"
+    assert [e["field"] for e in body["errors"]] == [field]
+
+
+async def test_the_entity_list_checks_the_token_before_the_filters(clients):
+    r = await clients.registry.get("/v1/entities", params={"statuses": "nonsense"})
+    assert r.status_code == 401
+
+
 async def test_the_openapi_names_one_vocabulary_and_marks_the_old_names(clients):
     doc = (await clients.registry.get("/openapi.json")).json()
     schemas = doc["components"]["schemas"]

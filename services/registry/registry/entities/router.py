@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import csv
 import io
 import tempfile
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
+from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from jointcheck.auth import Principal, Reader, Role, Writer, access_rule, require_roles
 from jointcheck.codes import EntityType, RegistrationStatus, normalize_uscc
 from jointcheck.db import Database, Db, Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.etag import IfMatch
+from jointcheck.openapi import query_parameters
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field
 from jointcheck.settings import Settings
 from registry.entities import importer, repository, service
@@ -72,7 +75,7 @@ def _old(new: str) -> str:
     return f"deprecated since API 0.2.0: the old name of `{new}` / 已弃用，请改用 `{new}`"
 
 
-async def list_filter(
+def _documented_filter(
     industry_prefixes: Annotated[
         list[str], Query(description="GB/T 4754 industry prefixes, any of (F52, F5265, 52) / 行业代码前缀")
     ] = [],  # noqa: B006
@@ -100,31 +103,69 @@ async def list_filter(
     tag: Annotated[list[str], Query(deprecated=True, description=_old("tags"))] = [],  # noqa: B006
     department: Annotated[list[str], Query(deprecated=True, description=_old("departments"))] = [],  # noqa: B006
     name: Annotated[str | None, Query(deprecated=True, description=_old("name_contains"), max_length=100)] = None,
-) -> EntityFilter:
+) -> None:
+    """The query parameters of the entity lists as they are documented (``FILTER_PARAMETERS``):
+    :func:`list_filter` reads them itself."""
+
+
+#: The OpenAPI parameters of :func:`_documented_filter` (``openapi_extra`` of the routes taking a Filter).
+FILTER_PARAMETERS = query_parameters(_documented_filter)
+
+_Classes = list[Literal["A", "B", "C", "D", "U"]]
+_Name = Annotated[str, StringConstraints(max_length=100)]
+
+#: Each filter: its field of EntityFilter, its query name and its deprecated one (before API
+#: 0.2.0, accepted for one release), and how a value is read (a list: every occurrence).
+_FILTERS: tuple[tuple[str, str, str, TypeAdapter[Any], bool], ...] = tuple(
+    (field, new, old, TypeAdapter(kind), kind is not _Name)
+    for field, new, old, kind in (
+        ("industry_prefixes", "industry_prefixes", "industry", list[str]),
+        ("division_prefixes", "division_prefixes", "division", list[str]),
+        ("entity_types", "entity_types", "type", list[EntityType]),
+        ("statuses", "statuses", "status", list[RegistrationStatus]),
+        ("credit_classes", "credit_classes", "class", _Classes),
+        ("tags", "tags", "tag", list[str]),
+        ("departments", "departments", "department", list[str]),
+        ("name_contains", "name_contains", "name", _Name),
+    )
+)
+
+
+async def list_filter(request: Request) -> EntityFilter:
     """The query parameters are the fields of a scope (`EntityScope`, a task's `scope`); the names
-    before API 0.2.0 are accepted for one release."""
-    pairs = {
-        "industry_prefixes": (industry_prefixes, industry, "industry"),
-        "division_prefixes": (division_prefixes, division, "division"),
-        "entity_types": (entity_types, entity_type, "type"),
-        "statuses": (statuses, status, "status"),
-        "credit_classes": (credit_classes, credit_class, "class"),
-        "tags": (tags, tag, "tag"),
-        "departments": (departments, department, "department"),
-        "name_contains": (name_contains, name, "name"),
-    }
-    both = [f"{new} and {old}" for new, (value, legacy, old) in pairs.items() if value and legacy]
+    before API 0.2.0 are accepted for one release.
+
+    Read from the query string here rather than declared: FastAPI parses every declared parameter
+    on every request, present or not, and these are sixteen (:data:`FILTER_PARAMETERS` documents
+    them). A bad value is the 422 FastAPI would give (``request_validation_failed``, ``query.<name>…``)."""
+    query = request.query_params
+    values: dict[str, Any] = {}
+    both: list[tuple[str, str]] = []
+    errors: list[dict[str, Any]] = []
+    for field, new, old, adapter, many in _FILTERS:
+        given = {}
+        for name in (new, old):
+            if name not in query:
+                continue
+            raw = query.getlist(name) if many else query[name]
+            try:
+                given[name] = adapter.validate_python(raw)
+            except ValidationError as exc:
+                errors += [{**e, "loc": ("query", name, *e["loc"])} for e in exc.errors(include_url=False)]
+        value, legacy = given.get(new), given.get(old)
+        if value and legacy:
+            both.append((new, old))
+        values[field] = value or legacy or ([] if many else None)
+    if errors:
+        raise RequestValidationError(errors)
     if both:
         raise UnprocessableEntity(
-            f"give each filter once, under its name, not also under its deprecated one: {', '.join(both)}",
+            "give each filter once, under its name, not also under its deprecated one: "
+            + ", ".join(f"{new} and {old}" for new, old in both),
             detail_zh="同一筛选条件不能同时使用新旧两个参数名",
             code="invalid_filter",
-            errors=[
-                {"field": f"query.{b.split(' and ')[1]}", "message": "deprecated name of a filter also given"}
-                for b in both
-            ],
+            errors=[{"field": f"query.{old}", "message": "deprecated name of a filter also given"} for _, old in both],
         )
-    values = {new: value or legacy for new, (value, legacy, _) in pairs.items()}
     try:
         return EntityFilter(**values)
     except ValidationError as exc:
@@ -158,6 +199,7 @@ async def create_entity(body: EntityCreate, session: Session, user: Writer, resp
     "",
     response_model=Page[EntityRead],
     summary="查询市场主体 / List entities",
+    openapi_extra={"parameters": copy.deepcopy(FILTER_PARAMETERS)},
     description="Filters combine with AND; repeated values of one filter with OR. `as_of` returns the past exactly.",
     responses=problem_responses(400, 401, 403, 422),
 )
@@ -277,6 +319,7 @@ async def import_entities(
 @router.get(
     "/export",
     summary="导出 / Export entities as CSV or XLSX",
+    openapi_extra={"parameters": copy.deepcopy(FILTER_PARAMETERS)},
     description="Same columns as the import template, so an export can be imported back. Honors the list filters and `as_of`.",
     response_class=Response,
     responses=problem_responses(401, 403, 422),
