@@ -28,6 +28,7 @@ from jointcheck.clients import (
     results_client,
     sampling_client,
 )
+from sampling.draws.storage import pack_inputs, unpack_inputs
 
 from .conftest import LEAD, World, asyncpg_dsn, deliver_outbox
 
@@ -235,10 +236,14 @@ async def test_a_stored_result_altered_in_sampling_fails_result(
 
 async def test_a_frozen_frame_altered_after_the_draw_fails_input_hashes(sampling, witness, world, tokens, sampling_db):
     _, draw = await objects_draw(world, sampling, tokens)
-    stored = unpack(await sampling_db.fetchval("SELECT inputs_gz FROM draws WHERE id = $1", uuid.UUID(draw["id"])))
-    lines = stored["inputs"]["frame"].splitlines(keepends=True)
-    stored["inputs"]["frame"] = "".join(lines[1:])
-    await sampling_db.execute("UPDATE draws SET inputs_gz = $2 WHERE id = $1", uuid.UUID(draw["id"]), pack(stored))
+    inputs, extra = unpack_inputs(
+        await sampling_db.fetchval("SELECT inputs_gz FROM draws WHERE id = $1", uuid.UUID(draw["id"]))
+    )
+    lines = inputs["frame"].splitlines(keepends=True)
+    inputs["frame"] = b"".join(lines[1:])
+    await sampling_db.execute(
+        "UPDATE draws SET inputs_gz = $2 WHERE id = $1", uuid.UUID(draw["id"]), pack_inputs(inputs, extra)
+    )
     verdict = await witness.replay(tokens, draw["id"])
     assert (verdict["ok"], verdict["failed_check"]) == (False, "input_hashes"), verdict
 
@@ -262,11 +267,11 @@ async def test_a_frame_edited_in_sampling_before_commit_fails_registry_frame(
     assert frozen["status"] == "frozen", r.text
     wiring.reset()
     row = await sampling_db.fetchrow("SELECT announcement, inputs_gz FROM draws WHERE id = $1", uuid.UUID(frozen["id"]))
-    stored = unpack(row["inputs_gz"])
-    protected = stored["inputs"]["frame"].splitlines(keepends=True)[0]  # an entity someone wants left alone
-    stored["inputs"]["frame"] = stored["inputs"]["frame"].replace(protected, "")
+    inputs, extra = unpack_inputs(row["inputs_gz"])
+    protected = inputs["frame"].splitlines(keepends=True)[0]  # an entity someone wants left alone
+    inputs["frame"] = inputs["frame"].replace(protected, b"")
     ann = json.loads(row["announcement"])
-    ann["frame_sha256"] = drawv1.sha256_hex(stored["inputs"]["frame"])
+    ann["frame_sha256"] = drawv1.sha256_hex(inputs["frame"])
     ann["frame_size"] -= 1
     forged = drawv1.canonical_json(ann).decode()
     await sampling_db.execute(
@@ -276,7 +281,7 @@ async def test_a_frame_edited_in_sampling_before_commit_fails_registry_frame(
         uuid.UUID(frozen["id"]),
         forged,
         drawv1.sha256_hex(forged),
-        pack(stored),
+        pack_inputs(inputs, extra),
         ann["frame_sha256"],
         ann["frame_size"],
     )
@@ -286,7 +291,7 @@ async def test_a_frame_edited_in_sampling_before_commit_fails_registry_frame(
     assert r.status_code == 200 and r.json()["status"] == "executed", r.text
     verdict = await witness.replay(tokens, frozen["id"])
     assert (verdict["ok"], verdict["failed_check"]) == (False, "registry_frame"), verdict
-    assert protected.split("\t")[0] in verdict["detail"]
+    assert protected.split(b"\t")[0].decode() in verdict["detail"]
     assert [c["ok"] for c in verdict["checks"]] == [True, True, True, True, True, False, None]
 
 

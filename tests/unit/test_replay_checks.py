@@ -405,7 +405,7 @@ def test_malformed_evidence_is_a_failed_check_never_a_crash():
     assert verdict.detail.startswith("malformed evidence: UnicodeEncodeError: ")
     verdict = checks.verify(replace(e, registry={"frame": 5}))
     assert (verdict.ok, verdict.failed_check) == (False, "registry_frame")
-    assert verdict.detail == "malformed evidence: AttributeError: 'int' object has no attribute 'split'"
+    assert verdict.detail == "malformed evidence: TypeError: object of type 'int' has no len()"
     assert [o.ok for o in verdict.checks] == [True] * 5 + [False, None]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Annotated, Any
 
@@ -9,16 +10,26 @@ import httpx
 from fastapi import Depends
 
 from jointcheck.contracts import ClassCounts, DepartmentInfo, EntityScope, EntitySummary, FrameFile
+from jointcheck.errors import UpstreamUnavailable
 from jointcheck.http import ServiceCallError, ServiceClient
 from jointcheck.settings import Settings
 
 
 def _file(resp: httpx.Response) -> FrameFile:
+    """The body and its ``X-Frame-*`` headers, checked against each other (a body that is not the
+    file the registry hashed is refused, never drawn from)."""
+    content = resp.content
+    sha256 = resp.headers["x-frame-sha256"]
+    lines = int(resp.headers["x-frame-lines"])
+    if hashlib.sha256(content).hexdigest() != sha256 or content.count(b"\n") != lines:
+        raise UpstreamUnavailable(
+            "the registry's frame does not match its X-Frame-SHA256 / X-Frame-Lines headers",
+            detail_zh="名录库返回的底册与其摘要或行数不符",
+            code="upstream_frame_mismatch",
+            extra={"upstream": "registry"},
+        )
     return FrameFile(
-        text=resp.content.decode("utf-8"),
-        sha256=resp.headers["x-frame-sha256"],
-        lines=int(resp.headers["x-frame-lines"]),
-        registry_version=int(resp.headers["x-registry-version"]),
+        content=content, sha256=sha256, lines=lines, registry_version=int(resp.headers["x-registry-version"])
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import ConfigDict, Field
 
 from jointcheck.schemas import Schema
@@ -38,10 +40,16 @@ class DepartmentInfo(Schema):
     active: bool
 
 
-class FrameFile(Schema):
-    """A draw-v1 input file as the registry served it (body and ``X-Frame-*`` headers)."""
+@dataclass(frozen=True)
+class FrameFile:
+    """A draw-v1 input file as the registry served it (body and ``X-Frame-*`` headers). The body is
+    kept as the bytes received (a province's frame is 210 MB: one copy, decoded only on demand)."""
 
-    text: str
+    content: bytes
     sha256: str
     lines: int
     registry_version: int
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8")

@@ -208,7 +208,8 @@ def _to_bytes(text, name: str) -> bytes:
     if isinstance(text, (bytes, bytearray, memoryview)):
         b = bytes(text)
         try:
-            b.decode()
+            if not b.isascii():  # ASCII is UTF-8: no decoded copy of a large frame
+                b.decode()
         except UnicodeDecodeError as e:
             raise DrawError(name, f"not valid UTF-8 ({e.reason} at byte {e.start})") from None
         return b
@@ -244,6 +245,70 @@ def _bytes_lines(b: bytes, name: str, checked: bool = False) -> list[bytes]:
             if lines[i - 1] > lines[i]:
                 raise DrawError(name, f"line {i + 1} is not in ascending byte order (lines must be sorted)")
     return lines
+
+
+# Large files are checked in whole-line chunks of about this many bytes, so that checking a
+# ten-million-line frame never holds a list of ten million lines.
+_CHUNK = 1 << 22
+_IDS = re.compile(rb"^([^\t\n]*)\t", re.M)
+
+
+def _chunks(b: bytes, start: int = 0, stop: int | None = None):
+    """``b[start:stop]`` (whole lines) in slices of whole lines of about ``_CHUNK`` bytes."""
+    stop = len(b) if stop is None else stop
+    size = _CHUNK
+    while start < stop:
+        end = b.find(b"\n", min(start + size, stop - 1), stop) + 1 or stop
+        yield b[start:end]
+        start = end
+
+
+def _lines_ok(b: bytes) -> int | None:
+    """The line count if ``b`` is a well-formed draw-v1 file (what :func:`_bytes_lines` checks),
+    else None; chunk by chunk, at C speed. None only means "not proven": the caller then takes
+    the line-by-line path, which names the first bad line."""
+    if b"\r" in b or (b and not b.endswith(b"\n")):
+        return None
+    n, last = 0, None
+    for chunk in _chunks(b):
+        lines = chunk.split(b"\n")
+        lines.pop()
+        if b"" in lines or not all(map(lt, lines, islice(lines, 1, None))):
+            return None
+        if last is not None and not last < lines[0]:
+            return None
+        last = lines[-1]
+        n += len(lines)
+    return n
+
+
+def _frame_ok(b: bytes, strata: dict) -> int | None:
+    """The line count if ``b`` is a frame :func:`build_announcement` accepts for ``strata``: a
+    well-formed file, one TAB per line, no empty id or stratum, every stratum ruled, no id on
+    two lines; else None (see :func:`_lines_ok`)."""
+    n = _lines_ok(b)
+    if n is None or not _frame_precheck(b, n):
+        return None
+    # one TAB per line (the precheck) and every line ending "<TAB><ruled stratum>LF"
+    if sum(b.count(b"\t" + u(s) + b"\n") for s in strata) != n:
+        return None
+    last = None
+    for chunk in _chunks(b):
+        ids = _IDS.findall(chunk)
+        if not all(map(lt, ids, islice(ids, 1, None))) or (last is not None and not last < ids[0]):
+            return None
+        last = ids[-1]
+    return n
+
+
+def _frame_size_if_ok(b: bytes, strata) -> int | None:
+    """:func:`_frame_ok` for rules not yet validated: None unless ``strata`` is a dict of names."""
+    if not isinstance(strata, dict) or not all(isinstance(k, str) for k in strata):
+        return None
+    try:
+        return _frame_ok(b, strata)
+    except UnicodeEncodeError:  # a stratum name that is not UTF-8: validate_strata() says so
+        return None
 
 
 def _fail_line(name: str, b: bytes, offset: int, what: str):
@@ -566,7 +631,7 @@ def _draw_objects(k_sample: bytes, b: bytes, lines, rules: dict, workers: int = 
     elif lines is not None:
         results = [_scan(k_sample, lines, thresholds, id_len)]
     else:
-        results = [_scan_chunk(k_sample, b, thresholds, id_len)]
+        results = _scan_range(k_sample, b, 0, len(b), thresholds, id_len)
 
     # whole-frame checks: every chunk clean, sorted and without a repeated id across chunks
     nonempty = [r for r in results if r[1] is not None]
@@ -627,12 +692,12 @@ def _scan_parallel(k_sample: bytes, b: bytes, thresholds: dict, id_len, workers:
     except (OSError, NotImplementedError, ImportError):  # no process support here: stay single
         return [_scan_chunk(k_sample, b, thresholds, id_len)]
     try:
-        results = [_scan_chunk(k_sample, b[: cuts[1]], thresholds, id_len)]
+        results = _scan_range(k_sample, b, 0, cuts[1], thresholds, id_len)
         for j, f in enumerate(futures, 1):
             try:
-                results.append(f.result())
+                results += f.result()
             except BrokenProcessPool:  # a worker died (e.g. killed): do its share here
-                results.append(_scan_chunk(k_sample, b[cuts[j] : cuts[j + 1]], thresholds, id_len))
+                results += _scan_range(k_sample, b, cuts[j], cuts[j + 1], thresholds, id_len)
     except BaseException:
         ex.shutdown(wait=False, cancel_futures=True)
         raise
@@ -650,7 +715,13 @@ def _pool_init(k_sample: bytes, b: bytes, thresholds: dict, id_len) -> None:
 
 def _pool_scan(start: int, end: int):
     k_sample, b, thresholds, id_len = _pool_state
-    return _scan_chunk(k_sample, b[start:end], thresholds, id_len)
+    return _scan_range(k_sample, b, start, end, thresholds, id_len)
+
+
+def _scan_range(k_sample: bytes, b: bytes, start: int, end: int, thresholds: dict, id_len) -> list:
+    """_scan_chunk() over the whole lines of ``b[start:end]``, a bounded chunk at a time (a list of
+    its results, in order: the whole-frame checks compare neighbouring chunks)."""
+    return [_scan_chunk(k_sample, chunk, thresholds, id_len) for chunk in _chunks(b, start, end)]
 
 
 # --------------------------------------------------------------------------- teams
@@ -790,8 +861,15 @@ def build_announcement(
     expected = _INPUTS[kind]
     if not isinstance(inputs, dict) or set(inputs) != set(expected):
         raise DrawError("inputs", f"{kind} draw needs exactly the inputs {', '.join(sorted(expected))}")
+    frame_size = None  # proven chunk by chunk (large frames), else counted below line by line
     for name, (field, _nf) in expected.items():
-        b, _ = _file_lines(inputs[name], name)
+        if name == "frame" and kind != "teams":
+            b = _to_bytes(inputs[name], name)
+            frame_size = _frame_size_if_ok(b, strata)
+            if frame_size is None:
+                _file_lines(b, name)  # raises, naming the line, if the file is malformed
+        else:
+            b, _ = _file_lines(inputs[name], name)
         ann[field] = hashlib.sha256(b).hexdigest()
     if kind == "teams":
         if strata is not None:
@@ -804,18 +882,20 @@ def build_announcement(
         if team is not None:
             raise DrawError("team", f"an {kind} draw has no team rules")
         validate_strata(strata)
-        b, lines = _file_lines(inputs["frame"], "frame")
-        if not _frame_precheck(b, len(lines)):
-            _diagnose_frame(lines, strata)
-        parts = list(map(bytes.partition, lines, repeat(b"\t")))
-        ruled = {u(s) for s in strata}
-        if not set(map(itemgetter(2), parts)) <= ruled:  # catches lines with no TAB or two
-            _diagnose_frame(lines, strata)
-        ids = list(map(itemgetter(0), parts))
-        if not all(map(ne, ids, islice(ids, 1, None))):  # same id => adjacent lines (sorted)
-            dup = next(a for a, c in zip(ids, ids[1:]) if a == c)
-            raise DrawError("frame", f"id {_show(dup.decode('utf-8'))} appears on more than one line")
-        ann["frame_size"] = len(lines)
+        if frame_size is None:
+            b, lines = _file_lines(inputs["frame"], "frame")
+            if not _frame_precheck(b, len(lines)):
+                _diagnose_frame(lines, strata)
+            parts = list(map(bytes.partition, lines, repeat(b"\t")))
+            ruled = {u(s) for s in strata}
+            if not set(map(itemgetter(2), parts)) <= ruled:  # catches lines with no TAB or two
+                _diagnose_frame(lines, strata)
+            ids = list(map(itemgetter(0), parts))
+            if not all(map(ne, ids, islice(ids, 1, None))):  # same id => adjacent lines (sorted)
+                dup = next(a for a, c in zip(ids, ids[1:]) if a == c)
+                raise DrawError("frame", f"id {_show(dup.decode('utf-8'))} appears on more than one line")
+            frame_size = len(lines)
+        ann["frame_size"] = frame_size
         ann["strata"] = strata
     for k, v in (context or {}).items():
         if k in ann or k in ("frame_sha256", "frame_size", "strata", "team"):
@@ -904,11 +984,17 @@ def _check_inputs(kind: str, inputs, ann: dict) -> dict:
         raise DrawError("inputs", f"unexpected input(s) {', '.join(extra)} for a {kind} draw")
     parsed = {}
     for name, (field, nfields) in expected.items():
-        b, lines = _file_lines(inputs[name], name)
         if name == "frame":
-            if not _frame_precheck(b, len(lines)):
-                _diagnose_frame(lines, {})  # a failed precheck is structural: raised before any rule is read
+            b = _to_bytes(inputs[name], name)
+            n = _lines_ok(b)  # large frames: proven chunk by chunk, never split whole
+            if n is not None and _frame_precheck(b, n):
+                lines = None
+            else:
+                b, lines = _file_lines(b, name)
+                if not _frame_precheck(b, len(lines)):
+                    _diagnose_frame(lines, {})  # a failed precheck is structural: raised before any rule is read
         else:
+            b, lines = _file_lines(inputs[name], name)
             _split_fields(lines, nfields, name)
         want = ann.get(field)
         if not isinstance(want, str) or not _HEX64.fullmatch(want):
@@ -919,7 +1005,8 @@ def _check_inputs(kind: str, inputs, ann: dict) -> dict:
         parsed[name] = (b, lines)
     if kind != "teams":
         fs = ann.get("frame_size")
-        n = len(parsed["frame"][1])
+        b, lines = parsed["frame"]
+        n = b.count(b"\n") if lines is None else len(lines)
         if not _is_int(fs):
             raise DrawError("frame_size", f"the announcement's frame_size must be an integer, got {_show(fs)}")
         if fs != n:

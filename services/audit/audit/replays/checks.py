@@ -83,6 +83,60 @@ def _lines(text: str) -> list[str]:
     return text.split("\n")[:-1]  # "" gives [] too
 
 
+_BLOCK = 1 << 16
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix of ``a`` and ``b`` (binary search on slice equality: C speed)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def sorted_difference(registry: str, frozen: str) -> tuple[list[str], list[str]]:
+    """(lines of ``frozen`` not in ``registry``, lines of ``registry`` not in ``frozen``) for two
+    LF-terminated files sorted by bytes without repeats (draw-v1 files).
+
+    A merge that skips identical stretches a block at a time: a ten-million-line frame equal to
+    the registry's but for some exclusions costs a few hundred block comparisons plus a few per
+    difference, and no list or set of its lines. (A frozen frame that is not sorted has failed the
+    ``result`` check before this runs.)"""
+    foreign: list[str] = []
+    removed: list[str] = []
+    # registry[i0:i] == frozen[j0:j], where i0 and j0 start a line (blocks are not line-aligned)
+    i = j = i0 = j0 = 0
+    n, m = len(registry), len(frozen)
+    while i < n and j < m:
+        a, b = registry[i : i + _BLOCK], frozen[j : j + _BLOCK]
+        if a == b:
+            i, j = i + len(a), j + len(b)
+            continue
+        d = _common_prefix(a, b)
+        if i + d >= n or j + d >= m:  # one file ended (at a line end): the rest of the other differs
+            i, j = i + d, j + d
+            break
+        # the line holding the first difference starts at the same offset from i0 and j0
+        start = max(i0, registry.rfind("\n", i0, i + d) + 1)
+        i, j = start, j0 + (start - i0)
+        r_end, f_end = registry.index("\n", i), frozen.index("\n", j)
+        r, f = registry[i:r_end], frozen[j:f_end]
+        if r < f:
+            removed.append(r)
+            i = r_end + 1
+        else:
+            foreign.append(f)
+            j = f_end + 1
+        i0, j0 = i, j
+    removed += _lines(registry[i:])
+    foreign += _lines(frozen[j:])
+    return foreign, removed
+
+
 def _first(items: list[str], limit: int = 3) -> str:
     shown = ", ".join(repr(i) for i in items[:limit])
     return shown + (f" (and {len(items) - limit} more)" if len(items) > limit else "")
@@ -188,14 +242,10 @@ def check_registry_frame(e: Evidence, st: _State) -> None:
     if kind == "teams":
         _check_teams_inputs(e, inputs, where, st.ann)
         return
-    registry_lines = _lines(e.registry.get("frame", ""))
-    frozen_lines = _lines(inputs["frame"])
-    known = set(registry_lines)
-    foreign = [line for line in frozen_lines if line not in known]
+    foreign, removed_lines = sorted_difference(e.registry.get("frame", ""), inputs["frame"])
     if foreign:
         raise Failed(f"{len(foreign)} line(s) of the frozen frame are not in {where}: {_first(foreign)}")
-    frozen = set(frozen_lines)
-    removed = [line.split("\t", 1)[0] for line in registry_lines if line not in frozen]
+    removed = [line.split("\t", 1)[0] for line in removed_lines]
     exclusion = ann.get("exclusion") if isinstance(ann.get("exclusion"), dict) else {}
     if len(removed) != exclusion.get("count") or drawv1.sha256_hex(drawv1.make_file(removed)) != exclusion.get(
         "sha256"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from jointcheck.auth import Principal, Reader, Role, Writer, access_rule, require_roles
 from jointcheck.clients import Audit, Planning, Registry, Results
@@ -228,10 +229,13 @@ async def get_result(
     return service.result_of(draw)
 
 
-def _bundle_response(draw: Draw) -> Response:
-    body = json.dumps(service.bundle_of(draw), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(
-        body,
+async def _bundle_response(draw: Draw) -> Response:
+    """The bundle streamed as it is written (a province's frame is never one string in memory);
+    a draw without a result is refused before anything is sent."""
+    service.result_of(draw)
+    chunks = await run_in_threadpool(service.bundle_chunks, draw)
+    return StreamingResponse(
+        chunks,
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="draw-{draw.id}.json"'},
     )
@@ -245,7 +249,7 @@ def _bundle_response(draw: Draw) -> Response:
     responses=problem_responses(401, 403, 404, 409),
 )
 async def get_bundle(draw_id: uuid.UUID, session: Session, _user: Auditors) -> Response:
-    return _bundle_response(await service.get(session, draw_id=draw_id))
+    return await _bundle_response(await service.get(session, draw_id=draw_id))
 
 
 def _public(draw: Draw) -> PublicDrawRead:
@@ -307,4 +311,4 @@ async def get_public_bundle(draw_id: uuid.UUID, session: Session) -> Response:
             code="bundle_not_public_yet",
             extra={"public_from": draw.public_from.isoformat()},
         )
-    return _bundle_response(draw)
+    return await _bundle_response(draw)

@@ -13,7 +13,7 @@ import json
 import logging
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -45,7 +45,7 @@ from jointcheck.draw.drawv1 import _check_entropy as check_entropy
 from jointcheck.errors import Conflict, DomainError, Forbidden, InvalidState, NotFound, UnprocessableEntity
 from jointcheck.outbox import record_audit
 from sampling.config import Settings
-from sampling.draws import repository
+from sampling.draws import repository, storage
 from sampling.draws.models import Draw
 from sampling.draws.states import REQUIRED_TASK_STATE, VOIDABLE_IN_TASK_STATE, DrawKind, DrawStatus, ensure_can_move
 
@@ -113,7 +113,7 @@ class FrozenInputs:
     """Everything a draw commits to, gathered before anything is stored."""
 
     kind: DrawKind
-    inputs: dict[str, str]  # the draw-v1 input files
+    inputs: dict[str, str | bytes]  # the draw-v1 input files (a large frame as bytes, never decoded)
     rules: dict[str, Any]  # strata (objects, experts) or team rules (teams)
     context: dict[str, Any]  # what the announcement records besides the files
     extra_files: dict[str, str] = field(default_factory=dict)  # kept with the inputs, not drawn from
@@ -302,12 +302,14 @@ async def _gather_objects(task: TaskSpec, callees: Callees) -> FrozenInputs:
     frame = await callees.registry.entity_frame(task.scope)
     since = today_in_china() - timedelta(days=task.exclusion_days)
     excluded = (await callees.results.recently_inspected(since)).usccs
-    text, removed = await asyncio.to_thread(_exclude, frame.text, set(excluded))
+    content, removed = await asyncio.to_thread(storage.exclude, frame.content, set(excluded))
+    registry_version, registry_sha256 = frame.registry_version, frame.sha256
+    del frame  # one copy of the frame from here on
     exclusions = drawv1.make_file(removed)
     context = {
-        "registry_version": frame.registry_version,
+        "registry_version": registry_version,
         "scope": task.scope.model_dump(mode="json"),
-        "registry_frame_sha256": frame.sha256,
+        "registry_frame_sha256": registry_sha256,
         "exclusion": {
             "since": since.isoformat(),
             "days": task.exclusion_days,
@@ -318,26 +320,11 @@ async def _gather_objects(task: TaskSpec, callees: Callees) -> FrozenInputs:
     rules = {c: task.sampling_rules[c].draw_rule() for c in CLASSES}
     return FrozenInputs(
         kind=DrawKind.objects,
-        inputs={"frame": text},
+        inputs={"frame": content},
         rules=rules,
         context=context,
         extra_files={"exclusions": exclusions},
     )
-
-
-def _exclude(frame: str, excluded: set[str]) -> tuple[str, list[str]]:
-    """Remove excluded ids from a frame (order is kept, so the file stays canonical)."""
-    if not excluded:
-        return frame, []
-    kept: list[str] = []
-    removed: list[str] = []
-    for line in frame.splitlines(keepends=True):
-        uscc = line.split("\t", 1)[0]
-        if uscc in excluded:
-            removed.append(uscc)
-        else:
-            kept.append(line)
-    return "".join(kept), removed
 
 
 async def _gather_teams(
@@ -425,6 +412,9 @@ async def freeze(db: Database, *, task: TaskSpec, frozen: FrozenInputs, entropy_
     }
     secret = drawv1.new_secret()
     commitment = drawv1.commitment_of(secret)
+    # The inputs are compressed while draw-v1 checks and hashes them (zlib leaves the GIL): a
+    # province's frame costs the longer of the two, not their sum.
+    packing = asyncio.create_task(asyncio.to_thread(storage.pack_inputs, frozen.inputs, frozen.extra_files))
     try:
         announcement = await asyncio.to_thread(
             drawv1.build_announcement,
@@ -437,6 +427,7 @@ async def freeze(db: Database, *, task: TaskSpec, frozen: FrozenInputs, entropy_
             context=context,
         )
     except drawv1.DrawError as exc:
+        await asyncio.gather(packing, return_exceptions=True)
         raise UnprocessableEntity(
             f"cannot commit this draw: {exc}",
             detail_zh=f"无法生成抽取公告：{exc}",
@@ -445,7 +436,7 @@ async def freeze(db: Database, *, task: TaskSpec, frozen: FrozenInputs, entropy_
         ) from None
     ann = json.loads(announcement)
     hashes = {k: v for k, v in ann.items() if k.endswith("_sha256") or k == "frame_size"}
-    inputs_gz = await asyncio.to_thread(pack, {"inputs": frozen.inputs, **frozen.extra_files})
+    inputs_gz = await packing
     async with db.transaction() as session:
         if kind == DrawKind.teams:
             # Locked: the objects draw cannot be voided while its teams draw is being frozen.
@@ -617,14 +608,15 @@ async def supply_entropy(
                 extra={"entropy": draw.entropy, "entropy_at": draw.entropy_at.isoformat() if draw.entropy_at else None},
             )
         announcement, secret, inputs_gz = draw.announcement, draw.secret, draw.inputs_gz
-    stored = await asyncio.to_thread(unpack, inputs_gz)
+    inputs, _ = await asyncio.to_thread(storage.unpack_inputs, inputs_gz)
+    del inputs_gz
     try:
         result = await asyncio.to_thread(
             drawv1.execute,
             announcement.encode("utf-8"),
             secret,
             entropy,
-            stored["inputs"],
+            inputs,
             workers=settings.draw_workers,
         )
     except drawv1.DrawError as exc:
@@ -647,7 +639,7 @@ async def supply_entropy(
         draw.status = DrawStatus.executed.value
         draw.executed_at = datetime.now(UTC)
         await session.flush()
-        await _announce_result(session, draw=draw, result=result, inputs=stored["inputs"])
+        await _announce_result(session, draw=draw, result=result, inputs=inputs)
         await record_audit(
             session,
             actor=actor,
@@ -676,17 +668,17 @@ def _count(values: Any) -> dict[str, int]:
     return out
 
 
-def _pool_departments(inputs: dict[str, Any]) -> dict[str, str]:
+def _pool_departments(inputs: dict[str, bytes]) -> dict[str, str]:
     """inspector id → department, from a teams draw's frozen pool (``id<TAB>department`` lines)."""
     out: dict[str, str] = {}
-    for line in (inputs.get("pool") or "").splitlines():
+    for line in (inputs.get("pool") or b"").decode("utf-8").splitlines():
         inspector, _, department = line.partition("\t")
         out[inspector] = department
     return out
 
 
 async def _announce_result(
-    session: AsyncSession, *, draw: Draw, result: dict[str, Any], inputs: dict[str, Any]
+    session: AsyncSession, *, draw: Draw, result: dict[str, Any], inputs: dict[str, bytes]
 ) -> None:
     task_id, draw_id = uuid.UUID(draw.task_id), str(draw.id)
     departments = draw.context.get("departments", [])
@@ -869,15 +861,27 @@ def result_of(draw: Draw) -> dict[str, Any]:
 
 
 def bundle_of(draw: Draw) -> dict[str, Any]:
-    """The draw-bundle/1 document anyone can replay with tools/verify_draw.py."""
+    """The draw-bundle/1 document anyone can replay with tools/verify_draw.py (small draws and tests;
+    the routes stream it with :func:`bundle_chunks`)."""
     result = result_of(draw)
-    stored = unpack(draw.inputs_gz)
+    inputs, _ = storage.unpack_inputs(draw.inputs_gz)
     return drawv1.make_bundle(
-        str(draw.id),
-        draw.announcement.encode("utf-8"),
-        draw.secret,
-        draw.entropy or "",
-        stored["inputs"],
+        str(draw.id), draw.announcement.encode("utf-8"), draw.secret, draw.entropy or "", inputs, result=result
+    )
+
+
+def bundle_chunks(draw: Draw) -> Iterator[bytes]:
+    """The bundle's JSON, byte for byte :func:`bundle_of`'s compact dump, a chunk at a time: the
+    inputs are decompressed once and the frame is never made into a string. Runs in a worker thread."""
+    result = result_of(draw)
+    inputs, _ = storage.unpack_inputs(draw.inputs_gz)
+    return storage.bundle_chunks(
+        draw_id=str(draw.id),
+        kind=draw.kind,
+        announcement=draw.announcement,
+        secret_hex=draw.secret,
+        entropy=draw.entropy or "",
+        inputs=inputs,
         result=result,
     )
 
