@@ -102,6 +102,18 @@ def province_file(rows: int, fresh: bool) -> Path:
     return path
 
 
+async def server_settings(dsn: str) -> str:
+    """What the figures depend on most on the database side (bulk loads write WAL and checkpoint)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        names = ("server_version", "shared_buffers", "max_wal_size", "checkpoint_timeout", "synchronous_commit")
+        return ", ".join([f"{n}={await conn.fetchval(f'SHOW {n}')}" for n in names])
+    finally:
+        await conn.close()
+
+
 def timed(what: str, fn, *args, **kw):
     t = time.perf_counter()
     out = fn(*args, **kw)
@@ -143,6 +155,7 @@ def main() -> int:
         dsn = stack.cfg.database_url("registry").replace("postgresql+asyncpg", "postgresql")
         admin, lead, auditor = auth("admin"), auth("officer", LEAD), auth("auditor")
         pids = {s: stack.processes[s].pid for s in SERVICES}
+        print(f"PostgreSQL: {asyncio.run(server_settings(dsn))}; {psutil.cpu_count()} CPUs", flush=True)
         with MemorySampler(pids) as mem, httpx.Client(timeout=3600) as http:
             create_departments(http, url)
             mem.phase = "copy"
