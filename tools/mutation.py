@@ -52,6 +52,8 @@ VERIFIER_FUNCTIONS = (
     "_summary",
     "_show",
     "_to_bytes",
+    "_chunks",
+    "_lines_ok",
     "_file_lines",
     "_bytes_check",
     "_bytes_lines",
@@ -86,6 +88,9 @@ DRAW_REST_FUNCTIONS = (
     "_threshold",
     "_scan",
     "_scan_chunk",
+    "_scan_range",
+    "_frame_ok",
+    "_frame_size_if_ok",
     "_fixed_layout",
     "draw_objects",
     "_draw_objects",
@@ -113,7 +118,11 @@ class Module:
         return self.source[: -len(".py")].replace("/", ".")
 
 
-DRAW_TESTS = ["tests/unit/test_draw_vectors.py", "tests/unit/test_verifier_checks.py"]
+DRAW_TESTS = [
+    "tests/unit/test_draw_vectors.py",
+    "tests/unit/test_verifier_checks.py",
+    "tests/unit/test_draw_chunk_checks.py",
+]
 MODULES = [
     Module("drawv1-verifier", "jointcheck/draw/drawv1.py", DRAW_TESTS, 98.0, VERIFIER_FUNCTIONS),
     # informational (no target); the property tests are left out: minutes per mutant

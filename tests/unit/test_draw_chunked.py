@@ -101,21 +101,6 @@ def test_a_malformed_frame_gets_the_same_refusal_chunked_or_not(frame, how, at, 
         assert _outcome(*run) == slow
 
 
-def test_a_valid_frame_is_never_split_whole(monkeypatch):
-    """The line-by-line path (a list of every line) is only for refusals; a valid frame, even of
-    several chunks and run by several workers, never takes it."""
-    frame = drawv1.make_file([(f"91411523MA{i:08d}", "ABU"[i % 3]) for i in range(120_000)]).encode()
-    expected = _draw(frame)
-
-    def forbidden(*_a, **_k):
-        raise AssertionError("split whole")
-
-    monkeypatch.setattr(drawv1, "_CHUNK", 1 << 16)
-    monkeypatch.setattr(drawv1, "_bytes_lines", forbidden)
-    assert _draw(frame) == expected
-    assert _draw(frame, workers=2) == expected
-
-
 def test_a_non_ascii_frame_is_still_checked_as_utf8():
     bad = b"\xff\xfe\tA\n"
     with pytest.raises(DrawError, match="not valid UTF-8"):
