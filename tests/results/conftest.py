@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from jointcheck.codes import make_uscc
@@ -16,6 +18,46 @@ TEAM_DEPARTMENTS = [LEAD, COOPERATING]
 
 def uscc(n: int) -> str:
     return make_uscc(f"91411523MA{n:07d}")
+
+
+async def stored_renderings_differ(url: str) -> list[str]:
+    """Inspections whose stored rendering (``read_json``, kept by a trigger) is not what the list
+    would render now — PostgreSQL afresh (jointcheck.jsonrows) and pydantic from the row's columns."""
+    import json
+
+    import asyncpg
+
+    from results.inspections.repository import READ_JSON
+    from results.inspections.schemas import InspectionRead
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        rows = await conn.fetch(
+            "SELECT t.*, t.checklist_id IS NULL AS items_pending, "
+            f"(SELECT row_to_json(r)::text FROM (SELECT {READ_JSON.select_list}) r) AS fresh FROM inspections t"
+        )
+    finally:
+        await conn.close()
+    wrong = []
+    for row in rows:
+        values = {k: (json.loads(v) if k in ("team", "items", "categories") else v) for k, v in row.items()}
+        by_pydantic = InspectionRead.model_validate(values).model_dump_json()
+        if not (row["read_json"] == row["fresh"] == by_pydantic):
+            wrong.append(f"{row['id']}: stored {row['read_json']} fresh {row['fresh']} pydantic {by_pydantic}")
+    return wrong
+
+
+@pytest.fixture(autouse=True)
+def _stored_renderings_stay_fresh(request):
+    """After every test that wrote inspections (whatever path wrote them: events, findings, visit,
+    submit, review, publication, void …), each one's stored list rendering equals a fresh one."""
+    if "clean_databases" not in request.fixturenames:
+        yield
+        return
+    urls = request.getfixturevalue("clean_databases")
+    yield
+    wrong = asyncio.run(stored_renderings_differ(urls["results"]))
+    assert not wrong, "stale inspections.read_json:\n" + "\n".join(wrong)
 
 
 async def send_event(clients, tokens, topic: str, payload: dict[str, Any], *, event_id: str | None = None):

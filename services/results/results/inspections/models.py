@@ -70,6 +70,9 @@ class Inspection(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    # The inspection as ``InspectionRead`` renders it (the list page sends it as it is), written by
+    # a trigger in the statement that writes the row (repository.READ_JSON_FUNCTION): never set it.
+    read_json: Mapped[str] = mapped_column(Text, deferred=True)
 
     __table_args__ = (
         UniqueConstraint("task_id", "uscc", name="uq_inspections_task_id_uscc"),

@@ -209,8 +209,31 @@ _READ_COLUMNS = _read_columns()
 try:
     #: InspectionRead written by PostgreSQL byte for byte as pydantic writes it (jointcheck.jsonrows).
     READ_JSON: RowJson | None = RowJson(InspectionRead, sources={"items_pending": "t.checklist_id IS NULL"})
+    #: The same rendering of the row a trigger is writing (``NEW``).
+    _NEW_JSON: RowJson | None = RowJson(
+        InspectionRead, alias="NEW", sources={"items_pending": "NEW.checklist_id IS NULL"}
+    )
 except NotRenderable:  # a field PostgreSQL cannot write as pydantic would: rows are parsed instead
-    READ_JSON = None
+    READ_JSON = _NEW_JSON = None
+
+#: The trigger function keeping ``inspections.read_json`` — each inspection as :data:`READ_JSON`
+#: renders it — in step with the row: ``BEFORE INSERT OR UPDATE`` of every row, in the writing
+#: statement, whatever writes it (the ORM, bulk upserts and updates, raw SQL). Migrations install it
+#: from :func:`read_json_function_body` as it was then; a test checks the installed body is this one
+#: (a changed ``InspectionRead`` needs a migration replacing it and re-rendering every row).
+READ_JSON_FUNCTION = "inspections_read_json"
+
+
+def read_json_function_body() -> str:
+    """The PL/pgSQL body of :data:`READ_JSON_FUNCTION` for the current :class:`InspectionRead`."""
+    if _NEW_JSON is None:
+        raise NotRenderable("InspectionRead cannot be rendered by PostgreSQL: no stored rendering")
+    return (
+        "\nBEGIN\n"
+        f"  NEW.read_json := (SELECT row_to_json(r)::text FROM (SELECT {_NEW_JSON.select_list}) r);\n"
+        "  RETURN NEW;\n"
+        "END\n"
+    )
 
 
 async def list_visible_json(
@@ -224,9 +247,10 @@ async def list_visible_json(
     uscc: str | None = None,
     department: str | None = None,
 ) -> list[tuple[str, uuid.UUID, str]]:
-    """:func:`list_visible` on a read connection: ``(uscc, id, JSON)`` rows, each inspection written by
-    PostgreSQL as :class:`InspectionRead` (:data:`READ_JSON`; failing that, with its field names and
-    nested lists as stored, for ``InspectionRead`` to parse) — no ORM objects."""
+    """:func:`list_visible` on a read connection: ``(uscc, id, JSON)`` rows, each inspection as
+    :class:`InspectionRead` renders it — its stored rendering (``read_json``, kept by a trigger;
+    failing a schema PostgreSQL can render, its columns as stored, for ``InspectionRead`` to
+    parse) — no ORM objects."""
     args: list[Any] = []
     where = [_visible_sql(scope, args)]
     for column, value in (("task_id", task_id), ("state", state), ("uscc", uscc)):
@@ -240,9 +264,14 @@ async def list_visible_json(
         args += [after[0], after[1]]
         where.append(f"(t.uscc, t.id) > (${len(args) - 1}, ${len(args)})")
     args.append(limit)
-    select = READ_JSON.select_list if READ_JSON is not None else _READ_COLUMNS
+    # A sub-select: PostgreSQL fetches the rendering of the page's rows only, after the sort.
+    body = (
+        "(SELECT t.read_json)"
+        if READ_JSON is not None
+        else f"(SELECT row_to_json(r)::text FROM (SELECT {_READ_COLUMNS}) r)"
+    )
     sql = (
-        f"SELECT t.uscc, t.id, (SELECT row_to_json(r)::text FROM (SELECT {select}) r) FROM inspections t "
+        f"SELECT t.uscc, t.id, {body} FROM inspections t "
         f"WHERE {' AND '.join(where)} ORDER BY t.uscc, t.id LIMIT ${len(args)}"
     )
     return [(r[0], r[1], r[2]) for r in await conn.fetch(sql, *args)]
