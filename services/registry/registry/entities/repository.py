@@ -138,9 +138,10 @@ def filter_sql(f: EntityFilter, args: list[Any], first: int) -> list[str]:
 
 
 async def list_page_json(
-    conn: asyncpg.Connection, *, f: EntityFilter, version: int, after: str | None, limit: int
-) -> list[tuple[str, str]]:
-    """:func:`list_page` as ``(uscc, EntityRead JSON)`` rows, on a read connection."""
+    conn: asyncpg.Connection, *, f: EntityFilter, version: int | None, after: str | None, limit: int
+) -> tuple[int, list[tuple[str, str]]]:
+    """:func:`list_page` as ``(uscc, EntityRead JSON)`` rows, on a read connection, with the version
+    read (``version``, or the current one for ``None``)."""
     args: list[Any] = []
     conditions = filter_sql(f, args, first=2)
     return await json_records.page(conn, version=version, conditions=conditions, args=args, after=after, limit=limit)

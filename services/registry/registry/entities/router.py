@@ -53,7 +53,7 @@ from registry.versioning.http import (
     read_all,
     read_one,
 )
-from registry.versioning.service import resolve_as_of, resolve_as_of_on
+from registry.versioning.service import resolve_as_of
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"])
 
@@ -213,8 +213,9 @@ async def list_entities(
 ) -> Response:
     after = cursor_field(cursor, "after")
     async with db.read_connection() as conn:
-        version = await resolve_as_of_on(conn, as_of)
-        rows = await repository.list_page_json(conn, f=f, version=version, after=after, limit=limit + 1)
+        version, rows = await repository.list_page_json(
+            conn, f=f, version=await as_of_version_on(conn, as_of), after=after, limit=limit + 1
+        )
     return json_page(rows, limit, version, "after")
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from jointcheck.jsonrows import RowJson
 from registry.versioning.repository import VersionedRecords
+from registry.versioning.service import CURRENT_VERSION
 
 #: ``t`` is the record's table; ``$1`` the version the read is as of.
 VISIBLE_AT = "t.valid_from <= $1 AND (t.valid_to IS NULL OR t.valid_to > $1) AND NOT t.deleted"
@@ -41,23 +42,27 @@ class JsonRecords:
         self,
         conn: asyncpg.Connection,
         *,
-        version: int,
+        version: int | None,
         conditions: list[str],
         args: list[Any],
         after: str | None,
         limit: int,
-    ) -> list[tuple[str, str]]:
-        """Rows ``(key, json)`` visible at ``version`` matching ``conditions`` (SQL on ``t``
-        whose parameters are ``args``, numbered from ``$2``), after ``after`` in key order, at
-        most ``limit``."""
+    ) -> tuple[int, list[tuple[str, str]]]:
+        """The version read (``version``, or the current one when it is ``None``) and the rows
+        ``(key, json)`` visible at it matching ``conditions`` (SQL on ``t`` whose parameters are
+        ``args``, numbered from ``$2``), after ``after`` in key order, at most ``limit`` — in one
+        statement: the current version is read in the page's own snapshot, no round trip more."""
         params: list[Any] = [version, *args]
-        where = [VISIBLE_AT, *conditions]
+        where = [VISIBLE_AT.replace("$1", "v.version"), *conditions]
         if after is not None:
             params.append(after)
             where.append(f"t.{self.key} > ${len(params)}")
         params.append(limit)
         sql = (
-            f"SELECT t.{self.key}, row_to_json(j)::text FROM {self.table} t, {self.row_json.lateral()} "
-            f"WHERE {' AND '.join(where)} ORDER BY t.{self.key} LIMIT ${len(params)}"
+            f"WITH v AS MATERIALIZED (SELECT coalesce($1::bigint, ({CURRENT_VERSION})) AS version) "
+            "SELECT v.version, p.key, p.body FROM v LEFT JOIN LATERAL ("
+            f"SELECT t.{self.key} AS key, row_to_json(j)::text AS body FROM {self.table} t, {self.row_json.lateral()} "
+            f"WHERE {' AND '.join(where)} ORDER BY t.{self.key} LIMIT ${len(params)}) p ON true ORDER BY p.key"
         )
-        return [(r[0], r[1]) for r in await conn.fetch(sql, *params)]
+        rows = await conn.fetch(sql, *params)
+        return rows[0][0], [(r[1], r[2]) for r in rows if r[1] is not None]

@@ -33,12 +33,13 @@ async def next_version(
     return version
 
 
-_CURRENT_VERSION = "SELECT coalesce(max(version), 0) FROM registry_state"
+#: The registry's current version (SQL).
+CURRENT_VERSION = "SELECT coalesce(max(version), 0) FROM registry_state"
 _VERSION_AT = "SELECT coalesce(max(version), 0) FROM registry_versions WHERE created_at <= {ts}"
 
 
 async def current_version(session: AsyncSession) -> int:
-    return (await session.execute(text(_CURRENT_VERSION))).scalar_one()
+    return (await session.execute(text(CURRENT_VERSION))).scalar_one()
 
 
 def parse_as_of(raw: str | None) -> int | datetime | None:
@@ -95,7 +96,7 @@ async def resolve_as_of(session: AsyncSession, raw: str | None) -> int:
 async def resolve_as_of_on(conn: asyncpg.Connection, raw: str | None) -> int:
     """:func:`resolve_as_of` on a read connection (``jointcheck.db.Database.read_connection``)."""
     return await _resolve(
-        raw, lambda: conn.fetchval(_CURRENT_VERSION), lambda ts: conn.fetchval(_VERSION_AT.format(ts="$1"), ts)
+        raw, lambda: conn.fetchval(CURRENT_VERSION), lambda ts: conn.fetchval(_VERSION_AT.format(ts="$1"), ts)
     )
 
 
