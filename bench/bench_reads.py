@@ -220,6 +220,15 @@ def wait_for(check, what: str, timeout: float = 60.0):
     raise TimeoutError(what)
 
 
+async def analyze(database_urls: list[str]) -> None:
+    for dsn in database_urls:
+        conn = await asyncpg.connect(dsn.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            await conn.execute("ANALYZE")
+        finally:
+            await conn.close()
+
+
 def build_world(http: httpx.Client, url: dict[str, str], rows: int, tmp: Path) -> tuple[list[Read], dict[str, object]]:
     """Everything the five reads need, over HTTP: a directory, an approved task, an executed
     objects draw and teams draw, and the inspections results creates from it."""
@@ -393,6 +402,9 @@ def main() -> int:
             print(
                 f"set-up over HTTP: {args.rows:,} entities, a task, two draws, inspections ({time.perf_counter() - t:.0f} s)"
             )
+        # What autovacuum does after a bulk load (it may be off on a test server): without statistics
+        # PostgreSQL plans the freshly filled tables as if they were empty.
+        asyncio.run(analyze([stack.cfg.database_url(s) for s in url]))
         payloads_file = tmp / "payloads.json"
         payloads_file.write_text(json.dumps(payloads, ensure_ascii=False), encoding="utf-8")
         bare_port = BARE_PORT + offset
