@@ -125,3 +125,17 @@ def test_a_valid_frame_is_never_split_whole(monkeypatch):
     assert drawv1.execute(ann, SECRET, "d 1", {"frame": frame}, workers=2) == expected
     ok, _ = drawv1.verify_bundle(drawv1.make_bundle("d", ann, SECRET, "d 1", {"frame": frame}, result=expected))
     assert ok
+
+
+def test_a_malformed_teams_input_is_named_in_the_refusal():
+    """The teams inputs keep the line-by-line path: a bad file is refused naming that file."""
+    inputs = {"entities": "E1\nE2\n", "pool": "I1\tSWJ\nI2\tSWJ\n", "constraints": ""}
+    rules = {"required_departments": ["SWJ"], "team_size": 2, "max_load": 2}
+    ann = drawv1._loads(drawv1.build_announcement("teams", COMMITMENT, inputs, entropy_source="d", team=rules).decode())
+    for name, bad in (("pool", "I2\tSWJ\nI1\tSWJ\n"), ("entities", "E2\nE1\n"), ("constraints", "x\n\n")):
+        changed = inputs | {name: bad}
+        field = {"entities": "entities_sha256", "pool": "pool_sha256", "constraints": "constraints_sha256"}[name]
+        forged = drawv1.canonical_json(ann | {field: drawv1.sha256_hex(bad)})
+        with pytest.raises(DrawError) as err:
+            drawv1.execute(forged, SECRET, "d 1", changed)
+        assert str(err.value).startswith(f"{name}: line 2 "), str(err.value)
