@@ -36,7 +36,13 @@ class Entity(Versioned, Base):
 
     __table_args__ = (
         Index("uq_entities_current_uscc", "uscc", unique=True, postgresql_where=text("valid_to IS NULL")),
-        Index("ix_entities_uscc_valid_from", "uscc", "valid_from"),
+        # valid_to, deleted and credit_class included: a frame is an index-only scan (no heap visits)
+        Index(
+            "ix_entities_uscc_valid_from",
+            "uscc",
+            "valid_from",
+            postgresql_include=["valid_to", "deleted", "credit_class"],
+        ),
         Index("ix_entities_current_industry", "industry_code", postgresql_where=text("valid_to IS NULL")),
         Index("ix_entities_current_division", "division_code", postgresql_where=text("valid_to IS NULL")),
     )

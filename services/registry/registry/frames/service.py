@@ -98,6 +98,8 @@ async def build_file(session: AsyncSession, stmt: Any, *, version: int) -> Frame
     sql = str(compiled)
     params = [compiled.params[name] for name in (compiled.positiontup or [])]
     conn = await raw_connection(session)
+    # A frame is one long, simple scan: JIT compilation costs more than it saves (0.4 s measured).
+    await conn.execute("SET LOCAL jit = off")
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - handed to the response
     checker = _Checker()
 
