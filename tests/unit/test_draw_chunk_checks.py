@@ -14,7 +14,18 @@ SECRET = bytes(range(32))
 COMMITMENT = drawv1.commitment_of(SECRET)
 RULES = {s: {"ratio": "0.3", "alternates": 1} for s in ("A", "B", "U")}
 FRAME = drawv1.make_file([(f"9141{i:04d}", "ABU"[i % 3]) for i in range(30)]).encode()
-KINDS = ("swap", "dup_line", "dup_id", "empty_line", "no_tab", "two_tabs", "unruled", "cr", "no_final_lf")
+KINDS = (
+    "swap",
+    "dup_line",
+    "dup_id",
+    "dup_id_ruled",
+    "empty_line",
+    "no_tab",
+    "two_tabs",
+    "unruled",
+    "cr",
+    "no_final_lf",
+)
 SIZES = (1, 5, 23, 64)
 
 
@@ -37,6 +48,12 @@ def corrupt(frame: bytes, how: str, k: int) -> bytes:
         lines.insert(k, lines[k])
     elif how == "dup_id":
         lines.insert(k + 1, lines[k].split(b"\t")[0] + b"\tZ")
+    elif how == "dup_id_ruled":  # the same id under two ruled strata: still sorted, still fixed-width
+        ident, stratum = lines[k].split(b"\t")
+        if stratum == b"U":
+            lines.insert(k, ident + b"\tA")
+        else:
+            lines.insert(k + 1, ident + b"\tU")
     elif how == "empty_line":
         lines.insert(k, b"")
     elif how == "no_tab":

@@ -286,6 +286,11 @@ def _frame_ok(b: bytes, strata: dict) -> int | None:
     """The line count if ``b`` is a frame :func:`build_announcement` accepts for ``strata``: a
     well-formed file, one TAB per line, no empty id or stratum, every stratum ruled, no id on
     two lines; else None (see :func:`_lines_ok`)."""
+    if b"\r" not in b:
+        n = b.count(b"\n")
+        layout = _fixed_layout(b, n)
+        if layout is not None:  # e.g. USCC frames: one pass instead of two
+            return _fixed_frame_ok(b, n, layout, strata)
     n = _lines_ok(b)
     if n is None or not _frame_precheck(b, n):
         return None
@@ -298,6 +303,26 @@ def _frame_ok(b: bytes, strata: dict) -> int | None:
         if not all(map(lt, ids, islice(ids, 1, None))) or (last is not None and not last < ids[0]):
             return None
         last = ids[-1]
+    return n
+
+
+def _fixed_frame_ok(b: bytes, n: int, layout, strata: dict) -> int | None:
+    """:func:`_frame_ok` for a frame whose every line is "<id of L bytes><TAB><1-byte stratum><LF>"
+    (shape, TABs and LFs already checked by :func:`_fixed_layout`). With every id of one length,
+    lines in strictly increasing order with no id twice is the same as ids in strictly increasing
+    order: each chunk is copied with its stratum bytes blanked, which leaves the ids, and checked."""
+    id_len, column = layout
+    if sum(column.count(u(s)) for s in strata if len(u(s)) == 1) != n:
+        return None
+    width, last = id_len + 3, None
+    for chunk in _chunks(b):
+        ids = bytearray(chunk)
+        ids[id_len + 1 :: width] = bytes(len(chunk) // width)
+        lines = ids.split(b"\n")
+        lines.pop()
+        if not all(map(lt, lines, islice(lines, 1, None))) or (last is not None and not last < lines[0]):
+            return None
+        last = lines[-1]
     return n
 
 

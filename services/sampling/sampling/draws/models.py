@@ -40,7 +40,9 @@ class Draw(Base):
     secret: Mapped[str] = mapped_column(String(64))
     entropy_source: Mapped[str] = mapped_column(String(200))
     input_hashes: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    inputs_gz: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: a province's frozen frame is ~75 MB compressed; only executing and the bundle read
+    # it, through repository.inputs_of() (a lazy load would fail loudly in async code).
+    inputs_gz: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)
     context: Mapped[dict[str, Any]] = mapped_column(JSONB)
     public_from: Mapped[date] = mapped_column(Date)
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

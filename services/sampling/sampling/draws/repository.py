@@ -23,6 +23,11 @@ async def get(session: AsyncSession, draw_id: uuid.UUID, *, for_update: bool = F
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def inputs_of(session: AsyncSession, draw_id: uuid.UUID) -> bytes:
+    """The draw's stored inputs (``inputs_gz`` is deferred: most reads of a draw never need them)."""
+    return (await session.execute(select(Draw.inputs_gz).where(Draw.id == draw_id))).scalar_one()
+
+
 # What the public view shows, without the frozen inputs and the result (megabytes for a large frame).
 _PUBLIC_VIEW = """
 SELECT id, task_id, kind, status, round, completes_draw_id, announcement, announcement_sha256, commitment,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from jointcheck.auth import Principal, Reader, Role, Writer, access_rule, require_roles
@@ -229,11 +230,12 @@ async def get_result(
     return service.result_of(draw)
 
 
-async def _bundle_response(draw: Draw) -> Response:
+async def _bundle_response(session: AsyncSession, draw: Draw) -> Response:
     """The bundle streamed as it is written (a province's frame is never one string in memory);
     a draw without a result is refused before anything is sent."""
     service.result_of(draw)
-    chunks = await run_in_threadpool(service.bundle_chunks, draw)
+    inputs_gz = await repository.inputs_of(session, draw.id)
+    chunks = await run_in_threadpool(service.bundle_chunks, draw, inputs_gz)
     return StreamingResponse(
         chunks,
         media_type="application/json",
@@ -249,7 +251,7 @@ async def _bundle_response(draw: Draw) -> Response:
     responses=problem_responses(401, 403, 404, 409),
 )
 async def get_bundle(draw_id: uuid.UUID, session: Session, _user: Auditors) -> Response:
-    return await _bundle_response(await service.get(session, draw_id=draw_id))
+    return await _bundle_response(session, await service.get(session, draw_id=draw_id))
 
 
 def _public(draw: Draw) -> PublicDrawRead:
@@ -311,4 +313,4 @@ async def get_public_bundle(draw_id: uuid.UUID, session: Session) -> Response:
             code="bundle_not_public_yet",
             extra={"public_from": draw.public_from.isoformat()},
         )
-    return await _bundle_response(draw)
+    return await _bundle_response(session, draw)

@@ -607,7 +607,8 @@ async def supply_entropy(
                 code="entropy_already_accepted",
                 extra={"entropy": draw.entropy, "entropy_at": draw.entropy_at.isoformat() if draw.entropy_at else None},
             )
-        announcement, secret, inputs_gz = draw.announcement, draw.secret, draw.inputs_gz
+        announcement, secret = draw.announcement, draw.secret
+        inputs_gz = await repository.inputs_of(session, draw.id)
     inputs, _ = await asyncio.to_thread(storage.unpack_inputs, inputs_gz)
     del inputs_gz
     try:
@@ -860,21 +861,21 @@ def result_of(draw: Draw) -> dict[str, Any]:
     return unpack(draw.result_gz)
 
 
-def bundle_of(draw: Draw) -> dict[str, Any]:
+def bundle_of(draw: Draw, inputs_gz: bytes) -> dict[str, Any]:
     """The draw-bundle/1 document anyone can replay with tools/verify_draw.py (small draws and tests;
-    the routes stream it with :func:`bundle_chunks`)."""
+    the routes stream it with :func:`bundle_chunks`). ``inputs_gz``: :func:`repository.inputs_of`."""
     result = result_of(draw)
-    inputs, _ = storage.unpack_inputs(draw.inputs_gz)
+    inputs, _ = storage.unpack_inputs(inputs_gz)
     return drawv1.make_bundle(
         str(draw.id), draw.announcement.encode("utf-8"), draw.secret, draw.entropy or "", inputs, result=result
     )
 
 
-def bundle_chunks(draw: Draw) -> Iterator[bytes]:
+def bundle_chunks(draw: Draw, inputs_gz: bytes) -> Iterator[bytes]:
     """The bundle's JSON, byte for byte :func:`bundle_of`'s compact dump, a chunk at a time: the
     inputs are decompressed once and the frame is never made into a string. Runs in a worker thread."""
     result = result_of(draw)
-    inputs, _ = storage.unpack_inputs(draw.inputs_gz)
+    inputs, _ = storage.unpack_inputs(inputs_gz)
     return storage.bundle_chunks(
         draw_id=str(draw.id),
         kind=draw.kind,
