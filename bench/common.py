@@ -18,7 +18,12 @@ BENCH_PORTS = {"registry": 19001, "planning": 19002, "sampling": 19003, "results
 
 
 def bench_stack(
-    services: tuple[str, ...], *, extra_env: dict[str, str] | None = None, with_gsxt: bool = False, workers: int = 1
+    services: tuple[str, ...],
+    *,
+    extra_env: dict[str, str] | None = None,
+    with_gsxt: bool = False,
+    workers: int = 1,
+    fresh: bool = True,
 ) -> Stack:
     """Start ``services`` on bench ports with fresh ``jcbench_*`` databases.
 
@@ -39,7 +44,7 @@ def bench_stack(
             **(extra_env or {}),
         },
     )
-    return start_stack(cfg, fresh=True)
+    return start_stack(cfg, fresh=fresh)
 
 
 def auth(role: str = "admin", dept: str | None = None) -> dict[str, str]:

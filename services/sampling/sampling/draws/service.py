@@ -59,7 +59,7 @@ def today_in_china() -> date:
 
 
 def pack(obj: Any) -> bytes:
-    return zlib.compress(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 3)
+    return zlib.compress(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
 
 
 def unpack(blob: bytes) -> Any:
