@@ -154,7 +154,14 @@ def reuse_task(http: httpx.Client, url: dict[str, str]) -> str:
                 headers=auth("officer", LEAD),
                 json={"reason": "基准测试：重新抽取"},
             ).raise_for_status()
-    return items[0]["task_id"]
+    task_id = items[0]["task_id"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # planning learns of the void through the outbox
+        task = http.get(f"{url['planning']}/v1/tasks/{task_id}", headers=auth("admin"))
+        if task.status_code == 200 and task.json()["state"] == "approved":
+            return task_id
+        time.sleep(0.5)
+    raise SystemExit(f"--reuse: task {task_id} did not return to approved after the void")
 
 
 def main() -> int:
@@ -252,7 +259,7 @@ def main() -> int:
             verdict = replayed.json()
 
             mem.phase = "bundle"
-            bundle_path = path.parent / "bundle.json"
+            bundle_path = ROOT / ".data" / "bench-cache" / "bundle.json"
             (_, bundle_bytes, _), figures["bundle"] = timed(
                 "bundle download",
                 stream_to,

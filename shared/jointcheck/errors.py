@@ -301,7 +301,8 @@ class UpstreamProblem(Problem):
     )
 
     answers = (502, 503)
-    code: Literal["upstream_unavailable", "upstream_error"]
+    # upstream_frame_mismatch: the registry's frame body did not match its X-Frame-SHA256 / X-Frame-Lines
+    code: Literal["upstream_unavailable", "upstream_error", "upstream_frame_mismatch"]
     upstream: str = Field(description="the service called / 被调用的服务")
     upstream_status: int | None = Field(None, description="its HTTP status, if it answered / 其 HTTP 状态")
     upstream_code: str | None = Field(None, description="its problem `code`, if it gave one / 其错误代码")
