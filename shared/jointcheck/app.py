@@ -290,6 +290,10 @@ def create_service_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # The platform's metrics, logs and request ids are its own (jointcheck.observability);
+        # FastAPI's native OpenTelemetry bridge would otherwise ask, on every request, whether
+        # global OpenTelemetry providers have been configured (none are).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.db = db

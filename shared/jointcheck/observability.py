@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import sys
-import time
-import uuid
 from datetime import UTC, datetime
+from time import perf_counter
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -40,7 +40,12 @@ def reset_request_id(token: contextvars.Token) -> None:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """32 hex digits of a random (version 4) UUID, as ``uuid.uuid4().hex``, at a fifth of its cost
+    (one is made for every request that brings none)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return raw.hex()
 
 
 class JsonFormatter(logging.Formatter):
@@ -195,6 +200,10 @@ class _PoolCollector:
         return [size, in_use, idle, checkouts, waits, waited, opened]
 
 
+#: Routes whose requests write no access line (scrapes and probes).
+_NOT_LOGGED = frozenset({"/metrics", "/healthz"})
+
+
 class RequestContextMiddleware:
     """Pure ASGI middleware: request id, access log line, metrics."""
 
@@ -209,45 +218,43 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = None
+        rid = None
         for k, v in scope.get("headers", ()):
             if k == b"x-request-id":
                 incoming = v.decode("latin-1")
+                if _SANE_ID.match(incoming):
+                    rid = incoming
                 break
-        rid = incoming if incoming and _SANE_ID.match(incoming) else new_request_id()
-        token = set_request_id(rid)
-        start = time.perf_counter()
-        status_holder = {"status": 500}
+        if rid is None:
+            rid = new_request_id()
+        rid_header = (b"x-request-id", rid.encode("latin-1"))
+        token = _request_id.set(rid)
+        start = perf_counter()
+        status = 500
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", rid.encode("latin-1")))
-                message = {**message, "headers": headers}
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), rid_header]}
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            elapsed = time.perf_counter() - start
+            elapsed = perf_counter() - start
             route = scope.get("route")
             route_path = getattr(route, "path", None) or "unmatched"
             method = scope.get("method", "")
-            status = status_holder["status"]
-            if route_path not in ("/metrics", "/healthz"):
+            if route_path not in _NOT_LOGGED and self.log.isEnabledFor(logging.INFO):
+                path = scope.get("path", "")
                 self.log.info(
                     "%s %s %s %.1fms",
                     method,
-                    scope.get("path", ""),
+                    path,
                     status,
                     elapsed * 1000,
-                    extra={
-                        "method": method,
-                        "path": scope.get("path", ""),
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                    },
+                    extra={"method": method, "path": path, "status": status, "duration_ms": round(elapsed * 1000, 2)},
                 )
             series = self._series.get((method, route_path, status))
             if series is None:
@@ -257,4 +264,4 @@ class RequestContextMiddleware:
                 )
             series[0].inc()
             series[1].observe(elapsed)
-            reset_request_id(token)
+            _request_id.reset(token)

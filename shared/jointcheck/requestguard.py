@@ -107,17 +107,30 @@ class RequestGuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        nul_fields = self._nul_in_url_and_headers(scope)
-        if nul_fields:
-            await _nul_problem(scope, nul_fields)(scope, receive, send)
-            return
+        headers = scope.get("headers") or ()
+        query = scope.get("query_string", b"")
+        # One pass over the headers: NUL anywhere (rare: then the full search names the fields),
+        # the declared length, the content type.
+        declared = content_type = None
+        nul = "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+        for key, value in headers:
+            if b"\x00" in value or b"\x00" in key:
+                nul = True
+            key = key.lower()
+            if key == b"content-length":
+                declared = value
+            elif key == b"content-type":
+                content_type = value
+        if nul:
+            nul_fields = self._nul_in_url_and_headers(scope)
+            if nul_fields:
+                await _nul_problem(scope, nul_fields)(scope, receive, send)
+                return
         limit = self.settings.body_limit_for(scope["path"])
-        headers = {k.lower(): v for k, v in scope.get("headers") or []}
-        declared = headers.get(b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             await payload_too_large_response(Request(scope), limit)(scope, receive, send)
             return
-        if scope["method"] in _BODY_METHODS and _is_json(headers.get(b"content-type", b"").decode("latin-1")):
+        if content_type is not None and scope["method"] in _BODY_METHODS and _is_json(content_type.decode("latin-1")):
             await self._json(scope, receive, send, limit)
             return
         await self._streamed(scope, receive, send, limit)
