@@ -32,7 +32,15 @@ from pathlib import Path
 import httpx
 import psutil
 from bench_registry import plain_copy, vacuum_analyze  # type: ignore[import-not-found]
-from common import LEAD, ROOT, approved_objects_task, auth, bench_stack, create_departments  # type: ignore[import-not-found]
+from common import (  # type: ignore[import-not-found]
+    LEAD,
+    ROOT,
+    approved_objects_task,
+    auth,
+    bench_stack,
+    create_departments,
+    objects_draw,
+)
 
 from jointcheck.demo import write_province_csv
 
@@ -182,7 +190,7 @@ def main() -> int:
     try:
         url = {s: stack.cfg.base_url(s) for s in SERVICES}
         dsn = stack.cfg.database_url("registry").replace("postgresql+asyncpg", "postgresql")
-        admin, lead, auditor = auth("admin"), auth("officer", LEAD), auth("auditor")
+        admin, auditor = auth("admin"), auth("auditor")
         pids = {s: stack.processes[s].pid for s in SERVICES}
         print(f"PostgreSQL: {asyncio.run(server_settings(dsn))}; {psutil.cpu_count()} CPUs", flush=True)
         with MemorySampler(pids) as mem, httpx.Client(timeout=3600) as http:
@@ -226,25 +234,10 @@ def main() -> int:
             else:  # the earlier run's task: its draw is voided (with a reason) and drawn again
                 task_id = reuse_task(http, url)
             mem.phase = "draw"
-            t0 = time.perf_counter()
-            created = http.post(
-                f"{url['sampling']}/v1/draws",
-                headers=lead,
-                json={"task_id": task_id, "kind": "objects", "entropy_source": "witness dice"},
-            )
-            t1 = time.perf_counter()
-            created.raise_for_status()
-            draw = created.json()
-            executed = http.post(
-                f"{url['sampling']}/v1/draws/{draw['id']}/entropy",
-                headers=lead,
-                json={"entropy": "witness dice: 3 1 4 1 5 9 2 6"},
-            )
-            t2 = time.perf_counter()
-            executed.raise_for_status()
-            figures["draw"] = t2 - t0
-            print(f"  draw: create {t1 - t0:.2f} s + entropy/execute {t2 - t1:.2f} s", flush=True)
-            summary = executed.json()["summary"]
+            draw, executed_draw, create_s, execute_s = objects_draw(http, url, task_id)
+            figures["draw"] = create_s + execute_s
+            print(f"  draw: create {create_s:.2f} s + entropy/execute {execute_s:.2f} s", flush=True)
+            summary = executed_draw["summary"]
             frame_size = json.loads(draw["announcement"])["frame_size"]
 
             mem.phase = "replay"
@@ -306,11 +299,16 @@ def main() -> int:
         )
         print(f"{f'bundle download ({bundle_bytes / 1e6:.0f} MB) (s)':<58} {figures['bundle']:>10.2f}")
         phases = ["import", "frame", "draw", "replay", "bundle"]
-        print(f"\npeak memory (MiB; a service's processes and their children) by phase: {', '.join(phases)}")
+        print(
+            "\npeak memory (MiB; a service's processes and their children; "
+            - ": not run, or over between two samples) by phase: {', '.join(phases)}"
+        )
         for service in SERVICES:
             peak = mem.peak(service)
             checks[f"memory {service}"] = peak <= TARGETS["memory"]
-            by_phase = " ".join(f"{mem.peaks[service].get(p, 0) / (1 << 20):>7.0f}" for p in phases)
+            by_phase = " ".join(
+                f"{mem.peaks[service][p] / (1 << 20):>7.0f}" if p in mem.peaks[service] else f"{'-':>7}" for p in phases
+            )
             print(
                 f"{'  ' + service:<20} {by_phase}   peak {peak / (1 << 20):>6.0f}  ≤ 2048  "
                 f"{verdict_of(checks[f'memory {service}'])}"

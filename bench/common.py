@@ -143,3 +143,29 @@ def approved_objects_task(http: Any, url: dict[str, str], entities_csv: Path | N
         f"{url['planning']}/v1/tasks/{task_id}/transitions", headers=lead, json={"to": "approved", "reason": "基准测试"}
     ).raise_for_status()
     return task_id
+
+
+def objects_draw(http: Any, url: dict[str, str], task_id: str) -> tuple[dict[str, Any], dict[str, Any], float, float]:
+    """An objects draw over HTTP as the lead department's officer: freeze + commit (with the audit
+    receipt), then entropy + execute. Returns (the draw as created, as executed, seconds to create,
+    seconds to supply entropy and execute)."""
+    import time
+
+    lead = auth("officer", LEAD)
+    t0 = time.perf_counter()
+    created = http.post(
+        f"{url['sampling']}/v1/draws",
+        headers=lead,
+        json={"task_id": task_id, "kind": "objects", "entropy_source": "witness dice"},
+    )
+    t1 = time.perf_counter()
+    created.raise_for_status()
+    draw = created.json()
+    executed = http.post(
+        f"{url['sampling']}/v1/draws/{draw['id']}/entropy",
+        headers=lead,
+        json={"entropy": "witness dice: 3 1 4 1 5 9 2 6"},
+    )
+    t2 = time.perf_counter()
+    executed.raise_for_status()
+    return draw, executed.json(), t1 - t0, t2 - t1

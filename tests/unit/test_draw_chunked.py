@@ -4,7 +4,8 @@ announcement and result, and leave every refusal to the line-by-line path, which
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,19 +13,12 @@ from hypothesis import strategies as st
 
 from jointcheck.draw import DrawError, drawv1
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_draw_chunk_checks import KINDS, chunk, corrupt
+
 SECRET = bytes(range(32))
 COMMITMENT = drawv1.commitment_of(SECRET)
 RULES = {s: {"ratio": "0.3", "alternates": 1} for s in ("A", "B", "U", "环境")}
-
-
-@contextmanager
-def chunk(size: int):
-    saved = drawv1._CHUNK
-    drawv1._CHUNK = size
-    try:
-        yield
-    finally:
-        drawv1._CHUNK = saved
 
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -55,36 +49,13 @@ def test_any_chunk_size_gives_the_same_announcement_and_result(frame, size):
         assert _draw(frame) == expected
 
 
-corruptions = st.sampled_from(["swap", "dup_line", "dup_id", "empty_line", "no_tab", "two_tabs", "unruled", "cr"])
-
-
-def _corrupt(frame: bytes, how: str, at: int) -> bytes:
-    lines = frame.split(b"\n")[:-1]
-    k = at % len(lines)
-    if how == "swap" and len(lines) > 1:
-        k = max(k, 1)
-        lines[k - 1], lines[k] = lines[k], lines[k - 1]
-    elif how == "dup_line":
-        lines.insert(k, lines[k])
-    elif how == "dup_id":
-        lines.insert(k + 1, lines[k].split(b"\t")[0] + b"\tZZ")
-    elif how == "empty_line":
-        lines.insert(k, b"")
-    elif how == "no_tab":
-        lines[k] = lines[k].replace(b"\t", b"")
-    elif how == "two_tabs":
-        lines[k] += b"\tA"
-    elif how == "unruled":
-        lines[k] = lines[k].split(b"\t")[0] + b"\tQ"
-    else:
-        lines[k] += b"\r"
-    return b"\n".join(lines) + b"\n"
+corruptions = st.sampled_from(KINDS)
 
 
 @FAST
 @given(frames.filter(lambda f: f.count(b"\n") >= 2), corruptions, st.integers(0, 100), st.sampled_from([1, 7, 20]))
 def test_a_malformed_frame_gets_the_same_refusal_chunked_or_not(frame, how, at, size):
-    bad = _corrupt(frame, how, at)
+    bad = corrupt(frame, how, at % frame.count(b"\n"))
     build = (drawv1.build_announcement, "objects", COMMITMENT, {"frame": bad})
     expected = _outcome(*build, entropy_source="dice", strata=RULES)
     with chunk(size):
