@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from audit.reports import service, xlsx
 from audit.reports.schemas import OversightReport
 from jointcheck.auth import Principal, Role, access_rule, require_roles
 from jointcheck.clients import Planning, Registry, Results, Sampling
-from jointcheck.contracts import DEPT_PATTERN, REPORT_YEAR_MAX, REPORT_YEAR_MIN
+from jointcheck.contracts import DEPT_PATTERN
 from jointcheck.db import Database
 from jointcheck.errors import Forbidden, problem_responses
 from jointcheck.export import content_disposition
+from jointcheck.reportparams import ReportYear
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -76,7 +77,7 @@ async def oversight_report(
     results: Results,
     sampling: Sampling,
     registry: Registry,
-    year: Annotated[int, Path(ge=REPORT_YEAR_MIN, le=REPORT_YEAR_MAX, description="报告年度")],
+    year: ReportYear,
     department: Annotated[
         str | None, Query(pattern=DEPT_PATTERN, description="one department's section / 部门")
     ] = None,

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends, Path, Query
-
-from jointcheck.auth import Principal, Role, require_roles
-from jointcheck.contracts import DEPT_PATTERN, REPORT_YEAR_MAX, REPORT_YEAR_MIN, ResultsYearSummary
+from jointcheck.contracts import ResultsYearSummary
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
+from jointcheck.reportparams import ReportDepartment, ReportYear, SummaryReaders
 from results.reports import service
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-
-Oversight = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor, Role.service))]
 
 
 @router.get(
@@ -34,8 +30,8 @@ Oversight = Annotated[Principal, Depends(require_roles(Role.admin, Role.auditor,
 )
 async def year_summary(
     session: Session,
-    _user: Oversight,
-    year: Annotated[int, Path(ge=REPORT_YEAR_MIN, le=REPORT_YEAR_MAX, description="报告年度")],
-    department: Annotated[str | None, Query(pattern=DEPT_PATTERN, description="部门")] = None,
+    _user: SummaryReaders,
+    year: ReportYear,
+    department: ReportDepartment = None,
 ) -> ResultsYearSummary:
     return await service.year_summary(session, year=year, department=department)
