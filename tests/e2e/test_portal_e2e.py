@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -67,9 +68,10 @@ def wait(driver: Any, css: str, timeout: float = 60) -> Any:
 
 
 def wait_text(driver: Any, css: str, text: str, timeout: float = 30) -> Any:
-    return WebDriverWait(driver, timeout).until(
-        lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, css) if text in e.text), None)
-    )
+    """The first element of ``css`` holding ``text``; an element the page re-renders meanwhile is looked up again."""
+    return WebDriverWait(
+        driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    ).until(lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, css) if text in e.text), None))
 
 
 def steps(driver: Any) -> dict[str, str]:
@@ -141,11 +143,12 @@ def test_from_a_published_plan_to_a_verified_draw(browser, urls, published):
     wait(browser, f'li[data-draw="{draw["id"]}"] h3 a').click()
     # the draw: announcement, hashes, audit receipt, entropy
     wait(browser, "#verify-button")
-    assert draw["commitment"] in browser.find_element(By.ID, "hashes").text
-    assert draw["announcement_sha256"] in browser.find_element(By.ID, "hashes").text
+    # the page renders in stages (hashes, receipt, entropy): read each once it is there, re-finding it if redrawn
+    wait_text(browser, "#hashes", draw["commitment"])
+    wait_text(browser, "#hashes", draw["announcement_sha256"])
     wait_text(browser, "#receipt p.good", "✓")
-    assert ENTROPY in browser.find_element(By.ID, "entropy").text
-    assert "✓" in browser.find_element(By.CSS_SELECTOR, "#entropy p.good").text
+    wait_text(browser, "#entropy", ENTROPY)
+    wait_text(browser, "#entropy p.good", "✓")
     assert browser.find_element(By.ID, "announcement").text.count("witness dice") >= 1
     # verify the public bundle in the browser
     browser.find_element(By.ID, "verify-button").click()
