@@ -421,8 +421,12 @@ def main() -> int:
             paths_file.write_text("\n".join(read.paths) + "\n", encoding="utf-8")
             real_url = url[read.service]
             size_real = len(json.dumps(payloads[read.name], ensure_ascii=False).encode())
-            for base in (bare_url, real_url):  # warm-up: connections, caches, JIT-free but pools fill
-                wrk(base, paths_file, script, read.headers, connections=args.connections, seconds=1)
+            # Warm-up at both concurrencies measured below: caches fill, and each pool opens the
+            # connections that concurrency needs (up to its size), so that what is opened during
+            # the measured runs is churn, not a pool filling up.
+            for connections in sorted({args.connections, 32}):
+                for base in (bare_url, real_url):
+                    wrk(base, paths_file, script, read.headers, connections=connections, seconds=1)
             real_pids = process_tree(stack.processes[read.service].pid)
             bare_pids = process_tree(bare.pid)
             dsn = stack.cfg.database_url(read.service).replace("postgresql+asyncpg", "postgresql")

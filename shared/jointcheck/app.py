@@ -9,6 +9,7 @@ shared HTTP client) is wired here once.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hmac
 import ipaddress
 import logging
@@ -269,9 +270,16 @@ def create_service_app(
             dispatcher.start()
         for hook in on_startup:
             await hook(app)
+        # What is built by now (routes, schemas, models, the middleware stack) lives as long as the
+        # process. Frozen, it is left out of every later collection: a full collection would
+        # otherwise walk its ~150,000 objects (about 100 ms) while every request in flight waits,
+        # which is the worst of a loaded service's tail latency.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()  # a process that starts apps again (tests) can collect this one's garbage
             for hook in on_shutdown:
                 await hook(app)
             if dispatcher:

@@ -113,3 +113,17 @@ def test_the_ops_routes_are_their_own_router(service_database_urls):
     assert {"/healthz", "/readyz", "/metrics", "/ops/dependencies"} <= set(
         _app(service_database_urls).openapi()["paths"]
     )
+
+
+async def test_a_running_service_keeps_what_it_built_out_of_the_collector(service_database_urls):
+    """Issue 14: a full collection walking the app's ~150,000 long-lived objects (about 100 ms)
+    stalled every request in flight, the worst of the p99 at 32 connections: what startup built
+    is frozen (never scanned again), and released at shutdown for a process that starts apps again."""
+    import gc
+
+    gc.unfreeze()
+    app = _app(service_database_urls, outbox_enabled=False)
+    async with app.router.lifespan_context(app):
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000, frozen  # the routes, schemas and models built at startup
+    assert gc.get_freeze_count() == 0
