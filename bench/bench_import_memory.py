@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 import psutil
 from bench_registry import plain_copy  # type: ignore[import-not-found]
-from common import auth, bench_stack  # type: ignore[import-not-found]
+from common import auth, bench_stack, tree_rss  # type: ignore[import-not-found]
 
 from jointcheck.demo import departments, write_entities_csv
 
@@ -48,13 +48,7 @@ class PeakRSS:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> int:
-        total = 0
-        for p in [self.proc, *self.proc.children(recursive=True)]:
-            try:
-                total += p.memory_info().rss
-            except psutil.Error:
-                pass
-        return total
+        return tree_rss(self.proc)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -40,6 +40,7 @@ from common import (  # type: ignore[import-not-found]
     bench_stack,
     create_departments,
     objects_draw,
+    tree_rss,
 )
 
 from jointcheck.demo import write_province_csv
@@ -60,23 +61,10 @@ class MemorySampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _rss(self, proc: psutil.Process) -> int:
-        total = 0
-        try:
-            family = [proc, *proc.children(recursive=True)]
-        except psutil.Error:
-            return 0
-        for p in family:
-            try:
-                total += p.memory_info().rss
-            except psutil.Error:
-                pass
-        return total
-
     def _run(self) -> None:
         while not self._stop.is_set():
             for service, proc in self.procs.items():
-                rss = self._rss(proc)
+                rss = tree_rss(proc)
                 by_phase = self.peaks.setdefault(service, {})
                 by_phase[self.phase] = max(by_phase.get(self.phase, 0), rss)
             time.sleep(self.interval)

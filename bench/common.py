@@ -169,3 +169,21 @@ def objects_draw(http: Any, url: dict[str, str], task_id: str) -> tuple[dict[str
     t2 = time.perf_counter()
     executed.raise_for_status()
     return draw, executed.json(), t1 - t0, t2 - t1
+
+
+def tree_rss(proc: Any) -> int:
+    """Resident memory of a process and all its descendants (bytes; a process that exits while
+    being read counts 0)."""
+    import psutil
+
+    try:
+        family = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in family:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
