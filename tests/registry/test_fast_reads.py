@@ -160,3 +160,24 @@ async def test_list_pages_read_as_the_orm_read_them(clients, tokens, apps, direc
             assert pages == max(1, -(-len(every) // limit)), (len(every), limit)
     if not params:
         assert len(every) == 12  # as of before: the entity deleted since is there
+
+
+async def test_list_pages_are_planned_once_per_connection(clients, tokens, apps, directory):
+    """A page after a cursor was planned afresh on every execution (PostgreSQL costed a
+    parameter's `LIMIT $n` at a tenth of the table and `uscc > $n` at a third, so the generic
+    plan never won): the limit is written into the statement and the cursor read once per
+    execution, and after PostgreSQL's five custom plans each page reuses the generic one."""
+    first = await clients.registry.get("/v1/entities", params={"limit": 7}, headers=tokens.inspector)
+    cursor = first.json()["next_cursor"]
+    for _ in range(8):
+        for query in ({"limit": 7}, {"limit": 7, "cursor": cursor}):  # a size no other test asks for
+            r = await clients.registry.get("/v1/entities", params=query, headers=tokens.inspector)
+            assert r.status_code == 200, r.text
+    async with apps["registry"].state.db.read_connection() as conn:
+        plans = await conn.fetch(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE 'WITH v AS%' AND statement LIKE '%LIMIT 8)%'"  # pages of 7 (and one more)
+        )
+    assert len(plans) == 2, plans  # the first page, and a page after a cursor
+    for p in plans:
+        assert p["custom_plans"] == 5 and p["generic_plans"] >= 3, dict(p)

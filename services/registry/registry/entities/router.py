@@ -8,6 +8,7 @@ import csv
 import io
 import tempfile
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -22,6 +23,7 @@ from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.etag import IfMatch
 from jointcheck.openapi import query_parameters
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field
+from jointcheck.queryparams import HandQuery
 from jointcheck.settings import Settings
 from registry.entities import importer, repository, service
 from registry.entities.models import Entity
@@ -180,6 +182,22 @@ async def list_filter(request: Request) -> EntityFilter:
 Filter = Annotated[EntityFilter, Depends(list_filter)]
 
 
+def _documented_page(limit: Limit = 100, cursor: Cursor = None, as_of: AsOfQuery = None) -> None:
+    """A list page's own parameters, read by :data:`PAGE_QUERY` (no per-parameter FastAPI cost)."""
+
+
+PAGE_QUERY = HandQuery(_documented_page)
+PageQuery = Annotated[SimpleNamespace, Depends(PAGE_QUERY)]
+
+
+def _documented_as_of(as_of: AsOfQuery = None) -> None:
+    """An entity read's ``as_of``, read by :data:`AS_OF_QUERY`."""
+
+
+AS_OF_QUERY = HandQuery(_documented_as_of)
+AsOfOnly = Annotated[SimpleNamespace, Depends(AS_OF_QUERY)]
+
+
 @router.post(
     "",
     openapi_extra=ENTITY_CREATE_RULE,
@@ -199,24 +217,17 @@ async def create_entity(body: EntityCreate, session: Session, user: Writer, resp
     "",
     response_model=Page[EntityRead],
     summary="查询市场主体 / List entities",
-    openapi_extra={"parameters": copy.deepcopy(FILTER_PARAMETERS)},
+    openapi_extra={"parameters": copy.deepcopy(PAGE_QUERY.parameters + FILTER_PARAMETERS)},
     description="Filters combine with AND; repeated values of one filter with OR. `as_of` returns the past exactly.",
     responses=problem_responses(400, 401, 403, 422),
 )
-async def list_entities(
-    db: Db,
-    _user: Reader,
-    f: Filter,
-    limit: Limit = 100,
-    cursor: Cursor = None,
-    as_of: AsOfQuery = None,
-) -> Response:
-    after = cursor_field(cursor, "after")
+async def list_entities(db: Db, _user: Reader, f: Filter, q: PageQuery) -> Response:
+    after = cursor_field(q.cursor, "after")
     async with db.read_connection() as conn:
         version, rows = await repository.list_page_json(
-            conn, f=f, version=await as_of_version_on(conn, as_of), after=after, limit=limit + 1
+            conn, f=f, version=await as_of_version_on(conn, q.as_of), after=after, limit=q.limit + 1
         )
-    return json_page(rows, limit, version, "after")
+    return json_page(rows, q.limit, version, "after")
 
 
 @router.get(
@@ -419,12 +430,13 @@ async def sync_credit_classes(
 @router.get(
     "/{uscc}",
     response_model=EntityRead,
+    openapi_extra=AS_OF_QUERY.documented(),
     summary="市场主体详情 / Get an entity (optionally as of the past)",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_entity(uscc: str, db: Db, _user: Reader, as_of: AsOfQuery = None) -> Response:
+async def get_entity(uscc: str, db: Db, _user: Reader, q: AsOfOnly) -> Response:
     async with db.read_connection() as conn:
-        version = await as_of_version_on(conn, as_of)
+        version = await as_of_version_on(conn, q.as_of)
         valid_from, body = await repository.json_records.get(conn, normalize_uscc(uscc), version=version)
     return json_one(valid_from, body)
 

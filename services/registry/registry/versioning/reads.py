@@ -51,18 +51,25 @@ class JsonRecords:
         """The version read (``version``, or the current one when it is ``None``) and the rows
         ``(key, json)`` visible at it matching ``conditions`` (SQL on ``t`` whose parameters are
         ``args``, numbered from ``$2``), after ``after`` in key order, at most ``limit`` — in one
-        statement: the current version is read in the page's own snapshot, no round trip more."""
+        statement: the current version is read in the page's own snapshot, no round trip more.
+
+        Planned once per connection: PostgreSQL plans a prepared statement afresh on every
+        execution (about 0.2 ms a page) unless its generic plan is estimated no dearer than the
+        plans made for the values, and a generic plan costs ``LIMIT $n`` at a tenth of the table
+        and ``key > $n`` at a third. So the limit (a validated integer) is written into the
+        statement, and the cursor is read by a sub-select, which every plan costs alike and every
+        plan can still use as an index bound. Filters keep their parameters: where their values
+        matter to the plan (a prefix, a tag), PostgreSQL keeps planning for the values."""
         params: list[Any] = [version, *args]
         where = [VISIBLE_AT.replace("$1", "v.version"), *conditions]
         if after is not None:
             params.append(after)
-            where.append(f"t.{self.key} > ${len(params)}")
-        params.append(limit)
+            where.append(f"t.{self.key} > (SELECT ${len(params)}::text)")
         sql = (
             f"WITH v AS MATERIALIZED (SELECT coalesce($1::bigint, ({CURRENT_VERSION})) AS version) "
             "SELECT v.version, p.key, p.body FROM v LEFT JOIN LATERAL ("
             f"SELECT t.{self.key} AS key, row_to_json(j)::text AS body FROM {self.table} t, {self.row_json.lateral()} "
-            f"WHERE {' AND '.join(where)} ORDER BY t.{self.key} LIMIT ${len(params)}) p ON true ORDER BY p.key"
+            f"WHERE {' AND '.join(where)} ORDER BY t.{self.key} LIMIT {int(limit)}) p ON true ORDER BY p.key"
         )
         rows = await conn.fetch(sql, *params)
         return rows[0][0], [(r[1], r[2]) for r in rows if r[1] is not None]

@@ -5,6 +5,7 @@ queries sampling makes before a draw."""
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -15,6 +16,7 @@ from jointcheck.clients import Registry
 from jointcheck.db import Db, Session
 from jointcheck.errors import InvalidStateProblem, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, page_of
+from jointcheck.queryparams import HandQuery
 from results.inspections import repository, service
 from results.inspections.models import STATES
 from results.inspections.schemas import (
@@ -76,13 +78,27 @@ Dept = Annotated[str | None, Query(pattern=r"^[A-Z][A-Z0-9_]{1,15}$", descriptio
 TaskId = Annotated[str | None, Query(min_length=1, max_length=64)]
 
 
+def _documented_list(
+    task_id: TaskId = None,
+    state: StateQuery = None,
+    uscc: Annotated[str | None, Query(min_length=18, max_length=18)] = None,
+    department: Dept = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> None:
+    """The inspection list's parameters, read by :data:`LIST_QUERY` (no per-parameter FastAPI cost)."""
+
+
+LIST_QUERY = HandQuery(_documented_list)
+
+
 def _page(rows, limit):
     return page_of(rows, limit, read=service.read_model, cursor_of=lambda i: {"after": [i.uscc, str(i.id)]})
 
 
 @router.get(
     "",
-    openapi_extra=INSPECTIONS_FILTERED_RULE,
+    openapi_extra=INSPECTIONS_FILTERED_RULE | LIST_QUERY.documented(),
     response_model=Page[InspectionRead],
     summary="检查列表 / List inspections",
     description="The inspections the caller may see, by entity; filter by task, state, entity or department. "
@@ -90,24 +106,17 @@ def _page(rows, limit):
     responses=problem_responses(400, 401, 403, 422),
 )
 async def list_inspections(
-    db: Db,
-    user: Reader,
-    task_id: TaskId = None,
-    state: StateQuery = None,
-    uscc: Annotated[str | None, Query(min_length=18, max_length=18)] = None,
-    department: Dept = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
+    db: Db, user: Reader, q: Annotated[SimpleNamespace, Depends(LIST_QUERY)]
 ) -> Page[InspectionRead] | Response:
     return await service.list_visible_page(
         db,
         user=user,
-        task_id=task_id,
-        cursor=cursor,
-        limit=limit,
-        state=state,
-        uscc=uscc,
-        department=department,
+        task_id=q.task_id,
+        cursor=q.cursor,
+        limit=q.limit,
+        state=q.state,
+        uscc=q.uscc,
+        department=q.department,
     )
 
 
