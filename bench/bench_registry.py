@@ -38,7 +38,7 @@ CREATE TABLE plain_copy (
 CREATE UNIQUE INDEX ON plain_copy (uscc);
 CREATE INDEX ON plain_copy (uscc, row_id);
 CREATE INDEX ON plain_copy (industry_code);
-CREATE INDEX ON plain_copy (division_code);
+CREATE INDEX ON plain_copy (division_code, uscc);
 """
 FILE_COLUMNS = [
     "uscc",

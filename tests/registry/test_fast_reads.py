@@ -111,6 +111,8 @@ FILTERS = [
     {"tag": ["a_b%c"]},
     {"tag": ["食品经营许可", "x"], "department": ["scjg"]},
     {"department": ["WJW"], "division": ["41"]},
+    {"division": ["411523"]},  # a county: by equality
+    {"division": ["411502", "4101"], "status": ["active"]},  # a county and a prefecture
     {"name": "%"},
     {"name": "新县"},
     {"name": 'quote "'},
@@ -181,3 +183,30 @@ async def test_list_pages_are_planned_once_per_connection(clients, tokens, apps,
     assert len(plans) == 2, plans  # the first page, and a page after a cursor
     for p in plans:
         assert p["custom_plans"] == 5 and p["generic_plans"] >= 3, dict(p)
+
+
+async def test_a_county_filter_keeps_the_entities_a_prefix_kept(clients, tokens, apps, directory):
+    """A six-digit division is compared by equality (served by the (division_code, uscc) index);
+    it must keep exactly the entities the prefix match kept."""
+    async with apps["registry"].state.db.transaction() as s:
+        for county in ("411523", "411502", "410102", "419999"):
+            expected = (
+                (
+                    await s.execute(
+                        text(
+                            "SELECT uscc FROM entities WHERE valid_to IS NULL AND NOT deleted "
+                            "AND division_code LIKE :p ORDER BY uscc"
+                        ),
+                        {"p": county + "%"},
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            got = await clients.registry.get(
+                "/v1/entities",
+                params={"division_prefixes": county, "statuses": [], "limit": 1000},
+                headers=tokens.admin,
+            )
+            assert got.status_code == 200, got.text
+            assert [e["uscc"] for e in got.json()["items"]] == list(expected), county

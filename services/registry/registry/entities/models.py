@@ -44,5 +44,6 @@ class Entity(Versioned, Base):
             postgresql_include=["valid_to", "deleted", "credit_class"],
         ),
         Index("ix_entities_current_industry", "industry_code", postgresql_where=text("valid_to IS NULL")),
-        Index("ix_entities_current_division", "division_code", postgresql_where=text("valid_to IS NULL")),
+        # a county's entities in USCC order (list pages filtered by division)
+        Index("ix_entities_current_division", "division_code", "uscc", postgresql_where=text("valid_to IS NULL")),
     )

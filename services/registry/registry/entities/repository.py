@@ -43,6 +43,19 @@ def _escape_like(s: str) -> str:
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+#: A county-level division code is whole at six digits: a prefix that long is the code itself.
+DIVISION_CODE_LENGTH = 6
+
+
+def _division_condition(prefix: str) -> ColumnElement[bool]:
+    """Entities of a division: one county's by equality (which the (division_code, uscc) index
+    serves in USCC order: a county's page among ten million entities reads that page, not the
+    province up to it), a prefecture's or a province's by prefix."""
+    if len(prefix) == DIVISION_CODE_LENGTH:
+        return Entity.division_code == prefix
+    return Entity.division_code.startswith(prefix, autoescape=True)
+
+
 def filter_conditions(f: EntityFilter) -> list[ColumnElement[bool]]:
     """SQL conditions of a scope filter (each list means "any of")."""
     conds: list[ColumnElement[bool]] = []
@@ -51,9 +64,7 @@ def filter_conditions(f: EntityFilter) -> list[ColumnElement[bool]]:
             or_(*(Entity.industry_code.startswith(industry_prefix(p), autoescape=True) for p in f.industry_prefixes))
         )
     if f.division_prefixes:
-        conds.append(
-            or_(*(Entity.division_code.startswith(division_prefix(p), autoescape=True) for p in f.division_prefixes))
-        )
+        conds.append(or_(*(_division_condition(division_prefix(p)) for p in f.division_prefixes)))
     if f.entity_types:
         conds.append(Entity.entity_type.in_([t.value for t in f.entity_types]))
     if f.statuses:
@@ -116,8 +127,12 @@ def filter_sql(f: EntityFilter, args: list[Any], first: int) -> list[str]:
     conds: list[str] = []
     if f.industry_prefixes:
         conds.append(prefixes("industry_code", [industry_prefix(p) for p in f.industry_prefixes]))
-    if f.division_prefixes:
-        conds.append(prefixes("division_code", [division_prefix(p) for p in f.division_prefixes]))
+    if f.division_prefixes:  # as _division_condition
+        codes = [division_prefix(p) for p in f.division_prefixes]
+        parts = [f"t.division_code = {param(c)}" for c in codes if len(c) == DIVISION_CODE_LENGTH]
+        if shorter := [c for c in codes if len(c) != DIVISION_CODE_LENGTH]:
+            parts.append(prefixes("division_code", shorter))
+        conds.append("(" + " OR ".join(parts) + ")")
     if f.entity_types:
         conds.append(f"t.entity_type = ANY({param([t.value for t in f.entity_types])}::text[])")
     if f.statuses:

@@ -17,6 +17,9 @@ from registry.versioning.service import CURRENT_VERSION
 
 #: ``t`` is the record's table; ``$1`` the version the read is as of.
 VISIBLE_AT = "t.valid_from <= $1 AND (t.valid_to IS NULL OR t.valid_to > $1) AND NOT t.deleted"
+#: The same rows as of the current version, written as the partial indexes (``WHERE valid_to IS
+#: NULL``) are: in one snapshot, the rows not yet superseded are those visible at the current version.
+CURRENT = "t.valid_to IS NULL AND NOT t.deleted"
 
 
 class JsonRecords:
@@ -28,7 +31,7 @@ class JsonRecords:
         self.key = records.key
         self.row_json = RowJson(schema)
         select = f"SELECT t.valid_from, row_to_json(j)::text FROM {self.table} t, {self.row_json.lateral()} "
-        self._current = select + f"WHERE t.{self.key} = $1 AND t.valid_to IS NULL AND NOT t.deleted"
+        self._current = select + f"WHERE t.{self.key} = $1 AND {CURRENT}"
         self._as_of = select + f"WHERE t.{self.key} = $2 AND " + VISIBLE_AT
 
     async def get(self, conn: asyncpg.Connection, key: str, *, version: int | None = None) -> tuple[int, str]:
@@ -61,7 +64,10 @@ class JsonRecords:
         plan can still use as an index bound. Filters keep their parameters: where their values
         matter to the plan (a prefix, a tag), PostgreSQL keeps planning for the values."""
         params: list[Any] = [version, *args]
-        where = [VISIBLE_AT.replace("$1", "v.version"), *conditions]
+        # Now: the current rows, which the current-state indexes serve (a county's page among ten
+        # million entities reads the county's rows, not the province's in USCC order until it has
+        # found a page); as of a version: the rows visible then.
+        where = [CURRENT if version is None else VISIBLE_AT.replace("$1", "v.version"), *conditions]
         if after is not None:
             params.append(after)
             where.append(f"t.{self.key} > (SELECT ${len(params)}::text)")
