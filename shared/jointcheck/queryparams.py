@@ -30,6 +30,21 @@ from pydantic.fields import FieldInfo
 from jointcheck.openapi import query_parameters
 
 _REQUIRED = inspect.Parameter.empty
+#: What :func:`read_value` returns for a parameter the query string does not hold.
+ABSENT: Any = object()
+
+
+def read_value(query: Any, name: str, adapter: TypeAdapter[Any], *, many: bool, errors: list[dict[str, Any]]) -> Any:
+    """Query parameter ``name`` as FastAPI reads a declared one: every occurrence for a list, else
+    the last; validated by ``adapter``. A bad value adds FastAPI's errors (``loc`` ``("query",
+    name, …)``) to ``errors`` and returns :data:`ABSENT`, as does a missing parameter."""
+    if name not in query:
+        return ABSENT
+    try:
+        return adapter.validate_python(query.getlist(name) if many else query[name])
+    except ValidationError as exc:
+        errors += [{**e, "loc": ("query", name, *e["loc"])} for e in exc.errors(include_url=False)]
+        return ABSENT
 
 
 def _is_list(annotation: Any) -> bool:
@@ -73,14 +88,10 @@ class HandQuery:
                 else:
                     values[name] = copy.copy(default)
                 continue
-            raw = query.getlist(alias) if many else query[alias]
-            try:
-                values[name] = adapter.validate_python(raw)
-            except ValidationError as exc:
-                errors += [{**e, "loc": ("query", alias, *e["loc"])} for e in exc.errors(include_url=False)]
+            values[name] = read_value(query, alias, adapter, many=many, errors=errors)
         if errors:
             raise RequestValidationError(errors)
         return SimpleNamespace(**values)
 
 
-__all__ = ["HandQuery"]
+__all__ = ["ABSENT", "HandQuery", "read_value"]

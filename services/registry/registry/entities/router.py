@@ -23,7 +23,7 @@ from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.etag import IfMatch
 from jointcheck.openapi import query_parameters
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field
-from jointcheck.queryparams import HandQuery
+from jointcheck.queryparams import ABSENT, HandQuery, read_value
 from jointcheck.settings import Settings
 from registry.entities import importer, repository, service
 from registry.entities.models import Entity
@@ -145,16 +145,8 @@ async def list_filter(request: Request) -> EntityFilter:
     both: list[tuple[str, str]] = []
     errors: list[dict[str, Any]] = []
     for field, new, old, adapter, many in _FILTERS:
-        given = {}
-        for name in (new, old):
-            if name not in query:
-                continue
-            raw = query.getlist(name) if many else query[name]
-            try:
-                given[name] = adapter.validate_python(raw)
-            except ValidationError as exc:
-                errors += [{**e, "loc": ("query", name, *e["loc"])} for e in exc.errors(include_url=False)]
-        value, legacy = given.get(new), given.get(old)
+        value, legacy = (read_value(query, name, adapter, many=many, errors=errors) for name in (new, old))
+        value, legacy = (None if v is ABSENT else v for v in (value, legacy))
         if value and legacy:
             both.append((new, old))
         values[field] = value or legacy or ([] if many else None)
