@@ -30,21 +30,20 @@ from pydantic.fields import FieldInfo
 from jointcheck.openapi import query_parameters
 
 _REQUIRED = inspect.Parameter.empty
-#: What :func:`read_value` returns for a parameter the query string does not hold.
-ABSENT: Any = object()
 
 
 def read_value(query: Any, name: str, adapter: TypeAdapter[Any], *, many: bool, errors: list[dict[str, Any]]) -> Any:
     """Query parameter ``name`` as FastAPI reads a declared one: every occurrence for a list, else
     the last; validated by ``adapter``. A bad value adds FastAPI's errors (``loc`` ``("query",
-    name, …)``) to ``errors`` and returns :data:`ABSENT`, as does a missing parameter."""
+    name, …)``) to ``errors`` and returns ``None``, as does a missing parameter (a value read is
+    never ``None``: the query string holds text)."""
     if name not in query:
-        return ABSENT
+        return None
     try:
         return adapter.validate_python(query.getlist(name) if many else query[name])
     except ValidationError as exc:
         errors += [{**e, "loc": ("query", name, *e["loc"])} for e in exc.errors(include_url=False)]
-        return ABSENT
+        return None
 
 
 def _is_list(annotation: Any) -> bool:
@@ -94,4 +93,4 @@ class HandQuery:
         return SimpleNamespace(**values)
 
 
-__all__ = ["ABSENT", "HandQuery", "read_value"]
+__all__ = ["HandQuery", "read_value"]

@@ -23,7 +23,7 @@ from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.etag import IfMatch
 from jointcheck.openapi import query_parameters
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field
-from jointcheck.queryparams import ABSENT, HandQuery, read_value
+from jointcheck.queryparams import HandQuery, read_value
 from jointcheck.settings import Settings
 from registry.entities import importer, repository, service
 from registry.entities.models import Entity
@@ -146,7 +146,6 @@ async def list_filter(request: Request) -> EntityFilter:
     errors: list[dict[str, Any]] = []
     for field, new, old, adapter, many in _FILTERS:
         value, legacy = (read_value(query, name, adapter, many=many, errors=errors) for name in (new, old))
-        value, legacy = (None if v is ABSENT else v for v in (value, legacy))
         if value and legacy:
             both.append((new, old))
         values[field] = value or legacy or ([] if many else None)
