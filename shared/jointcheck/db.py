@@ -246,6 +246,11 @@ class ReadPool:
             await conn.close()
 
 
+#: The settings of every read connection: read-only, and dates and times written in UTC and ISO
+#: (the JSON PostgreSQL writes for a hot read never depends on the server's configuration).
+READ_SESSION = {"default_transaction_read_only": "on", "TimeZone": "UTC", "DateStyle": "ISO, YMD"}
+
+
 class Database:
     """One service database: ``engine`` (SQLAlchemy, for the ``Session`` of requests and for jobs)
     and ``read_pool`` (raw read-only connections for the hot reads)."""
@@ -267,7 +272,7 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         _, connect_args = self.engine.dialect.create_connect_args(make_url(self.url))
         self.read_pool = ReadPool(
-            {**connect_args, "server_settings": {"default_transaction_read_only": "on"}},
+            {**connect_args, "server_settings": READ_SESSION},
             size=pool_size if read_pool_size is None else read_pool_size,
             stats=self.stats["read"],
         )

@@ -178,6 +178,14 @@ def renderable(schema: type[BaseModel]) -> bool:
     return True
 
 
-def page_json(items: Sequence[str], next_cursor: str | None) -> bytes:
-    """A :class:`jointcheck.pagination.Page` of rendered items, as its schema renders it."""
-    return ('{"items":[' + ",".join(items) + '],"next_cursor":' + json.dumps(next_cursor) + "}").encode()
+def utf8(json_text: str) -> str:
+    """SQL of a rendering (``text``) as its UTF-8 bytes (``bytea``), which asyncpg hands over as
+    they came (``bytes``): a page's JSON is joined and sent without being decoded into Python
+    strings and encoded again (a tenth of a list page's CPU in the service)."""
+    return f"convert_to({json_text}, 'UTF8')"
+
+
+def page_json(items: Sequence[bytes], next_cursor: str | None) -> bytes:
+    """A :class:`jointcheck.pagination.Page` of rendered items (UTF-8 JSON, as :func:`utf8` selects
+    them), as its schema renders it."""
+    return b'{"items":[' + b",".join(items) + b'],"next_cursor":' + json.dumps(next_cursor).encode() + b"}"

@@ -94,6 +94,26 @@ async def test_read_connections_cannot_write(service_database_urls):
         await db.dispose()
 
 
+async def test_read_connections_write_times_in_utc_whatever_the_servers_default(service_database_urls):
+    url = service_database_urls["registry"]
+    args = _connect_args(url)
+    del args["server_settings"]
+    admin = await asyncpg.connect(**args)
+    name = args["database"]
+    await admin.execute(f"ALTER DATABASE \"{name}\" SET TimeZone = 'Asia/Shanghai'")
+    db = Database(url, pool_size=1)
+    try:
+        async with db.read_connection() as conn:
+            # the JSON PostgreSQL writes for a hot read (a task's document) is in UTC, as pydantic writes it
+            assert await conn.fetchval("SELECT to_json(timestamptz '2026-03-01 16:00+08')::text") == (
+                '"2026-03-01T08:00:00+00:00"'
+            )
+    finally:
+        await db.dispose()
+        await admin.execute(f"ALTER DATABASE \"{name}\" RESET TimeZone")
+        await admin.close()
+
+
 async def test_metrics_show_pools_and_steady_load_opens_no_connections(service_database_urls, clean_databases):
     from registry.main import create_app
 
@@ -159,7 +179,7 @@ def test_only_plain_schemas_are_rendered_by_postgresql():
     for schema in (Nested, Floaty):
         with pytest.raises(NotRenderable):
             RowJson(schema)
-    assert page_json(['{"a":1}'], None) == Page[dict](items=[{"a": 1}]).model_dump_json().encode()
+    assert page_json([b'{"a":1}'], None) == Page[dict](items=[{"a": 1}]).model_dump_json().encode()
     assert page_json([], "abc") == b'{"items":[],"next_cursor":"abc"}'
 
 

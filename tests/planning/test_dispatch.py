@@ -273,6 +273,10 @@ async def test_team_rules_are_amended_with_a_reason_only_while_teams_are_incompl
     [a] = task["amendments"]
     assert (a["before"]["max_load"], a["after"]["max_load"], a["reason"]) == (10, 12, "提高每人检查户数")
     assert a["by"] == f"test-officer-{LEAD}@{LEAD}" and a["at"]
+    # GET (PostgreSQL's JSON document, validated by pydantic-core) answers what the amendment answered (the
+    # task composed from its rows): history, a round with its left-out entities, an amendment, warnings
+    assert task["state_history"] and task["team_rounds"] and task["unassigned_entities"] == LEFT_OUT
+    assert await _get(clients, tokens, tid, tokens.officer(LEAD)) == task
     events = (
         await clients.planning.get("/ops/outbox", params={"status": "pending", "limit": 100}, headers=tokens.admin)
     ).json()["items"]

@@ -87,6 +87,10 @@ async def test_explicit_spec_is_kept(clients, tokens, world):
     assert t["team_rules"] == {"required_departments": [LEAD], "team_size": 2, "max_load": 5}
     assert t["experts"] == {"危险化学品": 1}
     assert any("XFJY" in w for w in t["warnings"])  # XFJY's items will not be checked
+    # GET (PostgreSQL's JSON document, validated by pydantic-core) answers what creating answered (the task
+    # composed from its rows), the warnings computed alike
+    r = await clients.planning.get(f"/v1/tasks/{t['id']}", headers=tokens.admin)
+    assert r.status_code == 200 and r.json() == t
 
 
 async def test_sampling_rules_are_validated_listing_every_problem(clients, tokens, world):

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
-from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 import asyncpg
 from sqlalchemy import select
@@ -15,9 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jointcheck.pagination import newest_first
 from planning.plans.models import Plan
 from planning.tasks.models import Task, TaskAmendment, TaskTeamRound, TaskTransition
-
-if TYPE_CHECKING:
-    from planning.tasks.service import TaskParts
 
 
 async def get(session: AsyncSession, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
@@ -84,16 +78,41 @@ async def amendments(session: AsyncSession, task_id: uuid.UUID) -> list[TaskAmen
     return list((await session.execute(stmt)).scalars())
 
 
-_JSONB_COLUMNS = ("scope", "sampling_rules", "team_rules", "experts")
-# One round trip for everything a task read shows; each part in the order of the queries above.
-_READ_PARTS = """
-SELECT t.*, p.year AS plan_year, p.filed_late AS plan_filed_late,
-  (SELECT coalesce(json_agg(h ORDER BY h.at, h.id), '[]') FROM task_transitions h WHERE h.task_id = t.id)::text
-    AS history_json,
-  (SELECT coalesce(json_agg(r ORDER BY r.round), '[]') FROM task_team_rounds r WHERE r.task_id = t.id)::text
-    AS rounds_json,
-  (SELECT coalesce(json_agg(a ORDER BY a.at, a.id), '[]') FROM task_amendments a WHERE a.task_id = t.id)::text
-    AS amendments_json,
+# One round trip for everything a task read shows: the task as one JSON document with the keys of
+# ``TaskRead`` (validated by pydantic-core from the text, no Python object per field), its parts in
+# the order of the queries above, ``warnings`` empty (computed from the rules, with the two columns
+# that follow), every round's ``unassigned`` as stored (the viewer's redaction is applied after).
+_READ_DOCUMENT = """
+SELECT json_build_object(
+  'id', t.id, 'name', t.name, 'plan_id', t.plan_id, 'year', p.year,
+  'checklist_id', t.checklist_id, 'checklist_version', t.checklist_version,
+  'lead_department', t.lead_department, 'departments', t.departments, 'scope', t.scope,
+  'draw_type', t.draw_type, 'sampling_rules', t.sampling_rules, 'exclusion_days', t.exclusion_days,
+  'team_rules', t.team_rules, 'experts', t.experts,
+  'inspection_start', t.inspection_start, 'inspection_end', t.inspection_end,
+  'executing_body', t.executing_body, 'state', t.state,
+  'state_history', (
+    SELECT coalesce(json_agg(json_build_object(
+      'from', h.from_state, 'to', h.to_state, 'by', h.by, 'at', h.at, 'reason', h.reason) ORDER BY h.at, h.id), '[]')
+    FROM task_transitions h WHERE h.task_id = t.id),
+  'warnings', '[]'::json,
+  'objects_draw_id', t.objects_draw_id, 'teams_draw_id', t.teams_draw_id,
+  'team_rounds', (
+    SELECT coalesce(json_agg(json_build_object(
+      'round', r.round, 'draw_id', r.draw_id, 'completes_draw_id', r.completes_draw_id, 'assigned', r.assigned,
+      'unassigned_count', jsonb_array_length(r.unassigned), 'unassigned', r.unassigned, 'recorded_at', r.recorded_at)
+      ORDER BY r.round), '[]')
+    FROM task_team_rounds r WHERE r.task_id = t.id),
+  'unassigned_entities', coalesce(
+    (SELECT r.unassigned FROM task_team_rounds r WHERE r.task_id = t.id ORDER BY r.round DESC LIMIT 1), '[]'),
+  'amendments', (
+    SELECT coalesce(json_agg(json_build_object(
+      'id', a.id, 'by', a.by, 'at', a.at, 'reason', a.reason, 'before', a.before, 'after', a.after)
+      ORDER BY a.at, a.id), '[]')
+    FROM task_amendments a WHERE a.task_id = t.id),
+  'version', t.version, 'created_at', t.created_at, 'updated_at', t.updated_at, 'created_by', t.created_by
+)::text AS document,
+  p.filed_late AS plan_filed_late,
   ARRAY(SELECT e.department FROM checklist_entries e
         WHERE e.checklist_id = t.checklist_id AND e.checklist_version = t.checklist_version
         ORDER BY e.position) AS item_departments
@@ -102,26 +121,8 @@ WHERE t.id = $1
 """
 
 
-async def read_parts(conn: asyncpg.Connection, task_id: uuid.UUID) -> TaskParts | None:
-    """A task and everything its read shows, in one statement on a read connection."""
-    from planning.tasks.service import TaskParts
-
-    row = await conn.fetchrow(_READ_PARTS, task_id)
-    if row is None:
-        return None
-    task = dict(row)
-    for column in _JSONB_COLUMNS:  # the read connection decodes no JSON (no codec)
-        task[column] = json.loads(task[column])
-
-    def rows(column: str) -> list[SimpleNamespace]:
-        return [SimpleNamespace(**r) for r in json.loads(task.pop(column))]
-
-    return TaskParts(
-        history=rows("history_json"),
-        rounds=rows("rounds_json"),
-        amendments=rows("amendments_json"),
-        year=task.pop("plan_year"),
-        plan_filed_late=task.pop("plan_filed_late"),
-        item_departments=task.pop("item_departments"),
-        task=SimpleNamespace(**task),
-    )
+async def read_document(conn: asyncpg.Connection, task_id: uuid.UUID) -> tuple[str, bool, list[str]] | None:
+    """A task as one JSON document of ``TaskRead``'s keys (nothing redacted, no warnings), its plan's
+    ``filed_late`` and its pinned checklist's item departments: one statement on a read connection."""
+    row = await conn.fetchrow(_READ_DOCUMENT, task_id)
+    return None if row is None else (row[0], row[1], row[2])

@@ -90,7 +90,7 @@ def not_found(task_id: uuid.UUID) -> NotFound:
 # ----------------------------------------------------------------- reading
 
 
-def ensure_can_read(user: Principal, task: Task) -> None:
+def ensure_can_read(user: Principal, task: Task | TaskRead) -> None:
     """Officers read the tasks their department takes part in (lead or cooperating)."""
     if user.may_read_department(*task.departments) or user.has(Role.inspector):
         return
@@ -128,7 +128,7 @@ async def warnings_of(session: AsyncSession, task: Task, plan: Plan) -> list[str
     )
 
 
-def may_see_drawn(user: Principal, task: Task) -> bool:
+def may_see_drawn(user: Principal, task: Task | TaskRead) -> bool:
     """Who was drawn stays among those who act on it (:func:`jointcheck.visibility.can_see_drawn`, as in
     sampling); others see the rounds without the entities left out."""
     return visibility.can_see_drawn(user, departments=task.departments)
@@ -165,20 +165,41 @@ async def read(session: AsyncSession, task: Task, *, viewer: Principal) -> TaskR
 
 
 async def read_by_id(db: Database, task_id: uuid.UUID, *, viewer: Principal) -> TaskRead:
-    """``GET /v1/tasks/{id}``: :func:`get_task`, :func:`ensure_can_read` and :func:`read` in one
-    statement on a read connection (:func:`repository.read_parts`)."""
+    """``GET /v1/tasks/{id}``: the task, :func:`ensure_can_read` and what :func:`read` would answer,
+    from one statement on a read connection (:func:`repository.read_document`): PostgreSQL writes the
+    task as JSON, pydantic-core validates the text; the warnings and the viewer's redaction are
+    applied here, as :func:`compose` applies them."""
     async with db.read_connection() as conn:
-        parts = await repository.read_parts(conn, task_id)
-    if parts is None:
+        found = await repository.read_document(conn, task_id)
+    if found is None:
         raise not_found(task_id)
-    ensure_can_read(viewer, parts.task)
-    return compose(parts, viewer=viewer)
+    document, plan_filed_late, item_departments = found
+    task = TaskRead.model_validate_json(document)
+    ensure_can_read(viewer, task)
+    task.warnings = rules.task_warnings(
+        year=task.year,
+        inspection_start=task.inspection_start,
+        inspection_end=task.inspection_end,
+        plan_filed_late=plan_filed_late,
+        departments=task.departments,
+        item_departments=item_departments,
+    )
+    return as_seen_by(task, viewer)
+
+
+def as_seen_by(task: TaskRead, viewer: Principal) -> TaskRead:
+    """The task as ``viewer`` may see it: who was left out without a team only for those who may see
+    who was drawn (:func:`may_see_drawn`); the others keep the counts."""
+    if not may_see_drawn(viewer, task):
+        for r in task.team_rounds:
+            r.unassigned = None
+        task.unassigned_entities = None
+    return task
 
 
 def compose(parts: TaskParts, *, viewer: Principal) -> TaskRead:
-    """The task as ``viewer`` may see it: who was left out only for those who may see who was drawn."""
+    """The task read from its parts, as ``viewer`` may see it (:func:`as_seen_by`)."""
     task = parts.task
-    drawn_visible = may_see_drawn(viewer, task)
     rounds = [
         TeamRoundRead(
             round=r.round,
@@ -186,12 +207,12 @@ def compose(parts: TaskParts, *, viewer: Principal) -> TaskRead:
             completes_draw_id=r.completes_draw_id,
             assigned=r.assigned,
             unassigned_count=len(r.unassigned),
-            unassigned=r.unassigned if drawn_visible else None,
+            unassigned=r.unassigned,
             recorded_at=r.recorded_at,
         )
         for r in parts.rounds
     ]
-    return TaskRead(
+    whole = TaskRead(
         id=task.id,
         name=task.name,
         plan_id=task.plan_id,
@@ -224,7 +245,7 @@ def compose(parts: TaskParts, *, viewer: Principal) -> TaskRead:
         objects_draw_id=task.objects_draw_id,
         teams_draw_id=task.teams_draw_id,
         team_rounds=rounds,
-        unassigned_entities=(rounds[-1].unassigned if rounds else []) if drawn_visible else None,
+        unassigned_entities=rounds[-1].unassigned if rounds else [],
         amendments=[
             TaskAmendmentRead(id=a.id, by=a.by, at=a.at, reason=a.reason, before=a.before, after=a.after)
             for a in parts.amendments
@@ -234,6 +255,7 @@ def compose(parts: TaskParts, *, viewer: Principal) -> TaskRead:
         updated_at=task.updated_at,
         created_by=task.created_by,
     )
+    return as_seen_by(whole, viewer)
 
 
 async def pinned_checklist(session: AsyncSession, task: Task) -> ChecklistRead:

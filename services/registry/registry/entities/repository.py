@@ -154,7 +154,7 @@ def filter_sql(f: EntityFilter, args: list[Any], first: int) -> list[str]:
 
 async def list_page_json(
     conn: asyncpg.Connection, *, f: EntityFilter, version: int | None, after: str | None, limit: int
-) -> tuple[int, list[tuple[str, str]]]:
+) -> tuple[int, list[tuple[str, bytes]]]:
     """:func:`list_page` as ``(uscc, EntityRead JSON)`` rows, on a read connection, with the version
     read (``version``, or the current one for ``None``)."""
     args: list[Any] = []

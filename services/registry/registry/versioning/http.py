@@ -43,7 +43,7 @@ async def as_of_version_on(conn: asyncpg.Connection, as_of: str | None) -> int |
     return await resolve_as_of_on(conn, as_of) if as_of is not None else None
 
 
-def json_one(valid_from: int, body: str, *, etag: bool = True) -> Response:
+def json_one(valid_from: int, body: bytes, *, etag: bool = True) -> Response:
     """A record's state rendered by PostgreSQL (:mod:`registry.versioning.reads`), with the
     version headers of :func:`read_one`."""
     headers = {"ETag": etag_of(valid_from)} if etag else {}
@@ -51,7 +51,7 @@ def json_one(valid_from: int, body: str, *, etag: bool = True) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
-def json_page(rows: list[tuple[str, str]], limit: int, version: int, cursor_key: str) -> Response:
+def json_page(rows: list[tuple[str, bytes]], limit: int, version: int, cursor_key: str) -> Response:
     """A keyset page of rendered records from ``limit + 1`` rows ``(key value, json)``, with
     ``X-Registry-Version``: the bytes :func:`list_page` would send."""
     items = [j for _, j in rows[:limit]]

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
-from jointcheck.jsonrows import RowJson
+from jointcheck.jsonrows import RowJson, utf8
 from registry.versioning.repository import VersionedRecords
 from registry.versioning.service import CURRENT_VERSION
 
@@ -30,12 +30,12 @@ class JsonRecords:
         self.table = records.model.__table__.name  # type: ignore[attr-defined]
         self.key = records.key
         self.row_json = RowJson(schema)
-        select = f"SELECT t.valid_from, row_to_json(j)::text FROM {self.table} t, {self.row_json.lateral()} "
+        select = f"SELECT t.valid_from, {utf8('row_to_json(j)::text')} FROM {self.table} t, {self.row_json.lateral()} "
         self._current = select + f"WHERE t.{self.key} = $1 AND {CURRENT}"
         self._as_of = select + f"WHERE t.{self.key} = $2 AND " + VISIBLE_AT
 
-    async def get(self, conn: asyncpg.Connection, key: str, *, version: int | None = None) -> tuple[int, str]:
-        """``(valid_from, json)`` of the record now (or as of ``version``); 404 ``<kind>_not_found``."""
+    async def get(self, conn: asyncpg.Connection, key: str, *, version: int | None = None) -> tuple[int, bytes]:
+        """``(valid_from, json)`` (UTF-8) of the record now (or as of ``version``); 404 ``<kind>_not_found``."""
         row = await (conn.fetchrow(self._current, key) if version is None else conn.fetchrow(self._as_of, version, key))
         if row is None:
             raise self.records.not_found(key, version)
@@ -50,9 +50,9 @@ class JsonRecords:
         args: list[Any],
         after: str | None,
         limit: int,
-    ) -> tuple[int, list[tuple[str, str]]]:
+    ) -> tuple[int, list[tuple[str, bytes]]]:
         """The version read (``version``, or the current one when it is ``None``) and the rows
-        ``(key, json)`` visible at it matching ``conditions`` (SQL on ``t`` whose parameters are
+        ``(key, json)`` (UTF-8 JSON) visible at it matching ``conditions`` (SQL on ``t`` whose parameters are
         ``args``, numbered from ``$2``), after ``after`` in key order, at most ``limit`` — in one
         statement: the current version is read in the page's own snapshot, no round trip more.
 
@@ -74,7 +74,7 @@ class JsonRecords:
         sql = (
             f"WITH v AS MATERIALIZED (SELECT coalesce($1::bigint, ({CURRENT_VERSION})) AS version) "
             "SELECT v.version, p.key, p.body FROM v LEFT JOIN LATERAL ("
-            f"SELECT t.{self.key} AS key, row_to_json(j)::text AS body FROM {self.table} t, {self.row_json.lateral()} "
+            f"SELECT t.{self.key} AS key, {utf8('row_to_json(j)::text')} AS body FROM {self.table} t, {self.row_json.lateral()} "
             f"WHERE {' AND '.join(where)} ORDER BY t.{self.key} LIMIT {int(limit)}) p ON true ORDER BY p.key"
         )
         rows = await conn.fetch(sql, *params)

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, delete, false, func, literal, or_, select,
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jointcheck.jsonrows import NotRenderable, RowJson
+from jointcheck.jsonrows import NotRenderable, RowJson, utf8
 from jointcheck.visibility import Scope
 from results.inspections.models import Finding, Inspection, InspectionEvent
 from results.inspections.schemas import InspectionRead
@@ -246,8 +246,8 @@ async def list_visible_json(
     state: str | None = None,
     uscc: str | None = None,
     department: str | None = None,
-) -> list[tuple[str, uuid.UUID, str]]:
-    """:func:`list_visible` on a read connection: ``(uscc, id, JSON)`` rows, each inspection as
+) -> list[tuple[str, uuid.UUID, bytes]]:
+    """:func:`list_visible` on a read connection: ``(uscc, id, JSON)`` rows (UTF-8 JSON), each inspection as
     :class:`InspectionRead` renders it — its stored rendering (``read_json``, kept by a trigger;
     failing a schema PostgreSQL can render, its columns as stored, for ``InspectionRead`` to
     parse) — no ORM objects."""
@@ -265,7 +265,7 @@ async def list_visible_json(
         where.append(f"(t.uscc, t.id) > (${len(args) - 1}, ${len(args)})")
     args.append(limit)
     # A sub-select: PostgreSQL fetches the rendering of the page's rows only, after the sort.
-    body = (
+    body = utf8(
         "(SELECT t.read_json)"
         if READ_JSON is not None
         else f"(SELECT row_to_json(r)::text FROM (SELECT {_READ_COLUMNS}) r)"

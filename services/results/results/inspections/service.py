@@ -153,7 +153,7 @@ async def list_visible_page(
     next_cursor = encode_cursor({"after": [last[0], str(last[1])]}) if last else None
     if repository.READ_JSON is not None:  # written exactly as pydantic would: sent as it is
         return Response(page_json([j for _, _, j in rows[:limit]], next_cursor), media_type="application/json")
-    items = _ITEMS.validate_json("[" + ",".join(j for _, _, j in rows[:limit]) + "]")
+    items = _ITEMS.validate_json(b"[" + b",".join(j for _, _, j in rows[:limit]) + b"]")
     return Page[InspectionRead](items=items, next_cursor=next_cursor)
 
 
