@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.routing import Match
@@ -52,6 +52,7 @@ from jointcheck.outbox import (
     ops_router,
 )
 from jointcheck.requestguard import RequestGuardMiddleware
+from jointcheck.routing import APIRouter
 from jointcheck.schemas import Schema
 from jointcheck.settings import ServiceSettings
 

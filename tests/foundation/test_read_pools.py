@@ -110,7 +110,7 @@ async def test_read_connections_write_times_in_utc_whatever_the_servers_default(
             )
     finally:
         await db.dispose()
-        await admin.execute(f"ALTER DATABASE \"{name}\" RESET TimeZone")
+        await admin.execute(f'ALTER DATABASE "{name}" RESET TimeZone')
         await admin.close()
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal, NoReturn
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import ConfigDict, Field
 
 from jointcheck.auth import Principal, Role, require_roles
@@ -16,6 +16,7 @@ from jointcheck.outbox import repository
 from jointcheck.outbox.sender import record_audit
 from jointcheck.outbox.transport import OutboxRow, Outcome, outcome_hook
 from jointcheck.pagination import Cursor, Page, cursor_field, page_of
+from jointcheck.routing import APIRouter
 from jointcheck.schemas import Schema
 
 

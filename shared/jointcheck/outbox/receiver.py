@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from pydantic import ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,7 @@ from jointcheck.auth import Principal, Role, require_roles
 from jointcheck.db import Session
 from jointcheck.errors import UnprocessableEntity, problem_responses
 from jointcheck.outbox import repository
+from jointcheck.routing import APIRouter
 from jointcheck.schemas import Schema
 
 EventHandler = Callable[[AsyncSession, "IncomingEvent"], Awaitable[None]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 
 from audit.announcements import service
 from audit.announcements.schemas import AnnouncementCreate, AnnouncementRead
@@ -12,6 +12,7 @@ from jointcheck.auth import Principal, Role, require_roles
 from jointcheck.contracts import AnnouncementReceipt
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
+from jointcheck.routing import APIRouter
 
 router = APIRouter(prefix="/v1/announcements", tags=["announcements"])
 public_router = APIRouter(prefix="/public/announcements", tags=["public"])

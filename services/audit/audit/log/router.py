@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from audit.log import repository, service
 from audit.log.schemas import AuditEventRead, ChainVerdict
@@ -12,6 +12,7 @@ from jointcheck.auth import Role, require_roles
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
+from jointcheck.routing import APIRouter
 
 router = APIRouter(prefix="/v1/audit-events", tags=["audit-log"])
 _readers = [Depends(require_roles(Role.admin, Role.auditor))]

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 
 from audit.problems import DrawNotExecutedProblem
 from audit.replays import repository, service
@@ -22,6 +22,7 @@ from jointcheck.clients import Registry, Results, Sampling
 from jointcheck.db import Database, Session
 from jointcheck.errors import NotFound, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of, parse_created_keyset
+from jointcheck.routing import APIRouter
 
 router = APIRouter(prefix="/v1/replays", tags=["replays"])
 chain_router = APIRouter(prefix="/v1/chain-verifications", tags=["audit-log"])

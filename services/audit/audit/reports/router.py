@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 
 from audit.reports import service, xlsx
 from audit.reports.schemas import OversightReport
@@ -16,6 +16,7 @@ from jointcheck.db import Database
 from jointcheck.errors import Forbidden, problem_responses
 from jointcheck.export import content_disposition
 from jointcheck.reportparams import ReportYear
+from jointcheck.routing import APIRouter
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 

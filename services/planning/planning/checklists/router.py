@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from jointcheck.auth import Reader, Writer, access_rule
 from jointcheck.clients import Registry
@@ -24,6 +24,7 @@ from jointcheck.pagination import (
     parse_created_keyset,
 )
 from jointcheck.requestguard import INT32_MAX
+from jointcheck.routing import APIRouter
 from planning.checklists import repository, service
 from planning.checklists.schemas import ChecklistCreate, ChecklistRead, ChecklistUpdate
 

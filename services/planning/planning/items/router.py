@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from jointcheck.auth import Reader, Writer, access_rule
 from jointcheck.clients import Registry
@@ -22,6 +22,7 @@ from jointcheck.pagination import (
     parse_created_keyset,
 )
 from jointcheck.requestguard import INT32_MAX
+from jointcheck.routing import APIRouter
 from planning.items import repository, service
 from planning.items.schemas import Category, ItemCancelCreate, ItemCreate, ItemRead, ItemUpdate
 from planning.problems import ItemDrawnProblem

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from jointcheck.auth import Principal, Reader, Role, Writer, access_rule, require_roles
 from jointcheck.clients import Registry
@@ -21,6 +21,7 @@ from jointcheck.pagination import (
     next_page_cursor,
     parse_created_keyset,
 )
+from jointcheck.routing import APIRouter
 from planning.plans import repository, service
 from planning.plans.schemas import LateFilingReport, PlanCreate, PlanRead, PlanState, PlanTransitionCreate, PlanUpdate
 

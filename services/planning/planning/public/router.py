@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
@@ -18,6 +18,7 @@ from jointcheck.pagination import (
     next_page_cursor,
     parse_created_keyset,
 )
+from jointcheck.routing import APIRouter
 from planning.plans import repository as plans
 from planning.public import service
 from planning.public.schemas import PublicPlanRead, PublicPlanSummaryRead, PublicPlanTaskRead

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from jointcheck.auth import Reader, Role, Writer, access_rule
 from jointcheck.clients import Registry
@@ -21,6 +21,7 @@ from jointcheck.pagination import (
     next_page_cursor,
     parse_created_keyset,
 )
+from jointcheck.routing import APIRouter, model_response
 from planning.checklists.schemas import ChecklistRead
 from planning.problems import InsufficientCapacityProblem, PlanNotPublishedProblem
 from planning.tasks import repository, service
@@ -138,8 +139,7 @@ async def get_task(task_id: uuid.UUID, db: Db, user: Reader) -> Response:
     # The JSON FastAPI would send for the TaskRead (response_model), written directly: FastAPI would
     # validate the model it was just built from again before writing it.
     task = await service.read_by_id(db, task_id, viewer=user)
-    body = TaskRead.__pydantic_serializer__.to_json(task, by_alias=True)
-    return Response(body, media_type="application/json", headers={"ETag": etag(task.version)})
+    return model_response(TaskRead, task, headers={"ETag": etag(task.version)})
 
 
 @router.patch(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from jointcheck.auth import Admin, Reader
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
+from jointcheck.routing import APIRouter
 from registry.departments import repository, service
 from registry.departments.schemas import DepartmentCreate, DepartmentRead, DepartmentUpdate
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints, TypeAdapter, ValidationError
@@ -24,6 +24,7 @@ from jointcheck.etag import IfMatch
 from jointcheck.openapi import query_parameters
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field
 from jointcheck.queryparams import HandQuery, read_value
+from jointcheck.routing import APIRouter
 from jointcheck.settings import Settings
 from registry.entities import importer, repository, service
 from registry.entities.models import Entity

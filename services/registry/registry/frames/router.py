@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from jointcheck.auth import Reader, access_rule
 from jointcheck.contracts import ClassCounts
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
+from jointcheck.routing import APIRouter
 from registry.entities import repository as entities
 from registry.experts import repository as experts
 from registry.frames.schemas import (

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from jointcheck.auth import Reader, Writer, access_rule
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.etag import IfMatch
 from jointcheck.pagination import Cursor, Limit, Page
+from jointcheck.routing import APIRouter
 from registry.inspectors import repository, service
 from registry.inspectors.schemas import (
     InspectorCreate,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 
 from jointcheck.auth import Principal, Role, ServiceCaller, require_roles
 from jointcheck.clients import Platform
@@ -19,6 +19,7 @@ from jointcheck.pagination import (
     next_page_cursor,
     parse_created_keyset,
 )
+from jointcheck.routing import APIRouter
 from registry.platform_sync import repository, service
 from registry.platform_sync.schemas import SyncRunRead, SyncStateRead
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from jointcheck.auth import Reader, Writer, access_rule
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.pagination import Cursor, Limit, Page
+from jointcheck.routing import APIRouter
 from registry.recusals import repository, service
 from registry.recusals.schemas import RecusalCreate, RecusalFilter, RecusalRead, RecusalVersionRead
 from registry.versioning.http import AsOfQuery, as_of_version, created, deleted, list_page, read_all, read_one

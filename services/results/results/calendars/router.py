@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from jointcheck.auth import Admin, Reader
 from jointcheck.db import Session
 from jointcheck.errors import NotFound, problem_responses
+from jointcheck.routing import APIRouter
 from jointcheck.settings import Settings
 from jointcheck.workdays import package_years
 from results.calendars import repository, service

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from jointcheck.auth import Admin, Reader
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
+from jointcheck.routing import APIRouter
 from results.categories import service
 from results.categories.schemas import CategoryCreate, CategoryRead, CategoryUpdate
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from jointcheck.auth import Principal, Reader, Role, access_rule, require_roles
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
+from jointcheck.routing import APIRouter
 from results.followups import service
 from results.followups.models import FollowupCase
 from results.followups.schemas import (

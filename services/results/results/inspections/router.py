@@ -8,7 +8,7 @@ import uuid
 from types import SimpleNamespace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from jointcheck import visibility
 from jointcheck.auth import Principal, Reader, Role, access_rule, require_roles
@@ -17,6 +17,7 @@ from jointcheck.db import Db, Session
 from jointcheck.errors import InvalidStateProblem, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, page_of
 from jointcheck.queryparams import HandQuery
+from jointcheck.routing import APIRouter, model_response
 from results.inspections import repository, service
 from results.inspections.models import STATES
 from results.inspections.schemas import (
@@ -105,10 +106,8 @@ def _page(rows, limit):
     + VISIBILITY,
     responses=problem_responses(400, 401, 403, 422),
 )
-async def list_inspections(
-    db: Db, user: Reader, q: Annotated[SimpleNamespace, Depends(LIST_QUERY)]
-) -> Page[InspectionRead] | Response:
-    return await service.list_visible_page(
+async def list_inspections(db: Db, user: Reader, q: Annotated[SimpleNamespace, Depends(LIST_QUERY)]) -> Response:
+    page = await service.list_visible_page(
         db,
         user=user,
         task_id=q.task_id,
@@ -118,6 +117,7 @@ async def list_inspections(
         uscc=q.uscc,
         department=q.department,
     )
+    return page if isinstance(page, Response) else model_response(Page[InspectionRead], page)
 
 
 @router.get(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from sqlalchemy import select
 
 from jointcheck.auth import Admin, Reader, access_rule
@@ -15,6 +15,7 @@ from jointcheck.errors import Conflict, NotFound, UnprocessableEntity, problem_r
 from jointcheck.outbox import record_audit
 from jointcheck.outbox import repository as outbox
 from jointcheck.pagination import Cursor, Limit, Page, cursor_field, page_of
+from jointcheck.routing import APIRouter
 from results.publications.models import STATUSES, Publication
 from results.publications.schemas import PublicationRead, PublicResultRead
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from jointcheck.contracts import ResultsYearSummary
 from jointcheck.db import Session
 from jointcheck.errors import problem_responses
 from jointcheck.reportparams import ReportDepartment, ReportYear, SummaryReaders
+from jointcheck.routing import APIRouter
 from results.reports import service
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])

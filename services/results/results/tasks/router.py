@@ -6,7 +6,7 @@ import asyncio
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from jointcheck.auth import Reader, access_rule
 from jointcheck.db import Session
 from jointcheck.errors import NotFound, problem_responses
 from jointcheck.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, content_disposition, csv_chunks, xlsx_bytes
+from jointcheck.routing import APIRouter
 from jointcheck.schemas import Schema
 from results import deadlines
 from results.categories import service as categories

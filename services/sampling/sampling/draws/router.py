@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +15,7 @@ from jointcheck.clients import Audit, Planning, Registry, Results
 from jointcheck.db import Db, Session
 from jointcheck.errors import Forbidden, problem_responses
 from jointcheck.pagination import Cursor, Limit, Page, created_keyset, cursor_field, page_of, parse_created_keyset
+from jointcheck.routing import APIRouter, model_response
 from jointcheck.settings import Settings
 from sampling.draws import repository, service
 from sampling.draws.models import Draw
@@ -293,8 +294,8 @@ async def list_public_draws(session: Session, task_id: Annotated[str, Query(min_
     "(secret, inputs, result) once the inspection window has closed.",
     responses=problem_responses(404),
 )
-async def get_public_draw(draw_id: uuid.UUID, db: Db) -> PublicDrawRead:
-    return PublicDrawRead.model_validate(await service.public_view(db, draw_id=draw_id))
+async def get_public_draw(draw_id: uuid.UUID, db: Db) -> Response:
+    return model_response(PublicDrawRead, PublicDrawRead.model_validate(await service.public_view(db, draw_id=draw_id)))
 
 
 @public_router.get(
