@@ -79,11 +79,11 @@ async def amendments(session: AsyncSession, task_id: uuid.UUID) -> list[TaskAmen
 
 
 # One round trip for everything a task read shows: the task as one JSON document with the keys of
-# ``TaskRead`` (validated by pydantic-core from the text, no Python object per field), its parts in
+# ``TaskRead`` (UTF-8, validated by pydantic-core from the bytes, no Python object per field), its parts in
 # the order of the queries above, ``warnings`` empty (computed from the rules, with the two columns
 # that follow), every round's ``unassigned`` as stored (the viewer's redaction is applied after).
 _READ_DOCUMENT = """
-SELECT json_build_object(
+SELECT convert_to(json_build_object(
   'id', t.id, 'name', t.name, 'plan_id', t.plan_id, 'year', p.year,
   'checklist_id', t.checklist_id, 'checklist_version', t.checklist_version,
   'lead_department', t.lead_department, 'departments', t.departments, 'scope', t.scope,
@@ -111,7 +111,7 @@ SELECT json_build_object(
       ORDER BY a.at, a.id), '[]')
     FROM task_amendments a WHERE a.task_id = t.id),
   'version', t.version, 'created_at', t.created_at, 'updated_at', t.updated_at, 'created_by', t.created_by
-)::text AS document,
+)::text, 'UTF8') AS document,
   p.filed_late AS plan_filed_late,
   ARRAY(SELECT e.department FROM checklist_entries e
         WHERE e.checklist_id = t.checklist_id AND e.checklist_version = t.checklist_version
@@ -121,8 +121,8 @@ WHERE t.id = $1
 """
 
 
-async def read_document(conn: asyncpg.Connection, task_id: uuid.UUID) -> tuple[str, bool, list[str]] | None:
-    """A task as one JSON document of ``TaskRead``'s keys (nothing redacted, no warnings), its plan's
+async def read_document(conn: asyncpg.Connection, task_id: uuid.UUID) -> tuple[bytes, bool, list[str]] | None:
+    """A task as one JSON document (UTF-8) of ``TaskRead``'s keys (nothing redacted, no warnings), its plan's
     ``filed_late`` and its pinned checklist's item departments: one statement on a read connection."""
     row = await conn.fetchrow(_READ_DOCUMENT, task_id)
     return None if row is None else (row[0], row[1], row[2])

@@ -167,7 +167,7 @@ async def read(session: AsyncSession, task: Task, *, viewer: Principal) -> TaskR
 async def read_by_id(db: Database, task_id: uuid.UUID, *, viewer: Principal) -> TaskRead:
     """``GET /v1/tasks/{id}``: the task, :func:`ensure_can_read` and what :func:`read` would answer,
     from one statement on a read connection (:func:`repository.read_document`): PostgreSQL writes the
-    task as JSON, pydantic-core validates the text; the warnings and the viewer's redaction are
+    task as JSON, pydantic-core validates the bytes; the warnings and the viewer's redaction are
     applied here, as :func:`compose` applies them."""
     async with db.read_connection() as conn:
         found = await repository.read_document(conn, task_id)
