@@ -153,7 +153,8 @@ class FlatPlan:
 class FlatRoute(APIRoute):
     """FastAPI's route; a flat one (see the module) solves its dependencies by its :class:`FlatPlan`."""
 
-    #: The plans made for this route (one per inclusion), for tests and ``/docs`` readers of the code.
+    #: The plans made for this route: one when it is declared, one per inclusion in an app (FastAPI
+    #: builds an included route's handler at its first request). Empty: the route is not flat.
     flat_plans: list[FlatPlan]
 
     def get_route_handler(self) -> Handler:
