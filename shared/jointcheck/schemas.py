@@ -6,9 +6,11 @@ no payload's validation: ``from_attributes`` only lets a schema be read from an 
 (``XRead.model_validate(row)``) as well as from a dict. Rules of one schema (``extra``,
 ``frozen``, validators) stay on that schema.
 
-A renamed request field keeps its old name for one release: the schema lists it in
-``renamed`` (old → new) and declares it with :func:`deprecated_name`, so the OpenAPI shows
-it as deprecated; a request may use either name, not both.
+A renamed request field keeps its old name for one release: the schema derives from
+:class:`Renaming`, lists it in ``renamed`` (old → new) and declares it with
+:func:`deprecated_name`, so the OpenAPI shows it as deprecated; a request may use either name,
+not both. (Only such schemas carry the validator that moves old names: a schema listing
+``renamed`` without deriving from :class:`Renaming` is refused when it is defined.)
 """
 
 from __future__ import annotations
@@ -35,8 +37,22 @@ class Schema(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    #: Old request field name → its new name, both accepted (declare the old with :func:`deprecated_name`).
+    #: Old request field name → its new name, both accepted (declare the old with :func:`deprecated_name`;
+    #: the schema derives from :class:`Renaming`).
     renamed: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.renamed and not issubclass(cls, Renaming):
+            raise TypeError(f"{cls.__name__} lists renamed fields: derive it from jointcheck.schemas.Renaming")
+
+
+class Renaming(Schema):
+    """A schema with :attr:`Schema.renamed` fields: the old names are moved to the new on input.
+
+    Only such schemas carry the validator that does it: every other schema (nested models,
+    pages of them) is validated without a Python call per instance."""
 
     @model_validator(mode="before")
     @classmethod

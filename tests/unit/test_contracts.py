@@ -132,3 +132,24 @@ def test_a_teams_round_announces_who_is_left_out_and_reads_old_payloads():
     with pytest.raises(ValueError):
         TaskTeamsAssigned.model_validate({"task_id": str(TASK), "draw_id": "t", "round": 0})
     assert TaskDrawVoided(task_id=TASK, kind="teams", draw_id="t-2", round=2).round == 2
+
+
+def test_only_schemas_with_renamed_fields_carry_the_renaming_validator():
+    from jointcheck.schemas import Renaming, Schema
+
+    # a contract (validated nested, many times a request) has no Python validator of the base
+    assert "_accept_old_names" not in TaskSpec.__pydantic_decorators__.model_validators
+    assert "_accept_old_names" in Renaming.__pydantic_decorators__.model_validators
+
+    class Moved(Renaming):
+        renamed = {"old": "new"}
+        new: int = 0
+
+    assert Moved.model_validate({"old": 3}).new == 3
+    with pytest.raises(ValueError, match="not both"):
+        Moved.model_validate({"old": 3, "new": 4})
+    with pytest.raises(TypeError, match="Renaming"):
+
+        class Forgotten(Schema):
+            renamed = {"old": "new"}
+            new: int = 0

@@ -41,6 +41,9 @@ class DrawRule(TypedDict, total=False):
     alternates: Annotated[int, Field(description=_ALTERNATES)]
 
 
+_RULE_KEYS = ("ratio", "count", "min", "max", "alternates")
+
+
 class SamplingRule(Schema):
     """One credit class's draw-v1 rule: ``ratio`` (decimal string) or ``count``, optional bounds and alternates."""
 
@@ -52,10 +55,11 @@ class SamplingRule(Schema):
     max: int | None = Field(None, description=_MAX)
     alternates: int | None = Field(None, description=_ALTERNATES)
 
-    @model_serializer(mode="wrap")
-    def _without_nulls(self, handler: Any) -> DrawRule:
-        # draw-v1 rule objects carry no null optional fields; the stored rule reads back unchanged.
-        return DrawRule(**{k: v for k, v in handler(self).items() if v is not None})  # type: ignore[typeddict-item]
+    @model_serializer(mode="plain")
+    def _without_nulls(self) -> DrawRule:
+        # draw-v1 rule objects carry no null optional fields; the stored rule reads back unchanged. Read
+        # from the fields (all plain values) rather than from the default serialiser's dict: a task has five.
+        return DrawRule(**{k: v for k in _RULE_KEYS if (v := getattr(self, k)) is not None})  # type: ignore[typeddict-item]
 
     def draw_rule(self) -> dict[str, Any]:
         """The draw-v1 rule object (what the announcement commits to)."""

@@ -17,7 +17,7 @@ from jointcheck.codes import (
     normalize_uscc,
 )
 from jointcheck.contracts import DEPT_PATTERN, EntityScope
-from jointcheck.schemas import Schema, deprecated_name
+from jointcheck.schemas import Renaming, Schema, deprecated_name
 
 CreditClassCode = Literal["A", "B", "C", "D"]
 FrameClass = Literal["A", "B", "C", "D", "U"]
@@ -199,7 +199,7 @@ EntityFilter = EntityScope
 """A scope of entities (the published contract, :class:`jointcheck.contracts.EntityScope`)."""
 
 
-class CreditClassItem(Schema):
+class CreditClassItem(Renaming):
     model_config = ConfigDict(populate_by_name=True)
     renamed = {"class": "credit_class"}
 

@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import ConfigDict, Field
 
 from jointcheck.contracts import EntityScope
-from jointcheck.schemas import Schema, deprecated_name
+from jointcheck.schemas import Renaming, Schema, deprecated_name
 
 
 class AsOf(Schema):
@@ -18,7 +18,7 @@ class AsOf(Schema):
     )
 
 
-class EntityFrameQuery(AsOf):
+class EntityFrameQuery(AsOf, Renaming):
     """The scope of a draw (the same object as a task's `scope`); the same request as of the same
     version gives the same bytes forever."""
 
